@@ -1,0 +1,4 @@
+@{
+    RootModule = 'Matchmade.psm1'
+    ModuleVersion = '0.1.0'
+}
