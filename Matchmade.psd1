@@ -1,4 +1,25 @@
 @{
-    RootModule = 'Matchmade.psm1'
-    ModuleVersion = '0.1.0'
+    # The one version number: the build reads it from here and stamps it on every assembly.
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5d0f3c7e-8f55-4c1e-9a3b-2f6f1c9d7a41'
+    RootModule           = 'Matchmade.psm1'
+    NestedModules        = @('Matchmade.dll')
+    Author               = 'Matchmade'
+    CompanyName          = 'Matchmade'
+    Copyright            = '(c) Matchmade. All rights reserved.'
+    Description          = 'Migrates a Prisma app''s PostgreSQL database from per-context profile blobs to ProfileNew + ContextIntent, verifies it, reports on it and rolls it back.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('Matchmade.format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-ProfileMigrationStatus'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('PostgreSQL', 'Prisma', 'Migration', 'Npgsql', 'DBA')
+        }
+    }
 }

@@ -1,0 +1,21 @@
+namespace Matchmade.Core.Connection;
+
+/// <summary>
+/// What the caller gave us. <see cref="ConnectionString"/> may be an Npgsql connection string or a
+/// <c>postgresql://</c> URL (Prisma's DATABASE_URL); null means "use the DATABASE_URL environment variable".
+/// </summary>
+public sealed record ConnectionRequest
+{
+    public string? ConnectionString { get; init; }
+    public string? UserName { get; init; }
+    public string? Password { get; init; }
+
+    /// <summary>The app's schema; null = the URL's <c>?schema=</c>, else <c>public</c>.</summary>
+    public string? Schema { get; init; }
+
+    /// <summary>The module's own schema for run history and state.</summary>
+    public string StateSchema { get; init; } = DefaultStateSchema;
+
+    public const string DefaultStateSchema = "matchmade";
+    public const string EnvironmentVariable = "DATABASE_URL";
+}

@@ -1,0 +1,202 @@
+using Matchmade.Core.Errors;
+using Npgsql;
+
+namespace Matchmade.Core.Connection;
+
+/// <summary>
+/// Turns a Prisma-style <c>postgresql://</c> URL or an Npgsql connection string into a builder.
+/// Error messages never echo the input: it may hold a password.
+/// </summary>
+internal static class ConnectionStringParser
+{
+    internal sealed record Parsed(NpgsqlConnectionStringBuilder Builder, string? Schema, IReadOnlyList<string> IgnoredParameters);
+
+    // Prisma's own knobs that mean nothing to a migration run; accepted so a DATABASE_URL can be pasted as is.
+    private static readonly HashSet<string> PrismaOnly = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "connection_limit", "pool_timeout", "pgbouncer", "statement_cache_size", "socket_timeout", "single_use_connections",
+        "max_connection_lifetime", "max_idle_connection_lifetime",
+    };
+
+    public static Parsed Parse(string input)
+    {
+        var text = input.Trim();
+        if (text.Length == 0)
+        {
+            throw Malformed("the connection string is empty");
+        }
+
+        return text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+            ? ParseUrl(text)
+            : ParseKeywords(text);
+    }
+
+    private static Parsed ParseKeywords(string text)
+    {
+        if (text.Contains("://", StringComparison.Ordinal))
+        {
+            throw Malformed("only postgresql:// and postgres:// URLs are supported");
+        }
+
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(text);
+            Secrets.Register(builder.Password);
+            string? schema = null;
+            if (!string.IsNullOrWhiteSpace(builder.SearchPath))
+            {
+                schema = builder.SearchPath.Split(',')[0].Trim().Trim('"');
+            }
+
+            return new Parsed(builder, schema, []);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException or InvalidCastException)
+        {
+            // The driver's message names the keyword, never the value; scrub anyway.
+            throw Malformed(Secrets.Scrub(e.Message));
+        }
+    }
+
+    private static Parsed ParseUrl(string text)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Scheme))
+        {
+            throw Malformed("the URL could not be parsed; expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE?schema=SCHEMA (percent-encode special characters in the password)");
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder();
+        var userInfo = uri.UserInfo;
+        if (userInfo.Length > 0)
+        {
+            var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
+            builder.Username = Uri.UnescapeDataString(colon < 0 ? userInfo : userInfo[..colon]);
+            if (colon >= 0)
+            {
+                builder.Password = Uri.UnescapeDataString(userInfo[(colon + 1)..]);
+                Secrets.Register(builder.Password);
+                Secrets.Register(userInfo[(colon + 1)..]);
+            }
+        }
+
+        if (!string.IsNullOrEmpty(uri.Host))
+        {
+            builder.Host = uri.HostNameType == UriHostNameType.IPv6 ? uri.Host.Trim('[', ']') : Uri.UnescapeDataString(uri.Host);
+        }
+
+        if (!uri.IsDefaultPort && uri.Port > 0)
+        {
+            builder.Port = uri.Port;
+        }
+
+        var path = uri.AbsolutePath.Trim('/');
+        if (path.Contains('/', StringComparison.Ordinal))
+        {
+            throw Malformed("the URL path must be just the database name");
+        }
+
+        if (path.Length > 0)
+        {
+            builder.Database = Uri.UnescapeDataString(path);
+        }
+
+        string? schema = null;
+        var ignored = new List<string>();
+        foreach (var (key, value) in Query(uri.Query))
+        {
+            switch (key.ToLowerInvariant())
+            {
+                case "schema":
+                    schema = value;
+                    break;
+                case "sslmode":
+                    builder.SslMode = value.ToLowerInvariant() switch
+                    {
+                        "disable" => SslMode.Disable,
+                        "allow" => SslMode.Allow,
+                        "prefer" => SslMode.Prefer,
+                        "require" => SslMode.Require,
+                        "verify-ca" => SslMode.VerifyCA,
+                        "verify-full" => SslMode.VerifyFull,
+                        _ => throw Malformed($"sslmode '{value}' is not one of disable, allow, prefer, require, verify-ca, verify-full"),
+                    };
+                    break;
+                case "sslaccept":
+                    if (value.Equals("strict", StringComparison.OrdinalIgnoreCase))
+                    {
+                        builder.SslMode = builder.SslMode is SslMode.VerifyCA or SslMode.VerifyFull ? builder.SslMode : SslMode.VerifyFull;
+                    }
+                    else if (!value.Equals("accept_invalid_certs", StringComparison.OrdinalIgnoreCase))
+                    {
+                        throw Malformed($"sslaccept '{value}' is not one of strict, accept_invalid_certs");
+                    }
+
+                    break;
+                case "sslcert": // Prisma's sslcert is the server's CA certificate (libpq's sslrootcert).
+                case "sslrootcert":
+                    builder.RootCertificate = Path.GetFullPath(value);
+                    break;
+                case "sslidentity": // Prisma: the client's PKCS#12 identity.
+                    builder.SslCertificate = Path.GetFullPath(value);
+                    break;
+                case "sslkey":
+                    builder.SslKey = Path.GetFullPath(value);
+                    break;
+                case "sslpassword":
+                    Secrets.Register(value);
+                    builder.SslPassword = value;
+                    break;
+                case "connect_timeout":
+                    builder.Timeout = ParseInt(key, value);
+                    break;
+                case "host":
+                    builder.Host = value;
+                    break;
+                case "port":
+                    builder.Port = ParseInt(key, value);
+                    break;
+                case "options":
+                    builder.Options = value;
+                    break;
+                case "application_name":
+                    ignored.Add(key); // the module always identifies itself
+                    break;
+                default:
+                    if (PrismaOnly.Contains(key))
+                    {
+                        ignored.Add(key);
+                        break;
+                    }
+
+                    throw Malformed($"the URL parameter '{key}' is not known; supported: schema, sslmode, sslaccept, sslcert, sslrootcert, sslidentity, sslkey, sslpassword, connect_timeout, host, port, options (and Prisma's pool settings, which are ignored)");
+            }
+        }
+
+        if (string.IsNullOrEmpty(builder.Host))
+        {
+            builder.Host = "localhost";
+        }
+
+        return new Parsed(builder, schema, ignored);
+    }
+
+    private static IEnumerable<(string Key, string Value)> Query(string query)
+    {
+        foreach (var part in query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            var key = Uri.UnescapeDataString((eq < 0 ? part : part[..eq]).Replace('+', ' '));
+            var value = eq < 0 ? string.Empty : Uri.UnescapeDataString(part[(eq + 1)..].Replace('+', ' '));
+            yield return (key, value);
+        }
+    }
+
+    private static int ParseInt(string key, string value) =>
+        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw Malformed($"the URL parameter '{key}' must be a whole number");
+
+    private static MatchmadeException Malformed(string why) => new(
+        "InvalidConnectionString",
+        FailureKind.InvalidArgument,
+        $"The connection string is not valid: {why}. Pass -ConnectionString 'postgresql://USER@HOST:5432/DATABASE?schema=public' (with -Credential for the password) or an Npgsql string such as 'Host=HOST;Database=DATABASE;Username=USER'.");
+}

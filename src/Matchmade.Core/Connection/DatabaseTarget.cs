@@ -1,0 +1,120 @@
+using System.Reflection;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Sql;
+using Npgsql;
+
+namespace Matchmade.Core.Connection;
+
+/// <summary>
+/// The one connection factory: every connection the module opens comes from here, identified by application_name,
+/// with its failures turned into <see cref="MatchmadeException"/>s that say what to do.
+/// </summary>
+public sealed class DatabaseTarget : IDisposable
+{
+    private readonly NpgsqlDataSource dataSource;
+
+    private DatabaseTarget(NpgsqlDataSource dataSource, NpgsqlConnectionStringBuilder builder, SchemaNames schemas, IReadOnlyList<string> ignored)
+    {
+        this.dataSource = dataSource;
+        Schemas = schemas;
+        Host = builder.Host ?? "localhost";
+        Port = builder.Port;
+        Database = builder.Database ?? builder.Username ?? string.Empty;
+        UserName = builder.Username ?? Environment.UserName;
+        IgnoredParameters = ignored;
+    }
+
+    public SchemaNames Schemas { get; }
+    public string Host { get; }
+    public int Port { get; }
+    public string Database { get; }
+    public string UserName { get; }
+
+    /// <summary>Parameters of the URL that were accepted but have no effect (Prisma's pool settings).</summary>
+    public IReadOnlyList<string> IgnoredParameters { get; }
+
+    /// <summary>Where we are connected, for messages and reports: never contains the password.</summary>
+    public string Display => $"{UserName}@{Host}:{Port}/{Database}";
+
+    public static string ModuleVersion { get; } =
+        typeof(DatabaseTarget).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? typeof(DatabaseTarget).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public static string ApplicationName { get; } = $"Matchmade {ModuleVersion}";
+
+    public static DatabaseTarget Create(ConnectionRequest request)
+    {
+        var text = request.ConnectionString;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            text = Environment.GetEnvironmentVariable(ConnectionRequest.EnvironmentVariable);
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                throw new MatchmadeException(
+                    "ConnectionStringMissing",
+                    FailureKind.InvalidArgument,
+                    $"No database given: pass -ConnectionString 'postgresql://USER@HOST:5432/DATABASE' or set the {ConnectionRequest.EnvironmentVariable} environment variable (Prisma's DATABASE_URL works as is).");
+            }
+        }
+
+        var parsed = ConnectionStringParser.Parse(text);
+        var builder = parsed.Builder;
+        if (!string.IsNullOrEmpty(request.UserName))
+        {
+            builder.Username = request.UserName;
+        }
+
+        if (request.Password is not null)
+        {
+            Secrets.Register(request.Password);
+            builder.Password = request.Password;
+        }
+
+        builder.ApplicationName = ApplicationName;
+        builder.PersistSecurityInfo = false;
+        builder.IncludeErrorDetail = false; // error details can echo row values (personal data)
+        builder.CommandTimeout = 0;          // long COPYs and scans; runs are bounded by lock_timeout and cancellation instead
+        builder.SearchPath = null;
+        if (builder.Timeout == 15)
+        {
+            builder.Timeout = 10;
+        }
+
+        var appSchema = !string.IsNullOrWhiteSpace(request.Schema) ? request.Schema : parsed.Schema;
+        if (string.IsNullOrWhiteSpace(appSchema))
+        {
+            appSchema = "public";
+        }
+
+        var stateSchema = string.IsNullOrWhiteSpace(request.StateSchema) ? ConnectionRequest.DefaultStateSchema : request.StateSchema;
+        if (string.Equals(appSchema, stateSchema, StringComparison.Ordinal))
+        {
+            throw new MatchmadeException(
+                "StateSchemaIsAppSchema",
+                FailureKind.InvalidArgument,
+                $"The module's own schema must differ from the app's schema '{appSchema}', or Prisma would see drift; pick another -StateSchema.");
+        }
+
+        var dataSourceBuilder = new NpgsqlDataSourceBuilder(builder.ConnectionString);
+        return new DatabaseTarget(dataSourceBuilder.Build(), builder, new SchemaNames(appSchema, stateSchema), parsed.IgnoredParameters);
+    }
+
+    /// <summary>Opens a connection, or throws a <see cref="MatchmadeException"/> that names the cause and the fix.</summary>
+    public NpgsqlConnection Open(CancellationToken cancellationToken = default)
+    {
+        var connection = dataSource.CreateConnection();
+        try
+        {
+            connection.Open();
+            return connection;
+        }
+        catch (Exception e)
+        {
+            connection.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            throw DbErrors.OnOpen(e, this);
+        }
+    }
+
+    public void Dispose() => dataSource.Dispose();
+}

@@ -1,0 +1,127 @@
+using System.Net.Sockets;
+using System.Security.Authentication;
+using Matchmade.Core.Errors;
+using Npgsql;
+
+namespace Matchmade.Core.Connection;
+
+/// <summary>Maps driver and server failures to stable error ids with advice. One place, used by every operation.</summary>
+public static class DbErrors
+{
+    public static MatchmadeException OnOpen(Exception e, DatabaseTarget target)
+    {
+        var where = target.Display;
+        if (e is PostgresException pg)
+        {
+            return pg.SqlState switch
+            {
+                "28P01" => new("AuthenticationFailed", FailureKind.AuthenticationError,
+                    $"PostgreSQL refused the password for user '{target.UserName}' at {target.Host}:{target.Port}. Check the password (-Credential, or the URL's user:password part) and try again.", e, where),
+                "28000" => new("AuthenticationFailed", FailureKind.AuthenticationError,
+                    $"PostgreSQL does not allow user '{target.UserName}' to connect to database '{target.Database}' from this host ({Secrets.Scrub(pg.MessageText)}). Ask the DBA for a pg_hba.conf entry or use another role.", e, where),
+                "3D000" => new("DatabaseNotFound", FailureKind.ObjectNotFound,
+                    $"Database '{target.Database}' does not exist on {target.Host}:{target.Port}. Check the database name in the connection string.", e, where),
+                "53300" => new("TooManyConnections", FailureKind.ResourceBusy,
+                    $"{target.Host}:{target.Port} has no free connection slots. Try again later or raise max_connections.", e, where),
+                "57P03" => new("ServerStarting", FailureKind.ConnectionError,
+                    $"The server at {target.Host}:{target.Port} is starting up or shutting down. Try again in a moment.", e, where),
+                _ => new("ConnectionFailed", FailureKind.ConnectionError,
+                    $"Could not connect to {where}: {Secrets.Scrub(pg.MessageText)} (SQLSTATE {pg.SqlState}).", e, where),
+            };
+        }
+
+        if (Find<AuthenticationException>(e) is not null || e.Message.Contains("SSL", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase))
+        {
+            return new("TlsFailed", FailureKind.SecurityError,
+                $"The TLS connection to {target.Host}:{target.Port} failed: {Secrets.Scrub(Innermost(e).Message)}. Check sslmode, the CA certificate (sslrootcert / Prisma's sslcert) and that the host name matches the server's certificate.", e, where);
+        }
+
+        if (Find<SocketException>(e) is { } socket)
+        {
+            var reason = socket.SocketErrorCode switch
+            {
+                SocketError.ConnectionRefused => "the connection was refused (is PostgreSQL running and listening on that port?)",
+                SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => "the host name could not be resolved",
+                SocketError.TimedOut => "the connection timed out",
+                _ => Secrets.Scrub(socket.Message),
+            };
+            return new("HostUnreachable", FailureKind.ConnectionError,
+                $"Could not reach PostgreSQL at {target.Host}:{target.Port}: {reason}. Check the host and port, and that a firewall lets you through.", e, where);
+        }
+
+        if (Find<TimeoutException>(e) is not null)
+        {
+            return new("ConnectTimeout", FailureKind.OperationTimeout,
+                $"Connecting to {target.Host}:{target.Port} timed out. Check the host and port, or raise connect_timeout.", e, where);
+        }
+
+        return new("ConnectionFailed", FailureKind.ConnectionError,
+            $"Could not connect to {where}: {Secrets.Scrub(Innermost(e).Message)}", e, where);
+    }
+
+    /// <summary>Maps a failure during an operation (after the connection was open).</summary>
+    public static MatchmadeException During(Exception e, string activity, DatabaseTarget target)
+    {
+        if (e is MatchmadeException me)
+        {
+            return me;
+        }
+
+        if (Find<PostgresException>(e) is { } pg)
+        {
+            var text = Secrets.Scrub(pg.MessageText);
+            return pg.SqlState switch
+            {
+                "42501" => new("PermissionDenied", FailureKind.PermissionDenied,
+                    $"{activity} needs a privilege the role '{target.UserName}' lacks: {text}. See docs/permissions.md for the grants each command needs.", e, target.Display),
+                "55P03" => new("LockTimeout", FailureKind.ResourceBusy,
+                    $"{activity} could not get a lock within lock_timeout: {text}. Another session holds a lock on the table; retry later or raise -LockTimeout.", e, target.Display),
+                "57014" => new("StatementTimeout", FailureKind.OperationTimeout,
+                    $"{activity} was cancelled by the server (statement_timeout or a cancel request): {text}.", e, target.Display),
+                "57P01" or "57P02" or "57P03" => new("ConnectionLost", FailureKind.ConnectionError,
+                    $"{activity} lost its connection: the server terminated it ({text}). Re-run the command: work committed so far is kept.", e, target.Display),
+                "40001" or "40P01" => new("SerializationFailure", FailureKind.ResourceBusy,
+                    $"{activity} failed on a serialization failure or deadlock: {text}. Re-run the command.", e, target.Display),
+                "25006" => new("ReadOnlyTransaction", FailureKind.InvalidOperation,
+                    $"{activity} tried to write in a read-only transaction: {text}.", e, target.Display),
+                _ => new("DatabaseError", FailureKind.InvalidOperation,
+                    $"{activity} failed: {text} (SQLSTATE {pg.SqlState}).", e, target.Display),
+            };
+        }
+
+        if (e is NpgsqlException or IOException or SocketException or TimeoutException)
+        {
+            return new("ConnectionLost", FailureKind.ConnectionError,
+                $"{activity} lost its connection to {target.Host}:{target.Port}: {Secrets.Scrub(Innermost(e).Message)}. Re-run the command: work committed so far is kept.", e, target.Display);
+        }
+
+        return new("UnexpectedError", FailureKind.InvalidOperation, $"{activity} failed: {Secrets.Scrub(e.Message)}", e, target.Display);
+    }
+
+    /// <summary>True for failures worth retrying after a pause: lock timeouts, serialization failures, deadlocks.</summary>
+    public static bool IsTransient(Exception e) =>
+        Find<PostgresException>(e)?.SqlState is "55P03" or "40001" or "40P01";
+
+    private static T? Find<T>(Exception? e) where T : Exception
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is T t)
+            {
+                return t;
+            }
+        }
+
+        return null;
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e;
+    }
+}

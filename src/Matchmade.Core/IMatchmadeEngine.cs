@@ -1,0 +1,46 @@
+using Matchmade.Core.Connection;
+using Matchmade.Core.Status;
+
+namespace Matchmade.Core;
+
+/// <summary>
+/// The narrow interface the PowerShell layer uses: one engine per command invocation, bound to one database.
+/// Everything behind it is plain .NET and is tested without PowerShell.
+/// </summary>
+public interface IMatchmadeEngine : IDisposable
+{
+    DatabaseTarget Target { get; }
+
+    MigrationStatusInfo GetStatus(CancellationToken cancellationToken);
+}
+
+/// <summary>What the engine tells its host while it works; the PowerShell layer turns these into its streams.</summary>
+public interface IOperationLog
+{
+    void Verbose(string message);
+
+    void Warning(string message);
+
+    void Progress(OperationProgress progress);
+}
+
+/// <summary>One progress update. <see cref="PercentComplete"/> is -1 when the total is unknown.</summary>
+public sealed record OperationProgress(string Activity, string Status, int PercentComplete, TimeSpan? Remaining, bool Completed = false);
+
+public static class MatchmadeEngine
+{
+    public static IMatchmadeEngine Connect(ConnectionRequest request, IOperationLog log) => new Engine(DatabaseTarget.Create(request), log);
+
+    private sealed class Engine(DatabaseTarget target, IOperationLog log) : IMatchmadeEngine
+    {
+        public DatabaseTarget Target { get; } = target;
+
+        public MigrationStatusInfo GetStatus(CancellationToken cancellationToken)
+        {
+            log.Verbose($"Reading the migration status of {Target.Display}, schema '{Target.Schemas.App}'.");
+            return StatusReader.Read(Target, cancellationToken);
+        }
+
+        public void Dispose() => Target.Dispose();
+    }
+}

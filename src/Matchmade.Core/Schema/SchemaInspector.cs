@@ -1,0 +1,64 @@
+using Matchmade.Core.Sql;
+using Npgsql;
+
+namespace Matchmade.Core.Schema;
+
+/// <summary>What Prisma's history says about this module's migration.</summary>
+public enum PrismaMigrationState
+{
+    /// <summary>The database has no _prisma_migrations table (e.g. kept with prisma db push).</summary>
+    NoHistoryTable,
+    NotRecorded,
+    Applied,
+    /// <summary>Started and neither finished nor rolled back: Prisma refuses to deploy until it is resolved.</summary>
+    Failed,
+    RolledBack,
+}
+
+public sealed record PrismaMigrationRecord(PrismaMigrationState State, string? Checksum, DateTime? FinishedAt);
+
+/// <summary>Reads what exists in the app's schema. Read-only.</summary>
+public static class SchemaInspector
+{
+    public static HashSet<string> TablesPresent(NpgsqlConnection connection, string schema, IEnumerable<string> names, NpgsqlTransaction? transaction = null)
+    {
+        using var command = new NpgsqlCommand(SqlText.Raw("tables-present.sql"), connection, transaction);
+        command.Parameters.AddWithValue("schema", schema);
+        command.Parameters.AddWithValue("names", names.ToArray());
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            present.Add(reader.GetString(0));
+        }
+
+        return present;
+    }
+
+    public static PrismaMigrationRecord ReadPrismaMigration(NpgsqlConnection connection, SchemaNames schemas, bool historyTableExists, NpgsqlTransaction? transaction = null)
+    {
+        if (!historyTableExists)
+        {
+            return new(PrismaMigrationState.NoHistoryTable, null, null);
+        }
+
+        using var command = new NpgsqlCommand(SqlText.For("prisma-migration-rows.sql", schemas), connection, transaction);
+        command.Parameters.AddWithValue("name", PrismaSchema.MigrationName);
+        using var reader = command.ExecuteReader();
+        PrismaMigrationRecord? newest = null;
+        while (reader.Read())
+        {
+            var checksum = reader.GetString(1);
+            DateTime? finished = reader.IsDBNull(2) ? null : reader.GetDateTime(2);
+            var rolledBack = !reader.IsDBNull(3);
+            if (finished is not null && !rolledBack)
+            {
+                return new(PrismaMigrationState.Applied, checksum, finished);
+            }
+
+            newest ??= new(rolledBack ? PrismaMigrationState.RolledBack : PrismaMigrationState.Failed, checksum, finished);
+        }
+
+        return newest ?? new(PrismaMigrationState.NotRecorded, null, null);
+    }
+}

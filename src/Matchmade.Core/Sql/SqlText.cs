@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Npgsql;
+
+namespace Matchmade.Core.Sql;
+
+/// <summary>
+/// The core's SQL lives in embedded <c>.sql</c> files. Schema names are the only thing spliced in: <c>{app}</c> is the
+/// application's schema and <c>{state}</c> the module's own, both quoted by Npgsql. Every value is a parameter.
+/// </summary>
+public static class SqlText
+{
+    private static readonly ConcurrentDictionary<string, string> Cache = new(StringComparer.Ordinal);
+    private static readonly NpgsqlCommandBuilder Quoter = new();
+
+    /// <summary>The embedded file byte for byte (e.g. migration.sql, whose checksum Prisma records).</summary>
+    public static byte[] RawBytes(string fileName)
+    {
+        using var stream = Open(fileName);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return buffer.ToArray();
+    }
+
+    public static string Raw(string fileName) => Cache.GetOrAdd(fileName, static name =>
+    {
+        using var reader = new StreamReader(Open(name));
+        return reader.ReadToEnd();
+    });
+
+    /// <summary>The file with its schema placeholders filled in.</summary>
+    public static string For(string fileName, SchemaNames names) =>
+        Raw(fileName).Replace("{app}", names.AppQuoted, StringComparison.Ordinal)
+                     .Replace("{state}", names.StateQuoted, StringComparison.Ordinal);
+
+    /// <summary>Quotes one identifier with Npgsql's own rules (always quoted, embedded quotes doubled).</summary>
+    public static string Quote(string identifier) => Quoter.QuoteIdentifier(identifier);
+
+    private static Stream Open(string fileName) =>
+        typeof(SqlText).Assembly.GetManifestResourceStream(fileName)
+        ?? throw new InvalidOperationException($"Embedded SQL '{fileName}' is missing from {typeof(SqlText).Assembly.GetName().Name}.");
+}
+
+/// <summary>The two schemas the module works with: the app's (Prisma's tables) and its own (run history, state).</summary>
+public sealed record SchemaNames(string App, string State)
+{
+    public string AppQuoted { get; } = SqlText.Quote(App);
+    public string StateQuoted { get; } = SqlText.Quote(State);
+}

@@ -1,0 +1,23 @@
+using Matchmade.Core.Schema;
+
+namespace Matchmade.Core.Status;
+
+/// <summary>Where a database stands: what exists, how many rows, how many users are still to migrate.</summary>
+public sealed record MigrationStatusInfo
+{
+    public required string Server { get; init; }
+    public required string Database { get; init; }
+    public required string ServerVersion { get; init; }
+    public required string Schema { get; init; }
+    public required bool OldTablesExist { get; init; }
+    public required IReadOnlyList<string> MissingOldTables { get; init; }
+    public required bool NewTablesExist { get; init; }
+    public required IReadOnlyList<string> MissingNewTables { get; init; }
+    public long? UserCount { get; init; }
+    public long? ContextProfileCount { get; init; }
+    public long? ProfileCount { get; init; }
+    public long? ProfileNewCount { get; init; }
+    public long? ContextIntentCount { get; init; }
+    public long? UsersNotMigrated { get; init; }
+    public required PrismaMigrationState PrismaMigration { get; init; }
+}

@@ -1,0 +1,67 @@
+using Matchmade.Core.Connection;
+using Matchmade.Core.Schema;
+using Matchmade.Core.Sql;
+using Npgsql;
+
+namespace Matchmade.Core.Status;
+
+/// <summary>Reads a database's migration status in one read-only transaction (one consistent snapshot).</summary>
+public static class StatusReader
+{
+    public static MigrationStatusInfo Read(DatabaseTarget target, CancellationToken cancellationToken)
+    {
+        using var connection = target.Open(cancellationToken);
+        try
+        {
+            using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
+            using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction))
+            {
+                readOnly.ExecuteNonQuery();
+            }
+
+            var schemas = target.Schemas;
+            var present = SchemaInspector.TablesPresent(
+                connection, schemas.App, [.. PrismaSchema.OldTables, .. PrismaSchema.NewTables, PrismaSchema.MigrationsTable], transaction);
+
+            long? Count(string table) => present.Contains(table) ? Scalar($"SELECT count(*) FROM {schemas.AppQuoted}.{SqlText.Quote(table)}") : null;
+            long Scalar(string sql)
+            {
+                using var command = new NpgsqlCommand(sql, connection, transaction);
+                return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            var missingOld = PrismaSchema.OldTables.Where(t => !present.Contains(t)).ToArray();
+            var missingNew = PrismaSchema.NewTables.Where(t => !present.Contains(t)).ToArray();
+            var users = Count(PrismaSchema.User);
+            var profileNew = Count(PrismaSchema.ProfileNew);
+            long? notMigrated = users is null ? null
+                : present.Contains(PrismaSchema.ProfileNew) ? Scalar(SqlText.For("status-not-migrated.sql", schemas))
+                : users;
+
+            var info = new MigrationStatusInfo
+            {
+                Server = $"{target.Host}:{target.Port}",
+                Database = connection.Database,
+                ServerVersion = connection.PostgreSqlVersion.ToString(),
+                Schema = schemas.App,
+                OldTablesExist = missingOld.Length == 0,
+                MissingOldTables = missingOld,
+                NewTablesExist = missingNew.Length == 0,
+                MissingNewTables = missingNew,
+                UserCount = users,
+                ContextProfileCount = Count(PrismaSchema.ContextProfile),
+                ProfileCount = Count(PrismaSchema.Profile),
+                ProfileNewCount = profileNew,
+                ContextIntentCount = Count(PrismaSchema.ContextIntent),
+                UsersNotMigrated = notMigrated,
+                PrismaMigration = SchemaInspector.ReadPrismaMigration(connection, schemas, present.Contains(PrismaSchema.MigrationsTable), transaction).State,
+            };
+            transaction.Commit();
+            return info;
+        }
+        catch (Exception e)
+        {
+            throw DbErrors.During(e, "Reading the migration status", target);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+namespace Matchmade;
+
+/// <summary>Output of Get-ProfileMigrationStatus: where one database stands.</summary>
+public sealed class ProfileMigrationStatus
+{
+    public string Server { get; init; } = "";
+    public string Database { get; init; } = "";
+    public string ServerVersion { get; init; } = "";
+    public string Schema { get; init; } = "";
+
+    /// <summary>NotStarted (new tables absent), InProgress (users left), Migrated (none left), SourceMissing (old tables absent).</summary>
+    public string State { get; init; } = "";
+    public bool OldTablesExist { get; init; }
+    public string[] MissingOldTables { get; init; } = [];
+    public bool NewTablesExist { get; init; }
+    public long? UserCount { get; init; }
+    public long? ContextProfileCount { get; init; }
+    public long? ProfileCount { get; init; }
+    public long? ProfileNewCount { get; init; }
+    public long? ContextIntentCount { get; init; }
+    public long? UsersNotMigrated { get; init; }
+
+    /// <summary>What Prisma's _prisma_migrations says of the migration: NoHistoryTable, NotRecorded, Applied, Failed, RolledBack.</summary>
+    public string PrismaMigration { get; init; } = "";
+
+    public override string ToString() => $"{Server}/{Database} [{Schema}]: {State}";
+}
