@@ -13,6 +13,7 @@
     FormatsToProcess     = @('Matchmade.format.ps1xml')
     CmdletsToExport      = @(
         'Get-ProfileMigrationStatus'
+        'Invoke-ProfileMigration'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -1,4 +1,5 @@
 using Matchmade.Core.Connection;
+using Matchmade.Core.Migration;
 using Matchmade.Core.Status;
 
 namespace Matchmade.Core;
@@ -12,6 +13,9 @@ public interface IMatchmadeEngine : IDisposable
     DatabaseTarget Target { get; }
 
     MigrationStatusInfo GetStatus(CancellationToken cancellationToken);
+
+    /// <summary>Runs (or dry-runs) the migration; <paramref name="stop"/> ends it after the current batch.</summary>
+    MigrationOutcome Migrate(MigrationOptions options, CancellationToken stop);
 }
 
 /// <summary>What the engine tells its host while it works; the PowerShell layer turns these into its streams.</summary>
@@ -40,6 +44,9 @@ public static class MatchmadeEngine
             log.Verbose($"Reading the migration status of {Target.Display}, schema '{Target.Schemas.App}'.");
             return StatusReader.Read(Target, cancellationToken);
         }
+
+        public MigrationOutcome Migrate(MigrationOptions options, CancellationToken stop) =>
+            new MigrationRunner(Target, options, log).Run(stop);
 
         public void Dispose() => Target.Dispose();
     }

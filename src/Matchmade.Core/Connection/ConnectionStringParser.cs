@@ -59,6 +59,13 @@ internal static class ConnectionStringParser
 
     private static Parsed ParseUrl(string text)
     {
+        // libpq allows an empty host (postgresql://user@/db?host=/socket/dir); Uri does not, so give it a stand-in.
+        var hostless = System.Text.RegularExpressions.Regex.IsMatch(text, "^[a-z]+://([^/@]*@)?/", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        if (hostless)
+        {
+            text = System.Text.RegularExpressions.Regex.Replace(text, "^([a-z]+://(?:[^/@]*@)?)/", "$1localhost/", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        }
+
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Scheme))
         {
             throw Malformed("the URL could not be parsed; expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE?schema=SCHEMA (percent-encode special characters in the password)");

@@ -45,7 +45,7 @@ public sealed class DatabaseTarget : IDisposable
     public static DatabaseTarget Create(ConnectionRequest request)
     {
         var text = request.ConnectionString;
-        if (string.IsNullOrWhiteSpace(text))
+        if (text is null)
         {
             text = Environment.GetEnvironmentVariable(ConnectionRequest.EnvironmentVariable);
             if (string.IsNullOrWhiteSpace(text))

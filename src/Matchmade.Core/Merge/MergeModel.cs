@@ -1,0 +1,78 @@
+namespace Matchmade.Core.Merge;
+
+/// <summary>One ContextProfile as read: its Profile.data as JSON text, or null when it has no Profile row.</summary>
+public sealed record SourceContext(string ContextProfileId, ContextType ContextType, DateTime CreatedAt, string? ProfileData);
+
+/// <summary>One User with all of its ContextProfiles (any order; the merge orders them).</summary>
+public sealed record SourceUser(string UserId, IReadOnlyList<SourceContext> Contexts);
+
+/// <summary>The user's one ProfileNew row, ids and timestamps aside.</summary>
+public sealed class MergedProfile
+{
+    public required string UserId { get; init; }
+
+    /// <summary>JSON text; "[]" when absent.</summary>
+    public required string CoreValues { get; init; }
+
+    /// <summary>JSON text; "[]" when absent.</summary>
+    public required string Constraints { get; init; }
+
+    /// <summary>JSON text; "{}" when absent.</summary>
+    public required string Beliefs { get; init; }
+
+    /// <summary>JSON text; "{}" when absent.</summary>
+    public required string InteractionStyle { get; init; }
+
+    /// <summary>JSON text; "{}" when absent.</summary>
+    public required string Lifestyle { get; init; }
+
+    public string? Location { get; init; }
+    public string? AgeRange { get; init; }
+    public string? Name { get; init; }
+    public required int Completeness { get; init; }
+    public required IReadOnlyList<string> Missing { get; init; }
+}
+
+/// <summary>One ContextIntent row, ids and timestamps aside.</summary>
+public sealed class MergedIntent
+{
+    public required string ContextProfileId { get; init; }
+    public required ContextType ContextType { get; init; }
+
+    /// <summary>
+    /// Aligned with <see cref="FieldCatalog.IntentColumns"/>: the text of string columns, JSON text for
+    /// complementarySkills, null for SQL NULL (always for the columns of other contexts).
+    /// </summary>
+    public required IReadOnlyList<string?> Values { get; init; }
+
+    public required int Completeness { get; init; }
+    public required IReadOnlyList<string> Missing { get; init; }
+
+    public string? this[string column] =>
+        FieldCatalog.IntentColumnIndex(column) is var i and >= 0 ? Values[i] : throw new ArgumentException($"{column} is not a ContextIntent column.", nameof(column));
+}
+
+/// <summary>Something the report must say about a user's data.</summary>
+public abstract record Finding(string UserId);
+
+/// <summary>A present value that took part in a conflict, with the context it came from. Value is JSON text.</summary>
+public sealed record Candidate(ContextType ContextType, string Value);
+
+/// <summary>Different present values for one shared field (or one key of an object field, e.g. "beliefs.religion").</summary>
+public sealed record Conflict(string UserId, string Field, IReadOnlyList<Candidate> Candidates, string Chosen) : Finding(UserId);
+
+/// <summary>A key of a blob that is neither a shared field nor a field of the blob's own context. Value is JSON text.</summary>
+public sealed record UnmappedField(string UserId, ContextType ContextType, string Key, string Value) : Finding(UserId);
+
+/// <summary>A mapped key with the wrong JSON type, or (Field null) a blob that is not a JSON object. Value is JSON text.</summary>
+public sealed record InvalidValue(string UserId, ContextType ContextType, string? Field, string Value, string Reason) : Finding(UserId);
+
+public sealed class MergeResult
+{
+    public required MergedProfile Profile { get; init; }
+
+    /// <summary>One per ContextProfile, in context order.</summary>
+    public required IReadOnlyList<MergedIntent> Intents { get; init; }
+
+    public required IReadOnlyList<Finding> Findings { get; init; }
+}

@@ -1,0 +1,226 @@
+using Matchmade.Core.Merge;
+using Matchmade.Core.Schema;
+using Matchmade.Core.Sql;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Matchmade.Core.Migration;
+
+/// <summary>A user's new rows, ready to write: the merge's output plus fresh ids.</summary>
+public sealed record PreparedUser(string UserId, string ProfileId, MergedProfile Profile, IReadOnlyList<(string Id, MergedIntent Intent)> Intents);
+
+/// <summary>
+/// Writes prepared users with binary COPY: a few statements per batch whatever its size. Column lists come from
+/// <see cref="ExpectedSchema"/> (itself built on <see cref="FieldCatalog"/>), so no column is named twice.
+/// </summary>
+public sealed class BatchWriter
+{
+    private enum Slot { Id, UserId, ContextType, Completeness, Missing, CreatedAt, UpdatedAt, Json, Text, IntentField }
+
+    private static readonly (Slot Slot, string Name, int Index)[] ProfileSlots = [.. ExpectedSchema.ProfileNewColumns.Select(c => SlotOf(c, isIntent: false))];
+    private static readonly (Slot Slot, string Name, int Index)[] IntentSlots = [.. ExpectedSchema.ContextIntentColumns.Select(c => SlotOf(c, isIntent: true))];
+
+    private readonly SchemaNames schemas;
+    private readonly string copyProfiles;
+    private readonly string copyIntents;
+    private readonly string copyStageProfiles;
+    private readonly string copyStageIntents;
+    private readonly string copyUsers;
+    private readonly string upsertProfiles;
+    private readonly string upsertIntents;
+
+    public BatchWriter(SchemaNames schemas)
+    {
+        this.schemas = schemas;
+        var profileColumns = string.Join(", ", ExpectedSchema.ProfileNewColumns.Select(c => SqlText.Quote(c.Name)));
+        var intentColumns = string.Join(", ", ExpectedSchema.ContextIntentColumns.Select(c => SqlText.Quote(c.Name)));
+        copyProfiles = $"COPY {schemas.AppQuoted}.{SqlText.Quote(PrismaSchema.ProfileNew)} ({profileColumns}) FROM STDIN (FORMAT BINARY)";
+        copyIntents = $"COPY {schemas.AppQuoted}.{SqlText.Quote(PrismaSchema.ContextIntent)} ({intentColumns}) FROM STDIN (FORMAT BINARY)";
+        copyStageProfiles = $"COPY pg_temp.mm_stage_profile ({profileColumns}) FROM STDIN (FORMAT BINARY)";
+        copyStageIntents = $"COPY pg_temp.mm_stage_intent ({intentColumns}) FROM STDIN (FORMAT BINARY)";
+        copyUsers = $"COPY {schemas.StateQuoted}.migrated_user (app_schema, user_id, run_id, profile_id, intent_count, migrated_at) FROM STDIN (FORMAT BINARY)";
+        upsertProfiles = Fill("upsert-profile.sql", ExpectedSchema.ProfileNewColumns, profileColumns);
+        upsertIntents = Fill("upsert-intents.sql", ExpectedSchema.ContextIntentColumns, intentColumns);
+    }
+
+    /// <summary>Inserts users that have no new rows yet.</summary>
+    public void Insert(NpgsqlConnection connection, IReadOnlyList<PreparedUser> users, Guid runId, DateTime now, CancellationToken cancellationToken)
+    {
+        CopyProfiles(connection, copyProfiles, users, now, cancellationToken);
+        CopyIntents(connection, copyIntents, users, now, cancellationToken);
+        CopyMigratedUsers(connection, users, runId, now, cancellationToken);
+    }
+
+    /// <summary>-Force: rebuilds users' rows in place (ids and createdAt kept; ContextIntents of vanished contexts removed).</summary>
+    public void Upsert(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PreparedUser> users, Guid runId, DateTime now, CancellationToken cancellationToken)
+    {
+        Execute(connection, transaction, SqlText.For("stage-tables.sql", schemas));
+        CopyProfiles(connection, copyStageProfiles, users, now, cancellationToken);
+        CopyIntents(connection, copyStageIntents, users, now, cancellationToken);
+        Execute(connection, transaction, upsertProfiles);
+        var userIds = users.Select(u => u.UserId).ToArray();
+        using (var intents = new NpgsqlCommand(upsertIntents, connection, transaction))
+        {
+            intents.Parameters.AddWithValue("user_ids", userIds);
+            intents.ExecuteNonQuery();
+        }
+
+        using var record = new NpgsqlCommand(SqlText.For("record-users.sql", schemas), connection, transaction);
+        record.Parameters.AddWithValue("app_schema", schemas.App);
+        record.Parameters.AddWithValue("run_id", runId);
+        record.Parameters.AddWithValue("migrated_at", now);
+        record.Parameters.AddWithValue("user_ids", userIds);
+        record.Parameters.AddWithValue("intent_counts", users.Select(u => u.Intents.Count).ToArray());
+        record.ExecuteNonQuery();
+    }
+
+    private static void CopyProfiles(NpgsqlConnection connection, string copy, IReadOnlyList<PreparedUser> users, DateTime now, CancellationToken cancellationToken)
+    {
+        using var importer = connection.BeginBinaryImport(copy);
+        foreach (var user in users)
+        {
+            importer.StartRow();
+            var p = user.Profile;
+            foreach (var (slot, name, _) in ProfileSlots)
+            {
+                switch (slot)
+                {
+                    case Slot.Id: importer.Write(user.ProfileId, NpgsqlDbType.Text); break;
+                    case Slot.UserId: importer.Write(user.UserId, NpgsqlDbType.Text); break;
+                    case Slot.Completeness: importer.Write(p.Completeness, NpgsqlDbType.Integer); break;
+                    case Slot.Missing: importer.Write(p.Missing as string[] ?? [.. p.Missing], NpgsqlDbType.Array | NpgsqlDbType.Text); break;
+                    case Slot.CreatedAt or Slot.UpdatedAt: importer.Write(now, NpgsqlDbType.Timestamp); break;
+                    case Slot.Json: importer.Write(ProfileJson(p, name), NpgsqlDbType.Jsonb); break;
+                    case Slot.Text: WriteNullable(importer, ProfileText(p, name), NpgsqlDbType.Text); break;
+                    default: throw new InvalidOperationException($"ProfileNew column {name} has no writer.");
+                }
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        importer.Complete();
+    }
+
+    private static void CopyIntents(NpgsqlConnection connection, string copy, IReadOnlyList<PreparedUser> users, DateTime now, CancellationToken cancellationToken)
+    {
+        using var importer = connection.BeginBinaryImport(copy);
+        foreach (var user in users)
+        {
+            foreach (var (id, intent) in user.Intents)
+            {
+                importer.StartRow();
+                foreach (var (slot, name, index) in IntentSlots)
+                {
+                    switch (slot)
+                    {
+                        case Slot.Id: importer.Write(id, NpgsqlDbType.Text); break;
+                        case Slot.UserId: importer.Write(user.UserId, NpgsqlDbType.Text); break;
+                        // The enum's binary form is its label, so a text value COPYs into it without a type mapping.
+                        case Slot.ContextType: importer.Write(ContextTypes.ToDbName(intent.ContextType), NpgsqlDbType.Text); break;
+                        case Slot.Completeness: importer.Write(intent.Completeness, NpgsqlDbType.Integer); break;
+                        case Slot.Missing: importer.Write(intent.Missing as string[] ?? [.. intent.Missing], NpgsqlDbType.Array | NpgsqlDbType.Text); break;
+                        case Slot.CreatedAt or Slot.UpdatedAt: importer.Write(now, NpgsqlDbType.Timestamp); break;
+                        case Slot.IntentField: WriteNullable(importer, intent.Values[index], FieldCatalog.IsJsonIntentColumn(name) ? NpgsqlDbType.Jsonb : NpgsqlDbType.Text); break;
+                        default: throw new InvalidOperationException($"ContextIntent column {name} has no writer.");
+                    }
+                }
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        importer.Complete();
+    }
+
+    private void CopyMigratedUsers(NpgsqlConnection connection, IReadOnlyList<PreparedUser> users, Guid runId, DateTime now, CancellationToken cancellationToken)
+    {
+        using var importer = connection.BeginBinaryImport(copyUsers);
+        foreach (var user in users)
+        {
+            importer.StartRow();
+            importer.Write(schemas.App, NpgsqlDbType.Text);
+            importer.Write(user.UserId, NpgsqlDbType.Text);
+            importer.Write(runId, NpgsqlDbType.Uuid);
+            importer.Write(user.ProfileId, NpgsqlDbType.Text);
+            importer.Write(user.Intents.Count, NpgsqlDbType.Integer);
+            importer.Write(now, NpgsqlDbType.Timestamp);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        importer.Complete();
+    }
+
+    private static string ProfileJson(MergedProfile p, string column) => column switch
+    {
+        "coreValues" => p.CoreValues,
+        "constraints" => p.Constraints,
+        "beliefs" => p.Beliefs,
+        "interactionStyle" => p.InteractionStyle,
+        "lifestyle" => p.Lifestyle,
+        _ => throw new InvalidOperationException($"ProfileNew column {column} is not a shared JSON field."),
+    };
+
+    private static string? ProfileText(MergedProfile p, string column) => column switch
+    {
+        "location" => p.Location,
+        "ageRange" => p.AgeRange,
+        "name" => p.Name,
+        _ => throw new InvalidOperationException($"ProfileNew column {column} is not a shared text field."),
+    };
+
+    private static void WriteNullable(NpgsqlBinaryImporter importer, string? value, NpgsqlDbType type)
+    {
+        if (value is null)
+        {
+            importer.WriteNull();
+        }
+        else
+        {
+            importer.Write(value, type);
+        }
+    }
+
+    private static (Slot, string, int) SlotOf(ExpectedColumn column, bool isIntent)
+    {
+        var slot = column.Name switch
+        {
+            "id" => Slot.Id,
+            "userId" => Slot.UserId,
+            "contextType" => Slot.ContextType,
+            "completeness" => Slot.Completeness,
+            "missing" => Slot.Missing,
+            "createdAt" => Slot.CreatedAt,
+            "updatedAt" => Slot.UpdatedAt,
+            _ when isIntent => Slot.IntentField,
+            _ => column.UdtName == "jsonb" ? Slot.Json : Slot.Text,
+        };
+        var index = slot == Slot.IntentField ? IndexOf(FieldCatalog.IntentColumns, column.Name) : -1;
+        return (slot, column.Name, index);
+    }
+
+    private static int IndexOf(IReadOnlyList<string> list, string name)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (string.Equals(list[i], name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException($"{name} is not a ContextIntent column of the field catalog.");
+    }
+
+    private string Fill(string file, IEnumerable<ExpectedColumn> columns, string columnList)
+    {
+        var updates = string.Join(", ", columns
+            .Where(c => c.Name is not ("id" or "userId" or "contextType" or "createdAt"))
+            .Select(c => $"{SqlText.Quote(c.Name)} = EXCLUDED.{SqlText.Quote(c.Name)}"));
+        return SqlText.For(file, schemas).Replace("{columns}", columnList, StringComparison.Ordinal).Replace("{updates}", updates, StringComparison.Ordinal);
+    }
+
+    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,36 @@
+namespace Matchmade.Core.Migration;
+
+/// <summary>How to run the migration. Defaults are what a DBA gets without saying anything.</summary>
+public sealed record MigrationOptions
+{
+    /// <summary>Users per transaction. Chosen from the benchmark (docs/performance.md), not the seed's 10.</summary>
+    public const int DefaultBatchSize = 1000;
+    public const int MaxBatchSize = 100_000;
+    public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Read everything in a READ ONLY transaction, compute the same counts and findings, write nothing.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>Rebuild already-migrated users' rows in place from the old data.</summary>
+    public bool Force { get; init; }
+
+    public int BatchSize { get; init; } = DefaultBatchSize;
+
+    /// <summary>Only these users (canary). Null = everyone.</summary>
+    public IReadOnlyCollection<string>? UserIds { get; init; }
+
+    /// <summary>Migrate at most this many users this run (canary). Null = no limit.</summary>
+    public int? MaxUsers { get; init; }
+
+    /// <summary>How long any statement may wait for a lock the app holds before the batch is retried.</summary>
+    public TimeSpan LockTimeout { get; init; } = DefaultLockTimeout;
+
+    /// <summary>Retries of a batch after lock timeouts, serialization failures or deadlocks, with jittered backoff.</summary>
+    public int MaxRetries { get; init; } = 5;
+
+    /// <summary>Report file or folder; null = ./migration-report-YYYY-MM-DD.json (never overwriting).</summary>
+    public string? ReportPath { get; init; }
+
+    /// <summary>Write findings without their values (the report otherwise holds personal data).</summary>
+    public bool RedactValues { get; init; }
+}

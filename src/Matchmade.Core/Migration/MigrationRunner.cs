@@ -1,0 +1,452 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Merge;
+using Matchmade.Core.Reporting;
+using Matchmade.Core.Schema;
+using Matchmade.Core.Sql;
+using Npgsql;
+
+namespace Matchmade.Core.Migration;
+
+/// <summary>
+/// Runs the migration: schema step, then batches of users, each batch one transaction in which every user gets its
+/// ProfileNew and all its ContextIntents or nothing. Killed at any point, it leaves only whole users; run again, it
+/// picks up the users that have no ProfileNew yet.
+/// </summary>
+public sealed class MigrationRunner
+{
+    private readonly DatabaseTarget target;
+    private readonly MigrationOptions options;
+    private readonly IOperationLog log;
+    private readonly Guid runId = Guid.NewGuid();
+    private readonly DateTimeOffset startedAt = DateTimeOffset.UtcNow;
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private long migrated, failed, intents, batches;
+
+    public MigrationRunner(DatabaseTarget target, MigrationOptions options, IOperationLog log)
+    {
+        if (options.BatchSize is < 1 or > MigrationOptions.MaxBatchSize)
+        {
+            throw new MatchmadeException("InvalidBatchSize", FailureKind.InvalidArgument, $"BatchSize must be between 1 and {MigrationOptions.MaxBatchSize}.");
+        }
+
+        if (options.MaxUsers is < 1)
+        {
+            throw new MatchmadeException("InvalidMaxUsers", FailureKind.InvalidArgument, "MaxUsers must be at least 1.");
+        }
+
+        this.target = target;
+        this.options = options;
+        this.log = log;
+    }
+
+    private RunMode Mode => options.DryRun ? RunMode.DryRun : RunMode.Live;
+
+    /// <summary>
+    /// Runs to the end, until <paramref name="stop"/> is signalled (then it finishes the current batch and returns
+    /// Cancelled), or until a failure (returns Failed with <see cref="MigrationOutcome.Failure"/>). Argument, lock and
+    /// report-location problems found before anything is written are thrown.
+    /// </summary>
+    public MigrationOutcome Run(CancellationToken stop)
+    {
+        // The report location is proven writable before anything touches the database.
+        using var report = ReportWriter.Create(options.ReportPath, startedAt, options.RedactValues);
+        return options.DryRun ? RunDry(report, stop) : RunLive(report, stop);
+    }
+
+    private MigrationOutcome RunLive(ReportWriter report, CancellationToken stop)
+    {
+        using var runLock = RunLock.Acquire(target, "Invoke-ProfileMigration", stop);
+        var history = new RunHistory(runLock.Connection, target);
+        Scope scope;
+        SchemaStepOutcome schemaStep;
+        using var connection = target.Open(stop);
+        try
+        {
+            history.Prepare();
+            Execute(connection, null, $"SET lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
+            schemaStep = WithRetries("The schema step", () => SchemaStep.Ensure(connection, target, dryRun: false, options.LockTimeout, log), stop);
+            scope = CountScope(connection, null, targetExists: true);
+            history.Start(runId, Mode, Parameters(), scope.Total, scope.Skipped);
+        }
+        catch (Exception e)
+        {
+            throw DbErrors.During(e, "Preparing the migration", target);
+        }
+
+        var reader = new BatchReader(target.Schemas, targetExists: true, options.UserIds, options.Force);
+        var writer = new BatchWriter(target.Schemas);
+        MatchmadeException? failure = null;
+        var after = string.Empty;
+        try
+        {
+            while (!stop.IsCancellationRequested && Remaining(scope) > 0)
+            {
+                var limit = (int)Math.Min(options.BatchSize, Remaining(scope));
+                var batch = WithRetries($"Batch {batches + 1}", () => MigrateBatch(connection, reader, writer, history, after, limit), CancellationToken.None);
+                if (batch.Read == 0)
+                {
+                    break;
+                }
+
+                after = batch.LastUserId;
+                foreach (var finding in batch.Findings)
+                {
+                    report.Add(finding);
+                }
+
+                foreach (var error in batch.Errors)
+                {
+                    report.AddError(error);
+                }
+
+                ReportProgress(scope, batch);
+            }
+        }
+        catch (Exception e)
+        {
+            failure = DbErrors.During(e, $"Batch {batches + 1} of the migration", target);
+            report.AddError(new RunError(null, failure.ErrorId, failure.Message));
+        }
+
+        var status = failure is not null ? RunStatus.Failed : stop.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Completed;
+        var outcome = Finish(report, scope, status, schemaStep, failure);
+        history.Finish(runId, outcome);
+        return outcome;
+    }
+
+    private MigrationOutcome RunDry(ReportWriter report, CancellationToken stop)
+    {
+        using var connection = target.Open(stop);
+        Scope scope;
+        SchemaStepOutcome schemaStep;
+        NpgsqlTransaction transaction;
+        try
+        {
+            // One snapshot for the whole dry run, and the server itself refuses any write.
+            transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
+            Execute(connection, transaction, "SET TRANSACTION READ ONLY");
+            schemaStep = SchemaStep.Ensure(connection, target, dryRun: true, options.LockTimeout, log, transaction);
+            scope = CountScope(connection, transaction, schemaStep == SchemaStepOutcome.AlreadyPresent);
+        }
+        catch (Exception e)
+        {
+            throw DbErrors.During(e, "Preparing the dry run", target);
+        }
+
+        using (transaction)
+        {
+            var reader = new BatchReader(target.Schemas, schemaStep == SchemaStepOutcome.AlreadyPresent, options.UserIds, options.Force);
+            MatchmadeException? failure = null;
+            var after = string.Empty;
+            try
+            {
+                while (!stop.IsCancellationRequested && Remaining(scope) > 0)
+                {
+                    var limit = (int)Math.Min(options.BatchSize, Remaining(scope));
+                    var users = reader.Read(connection, transaction, after, limit);
+                    if (users.Count == 0)
+                    {
+                        break;
+                    }
+
+                    var batch = Prepare(users);
+                    migrated += batch.Prepared.Count;
+                    intents += batch.Prepared.Sum(u => u.Intents.Count);
+                    failed += batch.Errors.Count;
+                    batches++;
+                    after = users[^1].Source.UserId;
+                    foreach (var finding in batch.Findings)
+                    {
+                        report.Add(finding);
+                    }
+
+                    foreach (var error in batch.Errors)
+                    {
+                        report.AddError(error);
+                    }
+
+                    ReportProgress(scope, new BatchResult(users.Count, after, batch.Prepared.Count, batch.Errors.Count, batch.Prepared.Sum(u => u.Intents.Count), [], [], TimeSpan.Zero));
+                }
+            }
+            catch (Exception e)
+            {
+                failure = DbErrors.During(e, "The dry run", target);
+                report.AddError(new RunError(null, failure.ErrorId, failure.Message));
+            }
+
+            transaction.Rollback();
+            var status = failure is not null ? RunStatus.Failed : stop.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Completed;
+            return Finish(report, scope, status, schemaStep, failure);
+        }
+    }
+
+    private sealed record Scope(long Total, long Skipped, long Cap);
+
+    private sealed record PreparedBatch(List<PreparedUser> Prepared, List<Finding> Findings, List<RunError> Errors);
+
+    private sealed record BatchResult(int Read, string LastUserId, int Migrated, int Failed, int Intents, IReadOnlyList<Finding> Findings, IReadOnlyList<RunError> Errors, TimeSpan Elapsed);
+
+    private long Remaining(Scope scope) => scope.Cap - migrated - failed;
+
+    private Scope CountScope(NpgsqlConnection connection, NpgsqlTransaction? transaction, bool targetExists)
+    {
+        using var command = new NpgsqlCommand(SqlText.For(targetExists ? "scope-counts.sql" : "scope-counts-no-target.sql", target.Schemas), connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)options.UserIds?.ToArray() ?? DBNull.Value });
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        var total = reader.GetInt64(0);
+        var alreadyMigrated = reader.GetInt64(1);
+        var skipped = options.Force ? 0 : alreadyMigrated;
+        var cap = total - skipped;
+        if (options.MaxUsers is { } max)
+        {
+            cap = Math.Min(cap, max);
+        }
+
+        if (options.UserIds is { Count: > 0 } ids && total < ids.Distinct(StringComparer.Ordinal).Count())
+        {
+            log.Warning($"{ids.Distinct(StringComparer.Ordinal).Count() - total} of the {ids.Count} given user ids do not exist in {target.Schemas.App}.\"User\".");
+        }
+
+        log.Verbose($"{total:N0} users in scope, {alreadyMigrated:N0} already migrated{(options.Force ? " (rebuilt: -Force)" : " (skipped)")}, {cap:N0} to {(options.DryRun ? "check" : "migrate")} in batches of {options.BatchSize:N0}.");
+        return new Scope(total, skipped, cap);
+    }
+
+    private BatchResult MigrateBatch(NpgsqlConnection connection, BatchReader reader, BatchWriter writer, RunHistory history, string after, int limit)
+    {
+        var watch = Stopwatch.StartNew();
+        using var transaction = connection.BeginTransaction();
+        var users = reader.Read(connection, transaction, after, limit);
+        if (users.Count == 0)
+        {
+            return new BatchResult(0, after, 0, 0, 0, [], [], watch.Elapsed);
+        }
+
+        var batch = Prepare(users);
+        var now = Now();
+        var errors = batch.Errors;
+        var written = batch.Prepared;
+        try
+        {
+            Execute(connection, transaction, "SAVEPOINT batch");
+            Write(connection, transaction, writer, written, now);
+        }
+        catch (PostgresException e) when (IsDataError(e))
+        {
+            // One user's data broke the batch: redo it user by user, keep the good ones, report the bad ones.
+            Execute(connection, transaction, "ROLLBACK TO SAVEPOINT batch");
+            log.Verbose($"Batch {batches + 1} failed ({Secrets.Scrub(e.MessageText)}, SQLSTATE {e.SqlState}); isolating the user(s) responsible.");
+            written = [];
+            foreach (var user in batch.Prepared)
+            {
+                Execute(connection, transaction, "SAVEPOINT one_user");
+                try
+                {
+                    Write(connection, transaction, writer, [user], now);
+                    Execute(connection, transaction, "RELEASE SAVEPOINT one_user");
+                    written.Add(user);
+                }
+                catch (PostgresException userError) when (IsDataError(userError))
+                {
+                    Execute(connection, transaction, "ROLLBACK TO SAVEPOINT one_user");
+                    errors.Add(new RunError(user.UserId, "UserWriteFailed", $"{Secrets.Scrub(userError.MessageText)} (SQLSTATE {userError.SqlState}){(userError.SqlState == "23505" ? "; the user already has new rows the module did not expect (written by the app?): rebuild them with -Force" : string.Empty)}"));
+                }
+            }
+        }
+
+        var findings = written.Count == batch.Prepared.Count ? batch.Findings : batch.Findings.Where(f => written.Any(w => w.UserId == f.UserId)).ToList();
+        var intentCount = written.Sum(u => u.Intents.Count);
+        history.Batch(transaction, runId, written.Count, errors.Count, intentCount, findings);
+        transaction.Commit();
+
+        migrated += written.Count;
+        failed += errors.Count;
+        intents += intentCount;
+        batches++;
+        return new BatchResult(users.Count, users[^1].Source.UserId, written.Count, errors.Count, intentCount, findings, errors, watch.Elapsed);
+    }
+
+    private void Write(NpgsqlConnection connection, NpgsqlTransaction transaction, BatchWriter writer, List<PreparedUser> users, DateTime now)
+    {
+        if (users.Count == 0)
+        {
+            return;
+        }
+
+        if (options.Force)
+        {
+            writer.Upsert(connection, transaction, users, runId, now, CancellationToken.None);
+        }
+        else
+        {
+            writer.Insert(connection, users, runId, now, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Merges every user of the batch; a user the merge cannot handle becomes an error, the rest go on.</summary>
+    private static PreparedBatch Prepare(List<BatchUser> users)
+    {
+        var prepared = new List<PreparedUser>(users.Count);
+        var findings = new List<Finding>();
+        var errors = new List<RunError>();
+        foreach (var user in users)
+        {
+            try
+            {
+                var result = ProfileMerger.Merge(user.Source);
+                var userIntents = new (string, MergedIntent)[result.Intents.Count];
+                for (var i = 0; i < userIntents.Length; i++)
+                {
+                    userIntents[i] = (Cuid.Next(), result.Intents[i]);
+                }
+
+                prepared.Add(new PreparedUser(user.Source.UserId, Cuid.Next(), result.Profile, userIntents));
+                findings.AddRange(result.Findings);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                errors.Add(new RunError(user.Source.UserId, "UserMergeFailed", Secrets.Scrub(e.Message)));
+            }
+        }
+
+        return new PreparedBatch(prepared, findings, errors);
+    }
+
+    private T WithRetries<T>(string activity, Func<T> work, CancellationToken stop)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return work();
+            }
+            catch (Exception e) when (DbErrors.IsTransient(e) && attempt <= options.MaxRetries)
+            {
+                // Exponential backoff with full jitter, so retries of concurrent sessions do not line up.
+                var delay = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)Math.Min(10_000, 200 * Math.Pow(2, attempt))));
+                log.Warning($"{activity} hit {Secrets.Scrub((e as PostgresException)?.MessageText ?? e.Message)}; retry {attempt} of {options.MaxRetries} in {delay.TotalMilliseconds:N0} ms.");
+                stop.WaitHandle.WaitOne(delay);
+                stop.ThrowIfCancellationRequested();
+            }
+        }
+    }
+
+    private static bool IsDataError(PostgresException e) =>
+        e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("23", StringComparison.Ordinal) || e.SqlState.StartsWith("54", StringComparison.Ordinal);
+
+    private void ReportProgress(Scope scope, BatchResult batch)
+    {
+        var done = migrated + failed;
+        var elapsed = clock.Elapsed;
+        var rate = elapsed.TotalSeconds > 0 ? done / elapsed.TotalSeconds : 0;
+        var percent = scope.Cap > 0 ? (int)(100 * done / scope.Cap) : 100;
+        TimeSpan? eta = rate > 0 ? TimeSpan.FromSeconds((scope.Cap - done) / rate) : null;
+        var verb = options.DryRun ? "Checked" : "Migrated";
+        log.Progress(new OperationProgress(
+            options.DryRun ? "Dry run of the profile migration" : "Migrating profiles",
+            string.Create(CultureInfo.InvariantCulture, $"{verb} {done:N0} of {scope.Cap:N0} users ({rate:N0} users/s)"),
+            percent,
+            eta));
+        log.Verbose(string.Create(CultureInfo.InvariantCulture,
+            $"Batch {batches}: {batch.Read:N0} users, {batch.Migrated:N0} {(options.DryRun ? "would be migrated" : "migrated")}, {batch.Failed:N0} failed, {batch.Intents:N0} ContextIntents{(options.DryRun ? string.Empty : $", {batch.Elapsed.TotalMilliseconds:N0} ms")}; {done:N0}/{scope.Cap:N0} done, {rate:N0} users/s."));
+    }
+
+    private MigrationOutcome Finish(ReportWriter report, Scope scope, RunStatus status, SchemaStepOutcome schemaStep, MatchmadeException? failure)
+    {
+        var finishedAt = DateTimeOffset.UtcNow;
+        var message = status switch
+        {
+            RunStatus.Cancelled => $"Stopped on request after batch {batches}; completed batches are kept. Run again to continue.",
+            RunStatus.Failed => failure?.Message,
+            _ => null,
+        };
+        log.Progress(new OperationProgress(options.DryRun ? "Dry run of the profile migration" : "Migrating profiles", status.ToString(), 100, null, Completed: true));
+        var counts = new ReportCounts
+        {
+            UsersTotal = scope.Total,
+            UsersMigrated = migrated,
+            UsersSkipped = scope.Skipped,
+            UsersFailed = failed,
+            ProfilesWritten = migrated,
+            ContextIntentsWritten = intents,
+            Conflicts = report.Conflicts,
+            UnmappedFields = report.UnmappedEntries,
+            UnmappedKeys = report.UnmappedKeys,
+            InvalidValues = report.InvalidValues,
+            Errors = report.Errors,
+        };
+        var path = report.Complete(
+            new ReportRunInfo
+            {
+                RunId = runId,
+                Mode = Mode.ToString(),
+                Status = status.ToString(),
+                ModuleVersion = DatabaseTarget.ModuleVersion,
+                RulesFingerprint = FieldCatalog.RulesFingerprint,
+                StartedAt = startedAt,
+                FinishedAt = finishedAt,
+                Server = $"{target.Host}:{target.Port}",
+                Database = target.Database,
+                Schema = target.Schemas.App,
+                UserName = target.UserName,
+                Parameters = Parameters(),
+                Message = message,
+            },
+            counts);
+        log.Verbose($"Report written to {path}.");
+        return new MigrationOutcome
+        {
+            RunId = runId,
+            Mode = Mode,
+            Status = status,
+            Server = $"{target.Host}:{target.Port}",
+            Database = target.Database,
+            Schema = target.Schemas.App,
+            SchemaStep = schemaStep,
+            UsersTotal = scope.Total,
+            UsersMigrated = migrated,
+            UsersSkipped = scope.Skipped,
+            UsersFailed = failed,
+            UsersRemaining = Math.Max(0, scope.Total - scope.Skipped - migrated),
+            ContextIntentsWritten = intents,
+            Conflicts = counts.Conflicts,
+            UnmappedFields = counts.UnmappedFields,
+            InvalidValues = counts.InvalidValues,
+            Errors = counts.Errors,
+            StartedAt = startedAt,
+            FinishedAt = finishedAt,
+            ReportPath = path,
+            Message = message,
+            Failure = failure,
+        };
+    }
+
+    private Dictionary<string, string?> Parameters() => new(StringComparer.Ordinal)
+    {
+        ["batchSize"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
+        ["force"] = options.Force ? "true" : "false",
+        ["maxUsers"] = options.MaxUsers?.ToString(CultureInfo.InvariantCulture),
+        ["userIds"] = options.UserIds is null ? null : options.UserIds.Count.ToString(CultureInfo.InvariantCulture) + " ids",
+        ["lockTimeoutMs"] = ((long)options.LockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+        ["redactValues"] = options.RedactValues ? "true" : "false",
+    };
+
+    /// <summary>The write time for createdAt/updatedAt: UTC to the millisecond, as Prisma stores TIMESTAMP(3).</summary>
+    private static DateTime Now()
+    {
+        var now = DateTime.UtcNow;
+        return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Unspecified);
+    }
+
+    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.ExecuteNonQuery();
+    }
+
+    internal static string ToJson(IReadOnlyDictionary<string, string?> parameters) => JsonSerializer.Serialize(parameters);
+}

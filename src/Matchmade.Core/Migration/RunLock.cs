@@ -1,0 +1,95 @@
+using System.Globalization;
+using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Sql;
+using Npgsql;
+
+namespace Matchmade.Core.Migration;
+
+/// <summary>Who holds the run lock: enough for a DBA to find the session (and pg_terminate_backend it if need be).</summary>
+public sealed record LockHolder(int Pid, string? ApplicationName, string? ClientAddress, DateTime? BackendStart, string? UserName)
+{
+    public override string ToString() =>
+        $"pid {Pid}, application_name '{ApplicationName}', client {ClientAddress ?? "local socket"}, user {UserName}, connected since {BackendStart?.ToString("u", CultureInfo.InvariantCulture) ?? "?"}";
+}
+
+/// <summary>
+/// One migration (or undo) at a time per database: a session-level advisory lock held on a connection of its own for
+/// the whole run. The server drops it when the session ends, however the run ends (kill, terminate, restart).
+/// </summary>
+public sealed class RunLock : IDisposable
+{
+    // Two int4 keys: ("MM", "migr"). Any other tool can see it in pg_locks (locktype advisory, objsubid 2).
+    public const int ClassId = 0x4D4D;
+    public const int ObjectId = 0x6D696772;
+
+    private RunLock(NpgsqlConnection connection) => Connection = connection;
+
+    /// <summary>The lock's own session; also used for run-history bookkeeping outside the batch transactions.</summary>
+    public NpgsqlConnection Connection { get; }
+
+    public static RunLock Acquire(DatabaseTarget target, string activity, CancellationToken cancellationToken)
+    {
+        var connection = target.Open(cancellationToken);
+        try
+        {
+            using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@class_id, @object_id)", connection);
+            command.Parameters.AddWithValue("class_id", ClassId);
+            command.Parameters.AddWithValue("object_id", ObjectId);
+            if ((bool)command.ExecuteScalar()!)
+            {
+                return new RunLock(connection);
+            }
+
+            var holder = FindHolder(connection);
+            throw new MatchmadeException(
+                "MigrationInProgress",
+                FailureKind.ResourceBusy,
+                $"{activity} refused: another Matchmade run holds the lock on database '{target.Database}' ({holder?.ToString() ?? "the holder has just gone; try again"}). Wait for it to finish, or stop it (Ctrl+C in its shell, or SELECT pg_terminate_backend(pid) as a DBA); its completed batches are kept.",
+                target: target.Display);
+        }
+        catch (Exception e)
+        {
+            connection.Dispose();
+            throw DbErrors.During(e, activity, target);
+        }
+    }
+
+    public static LockHolder? FindHolder(NpgsqlConnection connection)
+    {
+        using var command = new NpgsqlCommand(SqlText.Raw("lock-holder.sql"), connection);
+        command.Parameters.AddWithValue("class_id", (long)ClassId);
+        command.Parameters.AddWithValue("object_id", (long)ObjectId);
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? new LockHolder(
+                reader.GetInt32(0),
+                reader.IsDBNull(1) ? null : reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetDateTime(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4))
+            : null;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (Connection.State == System.Data.ConnectionState.Open)
+            {
+                using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(@class_id, @object_id)", Connection);
+                command.Parameters.AddWithValue("class_id", ClassId);
+                command.Parameters.AddWithValue("object_id", ObjectId);
+                command.ExecuteNonQuery();
+            }
+        }
+        catch (NpgsqlException)
+        {
+            // The session is gone, and the server released the lock with it.
+        }
+        finally
+        {
+            Connection.Dispose();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+-- The module's own bookkeeping, in its own schema so Prisma never sees drift in the app's schema.
+-- Idempotent: every run executes it.
+CREATE SCHEMA IF NOT EXISTS {state};
+
+-- One row per run attempt (live runs; a dry run writes nothing anywhere).
+CREATE TABLE IF NOT EXISTS {state}.run (
+    run_id               uuid PRIMARY KEY,
+    app_schema           text        NOT NULL,
+    mode                 text        NOT NULL,
+    status               text        NOT NULL,
+    module_version       text        NOT NULL,
+    rules_fingerprint    text        NOT NULL,
+    parameters           jsonb       NOT NULL DEFAULT '{}',
+    started_at           timestamptz NOT NULL DEFAULT now(),
+    finished_at          timestamptz,
+    backend_pid          integer     NOT NULL DEFAULT pg_backend_pid(),
+    client_host          text        DEFAULT inet_client_addr()::text,
+    users_total          bigint      NOT NULL DEFAULT 0,
+    users_migrated       bigint      NOT NULL DEFAULT 0,
+    users_skipped        bigint      NOT NULL DEFAULT 0,
+    users_failed         bigint      NOT NULL DEFAULT 0,
+    intents_written      bigint      NOT NULL DEFAULT 0,
+    conflicts            bigint      NOT NULL DEFAULT 0,
+    unmapped_fields      bigint      NOT NULL DEFAULT 0,
+    invalid_values       bigint      NOT NULL DEFAULT 0,
+    errors               bigint      NOT NULL DEFAULT 0,
+    report_path          text,
+    message              text
+);
+
+-- Which users this module migrated, and the ProfileNew row it wrote for each: how Undo-ProfileMigration tells the
+-- module's rows from rows the app wrote itself.
+CREATE TABLE IF NOT EXISTS {state}.migrated_user (
+    app_schema    text        NOT NULL,
+    user_id       text        NOT NULL,
+    run_id        uuid        NOT NULL,
+    profile_id    text        NOT NULL,
+    intent_count  integer     NOT NULL,
+    migrated_at   timestamp(3) NOT NULL,
+    PRIMARY KEY (app_schema, user_id)
+);

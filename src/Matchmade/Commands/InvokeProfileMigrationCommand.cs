@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Management.Automation;
+using Matchmade.Core.Migration;
+
+namespace Matchmade.Commands;
+
+/// <summary>
+/// <para type="synopsis">Migrates users' per-context profile blobs to ProfileNew and ContextIntent.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "ProfileMigration", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(MigrationResult))]
+public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
+{
+    private readonly List<string> userIds = [];
+
+    /// <summary>Only these users (a canary). Also from the pipeline by property name (UserId).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[]? UserId { get; set; }
+
+    /// <summary>Migrate at most this many users in this run.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxUsers { get; set; }
+
+    /// <summary>Users per transaction.</summary>
+    [Parameter]
+    [ValidateRange(1, MigrationOptions.MaxBatchSize)]
+    public int BatchSize { get; set; } = MigrationOptions.DefaultBatchSize;
+
+    /// <summary>Rebuild users that are already migrated, in place, from the old data.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>How long a statement may wait for a lock held by the app before the batch is retried (lock_timeout).</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int LockTimeoutSeconds { get; set; } = (int)MigrationOptions.DefaultLockTimeout.TotalSeconds;
+
+    /// <summary>The JSON report's file or folder. Default: ./migration-report-YYYY-MM-DD.json, never overwriting.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ReportPath { get; set; }
+
+    /// <summary>Write the report's findings without their values (the values are personal data).</summary>
+    [Parameter]
+    public SwitchParameter RedactValues { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (UserId is not null)
+        {
+            userIds.AddRange(UserId);
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        var scope = userIds.Count > 0 ? $"{userIds.Count} user id(s)" : MaxUsers > 0 ? $"up to {MaxUsers} users" : "all users";
+        string where = string.Empty;
+        Invoke(() => where = $"{Engine.Target.Display} schema '{Engine.Target.Schemas.App}'");
+        var action = $"Migrate {scope} of {where} to ProfileNew and ContextIntent{(Force ? ", rebuilding users already migrated" : string.Empty)}";
+        var dryRun = !ShouldProcess(action + ".", action + "?", "Invoke-ProfileMigration", out var reason);
+        if (dryRun && reason != ShouldProcessReason.WhatIf)
+        {
+            return; // answered No to -Confirm
+        }
+
+        Invoke(() =>
+        {
+            var outcome = Engine.Migrate(
+                new MigrationOptions
+                {
+                    DryRun = dryRun,
+                    Force = Force,
+                    BatchSize = BatchSize,
+                    UserIds = userIds.Count > 0 ? userIds.Distinct(StringComparer.Ordinal).ToArray() : null,
+                    MaxUsers = MaxUsers > 0 ? MaxUsers : null,
+                    LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds),
+                    ReportPath = ReportPath is null ? null : GetUnresolvedProviderPathFromPSPath(ReportPath),
+                    RedactValues = RedactValues,
+                },
+                Cancellation);
+            var result = new MigrationResult
+            {
+                RunId = outcome.RunId,
+                Mode = outcome.Mode.ToString(),
+                Status = outcome.Status.ToString(),
+                Server = outcome.Server,
+                Database = outcome.Database,
+                Schema = outcome.Schema,
+                SchemaStep = outcome.SchemaStep?.ToString() ?? string.Empty,
+                UsersTotal = outcome.UsersTotal,
+                UsersMigrated = outcome.UsersMigrated,
+                UsersSkipped = outcome.UsersSkipped,
+                UsersFailed = outcome.UsersFailed,
+                UsersRemaining = outcome.UsersRemaining,
+                ContextIntentsWritten = outcome.ContextIntentsWritten,
+                Conflicts = outcome.Conflicts,
+                UnmappedFields = outcome.UnmappedFields,
+                InvalidValues = outcome.InvalidValues,
+                Errors = outcome.Errors,
+                StartedAt = outcome.StartedAt,
+                FinishedAt = outcome.FinishedAt,
+                Duration = outcome.Duration,
+                UsersPerSecond = Math.Round(outcome.UsersPerSecond, 1),
+                ReportPath = outcome.ReportPath,
+                Message = outcome.Message,
+            };
+
+            // Kept where a stopped pipeline (Ctrl+C) can still be asked: nothing can be written to it any more.
+            SessionState.PSVariable.Set("global:MatchmadeLastRun", result);
+            WriteObject(result);
+            if (outcome.Failure is not null)
+            {
+                ThrowTerminatingError(ErrorRecords.From(outcome.Failure));
+            }
+
+            if (outcome.UsersFailed > 0)
+            {
+                WriteWarning(string.Create(CultureInfo.InvariantCulture, $"{outcome.UsersFailed} user(s) could not be migrated; see the errors in {outcome.ReportPath}. Fix their data and run again."));
+            }
+        });
+        base.EndProcessing();
+    }
+}

@@ -1,0 +1,153 @@
+using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
+using Npgsql;
+
+namespace Matchmade.Core.Tests.Connection;
+
+public sealed class ConnectionStringTests
+{
+    private const string Password = "s3cr#t:P@ss/w0rd?unique-4711";
+
+    [Fact]
+    public void Prisma_url_gives_host_port_database_user_password_schema_and_ssl()
+    {
+        var url = $"postgresql://app%20user:{Uri.EscapeDataString(Password)}@db.example.com:6543/my%2Ddb?schema=tenant_1&sslmode=require&connect_timeout=7&connection_limit=5";
+        var parsed = ConnectionStringParser.Parse(url);
+        Assert.Equal("db.example.com", parsed.Builder.Host);
+        Assert.Equal(6543, parsed.Builder.Port);
+        Assert.Equal("my-db", parsed.Builder.Database);
+        Assert.Equal("app user", parsed.Builder.Username);
+        Assert.Equal(Password, parsed.Builder.Password);
+        Assert.Equal("tenant_1", parsed.Schema);
+        Assert.Equal(SslMode.Require, parsed.Builder.SslMode);
+        Assert.Equal(7, parsed.Builder.Timeout);
+        Assert.Equal(["connection_limit"], parsed.IgnoredParameters);
+    }
+
+    [Theory]
+    [InlineData("postgres://u@localhost/db", "localhost", 5432)]
+    [InlineData("postgresql://u@[::1]:5433/db", "::1", 5433)]
+    [InlineData("postgresql://u@/db?host=/var/run/postgresql", "/var/run/postgresql", 5432)]
+    public void Url_forms(string url, string host, int port)
+    {
+        var parsed = ConnectionStringParser.Parse(url);
+        Assert.Equal(host, parsed.Builder.Host);
+        Assert.Equal(port, parsed.Builder.Port);
+        Assert.Equal("db", parsed.Builder.Database);
+        Assert.Null(parsed.Schema);
+    }
+
+    [Theory]
+    [InlineData("disable", SslMode.Disable)]
+    [InlineData("prefer", SslMode.Prefer)]
+    [InlineData("require", SslMode.Require)]
+    [InlineData("verify-ca", SslMode.VerifyCA)]
+    [InlineData("verify-full", SslMode.VerifyFull)]
+    public void Sslmode_maps_to_npgsql(string sslmode, SslMode expected) =>
+        Assert.Equal(expected, ConnectionStringParser.Parse($"postgresql://u@h/db?sslmode={sslmode}").Builder.SslMode);
+
+    [Fact]
+    public void Keyword_connection_string_is_accepted_and_search_path_gives_the_schema()
+    {
+        var parsed = ConnectionStringParser.Parse($"Host=h;Port=5555;Database=d;Username=u;Password={Password};Search Path=app");
+        Assert.Equal("h", parsed.Builder.Host);
+        Assert.Equal(5555, parsed.Builder.Port);
+        Assert.Equal("app", parsed.Schema);
+    }
+
+    [Theory]
+    [InlineData("postgresql://u:PASSWORD@h/db?sslmod=require", "sslmod")]
+    [InlineData("postgresql://u:PASSWORD@h/db?sslmode=sometimes", "sslmode")]
+    [InlineData("postgresql://u:PASSWORD@h/db/extra", "database name")]
+    [InlineData("Host=h;Port=notanumber;Password=PASSWORD", "not valid")]
+    [InlineData("Host=h;Bogus Key=1;Password=PASSWORD", "not valid")]
+    [InlineData("mysql://u:PASSWORD@h/db", "postgresql://")]
+    [InlineData("   ", "empty")]
+    public void Malformed_input_is_one_clear_error_without_the_password(string input, string expectedText)
+    {
+        var secret = Password + "-" + expectedText.Length;
+        var e = Assert.Throws<MatchmadeException>(() => DatabaseTarget.Create(new ConnectionRequest { ConnectionString = input.Replace("PASSWORD", Uri.EscapeDataString(secret), StringComparison.Ordinal) }));
+        Assert.Equal("InvalidConnectionString", e.ErrorId);
+        Assert.Equal(FailureKind.InvalidArgument, e.Kind);
+        Assert.Contains(expectedText, e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(secret, e.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Uri.EscapeDataString(secret), e.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Credential_overrides_the_user_and_password_of_the_string()
+    {
+        using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = "postgresql://a:b@h:1/db", UserName = "dba", Password = Password });
+        Assert.Equal("dba", target.UserName);
+        Assert.Equal("dba@h:1/db", target.Display);
+        Assert.DoesNotContain(Password, target.Display, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Schema_parameter_beats_the_url_and_public_is_the_default()
+    {
+        using (var fromUrl = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = "postgresql://u@h/db?schema=from_url" }))
+        {
+            Assert.Equal("from_url", fromUrl.Schemas.App);
+        }
+
+        using (var given = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = "postgresql://u@h/db?schema=from_url", Schema = "given" }))
+        {
+            Assert.Equal("given", given.Schemas.App);
+        }
+
+        using var byDefault = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = "postgresql://u@h/db" });
+        Assert.Equal("public", byDefault.Schemas.App);
+        Assert.Equal("matchmade", byDefault.Schemas.State);
+    }
+
+    [Fact]
+    public void State_schema_must_not_be_the_apps()
+    {
+        var e = Assert.Throws<MatchmadeException>(() => DatabaseTarget.Create(new ConnectionRequest { ConnectionString = "postgresql://u@h/db?schema=matchmade" }));
+        Assert.Equal("StateSchemaIsAppSchema", e.ErrorId);
+    }
+
+    [Fact]
+    public void Secrets_are_scrubbed_from_any_text()
+    {
+        Secrets.Register(Password);
+        var text = $"failed for postgresql://u:{Uri.EscapeDataString("other-pw")}@h/db; Password={Password}; also {Password} and {Uri.EscapeDataString(Password)}";
+        var scrubbed = Secrets.Scrub(text);
+        Assert.DoesNotContain(Password, scrubbed, StringComparison.Ordinal);
+        Assert.DoesNotContain(Uri.EscapeDataString(Password), scrubbed, StringComparison.Ordinal);
+        Assert.DoesNotContain("other-pw", scrubbed, StringComparison.Ordinal);
+        Assert.Contains("postgresql://u:***@h/db", scrubbed, StringComparison.Ordinal);
+    }
+}
+
+[Collection(nameof(EnvironmentVariableCollection))]
+public sealed class DatabaseUrlEnvironmentTests
+{
+    [Fact]
+    public void Database_url_environment_variable_is_the_default_and_its_absence_is_a_clear_error()
+    {
+        var saved = Environment.GetEnvironmentVariable("DATABASE_URL");
+        try
+        {
+            Environment.SetEnvironmentVariable("DATABASE_URL", "postgresql://envuser@envhost:5999/envdb?schema=envschema");
+            using (var target = DatabaseTarget.Create(new ConnectionRequest()))
+            {
+                Assert.Equal("envuser@envhost:5999/envdb", target.Display);
+                Assert.Equal("envschema", target.Schemas.App);
+            }
+
+            Environment.SetEnvironmentVariable("DATABASE_URL", null);
+            var e = Assert.Throws<MatchmadeException>(() => DatabaseTarget.Create(new ConnectionRequest()));
+            Assert.Equal("ConnectionStringMissing", e.ErrorId);
+            Assert.Contains("DATABASE_URL", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DATABASE_URL", saved);
+        }
+    }
+}
+
+[CollectionDefinition(nameof(EnvironmentVariableCollection), DisableParallelization = true)]
+public sealed class EnvironmentVariableCollection;

@@ -1,0 +1,380 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Migration;
+using Matchmade.Core.Schema;
+using Matchmade.Fixtures;
+using Matchmade.Tests.Shared;
+using Npgsql;
+using static Matchmade.Tests.Shared.DbAssert;
+
+namespace Matchmade.Core.Tests.Migration;
+
+/// <summary>The migration end to end against a real server, one fresh database per test.</summary>
+public sealed class MigrationRunnerTests : IDisposable
+{
+    private readonly string reportDirectory = Directory.CreateTempSubdirectory("mm-reports-").FullName;
+    private readonly List<string> databases = [];
+
+    public void Dispose()
+    {
+        foreach (var database in databases)
+        {
+            TestServer.Shared.DropDatabase(database);
+        }
+
+        Directory.Delete(reportDirectory, recursive: true);
+    }
+
+    [Fact]
+    public void Seed_QA_users_migrate_as_the_seed_reports()
+    {
+        var cs = NewDatabase(qa: true);
+        var outcome = Run(cs);
+        Assert.Equal(RunStatus.Completed, outcome.Status);
+        Assert.Equal(SchemaStepOutcome.Created, outcome.SchemaStep);
+        Assert.Equal(3, outcome.UsersTotal);
+        Assert.Equal(3, outcome.UsersMigrated);
+        Assert.Equal(7, outcome.ContextIntentsWritten);
+        Assert.Equal(0, outcome.Conflicts);
+        Assert.Equal(2, outcome.UnmappedFields);
+        Assert.Equal(0, outcome.Errors);
+        using var c = Open(cs);
+        Assert.Equal(3L, Scalar<long>(c, "SELECT count(*) FROM \"ProfileNew\""));
+        Assert.Equal(7L, Scalar<long>(c, "SELECT count(*) FROM \"ContextIntent\""));
+        Assert.Equal("friendship:2,professional:2,romantic:3", Scalar<string>(c, "SELECT string_agg(t || ':' || n, ',' ORDER BY t) FROM (SELECT \"contextType\"::text t, count(*) n FROM \"ContextIntent\" GROUP BY 1) x"));
+        Assert.Equal(0L, Scalar<long>(c, "SELECT count(*) FROM \"ProfileNew\" WHERE id !~ '^c[0-9a-z]{24}$'"));
+        Assert.Equal(0L, Scalar<long>(c, "SELECT count(*) FROM \"ContextIntent\" WHERE id !~ '^c[0-9a-z]{24}$'"));
+        Assert.Equal(0L, Scalar<long>(c, "SELECT count(*) FROM \"ProfileNew\" WHERE \"createdAt\" <> \"updatedAt\" OR \"createdAt\" < now() AT TIME ZONE 'UTC' - interval '5 minutes'"));
+        Assert.Equal(3L, Scalar<long>(c, "SELECT count(*) FROM matchmade.migrated_user"));
+        Assert.Equal("Completed", Scalar<string>(c, "SELECT status FROM matchmade.run"));
+    }
+
+    [Fact]
+    public void Schema_step_applies_migration_sql_and_records_it_like_prisma_migrate_deploy()
+    {
+        var cs = NewDatabase(qa: true);
+        using (var c = Open(cs))
+        {
+            Exec(c, PrismaMigrationsTable);
+        }
+
+        Run(cs);
+        using var check = Open(cs);
+        var expectedChecksum = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(RepoFile("src/Matchmade.Core/Schema/Sql/migration.sql")))).ToLowerInvariant();
+        Assert.Equal(expectedChecksum, PrismaSchema.MigrationChecksum);
+        Assert.Equal(1L, Scalar<long>(check, "SELECT count(*) FROM \"_prisma_migrations\""));
+        Assert.Equal(expectedChecksum, Scalar<string>(check, "SELECT checksum FROM \"_prisma_migrations\" WHERE migration_name = '20251223025136_add_profile_and_context_intent_models' AND finished_at IS NOT NULL AND rolled_back_at IS NULL AND applied_steps_count = 1 AND logs IS NULL AND finished_at >= started_at"));
+        Assert.True(Guid.TryParse(Scalar<string>(check, "SELECT id FROM \"_prisma_migrations\""), out _));
+        Assert.Equal("ContextIntent_userId_contextType_key,ProfileNew_userId_key", Scalar<string>(check, "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public' AND indexname IN ('ContextIntent_userId_contextType_key','ProfileNew_userId_key')"));
+        Assert.Equal(2L, Scalar<long>(check, "SELECT count(*) FROM pg_constraint WHERE conname IN ('ProfileNew_userId_fkey','ContextIntent_userId_fkey') AND confdeltype = 'c'"));
+    }
+
+    [Fact]
+    public void A_failed_prisma_migration_is_refused_and_nothing_is_created()
+    {
+        var cs = NewDatabase(qa: true);
+        using (var c = Open(cs))
+        {
+            Exec(c, PrismaMigrationsTable);
+            Exec(c, "INSERT INTO \"_prisma_migrations\" (id, checksum, migration_name, started_at) VALUES ('f1', 'x', '20251223025136_add_profile_and_context_intent_models', now())");
+        }
+
+        var e = Assert.Throws<MatchmadeException>(() => Run(cs));
+        Assert.Equal("PrismaMigrationFailed", e.ErrorId);
+        Assert.Contains("prisma migrate resolve", e.Message, StringComparison.Ordinal);
+        using var check = Open(cs);
+        Assert.Equal(0L, Scalar<long>(check, "SELECT count(*) FROM pg_tables WHERE tablename IN ('ProfileNew','ContextIntent')"));
+    }
+
+    [Fact]
+    public void Existing_tables_of_the_right_shape_are_used_and_a_wrong_shape_is_refused()
+    {
+        var good = NewDatabase(qa: true);
+        using (var c = Open(good))
+        {
+            Exec(c, File.ReadAllText(RepoFile("src/Matchmade.Core/Schema/Sql/migration.sql")));
+        }
+
+        var outcome = Run(good);
+        Assert.Equal(SchemaStepOutcome.AlreadyPresent, outcome.SchemaStep);
+        Assert.Equal(3, outcome.UsersMigrated);
+
+        var bad = NewDatabase(qa: true);
+        using (var c = Open(bad))
+        {
+            Exec(c, File.ReadAllText(RepoFile("src/Matchmade.Core/Schema/Sql/migration.sql")));
+            Exec(c, "ALTER TABLE \"ContextIntent\" DROP COLUMN \"egoBalance\"; ALTER TABLE \"ProfileNew\" ALTER COLUMN completeness TYPE bigint");
+        }
+
+        var e = Assert.Throws<MatchmadeException>(() => Run(bad));
+        Assert.Equal("UnexpectedTableShape", e.ErrorId);
+        Assert.Contains("ContextIntent.egoBalance is missing", e.Message, StringComparison.Ordinal);
+        Assert.Contains("ProfileNew.completeness is int8", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Dry_run_writes_nothing_and_counts_what_the_live_run_then_does()
+    {
+        var cs = NewDatabase(qa: true, synthetic: 400);
+        string before;
+        using (var c = Open(cs))
+        {
+            before = WholeDatabaseHash(c);
+        }
+
+        var dry = Run(cs, new MigrationOptions { DryRun = true, BatchSize = 37 });
+        using (var c = Open(cs))
+        {
+            Assert.Equal(before, WholeDatabaseHash(c));
+            Assert.Equal(0L, Scalar<long>(c, "SELECT count(*) FROM pg_namespace WHERE nspname = 'matchmade'"));
+        }
+
+        Assert.Equal(RunMode.DryRun, dry.Mode);
+        Assert.Equal(SchemaStepOutcome.WouldCreate, dry.SchemaStep);
+        Assert.True(File.Exists(dry.ReportPath));
+        var live = Run(cs, new MigrationOptions { BatchSize = 50 });
+        Assert.Equal(dry.UsersTotal, live.UsersTotal);
+        Assert.Equal(dry.UsersMigrated, live.UsersMigrated);
+        Assert.Equal(dry.ContextIntentsWritten, live.ContextIntentsWritten);
+        Assert.Equal(dry.Conflicts, live.Conflicts);
+        Assert.Equal(dry.UnmappedFields, live.UnmappedFields);
+        Assert.Equal(dry.InvalidValues, live.InvalidValues);
+        Assert.True(live.Conflicts > 0 && live.UnmappedFields > 0 && live.InvalidValues > 0, "the synthetic data has every kind of finding");
+        Assert.Equal(Findings(dry.ReportPath!), Findings(live.ReportPath!));
+
+        // After the live run, a dry run finds everyone migrated.
+        var again = Run(cs, new MigrationOptions { DryRun = true });
+        Assert.Equal(0, again.UsersMigrated);
+        Assert.Equal(live.UsersTotal, again.UsersSkipped);
+    }
+
+    [Fact]
+    public void Old_tables_are_never_written_by_any_kind_of_run()
+    {
+        var cs = NewDatabase(qa: true, synthetic: 200);
+        string before;
+        using (var c = Open(cs))
+        {
+            before = OldTablesHash(c);
+        }
+
+        Run(cs, new MigrationOptions { DryRun = true });
+        Run(cs, new MigrationOptions { MaxUsers = 10 });
+        Run(cs);
+        Run(cs, new MigrationOptions { Force = true, BatchSize = 33 });
+        using var check = Open(cs);
+        Assert.Equal(before, OldTablesHash(check));
+    }
+
+    [Fact]
+    public void Re_running_skips_everyone_and_Force_rebuilds_in_place()
+    {
+        var cs = NewDatabase(qa: true, synthetic: 150);
+        var first = Run(cs);
+        string content, ids;
+        using (var c = Open(cs))
+        {
+            content = NewTablesContentHash(c);
+            ids = Scalar<string>(c, "SELECT md5(string_agg(id || \"userId\", ',' ORDER BY id)) FROM \"ProfileNew\"");
+        }
+
+        var second = Run(cs);
+        Assert.Equal(0, second.UsersMigrated);
+        Assert.Equal(first.UsersTotal, second.UsersSkipped);
+
+        using (var c = Open(cs))
+        {
+            // Damage: a changed value, a lost context row, a stray one.
+            Exec(c, "UPDATE \"ProfileNew\" SET location = 'tampered', completeness = 1 WHERE \"userId\" = (SELECT min(\"userId\") FROM \"ProfileNew\")");
+            Exec(c, "DELETE FROM \"ContextIntent\" WHERE id = (SELECT min(id) FROM \"ContextIntent\")");
+            Assert.NotEqual(content, NewTablesContentHash(c));
+        }
+
+        var forced = Run(cs, new MigrationOptions { Force = true, BatchSize = 40 });
+        Assert.Equal(first.UsersTotal, forced.UsersMigrated);
+        Assert.Equal(0, forced.UsersSkipped);
+        using var check = Open(cs);
+        Assert.Equal(content, NewTablesContentHash(check));
+        Assert.Equal(ids, Scalar<string>(check, "SELECT md5(string_agg(id || \"userId\", ',' ORDER BY id)) FROM \"ProfileNew\""));
+    }
+
+    [Fact]
+    public void Canary_by_user_id_and_by_count()
+    {
+        var cs = NewDatabase(qa: true, synthetic: 100);
+        var byId = Run(cs, new MigrationOptions { UserIds = ["user_qa1", "cmjfwhbqb0000qe2g6xd8iww9", "no-such-user"] });
+        Assert.Equal(2, byId.UsersTotal);
+        Assert.Equal(2, byId.UsersMigrated);
+        using (var c = Open(cs))
+        {
+            Assert.Equal("cmjfwhbqb0000qe2g6xd8iww9,user_qa1", Scalar<string>(c, "SELECT string_agg(\"userId\", ',' ORDER BY \"userId\") FROM \"ProfileNew\""));
+        }
+
+        var byCount = Run(cs, new MigrationOptions { MaxUsers = 25, BatchSize = 10 });
+        Assert.Equal(25, byCount.UsersMigrated);
+        Assert.Equal(2, byCount.UsersSkipped);
+        Assert.Equal(byCount.UsersTotal - 27, byCount.UsersRemaining);
+        using var check = Open(cs);
+        Assert.Equal(27L, Scalar<long>(check, "SELECT count(*) FROM \"ProfileNew\""));
+    }
+
+    [Fact]
+    public void A_second_run_is_refused_at_once_naming_the_holder()
+    {
+        var cs = NewDatabase(qa: true);
+        using var holder = Open(cs);
+        var pid = Scalar<int>(holder, "SELECT pg_backend_pid()");
+        Exec(holder, $"SELECT pg_advisory_lock({RunLock.ClassId}, {RunLock.ObjectId})");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<MatchmadeException>(() => Run(cs));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10));
+        Assert.Equal("MigrationInProgress", e.ErrorId);
+        Assert.Equal(FailureKind.ResourceBusy, e.Kind);
+        Assert.Contains($"pid {pid}", e.Message, StringComparison.Ordinal);
+        Assert.Contains("application_name", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_user_whose_rows_cannot_be_written_is_reported_and_the_rest_go_on()
+    {
+        var cs = NewDatabase(qa: true, synthetic: 60);
+        using (var c = Open(cs))
+        {
+            Exec(c, File.ReadAllText(RepoFile("src/Matchmade.Core/Schema/Sql/migration.sql")));
+            // The app wrote a ContextIntent for this user without a ProfileNew: the module's insert collides.
+            Exec(c, "INSERT INTO \"ContextIntent\" (id, \"userId\", \"contextType\", \"updatedAt\") SELECT 'app-written', \"userId\", 'romantic', now() FROM \"ContextProfile\" WHERE \"userId\" = 'user_qa1' AND \"contextType\" = 'romantic'");
+        }
+
+        var outcome = Run(cs, new MigrationOptions { BatchSize = 1000 });
+        Assert.Equal(RunStatus.Completed, outcome.Status);
+        Assert.Equal(1, outcome.UsersFailed);
+        Assert.Equal(outcome.UsersTotal - 1, outcome.UsersMigrated);
+        using var report = JsonDocument.Parse(File.ReadAllText(outcome.ReportPath!));
+        var error = Assert.Single(report.RootElement.GetProperty("errors").EnumerateArray());
+        Assert.Equal("user_qa1", error.GetProperty("userId").GetString());
+        Assert.Contains("-Force", error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        using var c2 = Open(cs);
+        Assert.Equal(0L, Scalar<long>(c2, "SELECT count(*) FROM \"ProfileNew\" WHERE \"userId\" = 'user_qa1'"));
+
+        var forced = Run(cs, new MigrationOptions { Force = true, UserIds = ["user_qa1"] });
+        Assert.Equal(1, forced.UsersMigrated);
+        Assert.Equal(0, forced.UsersFailed);
+    }
+
+    [Fact]
+    public void A_run_killed_mid_batch_resumes_to_the_same_content_as_an_uninterrupted_run()
+    {
+        var reference = NewDatabase(qa: true, synthetic: 500);
+        Run(reference, new MigrationOptions { BatchSize = 50 });
+        string expected;
+        using (var c = Open(reference))
+        {
+            expected = NewTablesContentHash(c);
+        }
+
+        var killed = NewDatabase(qa: true, synthetic: 500);
+        var log = new RecordingLog();
+        var terminated = false;
+        log.OnProgress = p =>
+        {
+            if (!terminated && p.Status.StartsWith("Migrated 100 ", StringComparison.Ordinal))
+            {
+                terminated = true;
+                using var admin = Open(killed);
+                Exec(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'Matchmade%' AND pid <> pg_backend_pid()");
+            }
+        };
+        var interrupted = RunWith(killed, new MigrationOptions { BatchSize = 50 }, log);
+        Assert.True(terminated);
+        Assert.Equal(RunStatus.Failed, interrupted.Status);
+        Assert.Equal("ConnectionLost", interrupted.Failure!.ErrorId);
+
+        using (var c = Open(killed))
+        {
+            // Only whole users: every ProfileNew has all its ContextIntents and no ContextIntent lacks its ProfileNew.
+            Assert.Equal(0L, Scalar<long>(c, "SELECT count(*) FROM \"ContextProfile\" cp JOIN \"ProfileNew\" p ON p.\"userId\" = cp.\"userId\" LEFT JOIN \"ContextIntent\" ci ON ci.\"userId\" = cp.\"userId\" AND ci.\"contextType\" = cp.\"contextType\" WHERE ci.id IS NULL"));
+            Assert.Equal(0L, Scalar<long>(c, "SELECT count(*) FROM \"ContextIntent\" ci LEFT JOIN \"ProfileNew\" p ON p.\"userId\" = ci.\"userId\" WHERE p.id IS NULL"));
+        }
+
+        var resumed = Run(killed, new MigrationOptions { BatchSize = 50 });
+        Assert.Equal(RunStatus.Completed, resumed.Status);
+        Assert.True(resumed.UsersSkipped >= 100);
+        using var check = Open(killed);
+        Assert.Equal(expected, NewTablesContentHash(check));
+        Assert.Equal("Completed,Interrupted", Scalar<string>(check, "SELECT string_agg(status, ',' ORDER BY status) FROM matchmade.run"));
+    }
+
+    [Fact]
+    public void Stop_request_finishes_the_current_batch_and_returns_Cancelled()
+    {
+        var cs = NewDatabase(qa: true, synthetic: 300);
+        using var stop = new CancellationTokenSource();
+        var log = new RecordingLog { OnProgress = _ => stop.Cancel() };
+        using var target = Target(cs);
+        var outcome = new MigrationRunner(target, new MigrationOptions { BatchSize = 25, ReportPath = reportDirectory }, log).Run(stop.Token);
+        Assert.Equal(RunStatus.Cancelled, outcome.Status);
+        Assert.Equal(25, outcome.UsersMigrated);
+        using var report = JsonDocument.Parse(File.ReadAllText(outcome.ReportPath!));
+        Assert.Equal("Cancelled", report.RootElement.GetProperty("run").GetProperty("status").GetString());
+        using var c = Open(cs);
+        Assert.Equal(25L, Scalar<long>(c, "SELECT count(*) FROM \"ProfileNew\""));
+        Assert.Equal("Cancelled", Scalar<string>(c, "SELECT status FROM matchmade.run"));
+    }
+
+    private string NewDatabase(bool qa, int synthetic = 0)
+    {
+        var cs = TestServer.Shared.CreateDatabase("mig");
+        databases.Add(cs);
+        using var c = Open(cs);
+        if (qa)
+        {
+            SampleData.LoadQaUsers(c);
+        }
+
+        if (synthetic > 0)
+        {
+            SampleData.LoadSynthetic(c, synthetic, seed: 7);
+        }
+
+        return cs;
+    }
+
+    private MigrationOutcome Run(string cs, MigrationOptions? options = null) => RunWith(cs, options ?? new MigrationOptions(), new RecordingLog());
+
+    private MigrationOutcome RunWith(string cs, MigrationOptions options, RecordingLog log)
+    {
+        using var target = Target(cs);
+        return new MigrationRunner(target, options with { ReportPath = options.ReportPath ?? reportDirectory }, log).Run(CancellationToken.None);
+    }
+
+    private static DatabaseTarget Target(string cs) => DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs });
+
+    private static NpgsqlConnection Open(string cs)
+    {
+        var c = new NpgsqlConnection(cs);
+        c.Open();
+        return c;
+    }
+
+    private static string Findings(string reportPath)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(reportPath));
+        var root = doc.RootElement;
+        return string.Join("\n", new[] { "conflicts", "unmappedFields", "invalidValues", "errors" }.Select(k => root.GetProperty(k).GetRawText()));
+    }
+
+    private static string RepoFile(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Matchmade.psd1")))
+            {
+                return Path.Combine(dir.FullName, relative);
+            }
+        }
+
+        throw new FileNotFoundException(relative);
+    }
+}

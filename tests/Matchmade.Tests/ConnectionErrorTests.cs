@@ -1,0 +1,153 @@
+using System.Management.Automation;
+using System.Net;
+using System.Net.Sockets;
+using System.Security;
+using Matchmade.Tests.Hosting;
+using Matchmade.Tests.Shared;
+using Npgsql;
+
+namespace Matchmade.Tests;
+
+/// <summary>Each kind of bad connection input gives exactly one ErrorRecord with a stable id, the right category and advice.</summary>
+public sealed class ConnectionErrorTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+{
+    private const string Command = "Matchmade.Commands.GetProfileMigrationStatusCommand";
+
+    [Fact]
+    public void Malformed_connection_string()
+    {
+        var error = SingleError("Get-ProfileMigrationStatus -ConnectionString 'postgresql://u:pw@h/db?sslmod=require'");
+        Assert.Equal($"InvalidConnectionString,{Command}", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+        Assert.Contains("sslmod", error.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unreachable_host()
+    {
+        var port = ClosedPort();
+        var error = SingleError($"Get-ProfileMigrationStatus -ConnectionString 'postgresql://u:pw@127.0.0.1:{port}/db'");
+        Assert.Equal($"HostUnreachable,{Command}", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ConnectionError, error.CategoryInfo.Category);
+        Assert.Contains($"127.0.0.1:{port}", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("refused", error.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Wrong_password()
+    {
+        var url = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Password = "definitely-wrong-" + Guid.NewGuid().ToString("N") };
+        var error = SingleError("Get-ProfileMigrationStatus -ConnectionString $args[0]", url.ConnectionString);
+        Assert.Equal($"AuthenticationFailed,{Command}", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.AuthenticationError, error.CategoryInfo.Category);
+        Assert.DoesNotContain(url.Password!, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_database()
+    {
+        var url = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Database = "no_such_db_" + Guid.NewGuid().ToString("N")[..8] };
+        var error = SingleError("Get-ProfileMigrationStatus -ConnectionString $args[0]", url.ConnectionString);
+        Assert.Equal($"DatabaseNotFound,{Command}", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ObjectNotFound, error.CategoryInfo.Category);
+        Assert.Contains(url.Database!, error.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_old_tables()
+    {
+        using var session = new PowerShellSession();
+        var result = session.Run("Get-ProfileMigrationStatus -ConnectionString $args[0] -Schema no_such_schema", db.Url);
+        var error = Assert.Single(result.AllErrors);
+        Assert.Equal($"SourceTablesNotFound,{Command}", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ObjectNotFound, error.CategoryInfo.Category);
+        Assert.Contains("-Schema", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Equal("SourceMissing", Assert.Single(result.Output).Properties["State"].Value);
+    }
+
+    [Fact]
+    public void No_connection_string_and_no_DATABASE_URL()
+    {
+        using var session = new PowerShellSession();
+        var result = session.Run("$saved = $env:DATABASE_URL; $env:DATABASE_URL = $null; try { Get-ProfileMigrationStatus } finally { $env:DATABASE_URL = $saved }");
+        var error = Assert.Single(result.AllErrors);
+        Assert.Equal($"ConnectionStringMissing,{Command}", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+    }
+
+    [Fact]
+    public void The_password_appears_in_nothing_the_cmdlets_produce()
+    {
+        var password = "Pw-" + Guid.NewGuid().ToString("N");
+        var role = "mm_scan_" + Guid.NewGuid().ToString("N")[..8];
+        using (var connection = db.Open())
+        {
+            using var create = new NpgsqlCommand($"CREATE ROLE {role} LOGIN PASSWORD '{password}'; GRANT CONNECT ON DATABASE \"{connection.Database}\" TO {role}; GRANT USAGE ON SCHEMA public TO {role}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role};", connection);
+            create.ExecuteNonQuery();
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Username = role, Password = password };
+        var url = $"postgresql://{role}:{Uri.EscapeDataString(password)}@{builder.Host}:{builder.Port}/{builder.Database}";
+        var noPassword = $"postgresql://{role}@{builder.Host}:{builder.Port}/{builder.Database}";
+        var secure = new SecureString();
+        foreach (var c in password)
+        {
+            secure.AppendChar(c);
+        }
+
+        var credential = new PSCredential(role, secure);
+        var wrongPort = $"postgresql://{role}:{Uri.EscapeDataString(password)}@127.0.0.1:{ClosedPort()}/x";
+        var badUrl = $"postgresql://{role}:{Uri.EscapeDataString(password)}@{builder.Host}:{builder.Port}/{builder.Database}?bogus=1";
+
+        using var session = new PowerShellSession();
+        var runs = new[]
+        {
+            session.Run("Get-ProfileMigrationStatus -ConnectionString $args[0] -Verbose -Debug", url),
+            session.Run("Get-ProfileMigrationStatus -ConnectionString $args[0] -Credential $args[1] -Verbose", noPassword, credential),
+            session.Run("Get-ProfileMigrationStatus -ConnectionString $args[0] -Schema nothing_here -Verbose", url),
+            session.Run("Get-ProfileMigrationStatus -ConnectionString $args[0] -Verbose", wrongPort),
+            session.Run("Get-ProfileMigrationStatus -ConnectionString $args[0] -Verbose", badUrl),
+            session.Run("Get-ProfileMigrationStatus -ConnectionString $args[0] -Credential $args[1]", $"postgresql://{role}@{builder.Host}:{builder.Port}/no_such_db", credential),
+            session.Run("$Error | ForEach-Object { $_.ToString(); $_.Exception.ToString(); $_.ScriptStackTrace }"),
+        };
+
+        Assert.Single(runs[0].Output);
+        Assert.Single(runs[1].Output);
+        Assert.Empty(runs[0].AllErrors);
+        Assert.NotEmpty(runs[0].Verbose);
+        Assert.NotEmpty(runs[3].AllErrors);
+        Assert.NotEmpty(runs[4].AllErrors);
+        Assert.NotEmpty(runs[5].AllErrors);
+        foreach (var run in runs)
+        {
+            var text = run.AllText();
+            Assert.DoesNotContain(password, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(Uri.EscapeDataString(password), text, StringComparison.Ordinal);
+        }
+    }
+
+    private SingleErrorResult SingleError(string script, params object?[] args)
+    {
+        using var session = new PowerShellSession();
+        var result = session.Run(script, args);
+        Assert.Empty(result.Output);
+        return new SingleErrorResult(Assert.Single(result.AllErrors));
+    }
+
+    private sealed class SingleErrorResult(ErrorRecord record)
+    {
+        public string FullyQualifiedErrorId => record.FullyQualifiedErrorId;
+        public ErrorCategoryInfo CategoryInfo => record.CategoryInfo;
+        public Exception Exception => record.Exception;
+        public override string ToString() => record + "\n" + record.Exception;
+    }
+
+    private static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}

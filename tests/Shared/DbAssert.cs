@@ -1,0 +1,92 @@
+using Npgsql;
+
+namespace Matchmade.Tests.Shared;
+
+/// <summary>SQL the tests use to compare databases: content hashes and plain queries.</summary>
+public static class DbAssert
+{
+    /// <summary>A hash over every column of every row of the four old tables: they must never change.</summary>
+    public static string OldTablesHash(NpgsqlConnection connection, string schema = "public") => Scalar<string>(connection, $"""
+        SELECT md5(coalesce((SELECT string_agg(t::text, E'\n' ORDER BY t.id) FROM {Q(schema)}."User" t), '') || '#' ||
+                   coalesce((SELECT string_agg(t::text, E'\n' ORDER BY t.id) FROM {Q(schema)}."ContextProfile" t), '') || '#' ||
+                   coalesce((SELECT string_agg(t::text, E'\n' ORDER BY t.id) FROM {Q(schema)}."Profile" t), '') || '#' ||
+                   coalesce((SELECT string_agg(t::text, E'\n' ORDER BY t.id) FROM {Q(schema)}."ChatMessage" t), ''))
+        """);
+
+    /// <summary>
+    /// A hash over the new tables' content, ids and timestamps aside: equal hashes mean the same migration result.
+    /// </summary>
+    public static string NewTablesContentHash(NpgsqlConnection connection, string schema = "public") => Scalar<string>(connection, $"""
+        SELECT md5(coalesce((SELECT string_agg(r, E'\n' ORDER BY r) FROM (
+            SELECT concat_ws('|', p."userId", p."coreValues"::text, p.beliefs::text, p."interactionStyle"::text, p.lifestyle::text,
+                             p.constraints::text, p.location, p."ageRange", p.name, p.completeness, p.missing::text) AS r
+            FROM {Q(schema)}."ProfileNew" p) a), '') || '#' ||
+            coalesce((SELECT string_agg(r, E'\n' ORDER BY r) FROM (
+            SELECT concat_ws('|', c."userId", c."contextType", c."relationshipTimeline", c."exclusivityExpectation", c."familyIntentions",
+                             c."attractionImportance", c."friendshipDepth", c."groupActivityPreference", c."emotionalSupportExpectation",
+                             c."partnershipType", c."commitmentHorizon", c."complementarySkills"::text, c."equityOrRevShare", c."creativeType",
+                             c."roleNeeded", c."processStyle", c."egoBalance", c."compensationExpectation", c."serviceType", c."budgetRange",
+                             c."timelineNeeded", c."credentialsRequired", c.completeness, c.missing::text) AS r
+            FROM {Q(schema)}."ContextIntent" c) b), ''))
+        """);
+
+    /// <summary>A hash of everything in the database that is not a system catalog: schemas, tables and their rows.</summary>
+    public static string WholeDatabaseHash(NpgsqlConnection connection)
+    {
+        var tables = new List<string>();
+        using (var list = new NpgsqlCommand("""
+            SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r','p','v','m','S') AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
+            ORDER BY 1
+            """, connection))
+        using (var reader = list.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        var parts = new List<string> { string.Join(",", tables) };
+        foreach (var table in tables)
+        {
+            parts.Add(Scalar<string>(connection, $"SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM {table} t"));
+        }
+
+        return string.Join(";", parts);
+    }
+
+    public static T Scalar<T>(NpgsqlConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        var result = command.ExecuteScalar();
+        return result is DBNull or null ? default! : (T)Convert.ChangeType(result, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public static void Exec(NpgsqlConnection connection, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Prisma's own _prisma_migrations DDL (as `prisma migrate` creates it).</summary>
+    public const string PrismaMigrationsTable = """
+        CREATE TABLE "_prisma_migrations" (
+            "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+            "checksum" VARCHAR(64) NOT NULL,
+            "finished_at" TIMESTAMPTZ,
+            "migration_name" VARCHAR(255) NOT NULL,
+            "logs" TEXT,
+            "rolled_back_at" TIMESTAMPTZ,
+            "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+            "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+        );
+        """;
+
+    private static string Q(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}
