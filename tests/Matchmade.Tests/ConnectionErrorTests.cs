@@ -66,16 +66,6 @@ public sealed class ConnectionErrorTests(DatabaseFixture db) : IClassFixture<Dat
     }
 
     [Fact]
-    public void No_connection_string_and_no_DATABASE_URL()
-    {
-        using var session = new PowerShellSession();
-        var result = session.Run("$saved = $env:DATABASE_URL; $env:DATABASE_URL = $null; try { Get-ProfileMigrationStatus } finally { $env:DATABASE_URL = $saved }");
-        var error = Assert.Single(result.AllErrors);
-        Assert.Equal($"ConnectionStringMissing,{Command}", error.FullyQualifiedErrorId);
-        Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
-    }
-
-    [Fact]
     public void The_password_appears_in_nothing_the_cmdlets_produce()
     {
         var password = "Pw-" + Guid.NewGuid().ToString("N");

@@ -63,15 +63,6 @@ public sealed class StatusTests(DatabaseFixture db) : IClassFixture<DatabaseFixt
         Assert.Equal("Matchmade.ProfileMigrationStatus", Assert.Single(result.Output).ToString());
     }
 
-    [Fact]
-    public void Database_url_environment_variable_is_used_when_no_connection_string_is_given()
-    {
-        using var session = new PowerShellSession();
-        var result = session.Run("$env:DATABASE_URL = $args[0]; try { Get-ProfileMigrationStatus } finally { $env:DATABASE_URL = $null }", db.Url).ThrowOnError();
-        var expected = new NpgsqlConnectionStringBuilder(db.ConnectionString).Database;
-        Assert.Equal(expected, Assert.Single(result.Output).Properties["Database"].Value);
-    }
-
     private static ProfileStatusView Status(PowerShellSession session, string url)
     {
         var result = session.Run("Get-ProfileMigrationStatus -ConnectionString $args[0]", url).ThrowOnError();
