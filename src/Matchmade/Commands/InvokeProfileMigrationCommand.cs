@@ -77,7 +77,8 @@ public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
                     UserIds = userIds.Count > 0 ? userIds.Distinct(StringComparer.Ordinal).ToArray() : null,
                     MaxUsers = MaxUsers > 0 ? MaxUsers : null,
                     LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds),
-                    ReportPath = ReportPath is null ? null : GetUnresolvedProviderPathFromPSPath(ReportPath),
+                    // Relative paths and the default location follow PowerShell's current location, not the process's.
+                    ReportPath = ReportPath is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(ReportPath),
                     RedactValues = RedactValues,
                 },
                 Cancellation);

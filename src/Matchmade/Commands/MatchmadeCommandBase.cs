@@ -85,17 +85,40 @@ public abstract class MatchmadeCommandBase : PSCmdlet, IDisposable
     }
 }
 
-/// <summary>Relays the core's log to the cmdlet's verbose, warning and progress streams (on the pipeline thread).</summary>
+/// <summary>
+/// Relays the core's log to the cmdlet's verbose, warning and progress streams (on the pipeline thread). Once the
+/// pipeline is stopping (Ctrl+C) PowerShell refuses every write, so the log goes quiet instead of failing the run's
+/// orderly finish (current batch, report, run history).
+/// </summary>
 internal sealed class PowerShellLog(Cmdlet cmdlet) : IOperationLog
 {
     private static int nextActivityId = 1;
     private readonly int activityId = Interlocked.Increment(ref nextActivityId);
 
-    public void Verbose(string message) => cmdlet.WriteVerbose(Secrets.Scrub(message));
+    public void Verbose(string message) => Write(() => cmdlet.WriteVerbose(Secrets.Scrub(message)));
 
-    public void Warning(string message) => cmdlet.WriteWarning(Secrets.Scrub(message));
+    public void Warning(string message) => Write(() => cmdlet.WriteWarning(Secrets.Scrub(message)));
 
-    public void Progress(OperationProgress progress)
+    public void Progress(OperationProgress progress) => Write(() => WriteProgress(progress));
+
+    private void Write(Action write)
+    {
+        if (cmdlet.Stopping)
+        {
+            return;
+        }
+
+        try
+        {
+            write();
+        }
+        catch (PipelineStoppedException)
+        {
+            // Stopped between the check and the write.
+        }
+    }
+
+    private void WriteProgress(OperationProgress progress)
     {
         var record = new ProgressRecord(activityId, progress.Activity, progress.Status)
         {

@@ -26,6 +26,9 @@ public sealed class PowerShellSession : IDisposable
 
     public static string RepoRoot { get; } = FindRepoRoot();
 
+    /// <summary>For tests that drive a pipeline themselves (BeginInvoke/Stop).</summary>
+    public Runspace Runspace => runspace;
+
     public static string ModuleDirectory => Path.Combine(RepoRoot, "out", "Matchmade");
 
     public static string ModuleManifest => Path.Combine(ModuleDirectory, "Matchmade.psd1");
