@@ -1,6 +1,7 @@
 using Matchmade.Core.Merge;
 using Matchmade.Core.Sql;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Matchmade.Core.Migration;
 
@@ -8,69 +9,96 @@ namespace Matchmade.Core.Migration;
 public sealed record BatchUser(SourceUser Source, bool AlreadyMigrated);
 
 /// <summary>
-/// Streams the old rows a batch at a time, keyset over "User".id: each read is one index range scan, however far
-/// the run has got, and a re-run resumes where the data says (users without ProfileNew), not where a file says.
+/// Reads the old rows a batch at a time: first the batch's user ids (keyset over "User".id, one index range scan
+/// however far the run has got), then their contexts and blobs by index. A re-run resumes where the data says (users
+/// without ProfileNew), not where a file says.
 /// </summary>
 public sealed class BatchReader
 {
-    private readonly string sql;
+    private readonly string usersSql;
+    private readonly string? migratedSql;
+    private readonly string contextsSql;
     private readonly string[]? userIds;
     private readonly bool force;
 
     public BatchReader(SchemaNames schemas, bool targetExists, IReadOnlyCollection<string>? userIds, bool force)
     {
-        sql = SqlText.For(targetExists ? "batch-read.sql" : "batch-read-no-target.sql", schemas);
+        usersSql = SqlText.For("batch-users.sql", schemas);
+        migratedSql = targetExists ? SqlText.For("batch-migrated.sql", schemas) : null;
+        contextsSql = SqlText.For("batch-contexts.sql", schemas);
         this.userIds = userIds?.ToArray();
         this.force = force;
     }
 
-    /// <summary>The next up to <paramref name="limit"/> users after <paramref name="after"/>, in id order.</summary>
-    public List<BatchUser> Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, string after, int limit)
+    /// <summary>What one read returned: how many ids it walked past, the last one, and the users to migrate.</summary>
+    public sealed record Batch(int IdsRead, string LastUserId, List<BatchUser> Users);
+
+    /// <summary>
+    /// Walks the next up to <paramref name="limit"/> user ids after <paramref name="after"/> and returns those to
+    /// migrate (all of them with -Force; otherwise the ones without a ProfileNew) with their contexts.
+    /// </summary>
+    public Batch Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, string after, int limit)
     {
-        using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.Parameters.AddWithValue("after", after);
-        command.Parameters.AddWithValue("limit", limit);
-        command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)userIds ?? DBNull.Value });
-        if (sql.Contains("@force", StringComparison.Ordinal))
+        var ids = new List<string>(limit);
+        using (var command = new NpgsqlCommand(usersSql, connection, transaction))
         {
-            command.Parameters.AddWithValue("force", force);
-        }
-
-        var users = new List<BatchUser>(limit);
-        using var reader = command.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
-        string? currentId = null;
-        var migrated = false;
-        var contexts = new List<SourceContext>(5);
-        while (reader.Read())
-        {
-            var userId = reader.GetString(0);
-            if (!string.Equals(userId, currentId, StringComparison.Ordinal))
+            command.Parameters.AddWithValue("after", after);
+            command.Parameters.AddWithValue("limit", limit);
+            command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)userIds ?? DBNull.Value });
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
             {
-                Flush();
-                currentId = userId;
-                migrated = reader.GetBoolean(1);
-            }
-
-            if (!reader.IsDBNull(2))
-            {
-                var contextProfileId = reader.GetString(2);
-                var contextType = ContextTypes.Parse(reader.GetString(3));
-                var createdAt = reader.GetDateTime(4);
-                var data = reader.IsDBNull(5) ? null : reader.GetString(5);
-                contexts.Add(new SourceContext(contextProfileId, contextType, createdAt, data));
+                ids.Add(reader.GetString(0));
             }
         }
 
-        Flush();
-        return users;
-
-        void Flush()
+        if (ids.Count == 0)
         {
-            if (currentId is not null)
+            return new Batch(0, after, []);
+        }
+
+        var migrated = new HashSet<string>(StringComparer.Ordinal);
+        if (migratedSql is not null)
+        {
+            using var command = new NpgsqlCommand(migratedSql, connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
             {
-                users.Add(new BatchUser(new SourceUser(currentId, [.. contexts]), migrated));
-                contexts.Clear();
+                migrated.Add(reader.GetString(0));
             }
         }
+
+        var wanted = force ? ids : ids.FindAll(id => !migrated.Contains(id));
+        var contexts = new Dictionary<string, List<SourceContext>>(wanted.Count, StringComparer.Ordinal);
+        if (wanted.Count > 0)
+        {
+            using var command = new NpgsqlCommand(contextsSql, connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = wanted });
+            using var reader = command.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
+            while (reader.Read())
+            {
+                var userId = reader.GetString(0);
+                var context = new SourceContext(
+                    reader.GetString(1),
+                    ContextTypes.Parse(reader.GetString(2)),
+                    reader.GetDateTime(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4));
+                if (!contexts.TryGetValue(userId, out var list))
+                {
+                    contexts[userId] = list = new List<SourceContext>(4);
+                }
+
+                list.Add(context);
+            }
+        }
+
+        var users = new List<BatchUser>(wanted.Count);
+        foreach (var id in wanted)
+        {
+            users.Add(new BatchUser(new SourceUser(id, contexts.TryGetValue(id, out var list) ? list : []), migrated.Contains(id)));
+        }
+
+        return new Batch(ids.Count, ids[^1], users);
     }
 }

@@ -4,7 +4,7 @@ namespace Matchmade.Core.Migration;
 public sealed record MigrationOptions
 {
     /// <summary>Users per transaction. Chosen from the benchmark (docs/performance.md), not the seed's 10.</summary>
-    public const int DefaultBatchSize = 1000;
+    public const int DefaultBatchSize = 5000;
     public const int MaxBatchSize = 100_000;
     public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(5);
 

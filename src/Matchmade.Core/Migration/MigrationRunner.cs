@@ -87,7 +87,7 @@ public sealed class MigrationRunner
             {
                 var limit = (int)Math.Min(options.BatchSize, Remaining(scope));
                 var batch = WithRetries($"Batch {batches + 1}", () => MigrateBatch(connection, reader, writer, history, after, limit), CancellationToken.None);
-                if (batch.Read == 0)
+                if (batch.IdsRead == 0)
                 {
                     break;
                 }
@@ -147,18 +147,19 @@ public sealed class MigrationRunner
                 while (!stop.IsCancellationRequested && Remaining(scope) > 0)
                 {
                     var limit = (int)Math.Min(options.BatchSize, Remaining(scope));
-                    var users = reader.Read(connection, transaction, after, limit);
-                    if (users.Count == 0)
+                    var read = reader.Read(connection, transaction, after, limit);
+                    if (read.IdsRead == 0)
                     {
                         break;
                     }
 
+                    var users = read.Users;
                     var batch = Prepare(users);
                     migrated += batch.Prepared.Count;
                     intents += batch.Prepared.Sum(u => u.Intents.Count);
                     failed += batch.Errors.Count;
                     batches++;
-                    after = users[^1].Source.UserId;
+                    after = read.LastUserId;
                     foreach (var finding in batch.Findings)
                     {
                         report.Add(finding);
@@ -169,7 +170,7 @@ public sealed class MigrationRunner
                         report.AddError(error);
                     }
 
-                    ReportProgress(scope, new BatchResult(users.Count, after, batch.Prepared.Count, batch.Errors.Count, batch.Prepared.Sum(u => u.Intents.Count), [], [], TimeSpan.Zero));
+                    ReportProgress(scope, new BatchResult(read.IdsRead, users.Count, after, batch.Prepared.Count, batch.Errors.Count, batch.Prepared.Sum(u => u.Intents.Count), [], [], TimeSpan.Zero));
                 }
             }
             catch (Exception e)
@@ -188,7 +189,7 @@ public sealed class MigrationRunner
 
     private sealed record PreparedBatch(List<PreparedUser> Prepared, List<Finding> Findings, List<RunError> Errors);
 
-    private sealed record BatchResult(int Read, string LastUserId, int Migrated, int Failed, int Intents, IReadOnlyList<Finding> Findings, IReadOnlyList<RunError> Errors, TimeSpan Elapsed);
+    private sealed record BatchResult(int IdsRead, int Read, string LastUserId, int Migrated, int Failed, int Intents, IReadOnlyList<Finding> Findings, IReadOnlyList<RunError> Errors, TimeSpan Elapsed);
 
     private long Remaining(Scope scope) => scope.Cap - migrated - failed;
 
@@ -220,10 +221,12 @@ public sealed class MigrationRunner
     {
         var watch = Stopwatch.StartNew();
         using var transaction = connection.BeginTransaction();
-        var users = reader.Read(connection, transaction, after, limit);
+        var read = reader.Read(connection, transaction, after, limit);
+        var users = read.Users;
         if (users.Count == 0)
         {
-            return new BatchResult(0, after, 0, 0, 0, [], [], watch.Elapsed);
+            transaction.Commit();
+            return new BatchResult(read.IdsRead, 0, read.LastUserId, 0, 0, 0, [], [], watch.Elapsed);
         }
 
         var batch = Prepare(users);
@@ -258,7 +261,13 @@ public sealed class MigrationRunner
             }
         }
 
-        var findings = written.Count == batch.Prepared.Count ? batch.Findings : batch.Findings.Where(f => written.Any(w => w.UserId == f.UserId)).ToList();
+        var findings = batch.Findings;
+        if (written.Count != batch.Prepared.Count)
+        {
+            var kept = written.Select(w => w.UserId).ToHashSet(StringComparer.Ordinal);
+            findings = findings.FindAll(f => kept.Contains(f.UserId));
+        }
+
         var intentCount = written.Sum(u => u.Intents.Count);
         history.Batch(transaction, runId, written.Count, errors.Count, intentCount, findings);
         transaction.Commit();
@@ -267,7 +276,7 @@ public sealed class MigrationRunner
         failed += errors.Count;
         intents += intentCount;
         batches++;
-        return new BatchResult(users.Count, users[^1].Source.UserId, written.Count, errors.Count, intentCount, findings, errors, watch.Elapsed);
+        return new BatchResult(read.IdsRead, users.Count, read.LastUserId, written.Count, errors.Count, intentCount, findings, errors, watch.Elapsed);
     }
 
     private void Write(NpgsqlConnection connection, NpgsqlTransaction transaction, BatchWriter writer, List<PreparedUser> users, DateTime now)
@@ -351,6 +360,11 @@ public sealed class MigrationRunner
             string.Create(CultureInfo.InvariantCulture, $"{verb} {done:N0} of {scope.Cap:N0} users ({rate:N0} users/s)"),
             percent,
             eta));
+        if (batch.Read == 0)
+        {
+            return; // a stretch of users migrated earlier: no batch to describe
+        }
+
         log.Verbose(string.Create(CultureInfo.InvariantCulture,
             $"Batch {batches}: {batch.Read:N0} users, {batch.Migrated:N0} {(options.DryRun ? "would be migrated" : "migrated")}, {batch.Failed:N0} failed, {batch.Intents:N0} ContextIntents{(options.DryRun ? string.Empty : $", {batch.Elapsed.TotalMilliseconds:N0} ms")}; {done:N0}/{scope.Cap:N0} done, {rate:N0} users/s."));
     }

@@ -1,0 +1,6 @@
+-- Every ContextProfile of the batch's users with its Profile blob (NULL data = no Profile row; the column itself is
+-- NOT NULL). "userId" = ANY(...) is an index scan on "ContextProfile_userId_contextType_key".
+SELECT cp."userId", cp.id, cp."contextType"::text, cp."createdAt", p.data::text
+FROM {app}."ContextProfile" cp
+LEFT JOIN {app}."Profile" p ON p."contextProfileId" = cp.id
+WHERE cp."userId" = ANY(@user_ids);
