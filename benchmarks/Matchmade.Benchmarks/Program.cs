@@ -11,6 +11,7 @@ using Npgsql;
 var users = 100_000;
 int? batchSize = null;
 var keep = false;
+var loadOnly = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i].TrimStart('-').ToLowerInvariant())
@@ -18,7 +19,8 @@ for (var i = 0; i < args.Length; i++)
         case "users": users = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "batchsize": batchSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "keep": keep = true; break;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -Keep"); return 2;
+        case "loadonly": loadOnly = true; break;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -Keep, -LoadOnly"); return 2;
     }
 }
 
@@ -56,6 +58,11 @@ using (var c = new NpgsqlConnection(cs))
 }
 
 Console.WriteLine($"Loaded {loaded.Users:N0} users, {loaded.ContextProfiles:N0} ContextProfiles, {loaded.Profiles:N0} Profiles, {loaded.ChatMessages:N0} ChatMessages in {loaded.Elapsed.TotalSeconds:N1} s ({loaded.Users / loaded.Elapsed.TotalSeconds:N0} users/s); average blob {AverageBlob(cs):N0} bytes.");
+
+if (loadOnly)
+{
+    return 0;
+}
 
 var reports = Directory.CreateTempSubdirectory("matchmade-bench-").FullName;
 var state = InitialSessionState.CreateDefault2();
