@@ -239,6 +239,9 @@ public static class SampleData
         var q = new NpgsqlCommandBuilder().QuoteIdentifier(schema);
         long userCount = 0, contextCount = 0, profileCount = 0, chatCount = 0;
         var now = DateTime.SpecifyKind(DateTime.UtcNow, DateTimeKind.Unspecified);
+        // The generated rows are consistent by construction, so where the role may (a superuser: the throwaway
+        // cluster), skip the per-row foreign-key triggers while loading; about half the load time at a million users.
+        var skipForeignKeyChecks = TrySet(connection, "SET session_replication_role = replica");
         // One pass per table (FKs are checked row by row); each pass regenerates the same users.
         using (var copy = connection.BeginBinaryImport($"COPY {q}.\"User\" (id, email, \"createdAt\", \"updatedAt\") FROM STDIN (FORMAT BINARY)"))
         {
@@ -320,12 +323,31 @@ public static class SampleData
             copy.Complete();
         }
 
+        if (skipForeignKeyChecks)
+        {
+            TrySet(connection, "RESET session_replication_role");
+        }
+
         using (var analyze = new NpgsqlCommand($"ANALYZE {q}.\"User\", {q}.\"ContextProfile\", {q}.\"Profile\"", connection))
         {
             analyze.ExecuteNonQuery();
         }
 
         return new SampleLoadResult(userCount, contextCount, profileCount, chatCount, watch.Elapsed);
+    }
+
+    private static bool TrySet(NpgsqlConnection connection, string sql)
+    {
+        try
+        {
+            using var command = new NpgsqlCommand(sql, connection);
+            command.ExecuteNonQuery();
+            return true;
+        }
+        catch (PostgresException e) when (e.SqlState == "42501")
+        {
+            return false; // not a superuser: keep the checks
+        }
     }
 
     private static IReadOnlyList<string> FieldsOf(string type) => type switch
