@@ -83,7 +83,7 @@ public static class SampleData
         var kinds = Enum.GetValues<EdgeCase>();
         for (var i = 0; i < users; i++)
         {
-            var random = new Random(HashCode.Combine(seed, i, 0x5eed));
+            var random = new Random(Mix(seed, i, 0x5eed));
             EdgeCase? edge = users >= 200 && i < kinds.Length * 3 && i % 3 == 1 ? kinds[i / 3]
                 : random.NextDouble() < options.EdgeCaseRate ? kinds[random.Next(kinds.Length)] : null;
             yield return MakeUser(i, seed, random, edge, options);
@@ -112,7 +112,7 @@ public static class SampleData
         for (var c = 0; c < count; c++)
         {
             when = edge is EdgeCase.CreatedAtTie && c == 1 ? when : when.AddMinutes(random.Next(1, 60 * 24 * 30));
-            var contextSeed = HashCode.Combine(seed, index, c, 0xb10b);
+            var contextSeed = Mix(seed, index * 8 + c, 0xb10b);
             var type = types[c];
             var position = c;
             var profileRow = !(edge is EdgeCase.NoProfileRow && c == 0) && random.NextDouble() > 0.03;
@@ -334,6 +334,18 @@ public static class SampleData
         }
 
         return new SampleLoadResult(userCount, contextCount, profileCount, chatCount, watch.Elapsed);
+    }
+
+    /// <summary>
+    /// A fixed mix of the inputs (SplitMix64). System.HashCode is seeded per process, so it would make the "same"
+    /// data differ from one run to the next.
+    /// </summary>
+    private static int Mix(int seed, int index, int salt)
+    {
+        var z = ((ulong)(uint)seed << 32 | (uint)index) + ((ulong)(uint)salt * 0x9E3779B97F4A7C15UL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (int)(z ^ (z >> 31));
     }
 
     private static bool TrySet(NpgsqlConnection connection, string sql)

@@ -72,9 +72,16 @@ public sealed class MigrationRunner
             scope = CountScope(connection, null, targetExists: true);
             history.Start(runId, Mode, Parameters(), scope.Total, scope.Skipped);
         }
+        catch (MatchmadeException)
+        {
+            throw; // what our own checks refused (missing tables, Prisma history, table shape): nothing was done
+        }
         catch (Exception e)
         {
-            throw DbErrors.During(e, "Preparing the migration", target);
+            // The server got in the way (a lock the app holds, a lost connection): a failed run, with its report.
+            var preparation = DbErrors.During(e, "Preparing the migration", target);
+            report.AddError(new RunError(null, preparation.ErrorId, preparation.Message));
+            return Finish(report, new Scope(0, 0, 0), RunStatus.Failed, null, preparation);
         }
 
         var reader = new BatchReader(target.Schemas, targetExists: true, options.UserIds, options.Force);
@@ -369,7 +376,7 @@ public sealed class MigrationRunner
             $"Batch {batches}: {batch.Read:N0} users, {batch.Migrated:N0} {(options.DryRun ? "would be migrated" : "migrated")}, {batch.Failed:N0} failed, {batch.Intents:N0} ContextIntents{(options.DryRun ? string.Empty : $", {batch.Elapsed.TotalMilliseconds:N0} ms")}; {done:N0}/{scope.Cap:N0} done, {rate:N0} users/s."));
     }
 
-    private MigrationOutcome Finish(ReportWriter report, Scope scope, RunStatus status, SchemaStepOutcome schemaStep, MatchmadeException? failure)
+    private MigrationOutcome Finish(ReportWriter report, Scope scope, RunStatus status, SchemaStepOutcome? schemaStep, MatchmadeException? failure)
     {
         var finishedAt = DateTimeOffset.UtcNow;
         var message = status switch

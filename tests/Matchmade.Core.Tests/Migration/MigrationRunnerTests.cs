@@ -323,6 +323,47 @@ public sealed class MigrationRunnerTests : IDisposable
         Assert.Equal("Cancelled", Scalar<string>(c, "SELECT status FROM matchmade.run"));
     }
 
+    [Fact]
+    public void A_lock_the_app_holds_makes_the_batch_wait_at_most_lock_timeout_retry_with_jitter_and_then_fail_clearly()
+    {
+        var cs = NewDatabase(qa: true, synthetic: 20);
+        Run(cs, new MigrationOptions { MaxUsers = 1 }); // the schema step is done; the rest is still to migrate
+        using var app = Open(cs);
+        using var appTransaction = app.BeginTransaction();
+        // SHARE is what a plain CREATE INDEX takes: reads go on, COPY into the table must wait.
+        using (var lockTable = new NpgsqlCommand("LOCK TABLE \"ContextIntent\" IN SHARE MODE", app, appTransaction))
+        {
+            lockTable.ExecuteNonQuery();
+        }
+
+        var log = new RecordingLog();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var outcome = RunWith(cs, new MigrationOptions { LockTimeout = TimeSpan.FromMilliseconds(300), MaxRetries = 2 }, log);
+        watch.Stop();
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        Assert.Equal("LockTimeout", outcome.Failure!.ErrorId);
+        Assert.Equal(FailureKind.ResourceBusy, outcome.Failure.Kind);
+        Assert.Equal(2, log.Warnings.Count(w => w.Contains("retry", StringComparison.Ordinal)));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
+        using (var report = JsonDocument.Parse(File.ReadAllText(outcome.ReportPath!)))
+        {
+            Assert.Equal("Failed", report.RootElement.GetProperty("run").GetProperty("status").GetString());
+            Assert.Equal("LockTimeout", report.RootElement.GetProperty("errors")[0].GetProperty("errorId").GetString());
+        }
+
+        // Released during the retries, the run goes through.
+        var release = new Thread(() =>
+        {
+            Thread.Sleep(500);
+            appTransaction.Rollback();
+        });
+        release.Start();
+        var second = RunWith(cs, new MigrationOptions { LockTimeout = TimeSpan.FromMilliseconds(300), MaxRetries = 5 }, new RecordingLog());
+        release.Join();
+        Assert.Equal(RunStatus.Completed, second.Status);
+        Assert.Equal(second.UsersTotal - 1, second.UsersMigrated);
+    }
+
     private string NewDatabase(bool qa, int synthetic = 0)
     {
         var cs = TestServer.Shared.CreateDatabase("mig");
