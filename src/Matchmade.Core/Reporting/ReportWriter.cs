@@ -37,7 +37,7 @@ public sealed class ReportWriter : IDisposable
             for (var i = 0; i < SpillCount; i++)
             {
                 spillPaths[i] = System.IO.Path.Combine(directory, $"{stem}.{i}.part");
-                spills[i] = OpenOwnerOnly(spillPaths[i]);
+                spills[i] = PrivateFile.Create(spillPaths[i]);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -193,7 +193,7 @@ public sealed class ReportWriter : IDisposable
         var temp = Path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
         try
         {
-            using (var output = OpenOwnerOnly(temp))
+            using (var output = PrivateFile.Create(temp))
             {
                 using (var header = new Utf8JsonWriter(output, JsonValues.WriterOptions))
                 {
@@ -223,7 +223,7 @@ public sealed class ReportWriter : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(temp);
+            PrivateFile.TryDelete(temp);
             throw new MatchmadeException("ReportWriteFailed", FailureKind.WriteError, $"Writing the report '{Path}' failed: {e.Message}. The database work is done; its run history in the module's schema has the counts.", e, Path);
         }
 
@@ -356,17 +356,6 @@ public sealed class ReportWriter : IDisposable
         w.WriteEndObject();
     }
 
-    private static FileStream OpenOwnerOnly(string path)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 1 << 16 };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        return new FileStream(path, options);
-    }
-
     private void DeleteSpills()
     {
         for (var i = 0; i < SpillCount; i++)
@@ -374,22 +363,8 @@ public sealed class ReportWriter : IDisposable
             spills[i]?.Dispose();
             if (spillPaths[i] is { } path)
             {
-                TryDelete(path);
+                PrivateFile.TryDelete(path);
             }
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
         }
     }
 }

@@ -2,6 +2,12 @@ using Matchmade.Core.Merge;
 
 namespace Matchmade.Core.Schema;
 
+/// <summary>An index migration.sql creates: its columns in order, and whether it is unique.</summary>
+public sealed record ExpectedIndex(string Table, string Name, bool Unique, IReadOnlyList<string> Columns);
+
+/// <summary>A foreign key migration.sql creates (ON DELETE CASCADE ON UPDATE CASCADE, as Prisma makes them).</summary>
+public sealed record ExpectedForeignKey(string Table, string Name, IReadOnlyList<string> Columns, string ReferencedTable, IReadOnlyList<string> ReferencedColumns);
+
 /// <summary>One column as migration.sql creates it: PostgreSQL's udt_name, nullability and default.</summary>
 public sealed record ExpectedColumn(string Table, string Name, string UdtName, bool NotNull, string? Default);
 
@@ -42,4 +48,18 @@ public static class ExpectedSchema
     ];
 
     public static IEnumerable<ExpectedColumn> All => ProfileNewColumns.Concat(ContextIntentColumns);
+
+    public static IReadOnlyList<ExpectedIndex> Indexes { get; } =
+    [
+        new(PrismaSchema.ProfileNew, "ProfileNew_pkey", true, ["id"]),
+        new(PrismaSchema.ProfileNew, "ProfileNew_userId_key", true, ["userId"]),
+        new(PrismaSchema.ContextIntent, "ContextIntent_pkey", true, ["id"]),
+        new(PrismaSchema.ContextIntent, "ContextIntent_userId_contextType_key", true, ["userId", "contextType"]),
+    ];
+
+    public static IReadOnlyList<ExpectedForeignKey> ForeignKeys { get; } =
+    [
+        new(PrismaSchema.ProfileNew, "ProfileNew_userId_fkey", ["userId"], PrismaSchema.User, ["id"]),
+        new(PrismaSchema.ContextIntent, "ContextIntent_userId_fkey", ["userId"], PrismaSchema.User, ["id"]),
+    ];
 }

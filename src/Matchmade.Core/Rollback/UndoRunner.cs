@@ -1,0 +1,191 @@
+using System.Text;
+using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Migration;
+using Matchmade.Core.Reporting;
+using Matchmade.Core.Schema;
+using Matchmade.Core.Sql;
+using Npgsql;
+
+namespace Matchmade.Core.Rollback;
+
+/// <summary>
+/// The seed's rollback: drop ProfileNew and ContextIntent and mark the migration rolled back in _prisma_migrations
+/// (as `prisma migrate resolve --rolled-back` does), all in one transaction, under the run lock. The old tables are
+/// never touched. Refuses when the app has started writing the new tables, unless forced.
+/// </summary>
+public static class UndoRunner
+{
+    public static UndoOutcome Run(DatabaseTarget target, UndoOptions options, IOperationLog log, CancellationToken cancellationToken)
+    {
+        var backupPath = options.BackupPath is null ? null : PrepareBackupPath(options.BackupPath);
+        using var runLock = RunLock.Acquire(target, "Undo-ProfileMigration", cancellationToken);
+        var connection = runLock.Connection;
+        var schemas = target.Schemas;
+        try
+        {
+            using var transaction = connection.BeginTransaction();
+            Execute(connection, transaction, $"SET LOCAL lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
+            var present = SchemaInspector.TablesPresent(connection, schemas.App, [.. PrismaSchema.NewTables, PrismaSchema.MigrationsTable], transaction);
+            if (!PrismaSchema.NewTables.All(present.Contains))
+            {
+                throw new MatchmadeException(
+                    "NothingToUndo",
+                    FailureKind.ObjectNotFound,
+                    $"Schema '{schemas.App}' of database '{target.Database}' has no {string.Join(" and ", PrismaSchema.NewTables.Where(t => !present.Contains(t)))}: there is nothing to undo (or -Schema names the wrong schema).",
+                    target: schemas.App);
+            }
+
+            if (!options.DryRun)
+            {
+                // Lock the new tables first, so the counts and the backup are exactly what is dropped.
+                Execute(connection, transaction, $"LOCK TABLE {schemas.AppQuoted}.\"ContextIntent\", {schemas.AppQuoted}.\"ProfileNew\" IN ACCESS EXCLUSIVE MODE");
+            }
+            var profiles = Count(connection, transaction, $"SELECT count(*) FROM {schemas.AppQuoted}.\"ProfileNew\"");
+            var intents = Count(connection, transaction, $"SELECT count(*) FROM {schemas.AppQuoted}.\"ContextIntent\"");
+            var stateExists = SchemaInspector.TablesPresent(connection, schemas.State, ["migrated_user"], transaction).Count == 1;
+            var (foreignProfiles, foreignIntents, samples) = ForeignRows(connection, transaction, schemas, stateExists);
+            var prisma = SchemaInspector.ReadPrismaMigration(connection, schemas, present.Contains(PrismaSchema.MigrationsTable), transaction);
+            log.Verbose($"Undo: {profiles:N0} ProfileNew and {intents:N0} ContextIntent rows in '{schemas.App}'; {foreignProfiles:N0} and {foreignIntents:N0} of them not written by Matchmade; Prisma history: {prisma.State}.");
+            if (foreignProfiles + foreignIntents > 0 && !options.Force)
+            {
+                throw new MatchmadeException(
+                    "ForeignRowsPresent",
+                    FailureKind.InvalidOperation,
+                    $"Undo refused: {foreignProfiles:N0} ProfileNew and {foreignIntents:N0} ContextIntent rows were not written by Matchmade or changed since (the app has started writing; e.g. users {string.Join(", ", samples)}). Dropping the tables would lose them. Use -Force to drop them anyway, with -BackupPath to keep a copy.",
+                    target: schemas.App);
+            }
+
+            var outcome = new UndoOutcome
+            {
+                DryRun = options.DryRun,
+                Dropped = !options.DryRun,
+                Schema = schemas.App,
+                ProfileNewRows = profiles,
+                ContextIntentRows = intents,
+                ForeignProfileRows = foreignProfiles,
+                ForeignContextIntentRows = foreignIntents,
+                PrismaMigration = prisma.State == PrismaMigrationState.Applied ? "RolledBack" : prisma.State.ToString(),
+                BackupPath = options.DryRun ? null : backupPath,
+            };
+            if (options.DryRun)
+            {
+                transaction.Rollback();
+                return outcome with { PrismaMigration = prisma.State.ToString() };
+            }
+
+            long backedUp = 0;
+            if (backupPath is not null)
+            {
+                backedUp = Backup(connection, transaction, schemas, backupPath, cancellationToken);
+                log.Verbose($"Backed up {backedUp:N0} rows to {backupPath}.");
+            }
+
+            Execute(connection, transaction, SqlText.For("undo-drop.sql", schemas));
+            if (present.Contains(PrismaSchema.MigrationsTable))
+            {
+                using var prismaCommand = new NpgsqlCommand(SqlText.For("undo-prisma.sql", schemas), connection, transaction);
+                prismaCommand.Parameters.AddWithValue("name", PrismaSchema.MigrationName);
+                prismaCommand.ExecuteNonQuery();
+            }
+
+            if (stateExists)
+            {
+                using var state = new NpgsqlCommand(SqlText.For("undo-state.sql", schemas), connection, transaction);
+                state.Parameters.AddWithValue("app_schema", schemas.App);
+                state.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            log.Verbose($"Dropped ContextIntent and ProfileNew in '{schemas.App}'{(present.Contains(PrismaSchema.MigrationsTable) ? " and marked the migration rolled back in _prisma_migrations" : string.Empty)}.");
+            return outcome with { BackupRows = backedUp };
+        }
+        catch (Exception e)
+        {
+            if (backupPath is not null && File.Exists(backupPath) && e is not MatchmadeException { ErrorId: "BackupExists" })
+            {
+                // Nothing was dropped: a backup of a rollback that did not happen would only mislead.
+                PrivateFile.TryDelete(backupPath);
+            }
+
+            throw DbErrors.During(e, "Undo-ProfileMigration", target);
+        }
+    }
+
+    private static string PrepareBackupPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (File.Exists(full))
+        {
+            throw new MatchmadeException("BackupExists", FailureKind.InvalidArgument, $"The backup file '{full}' exists already and is never overwritten. Pick another -BackupPath.", target: full);
+        }
+
+        if (!Directory.Exists(Path.GetDirectoryName(full)))
+        {
+            throw new MatchmadeException("BackupPathNotWritable", FailureKind.WriteError, $"The folder of the backup file '{full}' does not exist. Create it or pick another -BackupPath.", target: full);
+        }
+
+        return full;
+    }
+
+    /// <summary>Every row of both tables as JSON lines ({"table": ..., "row": {...}}), written to a temp file and renamed.</summary>
+    private static long Backup(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, string path, CancellationToken cancellationToken)
+    {
+        var temp = path + ".tmp";
+        long rows = 0;
+        try
+        {
+            using (var file = PrivateFile.Create(temp))
+            using (var writer = new StreamWriter(file, new UTF8Encoding(false)))
+            {
+                foreach (var table in PrismaSchema.NewTables)
+                {
+                    using var command = new NpgsqlCommand($"SELECT row_to_json(t)::text FROM {schemas.AppQuoted}.{SqlText.Quote(table)} t", connection, transaction);
+                    using var reader = command.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
+                    while (reader.Read())
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        writer.Write("{\"table\":\"");
+                        writer.Write(table);
+                        writer.Write("\",\"row\":");
+                        writer.Write(reader.GetString(0));
+                        writer.Write("}\n");
+                        rows++;
+                    }
+                }
+
+                writer.Flush();
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: false);
+            return rows;
+        }
+        catch (IOException e)
+        {
+            PrivateFile.TryDelete(temp);
+            throw new MatchmadeException("BackupWriteFailed", FailureKind.WriteError, $"Writing the backup '{path}' failed: {e.Message}. Nothing was dropped.", e, path);
+        }
+    }
+
+    private static (long Profiles, long Intents, string[] Samples) ForeignRows(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, bool stateExists)
+    {
+        using var command = new NpgsqlCommand(SqlText.For(stateExists ? "undo-foreign-rows.sql" : "undo-foreign-rows-no-state.sql", schemas), connection, transaction);
+        command.Parameters.AddWithValue("app_schema", schemas.App);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<string[]>(2));
+    }
+
+    private static long Count(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection, transaction);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,18 @@
+namespace Matchmade.Core.Verification;
+
+public enum CheckSeverity
+{
+    Info,
+    Warning,
+    Error,
+}
+
+/// <summary>One check's verdict, with the figures it compared and a few ids to look at.</summary>
+public sealed record IntegrityCheckResult(
+    string Name,
+    bool Passed,
+    CheckSeverity Severity,
+    string Observed,
+    string Expected,
+    string Detail,
+    IReadOnlyList<string> SampleIds);
