@@ -14,6 +14,9 @@
     CmdletsToExport      = @(
         'Get-ProfileMigrationStatus'
         'Invoke-ProfileMigration'
+        'Test-MigrationIntegrity'
+        'Get-MigrationReport'
+        'Undo-ProfileMigration'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

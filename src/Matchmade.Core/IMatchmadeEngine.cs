@@ -1,6 +1,8 @@
 using Matchmade.Core.Connection;
 using Matchmade.Core.Migration;
+using Matchmade.Core.Rollback;
 using Matchmade.Core.Status;
+using Matchmade.Core.Verification;
 
 namespace Matchmade.Core;
 
@@ -16,6 +18,15 @@ public interface IMatchmadeEngine : IDisposable
 
     /// <summary>Runs (or dry-runs) the migration; <paramref name="stop"/> ends it after the current batch.</summary>
     MigrationOutcome Migrate(MigrationOptions options, CancellationToken stop);
+
+    /// <summary>Runs the named integrity checks (all when null), streaming one result per check.</summary>
+    IEnumerable<IntegrityCheckResult> Verify(IReadOnlyCollection<string>? checks, IReadOnlyCollection<string>? userIds, CancellationToken cancellationToken);
+
+    /// <summary>Drops the new tables (or, dry run, says what would be dropped).</summary>
+    UndoOutcome Undo(UndoOptions options, CancellationToken cancellationToken);
+
+    /// <summary>The module's run history, newest first (runs of this schema); empty when the state schema does not exist.</summary>
+    IReadOnlyList<RunRecord> Runs(Guid? runId, int limit, CancellationToken cancellationToken);
 }
 
 /// <summary>What the engine tells its host while it works; the PowerShell layer turns these into its streams.</summary>
@@ -47,6 +58,13 @@ public static class MatchmadeEngine
 
         public MigrationOutcome Migrate(MigrationOptions options, CancellationToken stop) =>
             new MigrationRunner(Target, options, log).Run(stop);
+
+        public IEnumerable<IntegrityCheckResult> Verify(IReadOnlyCollection<string>? checks, IReadOnlyCollection<string>? userIds, CancellationToken cancellationToken) =>
+            new IntegrityChecker(Target, log).Run(checks, userIds, cancellationToken);
+
+        public UndoOutcome Undo(UndoOptions options, CancellationToken cancellationToken) => UndoRunner.Run(Target, options, log, cancellationToken);
+
+        public IReadOnlyList<RunRecord> Runs(Guid? runId, int limit, CancellationToken cancellationToken) => RunHistory.Read(Target, runId, limit, cancellationToken);
 
         public void Dispose() => Target.Dispose();
     }

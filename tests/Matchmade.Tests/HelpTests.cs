@@ -11,6 +11,9 @@ public sealed class HelpTests
     [Theory]
     [InlineData("Get-ProfileMigrationStatus", 2)]
     [InlineData("Invoke-ProfileMigration", 3)]
+    [InlineData("Test-MigrationIntegrity", 2)]
+    [InlineData("Get-MigrationReport", 2)]
+    [InlineData("Undo-ProfileMigration", 2)]
     public void Full_help_has_a_synopsis_every_parameter_and_examples(string name, int minimumExamples)
     {
         using var session = new PowerShellSession();
@@ -39,7 +42,7 @@ public sealed class HelpTests
     {
         using var session = new PowerShellSession();
         var text = string.Join("\n", session.Run("Get-Help about_Matchmade").ThrowOnError().Output.Select(o => o.ToString()));
-        foreach (var step in new[] { "Get-ProfileMigrationStatus", "Invoke-ProfileMigration -WhatIf", "-MaxUsers", "Test-MigrationIntegrity", "Get-MigrationReport", "Undo-ProfileMigration" })
+        foreach (var step in new[] { "Get-ProfileMigrationStatus", "Invoke-ProfileMigration -WhatIf", "-MaxUsers", "Test-MigrationIntegrity", "Get-MigrationReport", "Undo-ProfileMigration -WhatIf" })
         {
             Assert.Contains(step, text, StringComparison.Ordinal);
         }

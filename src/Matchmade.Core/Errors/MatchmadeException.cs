@@ -15,6 +15,7 @@ public enum FailureKind
     OperationStopped,
     InvalidOperation,
     WriteError,
+    ReadError,
 }
 
 /// <summary>

@@ -6,6 +6,12 @@ using Npgsql;
 
 namespace Matchmade.Core.Migration;
 
+/// <summary>One row of the run history.</summary>
+public sealed record RunRecord(
+    Guid RunId, string Mode, string Status, string ModuleVersion, DateTime StartedAt, DateTime? FinishedAt,
+    long UsersTotal, long UsersMigrated, long UsersSkipped, long UsersFailed, long ContextIntentsWritten,
+    long Conflicts, long UnmappedFields, long InvalidValues, long Errors, string? ReportPath, string? Message);
+
 /// <summary>
 /// The run history in the module's own schema. Start and finish go through the lock's session; each batch's counts
 /// are added inside the batch's own transaction, so an interrupted run's row says exactly what it committed.
@@ -76,6 +82,39 @@ public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget targe
         command.Parameters.AddWithValue("unmapped", unmapped);
         command.Parameters.AddWithValue("invalid", invalid);
         command.ExecuteNonQuery();
+    }
+
+    public static IReadOnlyList<RunRecord> Read(DatabaseTarget target, Guid? runId, int limit, CancellationToken cancellationToken)
+    {
+        using var connection = target.Open(cancellationToken);
+        try
+        {
+            if (Schema.SchemaInspector.TablesPresent(connection, target.Schemas.State, ["run"]).Count == 0)
+            {
+                return [];
+            }
+
+            using var command = new NpgsqlCommand(SqlText.For("run-list.sql", target.Schemas), connection);
+            command.Parameters.AddWithValue("app_schema", target.Schemas.App);
+            command.Parameters.Add(new NpgsqlParameter("run_id", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)runId ?? DBNull.Value });
+            command.Parameters.AddWithValue("limit", limit);
+            var runs = new List<RunRecord>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                runs.Add(new RunRecord(
+                    reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetDateTime(4),
+                    reader.IsDBNull(5) ? null : reader.GetDateTime(5), reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8),
+                    reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14),
+                    reader.IsDBNull(15) ? null : reader.GetString(15), reader.IsDBNull(16) ? null : reader.GetString(16)));
+            }
+
+            return runs;
+        }
+        catch (Exception e)
+        {
+            throw DbErrors.During(e, "Reading the run history", target);
+        }
     }
 
     /// <summary>Best effort: if the lock's session died with the run, the next run marks this one Interrupted.</summary>

@@ -147,6 +147,7 @@ internal static class ErrorRecords
         FailureKind.OperationTimeout => ErrorCategory.OperationTimeout,
         FailureKind.OperationStopped => ErrorCategory.OperationStopped,
         FailureKind.WriteError => ErrorCategory.WriteError,
+        FailureKind.ReadError => ErrorCategory.ReadError,
         _ => ErrorCategory.InvalidOperation,
     };
 }

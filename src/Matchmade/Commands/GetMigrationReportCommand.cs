@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Management.Automation;
+using System.Text.Json;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Reporting;
+
+namespace Matchmade.Commands;
+
+/// <summary>
+/// <para type="synopsis">Reads a migration report (a file, or the run history in the database) as objects.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "MigrationReport", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(MigrationReportSummary), typeof(MigrationFinding))]
+public sealed class GetMigrationReportCommand : MatchmadeCommandBase
+{
+    private const string PathSet = "Path";
+    private const string LatestSet = "Latest";
+    private const string RunIdSet = "RunId";
+
+    /// <summary>Report files. Default: the newest migration-report-*.json in the current location.</summary>
+    [Parameter(ParameterSetName = PathSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName", "PSPath", "ReportPath")]
+    [ValidateNotNullOrEmpty]
+    public string[]? Path { get; set; }
+
+    /// <summary>The latest run recorded in the database's run history.</summary>
+    [Parameter(ParameterSetName = LatestSet, Mandatory = true)]
+    public SwitchParameter Latest { get; set; }
+
+    /// <summary>This run of the database's run history.</summary>
+    [Parameter(ParameterSetName = RunIdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    public Guid RunId { get; set; }
+
+    /// <summary>What to emit: Summary, Conflict, UnmappedField, InvalidValue, Error. Default: all.</summary>
+    [Parameter]
+    public ReportKind[]? Kind { get; set; }
+
+    /// <summary>Only findings of this user.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? UserId { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName != PathSet)
+        {
+            return;
+        }
+
+        var paths = Path is { Length: > 0 } ? Path.Select(GetUnresolvedProviderPathFromPSPath).ToArray() : [NewestReport()];
+        foreach (var path in paths)
+        {
+            try
+            {
+                Emit(path, summaryOverride: null);
+            }
+            catch (MatchmadeException e)
+            {
+                WriteMatchmadeError(e);
+            }
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (ParameterSetName != PathSet)
+        {
+            Invoke(() =>
+            {
+                var runs = Engine.Runs(Latest ? null : RunId, 1, Cancellation);
+                if (runs.Count == 0)
+                {
+                    throw new MatchmadeException("RunNotFound", FailureKind.ObjectNotFound,
+                        Latest ? $"The database has no Matchmade run history for schema '{Engine.Target.Schemas.App}' (no live run yet)." : $"No run {RunId} in the database's run history for schema '{Engine.Target.Schemas.App}'.");
+                }
+
+                var run = runs[0];
+                var summary = new MigrationReportSummary
+                {
+                    RunId = run.RunId, Mode = run.Mode, Status = run.Status, ModuleVersion = run.ModuleVersion,
+                    StartedAt = new DateTimeOffset(DateTime.SpecifyKind(run.StartedAt, DateTimeKind.Utc)),
+                    FinishedAt = run.FinishedAt is { } f ? new DateTimeOffset(DateTime.SpecifyKind(f, DateTimeKind.Utc)) : null,
+                    Server = $"{Engine.Target.Host}:{Engine.Target.Port}", Database = Engine.Target.Database, Schema = Engine.Target.Schemas.App,
+                    UsersTotal = run.UsersTotal, UsersMigrated = run.UsersMigrated, UsersSkipped = run.UsersSkipped, UsersFailed = run.UsersFailed,
+                    ContextIntentsWritten = run.ContextIntentsWritten, Conflicts = run.Conflicts, UnmappedFields = run.UnmappedFields,
+                    InvalidValues = run.InvalidValues, Errors = run.Errors, Message = run.Message, Path = null,
+                };
+                if (run.ReportPath is { } path && File.Exists(path))
+                {
+                    Emit(path, summary);
+                }
+                else
+                {
+                    if (Wants(ReportKind.Summary))
+                    {
+                        WriteObject(summary);
+                    }
+
+                    if (Kind is null || Kind.Any(k => k != ReportKind.Summary))
+                    {
+                        WriteWarning($"The findings of run {run.RunId} are in its report file{(run.ReportPath is null ? string.Empty : $" '{run.ReportPath}'")}, which is not reachable from here; the run history has the counts only.");
+                    }
+                }
+            });
+        }
+
+        base.EndProcessing();
+    }
+
+    private void Emit(string path, MigrationReportSummary? summaryOverride)
+    {
+        var header = ReportReader.ReadHeader(path);
+        if (Wants(ReportKind.Summary))
+        {
+            WriteObject(summaryOverride is null ? Summary(header) : new MigrationReportSummary
+            {
+                RunId = summaryOverride.RunId, Mode = summaryOverride.Mode, Status = summaryOverride.Status, ModuleVersion = summaryOverride.ModuleVersion,
+                StartedAt = summaryOverride.StartedAt, FinishedAt = summaryOverride.FinishedAt, Server = summaryOverride.Server, Database = summaryOverride.Database,
+                Schema = summaryOverride.Schema, UsersTotal = summaryOverride.UsersTotal, UsersMigrated = summaryOverride.UsersMigrated,
+                UsersSkipped = summaryOverride.UsersSkipped, UsersFailed = summaryOverride.UsersFailed, ContextIntentsWritten = summaryOverride.ContextIntentsWritten,
+                Conflicts = summaryOverride.Conflicts, UnmappedFields = summaryOverride.UnmappedFields, InvalidValues = summaryOverride.InvalidValues,
+                Errors = summaryOverride.Errors, Message = summaryOverride.Message, Path = path,
+            });
+        }
+
+        var kinds = Kind?.Where(k => k != ReportKind.Summary).Select(k => (ReportEntryKind)((int)k - 1)).ToArray();
+        if (Kind is not null && kinds!.Length == 0)
+        {
+            return;
+        }
+
+        foreach (var entry in ReportReader.ReadEntries(path, kinds, UserId))
+        {
+            WriteObject(new MigrationFinding
+            {
+                Kind = (ReportKind)((int)entry.Kind + 1),
+                UserId = entry.UserId,
+                ContextType = entry.ContextType,
+                Field = entry.Field,
+                Value = entry.Value,
+                Candidates = [.. entry.Candidates.Select(c => $"{c.ContextType}={c.Value}")],
+                Chosen = entry.Chosen,
+                Reason = entry.Reason,
+                ErrorId = entry.ErrorId,
+            });
+        }
+    }
+
+    private bool Wants(ReportKind kind) => Kind is null || Kind.Contains(kind);
+
+    private static MigrationReportSummary Summary(ReportHeader h) => new()
+    {
+        RunId = Guid.TryParse(h.RunString("runId"), out var id) ? id : Guid.Empty,
+        Mode = h.RunString("mode"),
+        Status = h.RunString("status"),
+        ModuleVersion = h.RunString("moduleVersion"),
+        StartedAt = Time(h.RunString("startedAt")),
+        FinishedAt = Time(h.RunString("finishedAt")),
+        Server = h.RunString("server"),
+        Database = h.RunString("database"),
+        Schema = h.RunString("schema"),
+        UsersTotal = h.Count("usersTotal"),
+        UsersMigrated = h.Count("usersMigrated"),
+        UsersSkipped = h.Count("usersSkipped"),
+        UsersFailed = h.Count("usersFailed"),
+        ContextIntentsWritten = h.Count("contextIntentsWritten"),
+        Conflicts = h.Count("conflicts"),
+        UnmappedFields = h.Count("unmappedFields"),
+        InvalidValues = h.Count("invalidValues"),
+        Errors = h.Count("errors"),
+        Message = h.RunString("message") is { Length: > 0 } m ? m : null,
+        Path = h.Path,
+    };
+
+    private static DateTimeOffset? Time(string text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t) ? t : null;
+
+    private string NewestReport()
+    {
+        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+        var newest = new DirectoryInfo(here).EnumerateFiles(ReportFormat.FilePrefix + "*.json").OrderByDescending(f => f.LastWriteTimeUtc).FirstOrDefault();
+        if (newest is null)
+        {
+            ThrowTerminatingError(ErrorRecords.From(new MatchmadeException("ReportNotFound", FailureKind.ObjectNotFound,
+                $"No {ReportFormat.FilePrefix}*.json in '{here}'. Pass -Path, or -ConnectionString … -Latest to read the database's run history.", target: here)));
+        }
+
+        return newest!.FullName;
+    }
+}

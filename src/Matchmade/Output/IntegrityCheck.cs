@@ -1,0 +1,17 @@
+namespace Matchmade;
+
+/// <summary>Output of Test-MigrationIntegrity: one check's verdict.</summary>
+public sealed class IntegrityCheck
+{
+    public string Name { get; init; } = "";
+    public bool Passed { get; init; }
+
+    /// <summary>Error (a failure means damage), Warning (worth a look) or Info.</summary>
+    public string Severity { get; init; } = "";
+    public string Observed { get; init; } = "";
+    public string Expected { get; init; } = "";
+    public string Detail { get; init; } = "";
+    public string[] SampleIds { get; init; } = [];
+
+    public override string ToString() => $"{Name}: {(Passed ? "passed" : "FAILED")} ({Observed}; expected {Expected})";
+}
