@@ -1,0 +1,201 @@
+using Matchmade.Core.Connection;
+using Matchmade.Core.Merge;
+using Matchmade.Core.Migration;
+using Matchmade.Core.Tests.Migration;
+using Matchmade.Core.Verification;
+using Matchmade.Fixtures;
+using Matchmade.Tests.Shared;
+using Npgsql;
+using static Matchmade.Tests.Shared.DbAssert;
+
+namespace Matchmade.Core.Tests.Verification;
+
+/// <summary>Every check passes on a clean migration and fails on data made to break it.</summary>
+public sealed class IntegrityCheckerTests : IDisposable
+{
+    private readonly string reports = Directory.CreateTempSubdirectory("mm-verify-").FullName;
+    private readonly List<string> databases = [];
+
+    public void Dispose()
+    {
+        databases.ForEach(TestServer.Shared.DropDatabase);
+        Directory.Delete(reports, recursive: true);
+    }
+
+    [Fact]
+    public void A_clean_migration_passes_every_check()
+    {
+        var cs = Migrated(synthetic: 300, prisma: true);
+        var results = Verify(cs);
+        Assert.Equal(IntegrityChecks.Names, results.Select(r => r.Name));
+        Assert.All(results, r => Assert.True(r.Passed, $"{r.Name}: {r.Detail}"));
+        Assert.Equal("0 of 303 users differ", results.Single(r => r.Name == "Reconciliation").Observed);
+    }
+
+    [Theory]
+    [InlineData("UsersWithoutProfile", "DELETE FROM \"ProfileNew\" WHERE \"userId\" = 'user_qa3'")]
+    [InlineData("UserProfileCount", "DELETE FROM \"ProfileNew\" WHERE \"userId\" = 'user_qa3'")]
+    [InlineData("OrphanedProfiles", "SET session_replication_role = replica; INSERT INTO \"ProfileNew\" (id, \"userId\", \"updatedAt\") VALUES ('cx', 'ghost-user', now())")]
+    [InlineData("OrphanedContextIntents", "INSERT INTO \"ContextIntent\" (id, \"userId\", \"contextType\", \"updatedAt\") VALUES ('cx', 'user_qa3', 'service', now())")]
+    [InlineData("ContextIntentCount", "INSERT INTO \"ContextIntent\" (id, \"userId\", \"contextType\", \"updatedAt\") VALUES ('cx', 'user_qa3', 'service', now())")]
+    [InlineData("MissingContextIntents", "DELETE FROM \"ContextIntent\" WHERE \"userId\" = 'user_qa1' AND \"contextType\" = 'friendship'")]
+    [InlineData("DuplicateProfiles", "DROP INDEX \"ProfileNew_userId_key\"; INSERT INTO \"ProfileNew\" (id, \"userId\", \"updatedAt\") VALUES ('cx', 'user_qa1', now())")]
+    [InlineData("DuplicateContextIntents", "DROP INDEX \"ContextIntent_userId_contextType_key\"; INSERT INTO \"ContextIntent\" (id, \"userId\", \"contextType\", \"updatedAt\") VALUES ('cx', 'user_qa1', 'romantic', now())")]
+    [InlineData("ProfileCompleteness", "UPDATE \"ProfileNew\" SET completeness = 150 WHERE \"userId\" = 'user_qa1'")]
+    [InlineData("ContextIntentCompleteness", "UPDATE \"ContextIntent\" SET completeness = -1 WHERE \"userId\" = 'user_qa1' AND \"contextType\" = 'romantic'")]
+    [InlineData("ChatMessageContextProfiles", "SET session_replication_role = replica; INSERT INTO \"ChatMessage\" (id, \"contextProfileId\", role, content) VALUES ('m-ghost', 'nowhere', 'user', 'hi')")]
+    [InlineData("ContextTypeDistribution", "UPDATE \"ContextIntent\" SET \"contextType\" = 'service' WHERE \"userId\" = 'user_qa3' AND \"contextType\" = 'friendship'")]
+    [InlineData("Schema", "ALTER TABLE \"ProfileNew\" ALTER COLUMN completeness SET DEFAULT 1")]
+    [InlineData("Schema", "ALTER TABLE \"ContextIntent\" DROP CONSTRAINT \"ContextIntent_userId_fkey\"")]
+    [InlineData("Schema", "CREATE INDEX extra_idx ON \"ProfileNew\" (name)")]
+    [InlineData("PrismaHistory", "UPDATE \"_prisma_migrations\" SET rolled_back_at = now()")]
+    [InlineData("PrismaHistory", "UPDATE \"_prisma_migrations\" SET checksum = 'deadbeef'")]
+    public void Each_check_fails_on_data_made_to_break_it(string check, string damage)
+    {
+        var cs = Migrated(synthetic: 0, prisma: true);
+        Assert.True(Single(cs, check).Passed);
+        using (var c = Open(cs))
+        {
+            Exec(c, damage);
+        }
+
+        var result = Single(cs, check);
+        Assert.False(result.Passed, $"{check} passed after: {damage}");
+        Assert.NotEqual(CheckSeverity.Info, result.Severity);
+    }
+
+    public static TheoryData<string, string> OneChangedValue()
+    {
+        var data = new TheoryData<string, string>
+        {
+            { "coreValues", "UPDATE \"ProfileNew\" SET \"coreValues\" = '[\"honesty\",\"curiosity\"]' WHERE \"userId\" = 'user_qa1'" },
+            { "constraints", "UPDATE \"ProfileNew\" SET constraints = '[\"remote\"]' WHERE \"userId\" = 'user_qa1'" },
+            { "beliefs", "UPDATE \"ProfileNew\" SET beliefs = jsonb_set(beliefs, '{religion}', '\"atheist\"') WHERE \"userId\" = 'user_qa1'" },
+            { "interactionStyle", "UPDATE \"ProfileNew\" SET \"interactionStyle\" = '{\"communication\":\"direct\"}' WHERE \"userId\" = 'user_qa1'" },
+            { "lifestyle", "UPDATE \"ProfileNew\" SET lifestyle = lifestyle || '{\"pets\":\"cat\"}' WHERE \"userId\" = 'user_qa1'" },
+            { "location", "UPDATE \"ProfileNew\" SET location = 'San Francisco' WHERE \"userId\" = 'user_qa1'" },
+            { "ageRange", "UPDATE \"ProfileNew\" SET \"ageRange\" = NULL WHERE \"userId\" = 'user_qa1'" },
+            { "name", "UPDATE \"ProfileNew\" SET name = 'Alex ' WHERE \"userId\" = 'user_qa1'" },
+            { "completeness", "UPDATE \"ProfileNew\" SET completeness = 99 WHERE \"userId\" = 'user_qa1'" },
+            { "missing", "UPDATE \"ProfileNew\" SET missing = '{name}' WHERE \"userId\" = 'user_qa1'" },
+            { "romantic.missing", "UPDATE \"ContextIntent\" SET missing = NULL WHERE \"userId\" = 'user_qa1' AND \"contextType\" = 'romantic'" },
+            { "no ContextIntent for friendship", "DELETE FROM \"ContextIntent\" WHERE \"userId\" = 'user_qa1' AND \"contextType\" = 'friendship'" },
+        };
+        foreach (var column in FieldCatalog.IntentColumns)
+        {
+            // Every context column of user_qa1's professional ContextIntent, set to a value the rules would not give.
+            var value = FieldCatalog.IsJsonIntentColumn(column) ? "'[\"sales\"]'::jsonb" : "'tampered'";
+            data.Add($"professional.{column}", $"UPDATE \"ContextIntent\" SET \"{column}\" = {value} WHERE \"userId\" = 'user_qa1' AND \"contextType\" = 'professional'");
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(OneChangedValue))]
+    public void Reconciliation_fails_on_one_changed_value(string field, string damage)
+    {
+        var cs = Migrated(synthetic: 20, prisma: false);
+        using var c = Open(cs);
+        using var transaction = c.BeginTransaction();
+        using (var command = new NpgsqlCommand(damage, c, transaction))
+        {
+            command.ExecuteNonQuery();
+        }
+
+        // Read the damaged rows through a second session: commit, check, then undo the damage.
+        transaction.Commit();
+        try
+        {
+            var result = Single(cs, "Reconciliation", ["user_qa1"]);
+            Assert.False(result.Passed);
+            Assert.Contains(field, result.Detail, StringComparison.Ordinal);
+            Assert.Equal(["user_qa1"], result.SampleIds);
+        }
+        finally
+        {
+            using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs });
+            new MigrationRunner(target, new MigrationOptions { Force = true, UserIds = ["user_qa1"], ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None);
+            Assert.True(Single(cs, "Reconciliation", ["user_qa1"]).Passed);
+        }
+    }
+
+    [Fact]
+    public void Nothing_lost_fails_when_a_key_or_an_array_element_is_dropped()
+    {
+        var cs = Migrated(synthetic: 0, prisma: false);
+        Assert.True(Single(cs, "NothingLost").Passed);
+        using (var c = Open(cs))
+        {
+            Exec(c, "UPDATE \"ProfileNew\" SET beliefs = beliefs - 'religion' WHERE \"userId\" = 'user_qa1'");
+        }
+
+        var lostKey = Single(cs, "NothingLost");
+        Assert.False(lostKey.Passed);
+        Assert.Contains("user_qa1/romantic.beliefs", lostKey.Detail, StringComparison.Ordinal);
+
+        using (var c = Open(cs))
+        {
+            Exec(c, "UPDATE \"ProfileNew\" SET beliefs = '{\"religion\":\"agnostic\"}', \"coreValues\" = '[\"honesty\",\"curiosity\"]' WHERE \"userId\" = 'user_qa1'");
+        }
+
+        var lostElement = Single(cs, "NothingLost");
+        Assert.False(lostElement.Passed);
+        Assert.Contains("user_qa1/friendship.coreValues", lostElement.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_check_names_and_a_database_not_migrated_yet_are_clear_errors()
+    {
+        var cs = NewDatabase();
+        using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs });
+        var checker = new IntegrityChecker(target, new RecordingLog());
+        Assert.Equal("UnknownCheck", Assert.Throws<Errors.MatchmadeException>(() => checker.Run(["NoSuchCheck"], null, CancellationToken.None).ToList()).ErrorId);
+        Assert.Equal("TablesNotFound", Assert.Throws<Errors.MatchmadeException>(() => checker.Run(null, null, CancellationToken.None).ToList()).ErrorId);
+    }
+
+    private string Migrated(int synthetic, bool prisma)
+    {
+        var cs = NewDatabase();
+        using (var c = Open(cs))
+        {
+            if (prisma)
+            {
+                Exec(c, PrismaMigrationsTable);
+            }
+
+            SampleData.LoadQaUsers(c);
+            if (synthetic > 0)
+            {
+                SampleData.LoadSynthetic(c, synthetic, seed: 21);
+            }
+        }
+
+        using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs });
+        var outcome = new MigrationRunner(target, new MigrationOptions { BatchSize = 100, ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None);
+        Assert.Equal(RunStatus.Completed, outcome.Status);
+        return cs;
+    }
+
+    private string NewDatabase()
+    {
+        var cs = TestServer.Shared.CreateDatabase("verify");
+        databases.Add(cs);
+        return cs;
+    }
+
+    private static List<IntegrityCheckResult> Verify(string cs, string[]? checks = null, string[]? users = null)
+    {
+        using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs });
+        return new IntegrityChecker(target, new RecordingLog()).Run(checks, users, CancellationToken.None).ToList();
+    }
+
+    private static IntegrityCheckResult Single(string cs, string check, string[]? users = null) => Assert.Single(Verify(cs, [check], users));
+
+    private static NpgsqlConnection Open(string cs)
+    {
+        var c = new NpgsqlConnection(cs);
+        c.Open();
+        return c;
+    }
+}
