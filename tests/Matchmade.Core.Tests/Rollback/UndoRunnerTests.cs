@@ -1,0 +1,145 @@
+using System.Text.Json;
+using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Migration;
+using Matchmade.Core.Rollback;
+using Matchmade.Core.Tests.Migration;
+using Matchmade.Fixtures;
+using Npgsql;
+using static Matchmade.Tests.Shared.DbAssert;
+
+namespace Matchmade.Core.Tests.Rollback;
+
+public sealed class UndoRunnerTests : IDisposable
+{
+    private readonly string files = Directory.CreateTempSubdirectory("mm-undo-").FullName;
+    private readonly List<string> databases = [];
+
+    public void Dispose()
+    {
+        databases.ForEach(TestServer.Shared.DropDatabase);
+        Directory.Delete(files, recursive: true);
+    }
+
+    [Fact]
+    public void Undo_drops_the_new_tables_marks_prisma_rolled_back_leaves_the_old_tables_and_a_new_run_works_again()
+    {
+        var cs = Migrated();
+        string old, content;
+        using (var c = Open(cs))
+        {
+            old = OldTablesHash(c);
+            content = NewTablesContentHash(c);
+        }
+
+        var preview = Undo(cs, new UndoOptions { DryRun = true });
+        Assert.False(preview.Dropped);
+        Assert.Equal(53, preview.ProfileNewRows);
+        using (var c = Open(cs))
+        {
+            Assert.Equal(2L, Scalar<long>(c, "SELECT count(*) FROM pg_tables WHERE tablename IN ('ProfileNew','ContextIntent')"));
+        }
+
+        var backup = Path.Combine(files, "backup.jsonl");
+        var outcome = Undo(cs, new UndoOptions { BackupPath = backup });
+        Assert.True(outcome.Dropped);
+        Assert.Equal(outcome.ProfileNewRows + outcome.ContextIntentRows, outcome.BackupRows);
+        var lines = File.ReadAllLines(backup);
+        Assert.Equal(outcome.BackupRows, lines.Length);
+        Assert.Equal(53, lines.Count(l => JsonDocument.Parse(l).RootElement.GetProperty("table").GetString() == "ProfileNew"));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(backup));
+        }
+
+        using (var c = Open(cs))
+        {
+            Assert.Equal(0L, Scalar<long>(c, "SELECT count(*) FROM pg_tables WHERE tablename IN ('ProfileNew','ContextIntent')"));
+            Assert.Equal(old, OldTablesHash(c));
+            Assert.Equal(1L, Scalar<long>(c, "SELECT count(*) FROM \"_prisma_migrations\" WHERE rolled_back_at IS NOT NULL"));
+            Assert.Equal(0L, Scalar<long>(c, "SELECT count(*) FROM matchmade.migrated_user"));
+        }
+
+        var again = Run(cs);
+        Assert.Equal(Schema.SchemaStepOutcome.Created, again.SchemaStep);
+        Assert.Equal(53, again.UsersMigrated);
+        using var check = Open(cs);
+        Assert.Equal(content, NewTablesContentHash(check));
+        Assert.Equal("Applied", Schema.SchemaInspector.ReadPrismaMigration(check, new Sql.SchemaNames("public", "matchmade"), true).State.ToString());
+    }
+
+    [Fact]
+    public void Undo_refuses_rows_the_app_wrote_unless_forced()
+    {
+        var cs = Migrated();
+        using (var c = Open(cs))
+        {
+            Exec(c, "UPDATE \"ProfileNew\" SET name = 'edited by the app', \"updatedAt\" = now() + interval '1 minute' WHERE \"userId\" = 'user_qa1'");
+        }
+
+        var e = Assert.Throws<MatchmadeException>(() => Undo(cs, new UndoOptions()));
+        Assert.Equal("ForeignRowsPresent", e.ErrorId);
+        Assert.Contains("user_qa1", e.Message, StringComparison.Ordinal);
+        using (var c = Open(cs))
+        {
+            Assert.Equal(2L, Scalar<long>(c, "SELECT count(*) FROM pg_tables WHERE tablename IN ('ProfileNew','ContextIntent')"));
+        }
+
+        Assert.True(Undo(cs, new UndoOptions { Force = true }).Dropped);
+    }
+
+    [Fact]
+    public void Undo_refuses_while_a_migration_holds_the_lock_and_when_there_is_nothing_to_undo()
+    {
+        var cs = Migrated();
+        using (var holder = Open(cs))
+        {
+            Exec(holder, $"SELECT pg_advisory_lock({RunLock.ClassId}, {RunLock.ObjectId})");
+            var busy = Assert.Throws<MatchmadeException>(() => Undo(cs, new UndoOptions()));
+            Assert.Equal("MigrationInProgress", busy.ErrorId);
+            Assert.Contains($"pid {holder.ProcessID}", busy.Message, StringComparison.Ordinal);
+            Exec(holder, "SELECT pg_advisory_unlock_all()"); // a pooled session would keep holding it
+        }
+
+        Undo(cs, new UndoOptions());
+        Assert.Equal("NothingToUndo", Assert.Throws<MatchmadeException>(() => Undo(cs, new UndoOptions())).ErrorId);
+        var existing = Path.Combine(files, "exists.jsonl");
+        File.WriteAllText(existing, "keep me");
+        Assert.Equal("BackupExists", Assert.Throws<MatchmadeException>(() => Undo(cs, new UndoOptions { BackupPath = existing })).ErrorId);
+        Assert.Equal("keep me", File.ReadAllText(existing));
+    }
+
+    private string Migrated()
+    {
+        var cs = TestServer.Shared.CreateDatabase("undo");
+        databases.Add(cs);
+        using (var c = Open(cs))
+        {
+            Exec(c, PrismaMigrationsTable);
+            SampleData.LoadQaUsers(c);
+            SampleData.LoadSynthetic(c, 50, seed: 4);
+        }
+
+        Assert.Equal(RunStatus.Completed, Run(cs).Status);
+        return cs;
+    }
+
+    private MigrationOutcome Run(string cs)
+    {
+        using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs });
+        return new MigrationRunner(target, new MigrationOptions { ReportPath = files }, new RecordingLog()).Run(CancellationToken.None);
+    }
+
+    private static UndoOutcome Undo(string cs, UndoOptions options)
+    {
+        using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs });
+        return UndoRunner.Run(target, options, new RecordingLog(), CancellationToken.None);
+    }
+
+    private static NpgsqlConnection Open(string cs)
+    {
+        var c = new NpgsqlConnection(cs);
+        c.Open();
+        return c;
+    }
+}
