@@ -1,0 +1,56 @@
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using Matchmade.Tests.Hosting;
+
+namespace Matchmade.Tests;
+
+/// <summary>
+/// Pester cannot be installed here, so the gate suite users run in their CI is checked the way it can be: it
+/// parses, and every Matchmade command it calls exists and binds its parameters (by name, with the real binder).
+/// </summary>
+public sealed class PesterSuiteTests
+{
+    private static readonly string SuiteDirectory = Path.Combine(PowerShellSession.RepoRoot, "tests", "pester");
+
+    public static TheoryData<string> Suites() => [.. Directory.GetFiles(SuiteDirectory, "*.Tests.ps1").Select(f => Path.GetFileName(f))];
+
+    [Theory]
+    [MemberData(nameof(Suites))]
+    public void The_suite_parses_and_every_Matchmade_command_it_calls_binds(string file)
+    {
+        var ast = Parser.ParseFile(Path.Combine(SuiteDirectory, file), out _, out var errors);
+        Assert.Empty(errors);
+
+        using var session = new PowerShellSession();
+        var exported = session.Run("(Get-Command -Module Matchmade).Name").ThrowOnError().Output.Select(o => o.ToString()).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var calls = ast.FindAll(a => a is CommandAst c && exported.Contains(c.GetCommandName() ?? string.Empty), searchNestedScriptBlocks: true).Cast<CommandAst>().ToList();
+        Assert.Contains(calls, c => c.GetCommandName() == "Test-MigrationIntegrity");
+        Assert.Contains(calls, c => c.GetCommandName() == "Get-MigrationReport");
+
+        foreach (var call in calls)
+        {
+            var name = call.GetCommandName()!;
+            var command = (CmdletInfo)session.Run("Get-Command -Name $args[0]", name).ThrowOnError().Output.Single().BaseObject;
+            foreach (var parameter in call.CommandElements.OfType<CommandParameterAst>())
+            {
+                Assert.True(
+                    command.Parameters.ContainsKey(parameter.ParameterName) || command.Parameters.Values.Any(p => p.Aliases.Contains(parameter.ParameterName, StringComparer.OrdinalIgnoreCase)),
+                    $"{file}: {name} has no parameter -{parameter.ParameterName}");
+            }
+
+            // The engine's static binder: no ambiguity, no unknown parameter, a parameter set it can resolve.
+            var binding = StaticParameterBinder.BindCommand(call, resolve: true);
+            Assert.True(binding.BindingExceptions is null || binding.BindingExceptions.Count == 0,
+                $"{file}: {call.Extent.Text}: {string.Join("; ", binding.BindingExceptions?.Select(b => $"{b.Key}: {b.Value.BindingException?.Message}") ?? [])}");
+        }
+    }
+
+    [Theory]
+    [InlineData("build.ps1")]
+    [InlineData("Matchmade.psm1")]
+    public void Shipped_scripts_parse(string file)
+    {
+        Parser.ParseFile(Path.Combine(PowerShellSession.RepoRoot, file), out _, out var errors);
+        Assert.Empty(errors);
+    }
+}

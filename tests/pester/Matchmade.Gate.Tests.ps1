@@ -1,0 +1,43 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+<#
+    Matchmade's release gate for your CI: run it against the database you migrated.
+
+        $env:DATABASE_URL = 'postgresql://dba@db.internal:5432/app?schema=public'
+        $env:MATCHMADE_MODULE = './out/Matchmade/Matchmade.psd1'   # or leave unset to import an installed Matchmade
+        Invoke-Pester -Path ./tests/pester -Output Detailed
+
+    It fails when the module does not import, when any integrity check fails, or when the latest run in the
+    database's run history reported errors or did not complete.
+#>
+
+BeforeAll {
+    $module = if ($env:MATCHMADE_MODULE) { $env:MATCHMADE_MODULE } else { 'Matchmade' }
+    Import-Module -Name $module -Force -ErrorAction Stop
+}
+
+Describe 'Matchmade migration gate' {
+    It 'imports the module with its cmdlets' {
+        Get-Command -Module Matchmade -Name Test-MigrationIntegrity | Should -Not -BeNullOrEmpty
+        Get-Command -Module Matchmade -Name Get-MigrationReport | Should -Not -BeNullOrEmpty
+    }
+
+    It 'has a database to check (DATABASE_URL)' {
+        $env:DATABASE_URL | Should -Not -BeNullOrEmpty
+    }
+
+    It 'passes every integrity check' {
+        $failed = Test-MigrationIntegrity -ConnectionString $env:DATABASE_URL | Where-Object { -not $_.Passed }
+        $failed | ForEach-Object { Write-Host "$($_.Name): $($_.Detail)" }
+        $failed | Should -BeNullOrEmpty
+    }
+
+    It 'has every user migrated' {
+        (Get-ProfileMigrationStatus -ConnectionString $env:DATABASE_URL).UsersNotMigrated | Should -Be 0
+    }
+
+    It 'has a latest run that completed without errors' {
+        $summary = Get-MigrationReport -ConnectionString $env:DATABASE_URL -Latest -Kind Summary
+        $summary.Status | Should -Be 'Completed'
+        $summary.Errors | Should -Be 0
+    }
+}
