@@ -76,6 +76,7 @@ foreach (var (name, script) in new[]
 {
     ("dry run (-WhatIf)", $"Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -WhatIf{batchArgument}"),
     ("live run", $"Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false{batchArgument}"),
+    ("Test-MigrationIntegrity", "$checks = @(Test-MigrationIntegrity -ConnectionString $args[0]); [pscustomobject]@{ UsersMigrated = [long]($checks | Where-Object Name -eq 'Reconciliation').Observed.Split(' ')[2]; Status = if (@($checks | Where-Object { -not $_.Passed }).Count) { 'Failed' } else { 'Passed' } }"),
 })
 {
     GC.Collect();

@@ -35,9 +35,9 @@ internal sealed class ConsoleHost : PSHost
 
         public override PSHostRawUserInterface RawUI => raw;
 
-        public override void Write(string value) => Out(() => Console.Write(value));
+        public override void Write(string value) => Out(() => Console.Write(Plain(value)));
         public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Write(value);
-        public override void WriteLine(string value) => Out(() => Console.WriteLine(value));
+        public override void WriteLine(string value) => Out(() => Console.WriteLine(Plain(value)));
         public override void WriteErrorLine(string value) => Out(() => Console.Error.WriteLine(value));
         public override void WriteDebugLine(string message) => Out(() => Console.WriteLine("DEBUG: " + message));
         public override void WriteVerboseLine(string message) => Out(() => Console.WriteLine("VERBOSE: " + message));
@@ -128,6 +128,11 @@ internal sealed class ConsoleHost : PSHost
             Write("Password: ");
             return new PSCredential(userName, ReadLineAsSecureString());
         }
+
+        private static readonly System.Text.RegularExpressions.Regex Ansi = new("\u001b\\[[0-9;]*m", System.Text.RegularExpressions.RegexOptions.Compiled);
+
+        /// <summary>Logs and pipes get plain text: the hosted engine styles table headers whatever $PSStyle says.</summary>
+        private static string Plain(string text) => Console.IsOutputRedirected ? Ansi.Replace(text, string.Empty) : text;
 
         private void Out(Action write)
         {

@@ -104,13 +104,6 @@ internal static class Program
         }
 
         ps.Commands.Clear();
-        if (Console.IsOutputRedirected)
-        {
-            // Logs and pipes get plain text (the hosted engine colours list labels and table headers regardless).
-            ps.AddScript("$PSStyle.OutputRendering = 'PlainText'; $PSStyle.Formatting.FormatAccent = ''; $PSStyle.Formatting.TableHeader = ''").Invoke();
-            ps.Commands.Clear();
-        }
-
         ps.AddScript(script);
         ps.Commands.Commands[0].MergeMyResults(PipelineResultTypes.All, PipelineResultTypes.Output);
         ps.AddCommand("Out-Default");

@@ -1,21 +1,30 @@
 # The sandbox demo: what a DBA runs, in order, against $env:DATABASE_URL (the throwaway cluster).
 # Reports go to a temporary folder so the demo leaves nothing behind in the current directory.
-# (Plain .NET calls: the sandbox's engine has only PowerShell's Core cmdlets.)
+# (Plain .NET calls: the sandbox's engine has only PowerShell's Core cmdlets. Each command goes to Out-Default
+# on its own so it gets its own view, as it would typed at a prompt.)
 $reports = [System.IO.Directory]::CreateTempSubdirectory('matchmade-demo-').FullName
 
 '== 1. Where the database stands'
-Get-ProfileMigrationStatus
+Get-ProfileMigrationStatus | Out-Default
 
 '== 2. Dry run (-WhatIf): reads everything in a READ ONLY transaction, writes only the report'
-Invoke-ProfileMigration -WhatIf -ReportPath $reports
+Invoke-ProfileMigration -WhatIf -ReportPath $reports | Out-Default
 
 '== 3. Canary: 100 users'
-Invoke-ProfileMigration -MaxUsers 100 -ReportPath $reports -Confirm:$false
+Invoke-ProfileMigration -MaxUsers 100 -ReportPath $reports -Confirm:$false | Out-Default
 
 '== 4. The rest (users already migrated are skipped)'
-Invoke-ProfileMigration -ReportPath $reports -Confirm:$false
+Invoke-ProfileMigration -ReportPath $reports -Confirm:$false | Out-Default
 
 '== 5. Where the database stands now'
-Get-ProfileMigrationStatus
+Get-ProfileMigrationStatus | Out-Default
+
+'== 6. Integrity: the seed''s checks, the schema, Prisma''s history, every user reconciled with the old tables'
+Test-MigrationIntegrity | Out-Default
+
+'== 7. The report of the full run: summary, and the first conflicts'
+$latest = Get-MigrationReport -Latest -Kind Summary
+$latest | Out-Default
+@(Get-MigrationReport -Path $latest.Path -Kind Conflict)[0..4] | Out-Default
 
 "Reports: $reports"
