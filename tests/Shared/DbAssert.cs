@@ -68,6 +68,13 @@ public static class DbAssert
         return result is DBNull or null ? default! : (T)Convert.ChangeType(result, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    public static NpgsqlConnection Open(string connectionString)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        connection.Open();
+        return connection;
+    }
+
     public static void Exec(NpgsqlConnection connection, string sql)
     {
         using var command = new NpgsqlCommand(sql, connection);

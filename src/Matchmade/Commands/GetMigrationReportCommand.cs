@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Management.Automation;
-using System.Text.Json;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Reporting;
 
@@ -112,15 +111,7 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
         var header = ReportReader.ReadHeader(path);
         if (Wants(ReportKind.Summary))
         {
-            WriteObject(summaryOverride is null ? Summary(header) : new MigrationReportSummary
-            {
-                RunId = summaryOverride.RunId, Mode = summaryOverride.Mode, Status = summaryOverride.Status, ModuleVersion = summaryOverride.ModuleVersion,
-                StartedAt = summaryOverride.StartedAt, FinishedAt = summaryOverride.FinishedAt, Server = summaryOverride.Server, Database = summaryOverride.Database,
-                Schema = summaryOverride.Schema, UsersTotal = summaryOverride.UsersTotal, UsersMigrated = summaryOverride.UsersMigrated,
-                UsersSkipped = summaryOverride.UsersSkipped, UsersFailed = summaryOverride.UsersFailed, ContextIntentsWritten = summaryOverride.ContextIntentsWritten,
-                Conflicts = summaryOverride.Conflicts, UnmappedFields = summaryOverride.UnmappedFields, InvalidValues = summaryOverride.InvalidValues,
-                Errors = summaryOverride.Errors, Message = summaryOverride.Message, Path = path,
-            });
+            WriteObject(summaryOverride is null ? Summary(header) : summaryOverride with { Path = path });
         }
 
         var kinds = Kind?.Where(k => k != ReportKind.Summary).Select(k => (ReportEntryKind)((int)k - 1)).ToArray();

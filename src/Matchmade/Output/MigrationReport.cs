@@ -11,7 +11,7 @@ public enum ReportKind
 }
 
 /// <summary>Output of Get-MigrationReport: a run's metadata and counts.</summary>
-public sealed class MigrationReportSummary
+public sealed record MigrationReportSummary
 {
     public Guid RunId { get; init; }
     public string Mode { get; init; } = "";

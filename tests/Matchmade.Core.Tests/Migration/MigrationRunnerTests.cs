@@ -392,13 +392,6 @@ public sealed class MigrationRunnerTests : IDisposable
 
     private static DatabaseTarget Target(string cs) => DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs });
 
-    private static NpgsqlConnection Open(string cs)
-    {
-        var c = new NpgsqlConnection(cs);
-        c.Open();
-        return c;
-    }
-
     private static string Findings(string reportPath)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(reportPath));

@@ -135,11 +135,4 @@ public sealed class UndoRunnerTests : IDisposable
         using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs });
         return UndoRunner.Run(target, options, new RecordingLog(), CancellationToken.None);
     }
-
-    private static NpgsqlConnection Open(string cs)
-    {
-        var c = new NpgsqlConnection(cs);
-        c.Open();
-        return c;
-    }
 }

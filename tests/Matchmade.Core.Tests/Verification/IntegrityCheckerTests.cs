@@ -191,11 +191,4 @@ public sealed class IntegrityCheckerTests : IDisposable
     }
 
     private static IntegrityCheckResult Single(string cs, string check, string[]? users = null) => Assert.Single(Verify(cs, [check], users));
-
-    private static NpgsqlConnection Open(string cs)
-    {
-        var c = new NpgsqlConnection(cs);
-        c.Open();
-        return c;
-    }
 }
