@@ -12,6 +12,7 @@ var users = 100_000;
 int? batchSize = null;
 var keep = false;
 var loadOnly = false;
+var save = true;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i].TrimStart('-').ToLowerInvariant())
@@ -20,7 +21,8 @@ for (var i = 0; i < args.Length; i++)
         case "batchsize": batchSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "keep": keep = true; break;
         case "loadonly": loadOnly = true; break;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -Keep, -LoadOnly"); return 2;
+        case "nosave": save = false; break;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -Keep, -LoadOnly, -NoSave"); return 2;
     }
 }
 
@@ -100,6 +102,19 @@ foreach (var (name, script) in new[]
     ]);
 }
 
+// The floor: what moving the same bytes costs with no transform at all (issue 6): stream the old rows the migration
+// reads out of the server, and binary-COPY the very rows the live run wrote into empty tables shaped like the new
+// ones (same indexes, no foreign keys).
+var floor = Floor(cs, users);
+rows.Add(["floor (read + COPY)", users.ToString("N0", CultureInfo.InvariantCulture), floor.TotalSeconds.ToString("N2", CultureInfo.InvariantCulture),
+    (users / floor.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture), "-", "-", "-", "-"]);
+
+// The seed's design: one transaction per user, one INSERT per row, on a sample.
+var sample = Math.Min(users, 20_000);
+var seedStyle = SeedStyle(cluster, sample);
+rows.Add(["seed-style (sample)", sample.ToString("N0", CultureInfo.InvariantCulture), seedStyle.Elapsed.TotalSeconds.ToString("N2", CultureInfo.InvariantCulture),
+    (sample / seedStyle.Elapsed.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture), "-", (seedStyle.Statements * 1000.0 / sample).ToString("N1", CultureInfo.InvariantCulture), "-", "Completed"]);
+
 Console.WriteLine();
 string[] header = ["phase", "users", "seconds", "users/s", "peak RSS MB", "statements/1k users", "server exec s", "status"];
 var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
@@ -111,12 +126,142 @@ foreach (var row in rows)
 }
 
 Directory.Delete(reports, recursive: true);
+if (save)
+{
+    Results.Save(users, header, rows);
+}
 if (keep)
 {
     Console.WriteLine($"Cluster kept: psql '{cluster.Url("bench")}'");
 }
 
 return 0;
+
+static TimeSpan Floor(string cs, int users)
+{
+    var dumps = Directory.CreateTempSubdirectory("matchmade-floor-").FullName;
+    try
+    {
+        using var c = new NpgsqlConnection(cs);
+        c.Open();
+        foreach (var table in new[] { "ProfileNew", "ContextIntent" })
+        {
+            using (var export = c.BeginRawBinaryCopy($"COPY \"{table}\" TO STDOUT (FORMAT BINARY)"))
+            using (var file = File.Create(Path.Combine(dumps, table)))
+            {
+                export.CopyTo(file);
+            }
+
+            Exec(c, $"CREATE TABLE \"floor_{table}\" (LIKE \"{table}\" INCLUDING ALL)");
+        }
+
+        var watch = Stopwatch.StartNew();
+        using (var read = c.BeginRawBinaryCopy("COPY (SELECT u.id, cp.id, cp.\"contextType\", cp.\"createdAt\", p.data FROM \"User\" u LEFT JOIN \"ContextProfile\" cp ON cp.\"userId\" = u.id LEFT JOIN \"Profile\" p ON p.\"contextProfileId\" = cp.id) TO STDOUT (FORMAT BINARY)"))
+        {
+            read.CopyTo(Stream.Null);
+        }
+
+        foreach (var table in new[] { "ProfileNew", "ContextIntent" })
+        {
+            using var import = c.BeginRawBinaryCopy($"COPY \"floor_{table}\" FROM STDIN (FORMAT BINARY)");
+            using var file = File.OpenRead(Path.Combine(dumps, table));
+            file.CopyTo(import);
+        }
+
+        watch.Stop();
+        Exec(c, "DROP TABLE \"floor_ProfileNew\", \"floor_ContextIntent\"");
+        return watch.Elapsed;
+    }
+    finally
+    {
+        Directory.Delete(dumps, recursive: true);
+    }
+}
+
+static (TimeSpan Elapsed, long Statements) SeedStyle(LocalCluster cluster, int sample)
+{
+    using (var admin = new NpgsqlConnection(cluster.ConnectionString()))
+    {
+        admin.Open();
+        Exec(admin, "CREATE DATABASE bench_seed");
+    }
+
+    using var c = new NpgsqlConnection(cluster.ConnectionString("bench_seed"));
+    c.Open();
+    SourceSchema.Apply(c);
+    SampleData.LoadSynthetic(c, sample, seed: 42);
+    Exec(c, System.Text.Encoding.UTF8.GetString(Matchmade.Core.Schema.PrismaSchema.MigrationBytes));
+    Exec(c, "VACUUM ANALYZE");
+    var ids = new List<string>();
+    using (var list = new NpgsqlCommand("SELECT id FROM \"User\" ORDER BY id", c))
+    using (var reader = list.ExecuteReader())
+    {
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+    }
+
+    var columns = Matchmade.Core.Merge.FieldCatalog.IntentColumns;
+    var intentSql = $"INSERT INTO \"ContextIntent\" (id, \"userId\", \"contextType\", {string.Join(", ", columns.Select(x => $"\"{x}\""))}, completeness, missing, \"updatedAt\") VALUES (@id, @user, @type::\"RelationshipContextType\", {string.Join(", ", columns.Select((x, i) => Matchmade.Core.Merge.FieldCatalog.IsJsonIntentColumn(x) ? $"@c{i}::jsonb" : $"@c{i}"))}, @completeness, @missing, now())";
+    long statements = 0;
+    var watch = Stopwatch.StartNew();
+    foreach (var id in ids)
+    {
+        using var transaction = c.BeginTransaction();
+        var contexts = new List<Matchmade.Core.Merge.SourceContext>();
+        using (var read = new NpgsqlCommand("SELECT cp.id, cp.\"contextType\"::text, cp.\"createdAt\", p.data::text FROM \"ContextProfile\" cp LEFT JOIN \"Profile\" p ON p.\"contextProfileId\" = cp.id WHERE cp.\"userId\" = @user", c, transaction))
+        {
+            read.Parameters.AddWithValue("user", id);
+            using var reader = read.ExecuteReader();
+            while (reader.Read())
+            {
+                contexts.Add(new(reader.GetString(0), Matchmade.Core.Merge.ContextTypes.Parse(reader.GetString(1)), reader.GetDateTime(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+            }
+        }
+
+        var merged = Matchmade.Core.Merge.ProfileMerger.Merge(new(id, contexts));
+        var p = merged.Profile;
+        using (var insert = new NpgsqlCommand("INSERT INTO \"ProfileNew\" (id, \"userId\", \"coreValues\", constraints, beliefs, \"interactionStyle\", lifestyle, location, \"ageRange\", name, completeness, missing, \"updatedAt\") VALUES (@id, @user, @a::jsonb, @b::jsonb, @c::jsonb, @d::jsonb, @e::jsonb, @f, @g, @h, @i, @j, now())", c, transaction))
+        {
+            insert.Parameters.AddWithValue("id", Matchmade.Core.Migration.Cuid.Next());
+            insert.Parameters.AddWithValue("user", id);
+            insert.Parameters.AddWithValue("a", p.CoreValues);
+            insert.Parameters.AddWithValue("b", p.Constraints);
+            insert.Parameters.AddWithValue("c", p.Beliefs);
+            insert.Parameters.AddWithValue("d", p.InteractionStyle);
+            insert.Parameters.AddWithValue("e", p.Lifestyle);
+            insert.Parameters.AddWithValue("f", (object?)p.Location ?? DBNull.Value);
+            insert.Parameters.AddWithValue("g", (object?)p.AgeRange ?? DBNull.Value);
+            insert.Parameters.AddWithValue("h", (object?)p.Name ?? DBNull.Value);
+            insert.Parameters.AddWithValue("i", p.Completeness);
+            insert.Parameters.AddWithValue("j", p.Missing.ToArray());
+            insert.ExecuteNonQuery();
+        }
+
+        foreach (var intent in merged.Intents)
+        {
+            using var insert = new NpgsqlCommand(intentSql, c, transaction);
+            insert.Parameters.AddWithValue("id", Matchmade.Core.Migration.Cuid.Next());
+            insert.Parameters.AddWithValue("user", id);
+            insert.Parameters.AddWithValue("type", Matchmade.Core.Merge.ContextTypes.ToDbName(intent.ContextType));
+            for (var i = 0; i < columns.Count; i++)
+            {
+                insert.Parameters.AddWithValue($"c{i}", (object?)intent.Values[i] ?? DBNull.Value);
+            }
+
+            insert.Parameters.AddWithValue("completeness", intent.Completeness);
+            insert.Parameters.AddWithValue("missing", intent.Missing.ToArray());
+            insert.ExecuteNonQuery();
+            statements++;
+        }
+
+        transaction.Commit();
+        statements += 4; // BEGIN, the read, the ProfileNew INSERT, COMMIT
+    }
+
+    return (watch.Elapsed, statements);
+}
 
 static List<PSObject> Invoke(Runspace runspace, string script, params object[] args)
 {
@@ -174,6 +319,93 @@ static string FindManifest()
     }
 
     throw new FileNotFoundException("out/Matchmade/Matchmade.psd1 not found: run dotnet build first.");
+}
+
+/// <summary>Keeps each run's figures as JSON under benchmarks/results/ and redraws the users/s chart from all of them.</summary>
+internal static class Results
+{
+    public static void Save(int users, string[] header, List<string[]> rows)
+    {
+        var directory = Path.Combine(RepoRoot(), "benchmarks", "results");
+        Directory.CreateDirectory(directory);
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        var record = new Dictionary<string, object>
+        {
+            ["users"] = users,
+            ["utc"] = stamp,
+            ["cores"] = Environment.ProcessorCount,
+            ["phases"] = rows.Select(r => header.Select((h, i) => (h, r[i])).ToDictionary(x => x.h, x => x.Item2)).ToList(),
+        };
+        var path = Path.Combine(directory, $"{stamp}-{users}.json");
+        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(record, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"Figures saved to {path}");
+        Chart(directory);
+    }
+
+    /// <summary>users/s against N for each phase, newest run per N, as a small SVG.</summary>
+    private static void Chart(string directory)
+    {
+        var runs = Directory.GetFiles(directory, "*.json").Select(f => System.Text.Json.JsonDocument.Parse(File.ReadAllText(f)).RootElement)
+            .GroupBy(r => r.GetProperty("users").GetInt32()).Select(g => g.OrderBy(r => r.GetProperty("utc").GetString()).Last()).OrderBy(r => r.GetProperty("users").GetInt32()).ToList();
+        if (runs.Count == 0)
+        {
+            return;
+        }
+
+        string[] phases = ["dry run (-WhatIf)", "live run", "Test-MigrationIntegrity", "floor (read + COPY)"];
+        string[] colours = ["#1f77b4", "#d62728", "#2ca02c", "#7f7f7f"];
+        var points = phases.Select(p => runs.Select(r => (N: r.GetProperty("users").GetInt32(), V: r.GetProperty("phases").EnumerateArray().Where(x => x.GetProperty("phase").GetString() == p).Select(x => double.Parse(x.GetProperty("users/s").GetString()!, NumberStyles.Number, CultureInfo.InvariantCulture)).FirstOrDefault())).Where(x => x.V > 0).ToList()).ToList();
+        var maxV = Math.Max(1, points.SelectMany(p => p).DefaultIfEmpty().Max(x => x.V)) * 1.1;
+        var minN = Math.Log10(runs.Min(r => r.GetProperty("users").GetInt32())) - 0.2;
+        var maxN = Math.Log10(runs.Max(r => r.GetProperty("users").GetInt32())) + 0.2;
+        double X(int n) => 70 + (Math.Log10(n) - minN) / Math.Max(0.1, maxN - minN) * 560;
+        double Y(double v) => 330 - v / maxV * 300;
+        var svg = new System.Text.StringBuilder("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"700\" height=\"380\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"700\" height=\"380\" fill=\"white\"/>\n");
+        svg.Append("<text x=\"350\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">Matchmade: users/s against users (2 cores, PostgreSQL on the same machine)</text>\n");
+        svg.Append("<line x1=\"70\" y1=\"330\" x2=\"640\" y2=\"330\" stroke=\"black\"/><line x1=\"70\" y1=\"30\" x2=\"70\" y2=\"330\" stroke=\"black\"/>\n");
+        for (var t = 0; t <= 4; t++)
+        {
+            var v = maxV * t / 4;
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"64\" y=\"{Y(v) + 4:F0}\" text-anchor=\"end\">{v:N0}</text><line x1=\"70\" y1=\"{Y(v):F0}\" x2=\"640\" y2=\"{Y(v):F0}\" stroke=\"#ddd\"/>\n");
+        }
+
+        foreach (var r in runs)
+        {
+            var n = r.GetProperty("users").GetInt32();
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{X(n):F0}\" y=\"348\" text-anchor=\"middle\">{n:N0}</text>\n");
+        }
+
+        for (var i = 0; i < phases.Length; i++)
+        {
+            if (points[i].Count == 0)
+            {
+                continue;
+            }
+
+            svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{colours[i]}\" stroke-width=\"2\" points=\"{string.Join(" ", points[i].Select(p => string.Create(CultureInfo.InvariantCulture, $"{X(p.N):F0},{Y(p.V):F0}")))}\"/>\n");
+            foreach (var p in points[i])
+            {
+                svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{X(p.N):F0}\" cy=\"{Y(p.V):F0}\" r=\"3\" fill=\"{colours[i]}\"/>\n");
+            }
+
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{90 + i * 150}\" y=\"370\" fill=\"{colours[i]}\">{phases[i]}</text>\n");
+        }
+
+        File.WriteAllText(Path.Combine(directory, "users-per-second.svg"), svg.Append("</svg>\n").ToString());
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Matchmade.psd1")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
 }
 
 /// <summary>Samples this process's resident set every 20 ms and keeps the highest.</summary>
