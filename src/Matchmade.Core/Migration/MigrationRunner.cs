@@ -66,6 +66,7 @@ public sealed class MigrationRunner
         using var connection = target.Open(stop);
         try
         {
+            PrivilegeCheck.ForLiveRun(connection, target, options.Force);
             history.Prepare();
             Execute(connection, null, $"SET lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
             schemaStep = WithRetries("The schema step", () => SchemaStep.Ensure(connection, target, dryRun: false, options.LockTimeout, log), stop);

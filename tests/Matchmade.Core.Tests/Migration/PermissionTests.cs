@@ -1,0 +1,106 @@
+using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Migration;
+using Matchmade.Core.Verification;
+using Matchmade.Fixtures;
+using Npgsql;
+using static Matchmade.Tests.Shared.DbAssert;
+
+namespace Matchmade.Core.Tests.Migration;
+
+/// <summary>Each command runs with exactly the grants docs/permissions.md lists; one grant less is refused up front.</summary>
+public sealed class PermissionTests : IDisposable
+{
+    private readonly string reports = Directory.CreateTempSubdirectory("mm-perm-").FullName;
+    private readonly string cs = TestServer.Shared.CreateDatabase("perm");
+    private readonly string suffix = Guid.NewGuid().ToString("N")[..8];
+
+    public PermissionTests()
+    {
+        using var c = Open(cs);
+        Exec(c, PrismaMigrationsTable);
+        SampleData.LoadQaUsers(c);
+        SampleData.LoadSynthetic(c, 50, seed: 6);
+    }
+
+    public void Dispose()
+    {
+        TestServer.Shared.DropDatabase(cs);
+        Directory.Delete(reports, recursive: true);
+    }
+
+    [Fact]
+    public void A_live_run_with_one_grant_missing_is_refused_before_anything_is_written()
+    {
+        var role = Role("nogrant", $"""
+            GRANT CONNECT, CREATE ON DATABASE "{Database}" TO @role@;
+            GRANT USAGE, CREATE ON SCHEMA public TO @role@;
+            GRANT SELECT ON "User", "ContextProfile" TO @role@;
+            GRANT REFERENCES ON "User" TO @role@;
+            GRANT SELECT, INSERT ON "_prisma_migrations" TO @role@;
+            """);
+        string before;
+        using (var c = Open(cs))
+        {
+            before = WholeDatabaseHash(c);
+        }
+
+        var e = Assert.Throws<MatchmadeException>(() => Run(role, new MigrationOptions()));
+        Assert.Equal("PermissionDenied", e.ErrorId);
+        Assert.Equal(FailureKind.PermissionDenied, e.Kind);
+        Assert.Contains("SELECT on \"public\".\"Profile\"", e.Message, StringComparison.Ordinal);
+        Assert.Contains("docs/permissions.md", e.Message, StringComparison.Ordinal);
+        using var check = Open(cs);
+        Assert.Equal(before, WholeDatabaseHash(check));
+    }
+
+    [Fact]
+    public void Live_run_dry_run_and_integrity_work_with_exactly_the_documented_grants()
+    {
+        var migrator = Role("migrator", $"""
+            GRANT CONNECT, CREATE ON DATABASE "{Database}" TO @role@;
+            GRANT USAGE, CREATE ON SCHEMA public TO @role@;
+            GRANT SELECT ON "User", "ContextProfile", "Profile" TO @role@;
+            GRANT REFERENCES ON "User" TO @role@;
+            GRANT SELECT, INSERT ON "_prisma_migrations" TO @role@;
+            """);
+        var reader = Role("reader", $"""
+            GRANT CONNECT ON DATABASE "{Database}" TO @role@;
+            GRANT USAGE ON SCHEMA public TO @role@;
+            GRANT SELECT ON "User", "ContextProfile", "Profile", "ChatMessage", "_prisma_migrations" TO @role@;
+            """);
+
+        var dry = Run(reader, new MigrationOptions { DryRun = true });
+        Assert.True(dry.Status == RunStatus.Completed, dry.Failure?.Message);
+        var live = Run(migrator, new MigrationOptions());
+        Assert.True(live.Status == RunStatus.Completed, live.Failure?.Message);
+        Assert.Equal(53, live.UsersMigrated);
+
+        using (var c = Open(cs))
+        {
+            Exec(c, $"GRANT SELECT ON \"ProfileNew\", \"ContextIntent\" TO {reader}");
+        }
+
+        using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = As(reader) });
+        Assert.All(new IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None), r => Assert.True(r.Passed, $"{r.Name}: {r.Detail}"));
+    }
+
+    private string Database => new NpgsqlConnectionStringBuilder(cs).Database!;
+
+    private string Role(string name, string grants)
+    {
+        var role = $"mm_{name}_{suffix}";
+        using var c = Open(cs);
+        Exec(c, $"CREATE ROLE {role} LOGIN PASSWORD 'pw-{suffix}'; REVOKE ALL ON SCHEMA public FROM PUBLIC; REVOKE CREATE ON DATABASE \"{Database}\" FROM PUBLIC;");
+        Exec(c, grants.Replace("@role@", role, StringComparison.Ordinal));
+        return role;
+    }
+
+    private string As(string role) => new NpgsqlConnectionStringBuilder(cs) { Username = role, Password = $"pw-{suffix}" }.ConnectionString;
+
+    private MigrationOutcome Run(string role, MigrationOptions options)
+    {
+        using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = As(role) });
+        return new MigrationRunner(target, options with { ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None);
+    }
+}
