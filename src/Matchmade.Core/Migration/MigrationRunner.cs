@@ -88,19 +88,44 @@ public sealed class MigrationRunner
         var reader = new BatchReader(target.Schemas, targetExists: true, options.UserIds, options.Force);
         var writer = new BatchWriter(target.Schemas);
         MatchmadeException? failure = null;
-        var after = string.Empty;
+        Task<(BatchReader.Batch Read, PreparedBatch Prepared)>? next = null;
+        NpgsqlConnection? readConnection = null;
         try
         {
-            while (!stop.IsCancellationRequested && Remaining(scope) > 0)
+            // Batch n+1 is read and merged on a second connection while batch n is written: the client's merge and
+            // the server's COPY overlap instead of taking turns. Users of two batches are disjoint (keyset).
+            readConnection = target.Open(stop);
+            Execute(readConnection, null, $"SET lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
+            (BatchReader.Batch, PreparedBatch) Fetch(string from, int limit)
             {
-                var limit = (int)Math.Min(options.BatchSize, Remaining(scope));
-                var batch = WithRetries($"Batch {batches + 1}", () => MigrateBatch(connection, reader, writer, history, after, limit), CancellationToken.None);
-                if (batch.IdsRead == 0)
+                var read = reader.Read(readConnection, null, from, limit);
+                return (read, Prepare(read.Users));
+            }
+
+            if (Remaining(scope) > 0)
+            {
+                var first = (int)Math.Min(options.BatchSize, Remaining(scope));
+                next = Task.Run(() => Fetch(string.Empty, first));
+            }
+
+            while (next is not null && !stop.IsCancellationRequested)
+            {
+                var (read, prepared) = next.GetAwaiter().GetResult();
+                next = null;
+                if (read.IdsRead == 0)
                 {
                     break;
                 }
 
-                after = batch.LastUserId;
+                var left = Remaining(scope) - read.Users.Count;
+                if (left > 0)
+                {
+                    var from = read.LastUserId;
+                    var limit = (int)Math.Min(options.BatchSize, left);
+                    next = Task.Run(() => Fetch(from, limit));
+                }
+
+                var batch = WithRetries($"Batch {batches + 1}", () => WriteBatch(connection, writer, history, read, prepared), CancellationToken.None);
                 foreach (var finding in batch.Findings)
                 {
                     report.Add(finding);
@@ -118,6 +143,19 @@ public sealed class MigrationRunner
         {
             failure = DbErrors.During(e, $"Batch {batches + 1} of the migration", target);
             report.AddError(new RunError(null, failure.ErrorId, failure.Message));
+        }
+        finally
+        {
+            // A prefetched batch not written (Ctrl+C, a failure) is dropped; wait for it before closing its connection.
+            try
+            {
+                next?.Wait();
+            }
+            catch (AggregateException)
+            {
+            }
+
+            readConnection?.Dispose();
         }
 
         var status = failure is not null ? RunStatus.Failed : stop.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Completed;
@@ -225,21 +263,18 @@ public sealed class MigrationRunner
         return new Scope(total, skipped, cap);
     }
 
-    private BatchResult MigrateBatch(NpgsqlConnection connection, BatchReader reader, BatchWriter writer, RunHistory history, string after, int limit)
+    private BatchResult WriteBatch(NpgsqlConnection connection, BatchWriter writer, RunHistory history, BatchReader.Batch read, PreparedBatch batch)
     {
         var watch = Stopwatch.StartNew();
-        using var transaction = connection.BeginTransaction();
-        var read = reader.Read(connection, transaction, after, limit);
         var users = read.Users;
         if (users.Count == 0)
         {
-            transaction.Commit();
             return new BatchResult(read.IdsRead, 0, read.LastUserId, 0, 0, 0, [], [], watch.Elapsed);
         }
 
-        var batch = Prepare(users);
+        using var transaction = connection.BeginTransaction();
         var now = Now();
-        var errors = batch.Errors;
+        var errors = new List<RunError>(batch.Errors);
         var written = batch.Prepared;
         try
         {
