@@ -244,49 +244,70 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         var differingUsers = new List<string>();
         var losingUsers = new List<string>();
         long users = 0, differing = 0, losing = 0, keys = 0;
-        var after = string.Empty;
-        while (true)
+        // The next batch's reads (old rows and stored rows, same snapshot, same connection) run in the background
+        // while this batch is compared: the database and the comparison overlap instead of taking turns.
+        (BatchReader.Batch Batch, Dictionary<string, StoredProfile> Profiles, Dictionary<string, List<StoredIntent>> Intents) Fetch(string from)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var batch = reader.Read(connection, transaction, after, BatchSize);
-            if (batch.IdsRead == 0)
-            {
-                break;
-            }
+            var read = reader.Read(connection, transaction, from, BatchSize);
+            var ids = read.Users.Select(u => u.Source.UserId).ToArray();
+            return read.IdsRead == 0 ? (read, [], []) : (read, ReadProfiles(connection, transaction, profilesSql, ids), ReadIntents(connection, transaction, intentsSql, ids));
+        }
 
-            after = batch.LastUserId;
-            var ids = batch.Users.Select(u => u.Source.UserId).ToArray();
-            var profiles = ReadProfiles(connection, transaction, profilesSql, ids);
-            var intents = ReadIntents(connection, transaction, intentsSql, ids);
-            foreach (var user in batch.Users)
+        var next = Task.Run(() => Fetch(string.Empty));
+        try
+        {
+            while (true)
             {
-                users++;
-                var expected = ProfileMerger.Merge(user.Source);
-                var userDifferences = Compare(user.Source.UserId, expected, profiles.GetValueOrDefault(user.Source.UserId), intents.GetValueOrDefault(user.Source.UserId));
-                if (userDifferences.Count > 0)
+                cancellationToken.ThrowIfCancellationRequested();
+                var (batch, profiles, intents) = next.GetAwaiter().GetResult();
+                if (batch.IdsRead == 0)
                 {
-                    differing++;
-                    Add(differingUsers, user.Source.UserId, 5);
-                    foreach (var d in userDifferences)
+                    break;
+                }
+
+                var from = batch.LastUserId;
+                next = Task.Run(() => Fetch(from));
+                foreach (var user in batch.Users)
+                {
+                    users++;
+                    var expected = ProfileMerger.Merge(user.Source);
+                    var userDifferences = Compare(user.Source.UserId, expected, profiles.GetValueOrDefault(user.Source.UserId), intents.GetValueOrDefault(user.Source.UserId));
+                    if (userDifferences.Count > 0)
                     {
-                        Add(differences, d, MaxDifferences);
+                        differing++;
+                        Add(differingUsers, user.Source.UserId, 5);
+                        foreach (var d in userDifferences)
+                        {
+                            Add(differences, d, MaxDifferences);
+                        }
+                    }
+
+                    var (userKeys, userLost) = Account(user.Source, expected, profiles.GetValueOrDefault(user.Source.UserId), intents.GetValueOrDefault(user.Source.UserId));
+                    keys += userKeys;
+                    if (userLost.Count > 0)
+                    {
+                        losing++;
+                        Add(losingUsers, user.Source.UserId, 5);
+                        foreach (var l in userLost)
+                        {
+                            Add(lost, l, MaxDifferences);
+                        }
                     }
                 }
 
-                var (userKeys, userLost) = Account(user.Source, expected, profiles.GetValueOrDefault(user.Source.UserId), intents.GetValueOrDefault(user.Source.UserId));
-                keys += userKeys;
-                if (userLost.Count > 0)
-                {
-                    losing++;
-                    Add(losingUsers, user.Source.UserId, 5);
-                    foreach (var l in userLost)
-                    {
-                        Add(lost, l, MaxDifferences);
-                    }
-                }
+                log.Progress(new OperationProgress("Reconciling every user with the old tables", string.Create(CultureInfo.InvariantCulture, $"{users:N0} users compared, {differing:N0} differ"), -1, null));
             }
-
-            log.Progress(new OperationProgress("Reconciling every user with the old tables", string.Create(CultureInfo.InvariantCulture, $"{users:N0} users compared, {differing:N0} differ"), -1, null));
+        }
+        finally
+        {
+            // Never leave a read running on the connection the caller is about to close.
+            try
+            {
+                next.Wait(CancellationToken.None);
+            }
+            catch (AggregateException)
+            {
+            }
         }
 
         log.Progress(new OperationProgress("Reconciling every user with the old tables", "done", 100, null, Completed: true));
