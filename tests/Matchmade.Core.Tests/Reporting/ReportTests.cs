@@ -7,6 +7,7 @@ using Matchmade.Core.Reporting;
 namespace Matchmade.Core.Tests.Reporting;
 
 /// <summary>The report file: where it goes, what it holds, and reading it back as a stream.</summary>
+[Collection(nameof(MemoryMeasuringCollection))]
 public sealed class ReportTests : IDisposable
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 24, 23, 30, 0, TimeSpan.FromHours(-2)); // 2026-11-25 in UTC
@@ -167,3 +168,7 @@ public sealed class ReportTests : IDisposable
             new ReportCounts { Conflicts = writer.Conflicts, UnmappedFields = writer.UnmappedEntries, UnmappedKeys = writer.UnmappedKeys, InvalidValues = writer.InvalidValues, Errors = writer.Errors });
     }
 }
+
+/// <summary>The managed heap is process-wide: a test that measures it runs with no other test beside it.</summary>
+[CollectionDefinition(nameof(MemoryMeasuringCollection), DisableParallelization = true)]
+public sealed class MemoryMeasuringCollection;
