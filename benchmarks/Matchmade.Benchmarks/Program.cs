@@ -22,7 +22,8 @@ for (var i = 0; i < args.Length; i++)
         case "keep": keep = true; break;
         case "loadonly": loadOnly = true; break;
         case "nosave": save = false; break;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -Keep, -LoadOnly, -NoSave"); return 2;
+        case "chartonly": Results.Redraw(); return 0;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -Keep, -LoadOnly, -NoSave, -ChartOnly"); return 2;
     }
 }
 
@@ -341,6 +342,9 @@ internal static class Results
         Console.WriteLine($"Figures saved to {path}");
         Chart(directory);
     }
+
+    /// <summary>Redraws the chart from the JSON files already in benchmarks/results/.</summary>
+    public static void Redraw() => Chart(Path.Combine(RepoRoot(), "benchmarks", "results"));
 
     /// <summary>users/s against N for each phase, newest run per N, as a small SVG.</summary>
     private static void Chart(string directory)
