@@ -149,14 +149,7 @@ public sealed class ReportWriter : IDisposable
                 {
                     w.WriteString("userId", invalid.UserId);
                     w.WriteString("contextType", ContextTypes.ToDbName(invalid.ContextType));
-                    if (invalid.Field is null)
-                    {
-                        w.WriteNull("field");
-                    }
-                    else
-                    {
-                        w.WriteString("field", invalid.Field);
-                    }
+                    WriteStringOrNull(w, "field", invalid.Field);
 
                     w.WritePropertyName("value");
                     Value(w, invalid.Value);
@@ -172,14 +165,7 @@ public sealed class ReportWriter : IDisposable
         Errors++;
         Write(SpillErrors, w =>
         {
-            if (error.UserId is null)
-            {
-                w.WriteNull("userId");
-            }
-            else
-            {
-                w.WriteString("userId", error.UserId);
-            }
+            WriteStringOrNull(w, "userId", error.UserId);
 
             w.WriteString("errorId", error.ErrorId);
             w.WriteString("reason", Secrets.Scrub(error.Reason));
@@ -316,27 +302,25 @@ public sealed class ReportWriter : IDisposable
         w.WriteStartObject("parameters");
         foreach (var (name, value) in run.Parameters)
         {
-            if (value is null)
-            {
-                w.WriteNull(name);
-            }
-            else
-            {
-                w.WriteString(name, value);
-            }
+            WriteStringOrNull(w, name, value);
         }
 
         w.WriteEndObject();
-        if (run.Message is null)
+        WriteStringOrNull(w, "message", run.Message is null ? null : Secrets.Scrub(run.Message));
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteStringOrNull(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null)
         {
-            w.WriteNull("message");
+            w.WriteNull(name);
         }
         else
         {
-            w.WriteString("message", Secrets.Scrub(run.Message));
+            w.WriteString(name, value);
         }
-
-        w.WriteEndObject();
     }
 
     private static void WriteCounts(Utf8JsonWriter w, ReportCounts c)
