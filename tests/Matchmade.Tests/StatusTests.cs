@@ -63,6 +63,15 @@ public sealed class StatusTests(DatabaseFixture db) : IClassFixture<DatabaseFixt
         Assert.Equal("Matchmade.ProfileMigrationStatus", Assert.Single(result.Output).ToString());
     }
 
+    [Fact]
+    public void Each_piped_connection_string_gets_its_own_status()
+    {
+        using var other = DatabaseFixture.CreateFresh("status_other");
+        using var session = new PowerShellSession();
+        var result = session.Run("@([pscustomobject]@{ ConnectionString = $args[0] }, [pscustomobject]@{ ConnectionString = $args[1] }) | Get-ProfileMigrationStatus", db.Url, other.Url).ThrowOnError();
+        Assert.Equal([db.Database, other.Database], result.Output.Select(o => (string)o.Properties["Database"].Value));
+    }
+
     private static ProfileStatusView Status(PowerShellSession session, string url)
     {
         var result = session.Run("Get-ProfileMigrationStatus -ConnectionString $args[0]", url).ThrowOnError();

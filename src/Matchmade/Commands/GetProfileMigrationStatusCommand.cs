@@ -10,7 +10,19 @@ namespace Matchmade.Commands;
 [OutputType(typeof(ProfileMigrationStatus))]
 public sealed class GetProfileMigrationStatusCommand : MatchmadeCommandBase
 {
-    protected override void ProcessRecord() => Invoke(() =>
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            Invoke(WriteStatus);
+        }
+        finally
+        {
+            ReleaseEngine();
+        }
+    }
+
+    private void WriteStatus()
     {
         var info = Engine.GetStatus(Cancellation);
         var state = !info.OldTablesExist ? "SourceMissing"
@@ -44,5 +56,5 @@ public sealed class GetProfileMigrationStatusCommand : MatchmadeCommandBase
             UsersNotMigrated = info.UsersNotMigrated,
             PrismaMigration = info.PrismaMigration.ToString(),
         });
-    });
+    }
 }

@@ -47,6 +47,16 @@ public abstract class MatchmadeCommandBase : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => cancellation.Cancel();
 
+    /// <summary>
+    /// Closes this record's database; the next record builds its own engine from its own connection parameters
+    /// (they may come from the pipeline by property name, one database per record).
+    /// </summary>
+    private protected void ReleaseEngine()
+    {
+        engine?.Dispose();
+        engine = null;
+    }
+
     protected override void EndProcessing()
     {
         engine?.Dispose();
