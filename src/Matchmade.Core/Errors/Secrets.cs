@@ -11,9 +11,16 @@ public static partial class Secrets
     private static readonly object Gate = new();
     private static string[] known = [];
 
+    /// <summary>
+    /// Shorter secrets are not scrubbed by value: replacing every "b" or "dba" in every message would make
+    /// messages unreadable (and mangle the user name) while protecting a password nobody can rely on anyway.
+    /// The URL and keyword patterns below still mask them wherever they appear in a connection string.
+    /// </summary>
+    public const int MinimumScrubbedLength = 4;
+
     public static void Register(string? secret)
     {
-        if (string.IsNullOrEmpty(secret))
+        if (string.IsNullOrEmpty(secret) || secret.Length < MinimumScrubbedLength)
         {
             return;
         }

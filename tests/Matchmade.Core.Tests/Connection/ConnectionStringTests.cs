@@ -119,6 +119,15 @@ public sealed class ConnectionStringTests
         Assert.DoesNotContain("other-pw", scrubbed, StringComparison.Ordinal);
         Assert.Contains("postgresql://u:***@h/db", scrubbed, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_very_short_password_is_masked_in_connection_strings_but_not_scrubbed_from_every_word()
+    {
+        Secrets.Register("dba");
+        var scrubbed = Secrets.Scrub("role dba on db.internal failed; Password=dba; postgresql://dba:dba@h/db");
+        Assert.StartsWith("role dba on db.internal failed; Password=***", scrubbed, StringComparison.Ordinal);
+        Assert.EndsWith("postgresql://dba:***@h/db", scrubbed, StringComparison.Ordinal);
+    }
 }
 
 [Collection(nameof(EnvironmentVariableCollection))]
