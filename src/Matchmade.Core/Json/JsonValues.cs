@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Numerics;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -6,16 +8,39 @@ namespace Matchmade.Core.Json;
 
 /// <summary>
 /// The project's one notion of JSON presence and equality (RULES.md), used by the merge, the verification and the
-/// tests alike. Numbers compare by exact value at any precision (never through double), objects ignore key order,
-/// strings compare ordinally. Deep values are walked with an explicit stack, not recursion.
+/// tests alike. Numbers compare by exact value at any precision (never through double or decimal), objects ignore
+/// key order, strings compare ordinally. Nothing here recurses without a bound: deep values are walked with an
+/// explicit stack, so values nested to any depth are safe on any thread.
 /// </summary>
 public static class JsonValues
 {
-    /// <summary>Deeper than any blob we expect, and still far from exhausting memory.</summary>
+    /// <summary>
+    /// The deepest nesting of a Profile.data blob (and so of any value in it) the merge parses: the blob's own object
+    /// is level 1. Deeper blobs are reported as an invalid value ("nested deeper than 10000") and not migrated.
+    /// JsonDocument's parse time grows with the square of the depth (about 0.15 s at 10,000 levels, 10 s at 100,000),
+    /// so this bounds what one hostile blob can cost.
+    /// </summary>
+    public const int MaxBlobDepth = 10_000;
+
+    /// <summary>
+    /// The deepest nesting of the JSON documents the module writes and reads around those values (reports, which
+    /// embed values a few levels down). Utf8JsonReader/Utf8JsonWriter are linear in depth, so this can be generous.
+    /// </summary>
     public const int MaxDepth = 100_000;
 
-    public static JsonDocumentOptions DocumentOptions { get; } = new() { MaxDepth = MaxDepth };
+    /// <summary>How deep <see cref="Hash"/> looks; below this a container only contributes its kind and size.</summary>
+    private const int HashDepth = 16;
 
+    /// <summary>Objects with more properties than this are compared through a dictionary instead of a linear scan.</summary>
+    private const int LinearObjectCompare = 8;
+
+    /// <summary>For parsing blobs and values taken from them: <see cref="MaxBlobDepth"/> deep.</summary>
+    public static JsonDocumentOptions DocumentOptions { get; } = new() { MaxDepth = MaxBlobDepth };
+
+    /// <summary>For reading documents that embed values: <see cref="MaxDepth"/> deep.</summary>
+    public static JsonReaderOptions ReaderOptions { get; } = new() { MaxDepth = MaxDepth };
+
+    /// <summary>For JSON the module writes: deep values allowed, non-ASCII text not escaped.</summary>
     public static JsonWriterOptions WriterOptions { get; } = new() { MaxDepth = MaxDepth, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>RULES.md: absent = null, empty or whitespace-only string, [] or {}; everything else is present.</summary>
@@ -28,7 +53,10 @@ public static class JsonValues
         _ => true,
     };
 
-    public static string Kind(JsonElement value) => value.ValueKind switch
+    /// <summary>The JSON type's name for messages: object, array, string, number, boolean or null.</summary>
+    public static string Kind(JsonElement value) => Kind(value.ValueKind);
+
+    public static string Kind(JsonValueKind kind) => kind switch
     {
         JsonValueKind.Object => "object",
         JsonValueKind.Array => "array",
@@ -38,194 +66,393 @@ public static class JsonValues
         _ => "null",
     };
 
+    /// <summary>Parses both texts (up to <see cref="MaxBlobDepth"/> deep) and compares them with <see cref="Equal(JsonElement, JsonElement)"/>.</summary>
     public static bool Equal(string jsonA, string jsonB)
     {
+        ArgumentNullException.ThrowIfNull(jsonA);
+        ArgumentNullException.ThrowIfNull(jsonB);
         using var a = JsonDocument.Parse(jsonA, DocumentOptions);
         using var b = JsonDocument.Parse(jsonB, DocumentOptions);
         return Equal(a.RootElement, b.RootElement);
     }
 
+    /// <summary>
+    /// Deep JSON equality: same kind; strings ordinal; numbers by exact value (1 == 1.0 == 1e0, -0 == 0,
+    /// 1e400 == 1E+400); arrays element by element in order; objects with the same keys (in any order) and equal
+    /// values. No recursion: any depth is safe.
+    /// </summary>
     public static bool Equal(JsonElement a, JsonElement b)
+    {
+        if (!ScalarEqual(a, b, out var container))
+        {
+            return false;
+        }
+
+        return !container || ContainersEqual(a, b);
+    }
+
+    /// <summary>
+    /// A hash consistent with <see cref="Equal(JsonElement, JsonElement)"/> (equal values, equal hashes; key order
+    /// ignored). It looks at most 16 levels deep (bounded recursion), so it is linear in the value's size and safe at
+    /// any depth. Stable within a process only.
+    /// </summary>
+    public static int Hash(JsonElement value) => Hash(value, HashDepth);
+
+    /// <summary>Exact numeric comparison of two JSON number literals: 1 == 1.0 == 1e0, 1e400 == 1 followed by 400 zeros, -0 == 0.</summary>
+    public static bool NumbersEqual(string a, string b) => string.Equals(a, b, StringComparison.Ordinal) || string.Equals(CanonicalNumber(a), CanonicalNumber(b), StringComparison.Ordinal);
+
+    /// <summary>
+    /// A JSON number literal in canonical form: "0" for any zero, else sign, the significant digits without leading
+    /// or trailing zeros, "e" and the exponent of the last digit (123.40 -> "1234e-1", -1E+3 -> "-1e3"). Exact at any
+    /// precision and any exponent.
+    /// </summary>
+    public static string CanonicalNumber(string literal)
+    {
+        ArgumentNullException.ThrowIfNull(literal);
+        var span = literal.AsSpan().Trim();
+        var negative = false;
+        if (span.Length > 0 && (span[0] == '-' || span[0] == '+'))
+        {
+            negative = span[0] == '-';
+            span = span[1..];
+        }
+
+        var exponentText = ReadOnlySpan<char>.Empty;
+        var e = span.IndexOfAny('e', 'E');
+        if (e >= 0)
+        {
+            exponentText = span[(e + 1)..];
+            span = span[..e];
+        }
+
+        var dot = span.IndexOf('.');
+        var integerPart = dot >= 0 ? span[..dot] : span;
+        var fraction = dot >= 0 ? span[(dot + 1)..] : [];
+
+        // The digits are integerPart + fraction; the exponent of their last digit is exponent - fraction.Length.
+        var digits = new StringBuilder(integerPart.Length + fraction.Length);
+        digits.Append(integerPart).Append(fraction);
+        var start = 0;
+        while (start < digits.Length && digits[start] == '0')
+        {
+            start++;
+        }
+
+        var end = digits.Length;
+        while (end > start && digits[end - 1] == '0')
+        {
+            end--;
+        }
+
+        if (end == start)
+        {
+            return "0";
+        }
+
+        var shift = (digits.Length - end) - fraction.Length;
+        string exponent;
+        if (exponentText.Length <= 18 && long.TryParse(exponentText.IsEmpty ? "0" : exponentText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var small))
+        {
+            exponent = (small + shift).ToString(CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            exponent = (BigInteger.Parse(exponentText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) + shift).ToString(CultureInfo.InvariantCulture);
+        }
+
+        var result = new StringBuilder(end - start + exponent.Length + 2);
+        if (negative)
+        {
+            result.Append('-');
+        }
+
+        return result.Append(digits, start, end - start).Append('e').Append(exponent).ToString();
+    }
+
+    /// <summary>
+    /// Appends <paramref name="text"/> as a JSON string literal: quotes, backslashes and control characters escaped
+    /// (and an unpaired surrogate, as \uXXXX), everything else (any Unicode, astral planes included) as is.
+    /// </summary>
+    public static StringBuilder AppendQuoted(StringBuilder builder, string text)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(text);
+        builder.Append('"');
+        var run = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c >= ' ' && c != '"' && c != '\\' && !char.IsSurrogate(c))
+            {
+                continue;
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++; // a proper pair (an astral character) stays as is
+                continue;
+            }
+
+            builder.Append(text, run, i - run);
+            run = i + 1;
+            switch (c)
+            {
+                case '"': builder.Append("\\\""); break;
+                case '\\': builder.Append("\\\\"); break;
+                case '\n': builder.Append("\\n"); break;
+                case '\r': builder.Append("\\r"); break;
+                case '\t': builder.Append("\\t"); break;
+                case '\b': builder.Append("\\b"); break;
+                case '\f': builder.Append("\\f"); break;
+                default: builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
+            }
+        }
+
+        return builder.Append(text, run, text.Length - run).Append('"');
+    }
+
+    /// <summary><paramref name="text"/> as a JSON string literal (see <see cref="AppendQuoted"/>).</summary>
+    public static string Quote(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return AppendQuoted(new StringBuilder(text.Length + 2), text).ToString();
+    }
+
+    /// <summary>
+    /// The deepest nesting of brackets in <paramref name="text"/>, counting outside string literals only; used to
+    /// tell "too deep" from "not JSON" when a parse fails. Linear, no recursion, tolerant of broken text.
+    /// </summary>
+    public static int NestingDepth(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        int depth = 0, max = 0;
+        var inString = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (inString)
+            {
+                if (c == '\\')
+                {
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    inString = false;
+                }
+
+                continue;
+            }
+
+            switch (c)
+            {
+                case '"':
+                    inString = true;
+                    break;
+                case '[' or '{':
+                    max = Math.Max(max, ++depth);
+                    break;
+                case ']' or '}':
+                    depth = Math.Max(0, depth - 1);
+                    break;
+            }
+        }
+
+        return max;
+    }
+
+    /// <summary>
+    /// Whether every string and property name in <paramref name="json"/> decodes to valid UTF-16 (JSON text can
+    /// escape a lone surrogate, "\ud800", which System.Text.Json parses but cannot read as a string; jsonb refuses
+    /// it). Reads the text up to <see cref="MaxDepth"/> deep; false for text that is not JSON at all.
+    /// </summary>
+    public static bool HasOnlyValidStrings(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        byte[] utf8;
+        try
+        {
+            utf8 = Encoding.UTF8.GetBytes(json);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+
+        var reader = new Utf8JsonReader(utf8, ReaderOptions);
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    _ = reader.GetString();
+                }
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    internal static bool HasAnyProperty(JsonElement value)
+    {
+        using var properties = value.EnumerateObject();
+        return properties.MoveNext();
+    }
+
+    /// <summary>Compares kinds and scalar values; for two containers of the same kind says so and leaves them to the caller.</summary>
+    private static bool ScalarEqual(JsonElement x, JsonElement y, out bool container)
+    {
+        container = false;
+        var kind = x.ValueKind;
+        if (kind != y.ValueKind)
+        {
+            return false;
+        }
+
+        switch (kind)
+        {
+            case JsonValueKind.String:
+                return x.ValueEquals(y.GetString());
+            case JsonValueKind.Number:
+                return NumbersEqual(x.GetRawText(), y.GetRawText());
+            case JsonValueKind.Array:
+            case JsonValueKind.Object:
+                container = true;
+                return true;
+            default:
+                return true; // null, true, false: the kind is the value
+        }
+    }
+
+    private static bool ContainersEqual(JsonElement a, JsonElement b)
     {
         var pending = new Stack<(JsonElement A, JsonElement B)>();
         pending.Push((a, b));
         while (pending.Count > 0)
         {
             var (x, y) = pending.Pop();
-            var kx = Normalize(x.ValueKind);
-            if (kx != Normalize(y.ValueKind))
+            if (x.ValueKind == JsonValueKind.Array)
+            {
+                if (x.GetArrayLength() != y.GetArrayLength())
+                {
+                    return false;
+                }
+
+                using var ex = x.EnumerateArray();
+                using var ey = y.EnumerateArray();
+                while (ex.MoveNext() && ey.MoveNext())
+                {
+                    if (!Push(pending, ex.Current, ey.Current))
+                    {
+                        return false;
+                    }
+                }
+
+                continue;
+            }
+
+            var count = CountProperties(x);
+            if (count != CountProperties(y))
             {
                 return false;
             }
 
-            switch (x.ValueKind)
+            if (count <= LinearObjectCompare)
             {
-                case JsonValueKind.String:
-                    if (!x.ValueEquals(y.GetString()))
+                foreach (var property in x.EnumerateObject())
+                {
+                    if (!y.TryGetProperty(property.Name, out var other) || !Push(pending, property.Value, other))
                     {
                         return false;
                     }
+                }
 
-                    break;
-                case JsonValueKind.Number:
-                    if (!NumbersEqual(x.GetRawText(), y.GetRawText()))
-                    {
-                        return false;
-                    }
+                continue;
+            }
 
-                    break;
-                case JsonValueKind.True or JsonValueKind.False:
-                    if (x.ValueKind != y.ValueKind)
-                    {
-                        return false;
-                    }
+            var byName = new Dictionary<string, JsonElement>(count, StringComparer.Ordinal);
+            foreach (var property in y.EnumerateObject())
+            {
+                byName[property.Name] = property.Value;
+            }
 
-                    break;
-                case JsonValueKind.Array:
-                    if (x.GetArrayLength() != y.GetArrayLength())
-                    {
-                        return false;
-                    }
-
-                    using (var ex = x.EnumerateArray())
-                    using (var ey = y.EnumerateArray())
-                    {
-                        while (ex.MoveNext() && ey.MoveNext())
-                        {
-                            pending.Push((ex.Current, ey.Current));
-                        }
-                    }
-
-                    break;
-                case JsonValueKind.Object:
-                    var count = 0;
-                    foreach (var property in x.EnumerateObject())
-                    {
-                        count++;
-                        if (!y.TryGetProperty(property.Name, out var other))
-                        {
-                            return false;
-                        }
-
-                        pending.Push((property.Value, other));
-                    }
-
-                    if (count != CountProperties(y))
-                    {
-                        return false;
-                    }
-
-                    break;
+            foreach (var property in x.EnumerateObject())
+            {
+                if (!byName.TryGetValue(property.Name, out var other) || !Push(pending, property.Value, other))
+                {
+                    return false;
+                }
             }
         }
 
         return true;
     }
 
-    /// <summary>
-    /// A hash consistent with <see cref="Equal(JsonElement, JsonElement)"/> (equal values, equal hashes) that looks
-    /// only one level into containers, so it is cheap and never deep. Used to bucket values before comparing.
-    /// </summary>
-    public static int ShallowHash(JsonElement value)
+    /// <summary>Compares scalars at once; queues containers. False when they already differ.</summary>
+    private static bool Push(Stack<(JsonElement A, JsonElement B)> pending, JsonElement x, JsonElement y)
     {
-        var hash = new HashCode();
-        hash.Add(Normalize(value.ValueKind));
+        if (!ScalarEqual(x, y, out var container))
+        {
+            return false;
+        }
+
+        if (container)
+        {
+            pending.Push((x, y));
+        }
+
+        return true;
+    }
+
+    private static int Hash(JsonElement value, int depth)
+    {
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
-                hash.Add(value.GetString(), StringComparer.Ordinal);
-                break;
+                return HashCode.Combine(3, StringComparer.Ordinal.GetHashCode(value.GetString()!));
             case JsonValueKind.Number:
-                hash.Add(CanonicalNumber(value.GetRawText()));
-                break;
-            case JsonValueKind.True:
-                hash.Add(true);
-                break;
+                return HashCode.Combine(4, StringComparer.Ordinal.GetHashCode(CanonicalNumber(value.GetRawText())));
             case JsonValueKind.Array:
+            {
+                var hash = new HashCode();
+                hash.Add(5);
                 hash.Add(value.GetArrayLength());
-                foreach (var item in value.EnumerateArray())
+                if (depth > 0)
                 {
-                    hash.Add(ScalarHash(item));
+                    foreach (var item in value.EnumerateArray())
+                    {
+                        hash.Add(Hash(item, depth - 1));
+                    }
                 }
 
-                break;
+                return hash.ToHashCode();
+            }
+
             case JsonValueKind.Object:
+            {
                 var combined = 0;
                 var count = 0;
                 foreach (var property in value.EnumerateObject())
                 {
-                    // Order-independent: objects equal regardless of key order.
-                    combined ^= HashCode.Combine(StringComparer.Ordinal.GetHashCode(property.Name), ScalarHash(property.Value));
                     count++;
+                    if (depth > 0)
+                    {
+                        // Summed, so the order of the keys does not matter.
+                        combined += HashCode.Combine(StringComparer.Ordinal.GetHashCode(property.Name), Hash(property.Value, depth - 1));
+                    }
                 }
 
-                hash.Add(combined);
-                hash.Add(count);
-                break;
+                return HashCode.Combine(6, count, combined);
+            }
+
+            default:
+                return (int)value.ValueKind;
         }
-
-        return hash.ToHashCode();
-    }
-
-    /// <summary>Exact numeric comparison of two JSON number literals: 1 == 1.0 == 1e0, 1e400 == 1 followed by 400 zeros, -0 == 0.</summary>
-    public static bool NumbersEqual(string a, string b) => string.Equals(a, b, StringComparison.Ordinal) || CanonicalNumber(a) == CanonicalNumber(b);
-
-    /// <summary>sign, significant digits without leading/trailing zeros, and the exponent of the last digit.</summary>
-    public static string CanonicalNumber(string literal)
-    {
-        var span = literal.AsSpan().Trim();
-        var negative = span.Length > 0 && span[0] == '-';
-        if (negative || (span.Length > 0 && span[0] == '+'))
-        {
-            span = span[1..];
-        }
-
-        var e = span.IndexOfAny('e', 'E');
-        BigInteger exponent = 0;
-        if (e >= 0)
-        {
-            exponent = BigInteger.Parse(span[(e + 1)..], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture);
-            span = span[..e];
-        }
-
-        var dot = span.IndexOf('.');
-        string digits;
-        if (dot >= 0)
-        {
-            digits = string.Concat(span[..dot], span[(dot + 1)..]);
-            exponent -= span.Length - dot - 1;
-        }
-        else
-        {
-            digits = span.ToString();
-        }
-
-        digits = digits.TrimStart('0');
-        var trimmed = digits.TrimEnd('0');
-        exponent += digits.Length - trimmed.Length;
-        if (trimmed.Length == 0)
-        {
-            return "0";
-        }
-
-        return (negative ? "-" : string.Empty) + trimmed + "e" + exponent.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static int ScalarHash(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.String => StringComparer.Ordinal.GetHashCode(value.GetString()!),
-        JsonValueKind.Number => CanonicalNumber(value.GetRawText()).GetHashCode(StringComparison.Ordinal),
-        JsonValueKind.Array => HashCode.Combine(1, value.GetArrayLength()),
-        JsonValueKind.Object => HashCode.Combine(2, CountProperties(value)),
-        var kind => (int)Normalize(kind),
-    };
-
-    private static JsonValueKind Normalize(JsonValueKind kind) => kind == JsonValueKind.False ? JsonValueKind.True : kind;
-
-    private static bool HasAnyProperty(JsonElement value)
-    {
-        using var properties = value.EnumerateObject();
-        return properties.MoveNext();
     }
 
     private static int CountProperties(JsonElement value)

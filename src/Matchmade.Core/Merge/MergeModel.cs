@@ -29,7 +29,10 @@ public sealed class MergedProfile
     public string? Location { get; init; }
     public string? AgeRange { get; init; }
     public string? Name { get; init; }
+    /// <summary>floor(100 * present / 8), 0..100.</summary>
     public required int Completeness { get; init; }
+
+    /// <summary>The absent shared fields in <see cref="FieldCatalog.SharedFields"/> order (a shared, read-only instance).</summary>
     public required IReadOnlyList<string> Missing { get; init; }
 }
 
@@ -45,7 +48,10 @@ public sealed class MergedIntent
     /// </summary>
     public required IReadOnlyList<string?> Values { get; init; }
 
+    /// <summary>floor(100 * present / number of the context's own fields), 0..100.</summary>
     public required int Completeness { get; init; }
+
+    /// <summary>The context's absent fields in <see cref="FieldCatalog.FieldsOf"/> order (a shared, read-only instance).</summary>
     public required IReadOnlyList<string> Missing { get; init; }
 
     public string? this[string column] =>
