@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Json;
 using Matchmade.Core.Merge;
+using F = Matchmade.Core.Reporting.ReportFormat.EntryFields;
 
 namespace Matchmade.Core.Reporting;
 
@@ -11,24 +13,36 @@ namespace Matchmade.Core.Reporting;
 /// Streams a run's findings to disk as they come (one spill file per kind, so a million findings never sit in
 /// memory), then composes the report (header and counts first, then the four arrays) into a temp file and renames it
 /// into place: readers never see half a report. Files are created readable by their owner only (they hold personal data).
+/// Not thread-safe: one caller adds findings.
 /// </summary>
 public sealed class ReportWriter : IDisposable
 {
+    /// <summary>A value nested deeper than this (the merge parses blobs with the same limit) is kept as a JSON string.</summary>
+    internal const int ValueMaxDepth = JsonValues.MaxDepth;
+
+    /// <summary>Scratch buffers larger than this are dropped after use, so one huge value does not stay in memory.</summary>
+    private const int KeepBufferBytes = 1 << 20;
+
     private const int SpillCount = 4;
     private const int SpillConflicts = 0, SpillUnmapped = 1, SpillInvalid = 2, SpillErrors = 3;
-    private static readonly string[] ArrayNames = [ReportFormat.ConflictsName, ReportFormat.UnmappedFieldsName, ReportFormat.InvalidValuesName, ReportFormat.ErrorsName];
 
-    private readonly FileStream[] spills = new FileStream[SpillCount];
-    private readonly string[] spillPaths = new string[SpillCount];
+    private static readonly JsonReaderOptions ValidationOptions = new() { MaxDepth = ValueMaxDepth };
+
+    private readonly FileStream?[] spills = new FileStream?[SpillCount];
+    private readonly string?[] spillPaths = new string?[SpillCount];
     private readonly bool[] spillHasEntries = new bool[SpillCount];
-    private readonly ArrayBufferWriter<byte> buffer = new(4096);
-    private readonly bool redact;
-    private UnmappedField? pendingUnmapped;
     private readonly List<UnmappedField> pendingGroup = [];
+    private readonly bool redact;
+    private readonly bool defaultName;
+    private ArrayBufferWriter<byte> entry = new(4096);
+    private byte[] utf8 = new byte[4096];
+    private bool completed;
+    private bool disposed;
 
-    private ReportWriter(string path, bool redact)
+    private ReportWriter(string path, bool defaultName, bool redact)
     {
         Path = path;
+        this.defaultName = defaultName;
         this.redact = redact;
         var directory = System.IO.Path.GetDirectoryName(path)!;
         var stem = "." + System.IO.Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..8];
@@ -37,144 +51,152 @@ public sealed class ReportWriter : IDisposable
             for (var i = 0; i < SpillCount; i++)
             {
                 spillPaths[i] = System.IO.Path.Combine(directory, $"{stem}.{i}.part");
-                spills[i] = PrivateFile.Create(spillPaths[i]);
+                spills[i] = PrivateFile.Create(spillPaths[i]!);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             DeleteSpills();
             throw new MatchmadeException("ReportPathNotWritable", FailureKind.WriteError,
-                $"Cannot write the report in '{directory}': {e.Message}. Pick a writable folder with -ReportPath.", e, directory);
+                $"Cannot write the report in '{directory}': {e.Message} Pick a folder you can write to with -ReportPath.", e, directory);
         }
     }
 
-    /// <summary>Where the report will be when <see cref="Complete"/> has run.</summary>
-    public string Path { get; }
+    /// <summary>Where the report will be when <see cref="Complete"/> has run (Complete may move it on to a free name).</summary>
+    public string Path { get; private set; }
 
     public long Conflicts { get; private set; }
+
+    /// <summary>(user, context) blobs with unmapped keys: the report's <c>unmappedFields</c> entries.</summary>
     public long UnmappedEntries { get; private set; }
+
     public long UnmappedKeys { get; private set; }
     public long InvalidValues { get; private set; }
     public long Errors { get; private set; }
 
-
     /// <summary>
     /// Resolves the report's path and proves it writable (the spill files are created there) before the caller
-    /// writes anything to the database. Null → ./migration-report-YYYY-MM-DD.json; a folder → that name inside it;
-    /// the default name gets -2, -3, … rather than overwrite; an explicit file that exists is refused.
+    /// writes anything to the database. Null → ./migration-report-YYYY-MM-DD.json (the UTC date of
+    /// <paramref name="runStart"/>); a folder → that name inside it; the default name gets -2, -3, … rather than
+    /// overwrite; an explicit file that exists is refused.
     /// </summary>
     public static ReportWriter Create(string? requestedPath, DateTimeOffset runStart, bool redactValues = false)
     {
         var stem = ReportFormat.FilePrefix + runStart.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        string path;
-        if (string.IsNullOrWhiteSpace(requestedPath) || Directory.Exists(requestedPath) || requestedPath.EndsWith(System.IO.Path.DirectorySeparatorChar) || requestedPath.EndsWith(System.IO.Path.AltDirectorySeparatorChar))
+        if (string.IsNullOrWhiteSpace(requestedPath) || Directory.Exists(requestedPath) || EndsWithSeparator(requestedPath))
         {
-            var directory = System.IO.Path.GetFullPath(string.IsNullOrWhiteSpace(requestedPath) ? "." : requestedPath);
+            var directory = FullPath(string.IsNullOrWhiteSpace(requestedPath) ? "." : requestedPath);
             if (!Directory.Exists(directory))
             {
-                throw new MatchmadeException("ReportPathNotWritable", FailureKind.WriteError, $"The report folder '{directory}' does not exist. Create it or pick another -ReportPath.", target: directory);
+                throw new MatchmadeException("ReportPathNotWritable", FailureKind.WriteError,
+                    $"The report folder '{directory}' does not exist. Create it, or pick another folder or file with -ReportPath.", target: directory);
             }
 
-            path = System.IO.Path.Combine(directory, stem + ".json");
-            for (var n = 2; File.Exists(path); n++)
-            {
-                path = System.IO.Path.Combine(directory, $"{stem}-{n}.json");
-            }
+            return new ReportWriter(FreeName(System.IO.Path.Combine(directory, stem + ReportFormat.FileExtension)), defaultName: true, redactValues);
         }
-        else
+
+        var path = FullPath(requestedPath);
+        if (File.Exists(path))
         {
-            path = System.IO.Path.GetFullPath(requestedPath);
-            if (File.Exists(path))
-            {
-                throw new MatchmadeException("ReportExists", FailureKind.InvalidArgument,
-                    $"The report file '{path}' exists already and is never overwritten. Pick another -ReportPath (or a folder, where a new name is chosen), or move the old report away.", target: path);
-            }
-
-            if (!Directory.Exists(System.IO.Path.GetDirectoryName(path)))
-            {
-                throw new MatchmadeException("ReportPathNotWritable", FailureKind.WriteError, $"The folder of the report file '{path}' does not exist. Create it or pick another -ReportPath.", target: path);
-            }
+            throw new MatchmadeException("ReportExists", FailureKind.InvalidArgument,
+                $"The report file '{path}' exists already and is never overwritten. Pick another -ReportPath (a folder gets a new dated name), or move or remove the old report.", target: path);
         }
 
-        return new ReportWriter(path, redactValues);
+        if (!Directory.Exists(System.IO.Path.GetDirectoryName(path)))
+        {
+            throw new MatchmadeException("ReportPathNotWritable", FailureKind.WriteError,
+                $"The folder of the report file '{path}' does not exist. Create it, or pick another -ReportPath.", target: path);
+        }
+
+        return new ReportWriter(path, defaultName: false, redactValues);
     }
 
+    /// <summary>
+    /// Streams one finding to its spill file. Unmapped keys of one (user, context) blob become one entry; they come
+    /// together from the merge (other kinds of findings in between do not split the blob's entry).
+    /// </summary>
     public void Add(Finding finding)
     {
-        if (finding is UnmappedField unmapped)
-        {
-            if (pendingUnmapped is not null && (pendingUnmapped.UserId != unmapped.UserId || pendingUnmapped.ContextType != unmapped.ContextType))
-            {
-                FlushUnmapped();
-            }
-
-            if (pendingUnmapped is null)
-            {
-                UnmappedEntries++; // counted when the group starts, so the count is right before the group is written
-            }
-
-            pendingUnmapped = unmapped;
-            pendingGroup.Add(unmapped);
-            UnmappedKeys++;
-            return;
-        }
-
-        FlushUnmapped();
+        ArgumentNullException.ThrowIfNull(finding);
+        EnsureOpen();
         switch (finding)
         {
+            case UnmappedField unmapped:
+                if (pendingGroup.Count > 0 && (pendingGroup[0].UserId != unmapped.UserId || pendingGroup[0].ContextType != unmapped.ContextType))
+                {
+                    FlushUnmapped();
+                }
+
+                if (pendingGroup.Count == 0)
+                {
+                    UnmappedEntries++; // counted when the group starts, so the running count is right before it is written
+                }
+
+                pendingGroup.Add(unmapped);
+                UnmappedKeys++;
+                break;
             case Conflict conflict:
                 Conflicts++;
-                Write(SpillConflicts, w =>
+                WriteEntry(SpillConflicts, w =>
                 {
-                    w.WriteString("userId", conflict.UserId);
-                    w.WriteString("field", conflict.Field);
-                    w.WriteStartArray("values");
+                    w.WriteString(F.UserId, conflict.UserId);
+                    w.WriteString(F.Field, conflict.Field);
+                    w.WriteStartArray(F.Values);
                     foreach (var candidate in conflict.Candidates)
                     {
                         w.WriteStartObject();
-                        w.WriteString("contextType", ContextTypes.ToDbName(candidate.ContextType));
-                        w.WritePropertyName("value");
-                        Value(w, candidate.Value);
+                        w.WriteString(F.ContextType, ContextTypes.ToDbName(candidate.ContextType));
+                        w.WritePropertyName(F.Value);
+                        WriteValue(w, candidate.Value);
                         w.WriteEndObject();
                     }
 
                     w.WriteEndArray();
-                    w.WritePropertyName("chosen");
-                    Value(w, conflict.Chosen);
+                    w.WritePropertyName(F.Chosen);
+                    WriteValue(w, conflict.Chosen);
                 });
                 break;
             case InvalidValue invalid:
                 InvalidValues++;
-                Write(SpillInvalid, w =>
+                WriteEntry(SpillInvalid, w =>
                 {
-                    w.WriteString("userId", invalid.UserId);
-                    w.WriteString("contextType", ContextTypes.ToDbName(invalid.ContextType));
-                    WriteStringOrNull(w, "field", invalid.Field);
-
-                    w.WritePropertyName("value");
-                    Value(w, invalid.Value);
-                    w.WriteString("reason", invalid.Reason);
+                    w.WriteString(F.UserId, invalid.UserId);
+                    w.WriteString(F.ContextType, ContextTypes.ToDbName(invalid.ContextType));
+                    WriteNullable(w, F.Field, invalid.Field);
+                    w.WritePropertyName(F.Value);
+                    WriteValue(w, invalid.Value);
+                    w.WriteString(F.Reason, invalid.Reason);
                 });
                 break;
+            default:
+                throw new ArgumentException($"Unknown finding type {finding.GetType().Name}.", nameof(finding));
         }
     }
 
     public void AddError(RunError error)
     {
-        FlushUnmapped();
+        ArgumentNullException.ThrowIfNull(error);
+        EnsureOpen();
         Errors++;
-        Write(SpillErrors, w =>
+        WriteEntry(SpillErrors, w =>
         {
-            WriteStringOrNull(w, "userId", error.UserId);
-
-            w.WriteString("errorId", error.ErrorId);
-            w.WriteString("reason", Secrets.Scrub(error.Reason));
+            WriteNullable(w, F.UserId, error.UserId);
+            w.WriteString(F.ErrorId, error.ErrorId);
+            w.WriteString(F.Reason, Secrets.Scrub(error.Reason));
         });
     }
 
-    /// <summary>Writes the report and renames it into place; returns its path.</summary>
+    /// <summary>
+    /// Writes the report (header, counts, then the four arrays streamed from the spill files) to a temp file in the
+    /// same folder, flushes it to disk and renames it into place without overwriting; returns the final path. If the
+    /// name was taken meanwhile (another run in the same folder), the next free -N name is used: the report is never
+    /// lost and nothing is overwritten.
+    /// </summary>
     public string Complete(ReportRunInfo run, ReportCounts counts)
     {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(counts);
+        EnsureOpen();
         FlushUnmapped();
         var temp = Path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
         try
@@ -191,127 +213,224 @@ public sealed class ReportWriter : IDisposable
                     header.Flush();
                 }
 
+                // One finding a line: the file stays greppable, and a reader streams it entry by entry.
                 for (var i = 0; i < SpillCount; i++)
                 {
-                    output.Write(i == 0 ? ",\""u8 : "],\""u8);
-                    output.Write(System.Text.Encoding.UTF8.GetBytes(ArrayNames[i]));
+                    output.Write(i == 0 ? ",\n\""u8 : "],\n\""u8);
+                    output.Write(Encoding.UTF8.GetBytes(ReportFormat.ArrayNames[i]));
                     output.Write("\":["u8);
-                    spills[i].Flush();
-                    spills[i].Position = 0;
-                    spills[i].CopyTo(output, 1 << 16);
+                    var spill = spills[i]!;
+                    spill.Flush();
+                    spill.Position = 0;
+                    spill.CopyTo(output, 1 << 16);
+                    if (spillHasEntries[i])
+                    {
+                        output.Write("\n"u8);
+                    }
                 }
 
-                output.Write("]}\n"u8);
+                output.Write("]\n}\n"u8);
                 output.Flush(flushToDisk: true);
             }
-
-            File.Move(temp, Path, overwrite: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             PrivateFile.TryDelete(temp);
-            throw new MatchmadeException("ReportWriteFailed", FailureKind.WriteError, $"Writing the report '{Path}' failed: {e.Message}. The database work is done; its run history in the module's schema has the counts.", e, Path);
+            throw new MatchmadeException("ReportWriteFailed", FailureKind.WriteError,
+                $"Writing the report '{Path}' failed: {e.Message} The database work is done; the run history in the module's schema has the counts.", e, Path);
         }
 
+        try
+        {
+            Path = MoveIntoPlace(temp);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The report is whole in the temp file: keep it rather than lose the findings.
+            throw new MatchmadeException("ReportWriteFailed", FailureKind.WriteError,
+                $"The report was written to '{temp}' but could not be renamed to '{Path}': {e.Message} Rename it by hand; it is a complete report.", e, temp);
+        }
+
+        completed = true;
         DeleteSpills();
         return Path;
     }
 
     /// <summary>Removes the spill files; without <see cref="Complete"/>, no report is left behind.</summary>
-    public void Dispose() => DeleteSpills();
+    public void Dispose()
+    {
+        disposed = true;
+        DeleteSpills();
+    }
+
+    private string MoveIntoPlace(string temp)
+    {
+        var target = Path;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                File.Move(temp, target, overwrite: false);
+                return target;
+            }
+            catch (IOException) when (attempt < 1000 && File.Exists(target))
+            {
+                target = FreeName(defaultName ? Path : target);
+            }
+        }
+    }
+
+    /// <summary><paramref name="path"/> if free, else the first free name-2.json, name-3.json, ….</summary>
+    private static string FreeName(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return path;
+        }
+
+        var directory = System.IO.Path.GetDirectoryName(path)!;
+        var name = System.IO.Path.GetFileNameWithoutExtension(path);
+        var extension = System.IO.Path.GetExtension(path);
+        for (var n = 2; ; n++)
+        {
+            var candidate = System.IO.Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"{name}-{n}{extension}"));
+            if (!File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+    }
+
+    private static string FullPath(string path)
+    {
+        try
+        {
+            return System.IO.Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new MatchmadeException("ReportPathNotWritable", FailureKind.WriteError, $"'{path}' is not a usable report path: {e.Message}", e, path);
+        }
+    }
+
+    private static bool EndsWithSeparator(string path) =>
+        path.EndsWith(System.IO.Path.DirectorySeparatorChar) || path.EndsWith(System.IO.Path.AltDirectorySeparatorChar);
+
+    private void EnsureOpen()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (completed)
+        {
+            throw new InvalidOperationException("The report is complete; nothing more can be added to it.");
+        }
+    }
 
     private void FlushUnmapped()
     {
-        if (pendingUnmapped is null)
+        if (pendingGroup.Count == 0)
         {
             return;
         }
 
         var group = pendingGroup;
-        Write(SpillUnmapped, w =>
+        WriteEntry(SpillUnmapped, w =>
         {
-            w.WriteString("userId", group[0].UserId);
-            w.WriteString("contextType", ContextTypes.ToDbName(group[0].ContextType));
-            w.WriteStartObject("unmappedFields");
+            w.WriteString(F.UserId, group[0].UserId);
+            w.WriteString(F.ContextType, ContextTypes.ToDbName(group[0].ContextType));
+            w.WriteStartObject(F.UnmappedFields);
             foreach (var field in group)
             {
                 w.WritePropertyName(field.Key);
-                Value(w, field.Value);
+                WriteValue(w, field.Value);
             }
 
             w.WriteEndObject();
         });
         pendingGroup.Clear();
-        pendingUnmapped = null;
     }
 
-    private void Write(int kind, Action<Utf8JsonWriter> body)
+    private void WriteEntry(int kind, Action<Utf8JsonWriter> body)
     {
-        buffer.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(buffer, JsonValues.WriterOptions))
+        entry.ResetWrittenCount();
+        using (var writer = new Utf8JsonWriter(entry, JsonValues.WriterOptions))
         {
             writer.WriteStartObject();
             body(writer);
             writer.WriteEndObject();
         }
 
-        if (spillHasEntries[kind])
+        var spill = spills[kind]!;
+        try
         {
-            spills[kind].WriteByte((byte)',');
+            spill.Write(spillHasEntries[kind] ? ",\n"u8 : "\n"u8);
+            spill.Write(entry.WrittenSpan);
+        }
+        catch (IOException e)
+        {
+            throw new MatchmadeException("ReportWriteFailed", FailureKind.WriteError,
+                $"Writing the report's findings next to '{Path}' failed: {e.Message} Free some space there or pick another -ReportPath, and run again (migrated users are skipped).", e, Path);
         }
 
-        spills[kind].Write(buffer.WrittenSpan);
         spillHasEntries[kind] = true;
+        if (entry.Capacity > KeepBufferBytes)
+        {
+            entry = new ArrayBufferWriter<byte>(4096);
+        }
     }
 
-    /// <summary>A value exactly as stored (its JSON text), or the redaction marker.</summary>
-    private void Value(Utf8JsonWriter writer, string json)
+    /// <summary>
+    /// A value exactly as stored (its JSON text, written raw: 1e400 stays 1e400), or the redaction marker. Text that is
+    /// not one JSON value (or is nested deeper than <see cref="ValueMaxDepth"/>) is kept as a JSON string, so the
+    /// report itself always stays valid and nothing is dropped.
+    /// </summary>
+    private void WriteValue(Utf8JsonWriter writer, string json)
     {
         if (redact)
         {
             writer.WriteStringValue(ReportFormat.RedactedValue);
+            return;
+        }
+
+        if (Encoding.UTF8.GetMaxByteCount(json.Length) > utf8.Length && Encoding.UTF8.GetByteCount(json) is var needed && needed > utf8.Length)
+        {
+            utf8 = new byte[needed];
+        }
+
+        var bytes = utf8.AsSpan(0, Encoding.UTF8.GetBytes(json, utf8));
+        if (IsOneJsonValue(bytes))
+        {
+            writer.WriteRawValue(bytes, skipInputValidation: true);
         }
         else
         {
-            writer.WriteRawValue(json, skipInputValidation: true);
+            writer.WriteStringValue(json);
+        }
+
+        if (utf8.Length > KeepBufferBytes)
+        {
+            utf8 = new byte[4096];
         }
     }
 
-    private static void WriteRun(Utf8JsonWriter w, ReportRunInfo run)
+    /// <summary>True when the text is exactly one JSON value (surrounding white space allowed). Iterative: depth costs no stack.</summary>
+    internal static bool IsOneJsonValue(ReadOnlySpan<byte> utf8Json)
     {
-        w.WriteStartObject(ReportFormat.RunName);
-        w.WriteString("runId", run.RunId);
-        w.WriteString("mode", run.Mode);
-        w.WriteString("status", run.Status);
-        w.WriteString("moduleVersion", run.ModuleVersion);
-        w.WriteString("rulesFingerprint", run.RulesFingerprint);
-        w.WriteString("startedAt", run.StartedAt);
-        if (run.FinishedAt is { } finished)
+        var reader = new Utf8JsonReader(utf8Json, ValidationOptions);
+        try
         {
-            w.WriteString("finishedAt", finished);
+            while (reader.Read())
+            {
+            }
+
+            return reader.BytesConsumed > 0;
         }
-        else
+        catch (JsonException)
         {
-            w.WriteNull("finishedAt");
+            return false;
         }
-
-        w.WriteString("server", run.Server);
-        w.WriteString("database", run.Database);
-        w.WriteString("schema", run.Schema);
-        w.WriteString("userName", run.UserName);
-        w.WriteStartObject("parameters");
-        foreach (var (name, value) in run.Parameters)
-        {
-            WriteStringOrNull(w, name, value);
-        }
-
-        w.WriteEndObject();
-        WriteStringOrNull(w, "message", run.Message is null ? null : Secrets.Scrub(run.Message));
-
-        w.WriteEndObject();
     }
 
-    private static void WriteStringOrNull(Utf8JsonWriter w, string name, string? value)
+    private static void WriteNullable(Utf8JsonWriter w, string name, string? value)
     {
         if (value is null)
         {
@@ -323,20 +442,53 @@ public sealed class ReportWriter : IDisposable
         }
     }
 
+    private static void WriteRun(Utf8JsonWriter w, ReportRunInfo run)
+    {
+        w.WriteStartObject(ReportFormat.RunName);
+        w.WriteString(ReportFormat.RunFields.RunId, run.RunId);
+        w.WriteString(ReportFormat.RunFields.Mode, run.Mode);
+        w.WriteString(ReportFormat.RunFields.Status, run.Status);
+        w.WriteString(ReportFormat.RunFields.ModuleVersion, run.ModuleVersion);
+        w.WriteString(ReportFormat.RunFields.RulesFingerprint, run.RulesFingerprint);
+        w.WriteString(ReportFormat.RunFields.StartedAt, run.StartedAt);
+        if (run.FinishedAt is { } finished)
+        {
+            w.WriteString(ReportFormat.RunFields.FinishedAt, finished);
+        }
+        else
+        {
+            w.WriteNull(ReportFormat.RunFields.FinishedAt);
+        }
+
+        w.WriteString(ReportFormat.RunFields.Server, Secrets.Scrub(run.Server));
+        w.WriteString(ReportFormat.RunFields.Database, run.Database);
+        w.WriteString(ReportFormat.RunFields.Schema, run.Schema);
+        w.WriteString(ReportFormat.RunFields.UserName, run.UserName);
+        w.WriteStartObject(ReportFormat.RunFields.Parameters);
+        foreach (var (name, value) in run.Parameters)
+        {
+            WriteNullable(w, name, value is null ? null : Secrets.Scrub(value));
+        }
+
+        w.WriteEndObject();
+        WriteNullable(w, ReportFormat.RunFields.Message, run.Message is null ? null : Secrets.Scrub(run.Message));
+        w.WriteEndObject();
+    }
+
     private static void WriteCounts(Utf8JsonWriter w, ReportCounts c)
     {
         w.WriteStartObject(ReportFormat.CountsName);
-        w.WriteNumber("usersTotal", c.UsersTotal);
-        w.WriteNumber("usersMigrated", c.UsersMigrated);
-        w.WriteNumber("usersSkipped", c.UsersSkipped);
-        w.WriteNumber("usersFailed", c.UsersFailed);
-        w.WriteNumber("profilesWritten", c.ProfilesWritten);
-        w.WriteNumber("contextIntentsWritten", c.ContextIntentsWritten);
-        w.WriteNumber("conflicts", c.Conflicts);
-        w.WriteNumber("unmappedFields", c.UnmappedFields);
-        w.WriteNumber("unmappedKeys", c.UnmappedKeys);
-        w.WriteNumber("invalidValues", c.InvalidValues);
-        w.WriteNumber("errors", c.Errors);
+        w.WriteNumber(ReportFormat.CountFields.UsersTotal, c.UsersTotal);
+        w.WriteNumber(ReportFormat.CountFields.UsersMigrated, c.UsersMigrated);
+        w.WriteNumber(ReportFormat.CountFields.UsersSkipped, c.UsersSkipped);
+        w.WriteNumber(ReportFormat.CountFields.UsersFailed, c.UsersFailed);
+        w.WriteNumber(ReportFormat.CountFields.ProfilesWritten, c.ProfilesWritten);
+        w.WriteNumber(ReportFormat.CountFields.ContextIntentsWritten, c.ContextIntentsWritten);
+        w.WriteNumber(ReportFormat.CountFields.Conflicts, c.Conflicts);
+        w.WriteNumber(ReportFormat.CountFields.UnmappedFields, c.UnmappedFields);
+        w.WriteNumber(ReportFormat.CountFields.UnmappedKeys, c.UnmappedKeys);
+        w.WriteNumber(ReportFormat.CountFields.InvalidValues, c.InvalidValues);
+        w.WriteNumber(ReportFormat.CountFields.Errors, c.Errors);
         w.WriteEndObject();
     }
 
@@ -345,9 +497,11 @@ public sealed class ReportWriter : IDisposable
         for (var i = 0; i < SpillCount; i++)
         {
             spills[i]?.Dispose();
+            spills[i] = null;
             if (spillPaths[i] is { } path)
             {
                 PrivateFile.TryDelete(path);
+                spillPaths[i] = null;
             }
         }
     }
