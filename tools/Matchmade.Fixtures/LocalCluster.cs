@@ -2,12 +2,16 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Npgsql;
 
 namespace Matchmade.Fixtures;
 
 public sealed record LocalClusterOptions
 {
-    /// <summary>Leave the cluster running and its files in place when disposed.</summary>
+    /// <summary>
+    /// Leave the cluster running and its files in place when disposed, and after this process ends (for a demo to
+    /// connect to later); stop it with pg_ctl and remove <see cref="LocalCluster.RootDirectory"/> by hand.
+    /// </summary>
     public bool Keep { get; init; }
 
     /// <summary>Keep fsync, synchronous_commit and full_page_writes on (benchmarks); tests turn them off for speed.</summary>
@@ -29,6 +33,7 @@ public sealed class LocalCluster : IDisposable
 {
     private readonly LocalClusterOptions options;
     private bool stopped;
+    private Process? watchdog;
 
     private LocalCluster(string binDirectory, string root, int port, string password, LocalClusterOptions options)
     {
@@ -48,8 +53,17 @@ public sealed class LocalCluster : IDisposable
     public string DataDirectory { get; }
     public string LogFile => Path.Combine(RootDirectory, "server.log");
 
-    public string ConnectionString(string database = "postgres") =>
-        $"Host={Host};Port={Port};Username=postgres;Password={Password};Database={database};Pooling=true;Timeout=15";
+    /// <summary>Npgsql keyword form, as the superuser postgres.</summary>
+    public string ConnectionString(string database = "postgres") => new NpgsqlConnectionStringBuilder
+    {
+        Host = Host,
+        Port = Port,
+        Username = "postgres",
+        Password = Password,
+        Database = database,
+        Pooling = true,
+        Timeout = 15,
+    }.ConnectionString;
 
     public string Url(string database = "postgres") =>
         $"postgresql://postgres:{Uri.EscapeDataString(Password)}@{Host}:{Port}/{Uri.EscapeDataString(database)}";
@@ -58,66 +72,173 @@ public sealed class LocalCluster : IDisposable
     {
         options ??= new LocalClusterOptions();
         var bin = FindBinDirectory();
-        var root = Path.Combine(options.BaseDirectory ?? Path.GetTempPath(), "matchmade-pg-" + Guid.NewGuid().ToString("N")[..10]);
+        var root = Path.Combine(Path.GetFullPath(options.BaseDirectory ?? Path.GetTempPath()), "matchmade-pg-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(root);
-        var asRoot = IsRoot;
-        if (asRoot)
+        try
         {
-            Run("chown", ["postgres:postgres", root], null);
-        }
-
-        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
-        var passwordFile = Path.Combine(root, "pwfile");
-        File.WriteAllText(passwordFile, password + "\n");
-        if (asRoot)
-        {
-            Run("chown", ["postgres:postgres", passwordFile], null);
-        }
-
-        var data = Path.Combine(root, "data");
-        Run(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "--pwfile", passwordFile, "--auth", "scram-sha-256", "--locale", "C.UTF-8", "--encoding", "UTF8", "--no-sync"], asRoot ? "postgres" : null);
-        File.Delete(passwordFile);
-
-        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["listen_addresses"] = "'127.0.0.1'",
-            ["unix_socket_directories"] = $"'{root}'",
-            ["max_connections"] = "200",
-            ["log_min_messages"] = "warning",
-        };
-        if (!options.Durable)
-        {
-            settings["fsync"] = "off";
-            settings["synchronous_commit"] = "off";
-            settings["full_page_writes"] = "off";
-        }
-
-        foreach (var (key, value) in options.Settings ?? new Dictionary<string, string>())
-        {
-            settings[key] = value;
-        }
-
-        var config = Path.Combine(data, "postgresql.auto.conf");
-        File.AppendAllLines(config, settings.Select(s => $"{s.Key} = {s.Value}"));
-
-        for (var attempt = 1; ; attempt++)
-        {
-            var port = FreePort();
-            var cluster = new LocalCluster(bin, root, port, password, options);
-            try
+            var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+            var data = InitDb(bin, root, password);
+            var settings = new Dictionary<string, string>(StringComparer.Ordinal)
             {
-                cluster.PgCtl("start", "-w", "-t", "60", "-o", $"-p {port}");
+                ["listen_addresses"] = "127.0.0.1",
+                ["unix_socket_directories"] = root,
+                ["max_connections"] = "200",
+                ["log_min_messages"] = "warning",
+            };
+            if (!options.Durable)
+            {
+                // Throwaway data: nothing needs to survive a power loss.
+                settings["fsync"] = "off";
+                settings["synchronous_commit"] = "off";
+                settings["full_page_writes"] = "off";
+            }
+
+            foreach (var (key, value) in options.Settings ?? new Dictionary<string, string>())
+            {
+                settings[key] = value;
+            }
+
+            File.AppendAllLines(Path.Combine(data, "postgresql.auto.conf"), settings.Select(s => $"{s.Key} = {ConfigValue(s.Value)}"));
+
+            for (var attempt = 1; ; attempt++)
+            {
+                var port = FreePort();
+                var cluster = new LocalCluster(bin, root, port, password, options);
+                var logLength = File.Exists(cluster.LogFile) ? new FileInfo(cluster.LogFile).Length : 0;
+                try
+                {
+                    cluster.PgCtl("start", "-w", "-t", "60", "-o", $"-p {port}");
+                }
+                catch (InvalidOperationException) when (attempt < 5 && PortWasTaken(cluster.LogFile, logLength))
+                {
+                    // Someone took the port between our probe and the server's bind: try another.
+                    continue;
+                }
+
+                if (!options.Keep)
+                {
+                    cluster.StartWatchdog();
+                }
+
                 return cluster;
             }
-            catch (InvalidOperationException) when (attempt < 5 && File.Exists(cluster.LogFile) && File.ReadAllText(cluster.LogFile).Contains("could not bind", StringComparison.Ordinal))
+        }
+        catch when (!options.Keep)
+        {
+            if (File.Exists(Path.Combine(root, "data", "postmaster.pid")))
             {
-                // Someone took the port between our probe and the server's bind: try another.
+                // pg_ctl gave up waiting but a server may still be coming up: stop it before removing its files.
+                try
+                {
+                    Run(Path.Combine(bin, "pg_ctl"), ["-D", Path.Combine(root, "data"), "stop", "-m", "immediate"], IsRoot ? "postgres" : null);
+                }
+                catch (InvalidOperationException)
+                {
+                }
             }
+
+            TryDelete(root);
+            throw;
         }
     }
 
+    /// <summary>initdb as the postgres OS user when this process is root; the superuser's password comes from a file only that user may read.</summary>
+    private static string InitDb(string bin, string root, string password)
+    {
+        var asRoot = IsRoot;
+        var passwordFile = Path.Combine(root, "pwfile");
+        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(passwordFile, fileOptions))
+        using (var writer = new StreamWriter(stream))
+        {
+            writer.Write(password + "\n");
+        }
+
+        if (asRoot)
+        {
+            Run("chown", ["postgres:postgres", root, passwordFile], null);
+        }
+
+        var data = Path.Combine(root, "data");
+        try
+        {
+            Run(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "--pwfile", passwordFile, "--auth-host", "scram-sha-256", "--auth-local", "scram-sha-256", "--locale", "C.UTF-8", "--encoding", "UTF8", "--no-sync"], asRoot ? "postgres" : null);
+        }
+        finally
+        {
+            File.Delete(passwordFile);
+        }
+
+        return data;
+    }
+
+    /// <summary>A postgresql.conf value: quoted unless it already is (so both pg_stat_statements and 'pg_stat_statements' work).</summary>
+    private static string ConfigValue(string value) =>
+        value.Length >= 2 && value[0] == '\'' && value[^1] == '\'' ? value : "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    private static bool PortWasTaken(string logFile, long from)
+    {
+        if (!File.Exists(logFile))
+        {
+            return false;
+        }
+
+        using var stream = new FileStream(logFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Seek(Math.Min(from, stream.Length), SeekOrigin.Begin);
+        var text = new StreamReader(stream).ReadToEnd();
+        return text.Contains("could not bind", StringComparison.Ordinal) || text.Contains("Address already in use", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A shell that outlives this process: when the process is gone without disposing the cluster (killed, crashed,
+    /// a test run stopped by a timeout), it stops the server and removes its folder, so no stray postgres is left behind.
+    /// </summary>
+    private void StartWatchdog()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var stop = $"{Quote(Path.Combine(BinDirectory, "pg_ctl"))} -D {Quote(DataDirectory)} stop -m immediate";
+        if (IsRoot)
+        {
+            stop = "runuser -u postgres -- " + stop;
+        }
+
+        var script = $"exec </dev/null >/dev/null 2>&1; while kill -0 {Environment.ProcessId}; do sleep 2; done; {stop}; rm -rf {Quote(RootDirectory)}";
+        var start = new ProcessStartInfo("/bin/sh")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(script);
+        try
+        {
+            watchdog = Process.Start(start);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // No /bin/sh: then only Dispose cleans up.
+        }
+
+        static string Quote(string path) => "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    }
+
     /// <summary>Restarts the server; immediate = a crash restart (no checkpoint), as in a power loss.</summary>
-    public void Restart(bool immediate = true) => PgCtl("restart", "-w", "-t", "60", "-m", immediate ? "immediate" : "fast", "-o", $"-p {Port}");
+    public void Restart(bool immediate = true)
+    {
+        PgCtl("restart", "-w", "-t", "60", "-m", immediate ? "immediate" : "fast", "-o", $"-p {Port}");
+        stopped = false;
+    }
 
     public void Stop()
     {
@@ -143,9 +264,28 @@ public sealed class LocalCluster : IDisposable
         }
 
         Stop();
+        TryDelete(RootDirectory);
+        if (watchdog is not null)
+        {
+            try
+            {
+                watchdog.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+
+            watchdog.Dispose();
+            watchdog = null;
+        }
+    }
+
+    private static void TryDelete(string directory)
+    {
         try
         {
-            Directory.Delete(RootDirectory, recursive: true);
+            Directory.Delete(directory, recursive: true);
         }
         catch (IOException)
         {
@@ -170,34 +310,43 @@ public sealed class LocalCluster : IDisposable
     }
 
     /// <summary>MATCHMADE_PG_BIN, else pg_config --bindir when it has initdb, else the newest /usr/lib/postgresql/*/bin.</summary>
-    public static string FindBinDirectory()
+    public static string FindBinDirectory() => FindBinDirectory(Environment.GetEnvironmentVariable("MATCHMADE_PG_BIN"), usePgConfig: true, "/usr/lib/postgresql");
+
+    internal static string FindBinDirectory(string? configured, bool usePgConfig, string debianRoot)
     {
-        var fromEnvironment = Environment.GetEnvironmentVariable("MATCHMADE_PG_BIN");
-        if (!string.IsNullOrEmpty(fromEnvironment))
+        if (!string.IsNullOrEmpty(configured))
         {
-            return HasInitdb(fromEnvironment) ? fromEnvironment : throw new InvalidOperationException($"MATCHMADE_PG_BIN={fromEnvironment} has no initdb.");
+            return HasInitdb(configured) ? configured : throw new InvalidOperationException($"MATCHMADE_PG_BIN={configured} has no initdb: point it at the bin folder of PostgreSQL's server (e.g. /usr/lib/postgresql/15/bin).");
         }
 
-        try
+        if (usePgConfig)
         {
-            var bindir = Run("pg_config", ["--bindir"], null).Trim();
-            if (HasInitdb(bindir))
+            try
             {
-                return bindir;
+                var bindir = Run("pg_config", ["--bindir"], null).Trim();
+                if (HasInitdb(bindir))
+                {
+                    return bindir;
+                }
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // No pg_config on PATH: look where Debian and Ubuntu put the server.
             }
         }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            // No pg_config on PATH: look where Debian puts the server.
-        }
 
-        var candidates = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(HasInitdb)
-                .OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var v) ? v : 0).ToArray()
+        // /usr/lib/postgresql/<version>/bin, the newest version first (9.6 < 15).
+        var candidates = Directory.Exists(debianRoot)
+            ? Directory.GetDirectories(debianRoot)
+                .Select(d => (Bin: Path.Combine(d, "bin"), Version: decimal.TryParse(Path.GetFileName(d), System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : 0m))
+                .Where(c => HasInitdb(c.Bin))
+                .OrderByDescending(c => c.Version)
+                .Select(c => c.Bin)
+                .ToArray()
             : [];
         return candidates.Length > 0
             ? candidates[0]
-            : throw new InvalidOperationException("PostgreSQL's server binaries (initdb, pg_ctl) were not found. Install PostgreSQL's server package (e.g. apt-get install postgresql), set MATCHMADE_PG_BIN to its bin folder, or set MATCHMADE_TEST_DATABASE_URL to a server to use.");
+            : throw new InvalidOperationException("PostgreSQL's server binaries (initdb, pg_ctl) were not found (MATCHMADE_PG_BIN, pg_config --bindir, " + debianRoot + "/*/bin). Install PostgreSQL's server package, e.g. apt-get install postgresql; or set MATCHMADE_PG_BIN to its bin folder, or MATCHMADE_TEST_DATABASE_URL to a server the tests may create databases on.");
     }
 
     private static bool HasInitdb(string directory) => File.Exists(Path.Combine(directory, "initdb")) || File.Exists(Path.Combine(directory, "initdb.exe"));

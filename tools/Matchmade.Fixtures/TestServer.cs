@@ -57,7 +57,11 @@ public sealed class TestServer
     public void DropDatabase(string connectionString)
     {
         var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
-        NpgsqlConnection.ClearAllPools();
+        using (var pooled = new NpgsqlConnection(connectionString))
+        {
+            NpgsqlConnection.ClearPool(pooled); // the FORCE below ends them anyway; this keeps the pool from handing out dead ones
+        }
+
         using var admin = new NpgsqlConnection(AdminConnectionString);
         admin.Open();
         Execute(admin, $"DROP DATABASE IF EXISTS {Quote(name!)} WITH (FORCE)");
@@ -132,6 +136,15 @@ public sealed class TestServer
         if (user.Length > 1)
         {
             builder.Password = Uri.UnescapeDataString(user[1]);
+        }
+
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kv = pair.Split('=', 2);
+            if (kv.Length == 2 && kv[0].Equals("sslmode", StringComparison.OrdinalIgnoreCase) && Enum.TryParse<SslMode>(Uri.UnescapeDataString(kv[1]).Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true, out var sslMode))
+            {
+                builder.SslMode = sslMode;
+            }
         }
 
         return builder.ConnectionString;
