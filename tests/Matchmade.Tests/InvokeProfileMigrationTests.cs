@@ -63,6 +63,37 @@ public sealed class InvokeProfileMigrationTests : IDisposable
     }
 
     [Fact]
+    public void Workers_warnings_and_verbose_reach_PowerShell_from_the_pipeline_thread()
+    {
+        var db = Database(users: 200);
+        using var session = new PowerShellSession();
+        session.Run("Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -MaxUsers 1 -Confirm:$false", db.Url, reports).ThrowOnError();
+        using var app = db.Open();
+        using var appTransaction = app.BeginTransaction();
+        using (var lockTable = new NpgsqlCommand("LOCK TABLE \"ContextIntent\" IN SHARE MODE", app, appTransaction))
+        {
+            lockTable.ExecuteNonQuery();
+        }
+
+        // The workers hit the app's lock and retry: their warnings are written by the pipeline thread.
+        var release = new Thread(() =>
+        {
+            Thread.Sleep(1500);
+            appTransaction.Rollback();
+        });
+        release.Start();
+        var result = session.Run("Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -ThrottleLimit 2 -BatchSize 20 -LockTimeoutSeconds 1 -Confirm:$false -Verbose", db.Url, reports);
+        release.Join();
+        result.ThrowOnError();
+        var run = Assert.Single(result.Output);
+        Assert.Equal("Completed", run.Properties["Status"].Value);
+        Assert.Equal(202L, run.Properties["UsersMigrated"].Value);
+        Assert.Contains(result.Verbose, v => v.StartsWith("2 workers over disjoint ranges", StringComparison.Ordinal));
+        Assert.Contains(result.Warnings, w => w.Contains("retry 1 of", StringComparison.Ordinal));
+        Assert.Equal(203L, Scalar<long>(app, "SELECT count(*) FROM \"ProfileNew\""));
+    }
+
+    [Fact]
     public void User_ids_come_from_the_pipeline_by_property_name()
     {
         var db = Database(users: 20);

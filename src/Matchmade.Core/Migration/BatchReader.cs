@@ -34,15 +34,17 @@ public sealed class BatchReader
     public sealed record Batch(int IdsRead, string LastUserId, List<BatchUser> Users);
 
     /// <summary>
-    /// Walks the next up to <paramref name="limit"/> user ids after <paramref name="after"/> and returns those to
+    /// Walks the next up to <paramref name="limit"/> user ids after <paramref name="after"/> (and not past
+    /// <paramref name="upTo"/>, when given) and returns those to
     /// migrate (all of them with -Force; otherwise the ones without a ProfileNew) with their contexts.
     /// </summary>
-    public Batch Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, string after, int limit)
+    public Batch Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, string after, string? upTo, int limit)
     {
         var ids = new List<string>(limit);
         using (var command = new NpgsqlCommand(usersSql, connection, transaction))
         {
             command.Parameters.AddWithValue("after", after);
+            command.Parameters.Add(new NpgsqlParameter("upto", NpgsqlDbType.Text) { Value = (object?)upTo ?? DBNull.Value });
             command.Parameters.AddWithValue("limit", limit);
             command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)userIds ?? DBNull.Value });
             using var reader = command.ExecuteReader();

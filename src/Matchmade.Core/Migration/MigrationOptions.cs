@@ -6,6 +6,7 @@ public sealed record MigrationOptions
     /// <summary>Users per transaction. Chosen from the benchmark (docs/performance.md), not the seed's 10.</summary>
     public const int DefaultBatchSize = 5000;
     public const int MaxBatchSize = 100_000;
+    public const int MaxThrottleLimit = 64;
     public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Read everything in a READ ONLY transaction, compute the same counts and findings, write nothing.</summary>
@@ -15,6 +16,12 @@ public sealed record MigrationOptions
     public bool Force { get; init; }
 
     public int BatchSize { get; init; } = DefaultBatchSize;
+
+    /// <summary>
+    /// Live runs: workers over disjoint ranges of user ids, each with two connections of its own (one reads and
+    /// merges the next batch while the other writes). 1 = one worker. A dry run always reads one snapshot.
+    /// </summary>
+    public int ThrottleLimit { get; init; } = 1;
 
     /// <summary>Only these users (canary). Null = everyone.</summary>
     public IReadOnlyCollection<string>? UserIds { get; init; }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -20,6 +21,7 @@ public sealed class MigrationRunner
 {
     private readonly DatabaseTarget target;
     private readonly MigrationOptions options;
+    private readonly LogRelay relay;
     private readonly IOperationLog log;
     private readonly Guid runId = Guid.NewGuid();
     private readonly DateTimeOffset startedAt = DateTimeOffset.UtcNow;
@@ -33,6 +35,11 @@ public sealed class MigrationRunner
             throw new MatchmadeException("InvalidBatchSize", FailureKind.InvalidArgument, $"BatchSize must be between 1 and {MigrationOptions.MaxBatchSize}.");
         }
 
+        if (options.ThrottleLimit is < 1 or > MigrationOptions.MaxThrottleLimit)
+        {
+            throw new MatchmadeException("InvalidThrottleLimit", FailureKind.InvalidArgument, $"ThrottleLimit must be between 1 and {MigrationOptions.MaxThrottleLimit}.");
+        }
+
         if (options.MaxUsers is < 1)
         {
             throw new MatchmadeException("InvalidMaxUsers", FailureKind.InvalidArgument, "MaxUsers must be at least 1.");
@@ -40,7 +47,7 @@ public sealed class MigrationRunner
 
         this.target = target;
         this.options = options;
-        this.log = log;
+        this.log = relay = new LogRelay(log);
     }
 
     private RunMode Mode => options.DryRun ? RunMode.DryRun : RunMode.Live;
@@ -52,6 +59,7 @@ public sealed class MigrationRunner
     /// </summary>
     public MigrationOutcome Run(CancellationToken stop)
     {
+        relay.Own();
         // The report location is proven writable before anything touches the database.
         using var report = ReportWriter.Create(options.ReportPath, startedAt, options.RedactValues);
         return options.DryRun ? RunDry(report, stop) : RunLive(report, stop);
@@ -87,28 +95,161 @@ public sealed class MigrationRunner
 
         var reader = new BatchReader(target.Schemas, targetExists: true, options.UserIds, options.Force);
         var writer = new BatchWriter(target.Schemas);
-        MatchmadeException? failure = null;
-        Task<(BatchReader.Batch Read, PreparedBatch Prepared)>? next = null;
-        NpgsqlConnection? readConnection = null;
+        var failures = new ConcurrentQueue<MatchmadeException>();
+        List<UserRange> ranges;
         try
         {
-            // Batch n+1 is read and merged on a second connection while batch n is written: the client's merge and
-            // the server's COPY overlap instead of taking turns. Users of two batches are disjoint (keyset).
-            readConnection = target.Open(stop);
-            Execute(readConnection, null, $"SET lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
-            (BatchReader.Batch, PreparedBatch) Fetch(string from, int limit)
+            ranges = PlanRanges(connection, scope);
+        }
+        catch (Exception e)
+        {
+            ranges = [];
+            failures.Enqueue(DbErrors.During(e, "Dividing the users among the workers", target));
+        }
+
+        connection.Close(); // back to the pool: the workers open their own
+
+        // Workers write their batches on their own connections; this thread alone writes the report and the log
+        // (PowerShell takes Write* calls only on the pipeline thread), from what the workers hand over.
+        using var halt = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        using var done = new BlockingCollection<BatchResult>();
+        var workers = new Task[ranges.Count];
+        for (var w = 0; w < ranges.Count; w++)
+        {
+            var range = ranges[w];
+            workers[w] = Task.Factory.StartNew(
+                () =>
+                {
+                    try
+                    {
+                        Work(range, reader, writer, history, scope, done, halt.Token);
+                    }
+                    catch (OperationCanceledException) when (halt.IsCancellationRequested)
+                    {
+                        // Stopped while connecting: nothing of this worker's was written.
+                    }
+                    catch (Exception e)
+                    {
+                        failures.Enqueue(e as MatchmadeException ?? DbErrors.During(e, $"{range.Name} of the migration", target));
+                        halt.Cancel(); // the other workers finish the batch they are writing and stop
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+        }
+
+        if (ranges.Count == 0)
+        {
+            done.CompleteAdding();
+        }
+        else
+        {
+            Task.WhenAll(workers).ContinueWith(_ => done.CompleteAdding(), TaskScheduler.Default);
+        }
+
+        while (!done.IsCompleted)
+        {
+            if (done.TryTake(out var batch, 250))
             {
-                var read = reader.Read(readConnection, null, from, limit);
-                return (read, Prepare(read.Users));
+                foreach (var finding in batch.Findings)
+                {
+                    report.Add(finding);
+                }
+
+                foreach (var error in batch.Errors)
+                {
+                    report.AddError(error);
+                }
+
+                ReportProgress(scope, batch);
             }
 
+            relay.Drain();
+        }
+
+        relay.Drain();
+        var failure = failures.TryPeek(out var first) ? first : null;
+        foreach (var each in failures)
+        {
+            report.AddError(new RunError(null, each.ErrorId, each.Message));
+        }
+
+        var status = failure is not null ? RunStatus.Failed : stop.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Completed;
+        var outcome = Finish(report, scope, status, schemaStep, failure);
+        history.Finish(runId, outcome);
+        return outcome;
+    }
+
+    /// <summary>A worker's share of the users: ids after <see cref="After"/> up to <see cref="UpTo"/> (null = no bound).</summary>
+    private sealed record UserRange(string Name, string After, string? UpTo);
+
+    /// <summary>
+    /// One range per worker, with about as many users each. A canary (-UserId, -MaxUsers) runs in one worker: it is
+    /// small, and one worker keeps -MaxUsers exact.
+    /// </summary>
+    private List<UserRange> PlanRanges(NpgsqlConnection connection, Scope scope)
+    {
+        var workers = options.ThrottleLimit;
+        if (workers > 1 && (options.UserIds is not null || options.MaxUsers is not null))
+        {
+            log.Verbose("A canary (-UserId or -MaxUsers) runs in one worker; -ThrottleLimit is ignored.");
+            workers = 1;
+        }
+
+        if (workers == 1 || scope.Cap == 0)
+        {
+            return [new UserRange("Worker 1", string.Empty, null)];
+        }
+
+        var bounds = new List<string>(workers);
+        using (var command = new NpgsqlCommand(SqlText.For("user-ranges.sql", target.Schemas), connection))
+        {
+            command.Parameters.AddWithValue("workers", workers);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                bounds.Add(reader.GetString(0));
+            }
+        }
+
+        var ranges = new List<UserRange>(bounds.Count);
+        for (var i = 0; i < bounds.Count; i++)
+        {
+            ranges.Add(new UserRange($"Worker {i + 1}", i == 0 ? string.Empty : bounds[i - 1], i == bounds.Count - 1 ? null : bounds[i]));
+        }
+
+        log.Verbose($"{ranges.Count} workers over disjoint ranges of user ids, each with its own connections.");
+        return ranges;
+    }
+
+    /// <summary>
+    /// Migrates one range, batch after batch, and hands each written batch to <paramref name="done"/>. Batch n+1 is
+    /// read and merged on a second connection while batch n is written: the client's merge and the server's COPY
+    /// overlap instead of taking turns. Users of two batches are disjoint (keyset).
+    /// </summary>
+    private void Work(UserRange range, BatchReader reader, BatchWriter writer, RunHistory history, Scope scope, BlockingCollection<BatchResult> done, CancellationToken halt)
+    {
+        using var connection = target.Open(halt);
+        using var readConnection = target.Open(halt);
+        Execute(connection, null, $"SET lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
+        Execute(readConnection, null, $"SET lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
+        (BatchReader.Batch, PreparedBatch) Fetch(string from, int limit)
+        {
+            var read = reader.Read(readConnection, null, from, range.UpTo, limit);
+            return (read, Prepare(read.Users));
+        }
+
+        Task<(BatchReader.Batch Read, PreparedBatch Prepared)>? next = null;
+        try
+        {
             if (Remaining(scope) > 0)
             {
                 var first = (int)Math.Min(options.BatchSize, Remaining(scope));
-                next = Task.Run(() => Fetch(string.Empty, first));
+                next = Task.Run(() => Fetch(range.After, first));
             }
 
-            while (next is not null && !stop.IsCancellationRequested)
+            while (next is not null && !halt.IsCancellationRequested)
             {
                 var (read, prepared) = next.GetAwaiter().GetResult();
                 next = null;
@@ -125,43 +266,26 @@ public sealed class MigrationRunner
                     next = Task.Run(() => Fetch(from, limit));
                 }
 
-                var batch = WithRetries($"Batch {batches + 1}", () => WriteBatch(connection, writer, history, read, prepared), CancellationToken.None);
-                foreach (var finding in batch.Findings)
-                {
-                    report.Add(finding);
-                }
-
-                foreach (var error in batch.Errors)
-                {
-                    report.AddError(error);
-                }
-
-                ReportProgress(scope, batch);
+                var number = read.Users.Count > 0 ? Interlocked.Increment(ref batches) : 0;
+                var batch = WithRetries($"Batch {number}", () => WriteBatch(connection, writer, history, read, prepared, number), CancellationToken.None);
+                done.Add(batch, CancellationToken.None);
             }
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not MatchmadeException and not OperationCanceledException)
         {
-            failure = DbErrors.During(e, $"Batch {batches + 1} of the migration", target);
-            report.AddError(new RunError(null, failure.ErrorId, failure.Message));
+            throw DbErrors.During(e, $"{range.Name}, batch {Volatile.Read(ref batches)} of the migration", target);
         }
         finally
         {
             // A prefetched batch not written (Ctrl+C, a failure) is dropped; wait for it before closing its connection.
             try
             {
-                next?.Wait();
+                next?.Wait(CancellationToken.None);
             }
             catch (AggregateException)
             {
             }
-
-            readConnection?.Dispose();
         }
-
-        var status = failure is not null ? RunStatus.Failed : stop.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Completed;
-        var outcome = Finish(report, scope, status, schemaStep, failure);
-        history.Finish(runId, outcome);
-        return outcome;
     }
 
     private MigrationOutcome RunDry(ReportWriter report, CancellationToken stop)
@@ -193,7 +317,7 @@ public sealed class MigrationRunner
                 while (!stop.IsCancellationRequested && Remaining(scope) > 0)
                 {
                     var limit = (int)Math.Min(options.BatchSize, Remaining(scope));
-                    var read = reader.Read(connection, transaction, after, limit);
+                    var read = reader.Read(connection, transaction, after, null, limit);
                     if (read.IdsRead == 0)
                     {
                         break;
@@ -216,7 +340,7 @@ public sealed class MigrationRunner
                         report.AddError(error);
                     }
 
-                    ReportProgress(scope, new BatchResult(read.IdsRead, users.Count, after, batch.Prepared.Count, batch.Errors.Count, batch.Prepared.Sum(u => u.Intents.Count), [], [], TimeSpan.Zero));
+                    ReportProgress(scope, new BatchResult(batches, read.IdsRead, users.Count, after, batch.Prepared.Count, batch.Errors.Count, batch.Prepared.Sum(u => u.Intents.Count), [], [], TimeSpan.Zero));
                 }
             }
             catch (Exception e)
@@ -235,9 +359,9 @@ public sealed class MigrationRunner
 
     private sealed record PreparedBatch(List<PreparedUser> Prepared, List<Finding> Findings, List<RunError> Errors);
 
-    private sealed record BatchResult(int IdsRead, int Read, string LastUserId, int Migrated, int Failed, int Intents, IReadOnlyList<Finding> Findings, IReadOnlyList<RunError> Errors, TimeSpan Elapsed);
+    private sealed record BatchResult(long Number, int IdsRead, int Read, string LastUserId, int Migrated, int Failed, int Intents, IReadOnlyList<Finding> Findings, IReadOnlyList<RunError> Errors, TimeSpan Elapsed);
 
-    private long Remaining(Scope scope) => scope.Cap - migrated - failed;
+    private long Remaining(Scope scope) => scope.Cap - Interlocked.Read(ref migrated) - Interlocked.Read(ref failed);
 
     private Scope CountScope(NpgsqlConnection connection, NpgsqlTransaction? transaction, bool targetExists)
     {
@@ -263,13 +387,13 @@ public sealed class MigrationRunner
         return new Scope(total, skipped, cap);
     }
 
-    private BatchResult WriteBatch(NpgsqlConnection connection, BatchWriter writer, RunHistory history, BatchReader.Batch read, PreparedBatch batch)
+    private BatchResult WriteBatch(NpgsqlConnection connection, BatchWriter writer, RunHistory history, BatchReader.Batch read, PreparedBatch batch, long number)
     {
         var watch = Stopwatch.StartNew();
         var users = read.Users;
         if (users.Count == 0)
         {
-            return new BatchResult(read.IdsRead, 0, read.LastUserId, 0, 0, 0, [], [], watch.Elapsed);
+            return new BatchResult(0, read.IdsRead, 0, read.LastUserId, 0, 0, 0, [], [], watch.Elapsed);
         }
 
         using var transaction = connection.BeginTransaction();
@@ -285,7 +409,7 @@ public sealed class MigrationRunner
         {
             // One user's data broke the batch: redo it user by user, keep the good ones, report the bad ones.
             Execute(connection, transaction, "ROLLBACK TO SAVEPOINT batch");
-            log.Verbose($"Batch {batches + 1} failed ({Secrets.Scrub(e.MessageText)}, SQLSTATE {e.SqlState}); isolating the user(s) responsible.");
+            log.Verbose($"Batch {number} failed ({Secrets.Scrub(e.MessageText)}, SQLSTATE {e.SqlState}); isolating the user(s) responsible.");
             written = [];
             foreach (var user in batch.Prepared)
             {
@@ -315,11 +439,10 @@ public sealed class MigrationRunner
         history.Batch(transaction, runId, written.Count, errors.Count, intentCount, findings);
         transaction.Commit();
 
-        migrated += written.Count;
-        failed += errors.Count;
-        intents += intentCount;
-        batches++;
-        return new BatchResult(read.IdsRead, users.Count, read.LastUserId, written.Count, errors.Count, intentCount, findings, errors, watch.Elapsed);
+        Interlocked.Add(ref migrated, written.Count);
+        Interlocked.Add(ref failed, errors.Count);
+        Interlocked.Add(ref intents, intentCount);
+        return new BatchResult(number, read.IdsRead, users.Count, read.LastUserId, written.Count, errors.Count, intentCount, findings, errors, watch.Elapsed);
     }
 
     private void Write(NpgsqlConnection connection, NpgsqlTransaction transaction, BatchWriter writer, List<PreparedUser> users, DateTime now)
@@ -392,7 +515,7 @@ public sealed class MigrationRunner
 
     private void ReportProgress(Scope scope, BatchResult batch)
     {
-        var done = migrated + failed;
+        var done = Interlocked.Read(ref migrated) + Interlocked.Read(ref failed);
         var elapsed = clock.Elapsed;
         var rate = elapsed.TotalSeconds > 0 ? done / elapsed.TotalSeconds : 0;
         var percent = scope.Cap > 0 ? (int)(100 * done / scope.Cap) : 100;
@@ -409,7 +532,7 @@ public sealed class MigrationRunner
         }
 
         log.Verbose(string.Create(CultureInfo.InvariantCulture,
-            $"Batch {batches}: {batch.Read:N0} users, {batch.Migrated:N0} {(options.DryRun ? "would be migrated" : "migrated")}, {batch.Failed:N0} failed, {batch.Intents:N0} ContextIntents{(options.DryRun ? string.Empty : $", {batch.Elapsed.TotalMilliseconds:N0} ms")}; {done:N0}/{scope.Cap:N0} done, {rate:N0} users/s."));
+            $"Batch {batch.Number}: {batch.Read:N0} users, {batch.Migrated:N0} {(options.DryRun ? "would be migrated" : "migrated")}, {batch.Failed:N0} failed, {batch.Intents:N0} ContextIntents{(options.DryRun ? string.Empty : $", {batch.Elapsed.TotalMilliseconds:N0} ms")}; {done:N0}/{scope.Cap:N0} done, {rate:N0} users/s."));
     }
 
     private MigrationOutcome Finish(ReportWriter report, Scope scope, RunStatus status, SchemaStepOutcome? schemaStep, MatchmadeException? failure)
@@ -490,6 +613,7 @@ public sealed class MigrationRunner
         ["userIds"] = options.UserIds is null ? null : options.UserIds.Count.ToString(CultureInfo.InvariantCulture) + " ids",
         ["lockTimeoutMs"] = ((long)options.LockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
         ["redactValues"] = options.RedactValues ? "true" : "false",
+        ["throttleLimit"] = options.ThrottleLimit.ToString(CultureInfo.InvariantCulture),
     };
 
     /// <summary>The write time for createdAt/updatedAt: UTC to the millisecond, as Prisma stores TIMESTAMP(3).</summary>

@@ -248,7 +248,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         // while this batch is compared: the database and the comparison overlap instead of taking turns.
         (BatchReader.Batch Batch, Dictionary<string, StoredProfile> Profiles, Dictionary<string, List<StoredIntent>> Intents) Fetch(string from)
         {
-            var read = reader.Read(connection, transaction, from, BatchSize);
+            var read = reader.Read(connection, transaction, from, null, BatchSize);
             var ids = read.Users.Select(u => u.Source.UserId).ToArray();
             return read.IdsRead == 0 ? (read, [], []) : (read, ReadProfiles(connection, transaction, profilesSql, ids), ReadIntents(connection, transaction, intentsSql, ids));
         }

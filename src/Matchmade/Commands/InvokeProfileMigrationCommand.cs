@@ -28,6 +28,11 @@ public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
     [ValidateRange(1, MigrationOptions.MaxBatchSize)]
     public int BatchSize { get; set; } = MigrationOptions.DefaultBatchSize;
 
+    /// <summary>Live runs: this many workers over disjoint ranges of user ids, each with its own connections.</summary>
+    [Parameter]
+    [ValidateRange(1, MigrationOptions.MaxThrottleLimit)]
+    public int ThrottleLimit { get; set; } = 1;
+
     /// <summary>Rebuild users that are already migrated, in place, from the old data.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -74,6 +79,7 @@ public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
                     DryRun = dryRun,
                     Force = Force,
                     BatchSize = BatchSize,
+                    ThrottleLimit = ThrottleLimit,
                     UserIds = userIds.Count > 0 ? userIds.Distinct(StringComparer.Ordinal).ToArray() : null,
                     MaxUsers = MaxUsers > 0 ? MaxUsers : null,
                     LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds),

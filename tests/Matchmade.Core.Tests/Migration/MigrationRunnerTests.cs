@@ -263,8 +263,10 @@ public sealed class MigrationRunnerTests : IDisposable
         Assert.Equal(0, forced.UsersFailed);
     }
 
-    [Fact]
-    public void A_run_killed_mid_batch_resumes_to_the_same_content_as_an_uninterrupted_run()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_run_killed_mid_batch_resumes_to_the_same_content_as_an_uninterrupted_run(int workers)
     {
         var reference = NewDatabase(qa: true, synthetic: 500);
         Run(reference, new MigrationOptions { BatchSize = 50 });
@@ -286,7 +288,7 @@ public sealed class MigrationRunnerTests : IDisposable
                 Exec(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'Matchmade%' AND pid <> pg_backend_pid()");
             }
         };
-        var interrupted = RunWith(killed, new MigrationOptions { BatchSize = 50 }, log);
+        var interrupted = RunWith(killed, new MigrationOptions { BatchSize = 50, ThrottleLimit = workers }, log);
         Assert.True(terminated);
         Assert.Equal(RunStatus.Failed, interrupted.Status);
         Assert.Equal("ConnectionLost", interrupted.Failure!.ErrorId);
@@ -298,12 +300,37 @@ public sealed class MigrationRunnerTests : IDisposable
             Assert.Equal(0L, Scalar<long>(c, "SELECT count(*) FROM \"ContextIntent\" ci LEFT JOIN \"ProfileNew\" p ON p.\"userId\" = ci.\"userId\" WHERE p.id IS NULL"));
         }
 
-        var resumed = Run(killed, new MigrationOptions { BatchSize = 50 });
+        var resumed = Run(killed, new MigrationOptions { BatchSize = 50, ThrottleLimit = workers });
         Assert.Equal(RunStatus.Completed, resumed.Status);
         Assert.True(resumed.UsersSkipped >= 100);
         using var check = Open(killed);
         Assert.Equal(expected, NewTablesContentHash(check));
         Assert.Equal("Completed,Interrupted", Scalar<string>(check, "SELECT string_agg(status, ',' ORDER BY status) FROM matchmade.run"));
+    }
+
+    [Fact]
+    public void Workers_migrate_every_user_once_and_report_the_same_findings_and_counts_as_one_worker()
+    {
+        var one = NewDatabase(qa: true, synthetic: 600);
+        var three = NewDatabase(qa: true, synthetic: 600);
+        var single = Run(one, new MigrationOptions { BatchSize = 40 });
+        var log = new RecordingLog();
+        var parallel = RunWith(three, new MigrationOptions { BatchSize = 40, ThrottleLimit = 3 }, log);
+        Assert.Equal(RunStatus.Completed, parallel.Status);
+        Assert.Contains(log.Verbose, v => v.StartsWith("3 workers over disjoint ranges", StringComparison.Ordinal));
+        Assert.Equal(
+            (single.UsersMigrated, single.ContextIntentsWritten, single.Conflicts, single.UnmappedFields, single.InvalidValues, single.Errors),
+            (parallel.UsersMigrated, parallel.ContextIntentsWritten, parallel.Conflicts, parallel.UnmappedFields, parallel.InvalidValues, parallel.Errors));
+        Assert.Equal(FindingSet(single.ReportPath!), FindingSet(parallel.ReportPath!));
+        using var a = Open(one);
+        using var b = Open(three);
+        Assert.Equal(NewTablesContentHash(a), NewTablesContentHash(b));
+        Assert.Equal(603L, Scalar<long>(b, "SELECT count(DISTINCT \"userId\") FROM \"ProfileNew\""));
+        Assert.Equal("603", Scalar<string>(b, "SELECT users_migrated::text FROM matchmade.run"));
+
+        // Re-running with workers skips everyone.
+        var again = Run(three, new MigrationOptions { ThrottleLimit = 3 });
+        Assert.Equal((0L, 603L), (again.UsersMigrated, again.UsersSkipped));
     }
 
     [Fact]
@@ -315,11 +342,13 @@ public sealed class MigrationRunnerTests : IDisposable
         using var target = Target(cs);
         var outcome = new MigrationRunner(target, new MigrationOptions { BatchSize = 25, ReportPath = reportDirectory }, log).Run(stop.Token);
         Assert.Equal(RunStatus.Cancelled, outcome.Status);
-        Assert.Equal(25, outcome.UsersMigrated);
+        // Stopped when batch 1 was reported: the worker may already be writing batch 2, which it finishes; no more.
+        Assert.Contains(outcome.UsersMigrated, new long[] { 25, 50 });
         using var report = JsonDocument.Parse(File.ReadAllText(outcome.ReportPath!));
         Assert.Equal("Cancelled", report.RootElement.GetProperty("run").GetProperty("status").GetString());
+        Assert.Equal(outcome.UsersMigrated, report.RootElement.GetProperty("counts").GetProperty("usersMigrated").GetInt64());
         using var c = Open(cs);
-        Assert.Equal(25L, Scalar<long>(c, "SELECT count(*) FROM \"ProfileNew\""));
+        Assert.Equal(outcome.UsersMigrated, Scalar<long>(c, "SELECT count(*) FROM \"ProfileNew\""));
         Assert.Equal("Cancelled", Scalar<string>(c, "SELECT status FROM matchmade.run"));
     }
 
@@ -391,6 +420,17 @@ public sealed class MigrationRunnerTests : IDisposable
     }
 
     private static DatabaseTarget Target(string cs) => DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs });
+
+    /// <summary>Every finding and error of a report as raw JSON, sorted: the same set whatever order batches finished in.</summary>
+    private static string FindingSet(string reportPath)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(reportPath));
+        var root = doc.RootElement;
+        var all = new[] { "conflicts", "unmappedFields", "invalidValues", "errors" }
+            .SelectMany(k => root.GetProperty(k).EnumerateArray().Select(e => k + ":" + e.GetRawText()))
+            .Order(StringComparer.Ordinal);
+        return string.Join("\n", all);
+    }
 
     private static string Findings(string reportPath)
     {

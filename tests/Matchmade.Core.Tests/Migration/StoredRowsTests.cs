@@ -10,13 +10,17 @@ namespace Matchmade.Core.Tests.Migration;
 
 /// <summary>
 /// End to end: what the database holds after a live run is, column by column, what the merge rules compute from
-/// the old rows (synthetic users with every RULES.md edge case), plus ids and timestamps as RULES.md says.
+/// the old rows (synthetic users with every RULES.md edge case), plus ids and timestamps as RULES.md says; with one
+/// worker and with several over disjoint ranges of users.
 /// </summary>
-public sealed class StoredRowsTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+public sealed class StoredRowsTests
 {
-    [Fact]
-    public void Every_stored_row_equals_the_merge_of_its_old_rows()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Every_stored_row_equals_the_merge_of_its_old_rows(int workers)
     {
+        using var db = DatabaseFixture.CreateFresh("rows");
         using (var c = db.Open())
         {
             SampleData.LoadQaUsers(c);
@@ -27,7 +31,7 @@ public sealed class StoredRowsTests(DatabaseFixture db) : IClassFixture<Database
         try
         {
             using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = db.ConnectionString });
-            var outcome = new MigrationRunner(target, new MigrationOptions { BatchSize = 64, ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None);
+            var outcome = new MigrationRunner(target, new MigrationOptions { BatchSize = 64, ThrottleLimit = workers, ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None);
             Assert.Equal(RunStatus.Completed, outcome.Status);
             Assert.Equal(403, outcome.UsersMigrated);
         }
@@ -38,7 +42,7 @@ public sealed class StoredRowsTests(DatabaseFixture db) : IClassFixture<Database
 
         using var connection = db.Open();
         var reader = new BatchReader(new Sql.SchemaNames("public", "matchmade"), targetExists: false, null, force: false);
-        var expected = reader.Read(connection, null, string.Empty, 10_000).Users.ToDictionary(u => u.Source.UserId, u => ProfileMerger.Merge(u.Source));
+        var expected = reader.Read(connection, null, string.Empty, null, 10_000).Users.ToDictionary(u => u.Source.UserId, u => ProfileMerger.Merge(u.Source));
         Assert.Equal(403, expected.Count);
 
         var profiles = 0;
