@@ -10,6 +10,7 @@ using Npgsql;
 // Prints users/s, peak RSS of this process during each phase, statements per 1,000 users and server time.
 var users = 100_000;
 int? batchSize = null;
+var workers = 2;
 var keep = false;
 var loadOnly = false;
 var save = true;
@@ -19,11 +20,12 @@ for (var i = 0; i < args.Length; i++)
     {
         case "users": users = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "batchsize": batchSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "throttlelimit": workers = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "keep": keep = true; break;
         case "loadonly": loadOnly = true; break;
         case "nosave": save = false; break;
         case "chartonly": Results.Redraw(); return 0;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -Keep, -LoadOnly, -NoSave, -ChartOnly"); return 2;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -ThrottleLimit N (the second live run's workers, default 2; 1 = no second run), -Keep, -LoadOnly, -NoSave, -ChartOnly"); return 2;
     }
 }
 
@@ -75,12 +77,22 @@ Invoke(runspace, "Import-Module -Name $args[0] -ErrorAction Stop", manifest);
 var batchArgument = batchSize is { } b ? $" -BatchSize {b}" : string.Empty;
 
 var rows = new List<string[]>();
-foreach (var (name, script) in new[]
+var phases = new List<(string Name, string Script)>
 {
     ("dry run (-WhatIf)", $"Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -WhatIf{batchArgument}"),
     ("live run", $"Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false{batchArgument}"),
+};
+if (workers > 1)
+{
+    // The same live run again with more workers, on the same data: undo the first run (timed too), then migrate again.
+    phases.Add(("Undo-ProfileMigration", "$u = Undo-ProfileMigration -ConnectionString $args[0] -Confirm:$false; [pscustomobject]@{ UsersMigrated = $u.ProfileNewRows; Status = if ($u.Dropped) { 'Completed' } else { 'Failed' } }"));
+    phases.Add(($"live run, {workers} workers", $"Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false -ThrottleLimit {workers}{batchArgument}"));
+}
+
+foreach (var (name, script) in phases.Concat(new[]
+{
     ("Test-MigrationIntegrity", "$checks = @(Test-MigrationIntegrity -ConnectionString $args[0]); [pscustomobject]@{ UsersMigrated = [long]($checks | Where-Object Name -eq 'Reconciliation').Observed.Split(' ')[2]; Status = if (@($checks | Where-Object { -not $_.Passed }).Count) { 'Failed' } else { 'Passed' } }"),
-})
+}))
 {
     GC.Collect();
     var server = ServerCounters(cs);
@@ -356,16 +368,16 @@ internal static class Results
             return;
         }
 
-        string[] phases = ["dry run (-WhatIf)", "live run", "Test-MigrationIntegrity", "floor (read + COPY)"];
-        string[] colours = ["#1f77b4", "#d62728", "#2ca02c", "#7f7f7f"];
+        string[] phases = ["dry run (-WhatIf)", "live run", "live run, 2 workers", "Test-MigrationIntegrity", "floor (read + COPY)"];
+        string[] colours = ["#1f77b4", "#d62728", "#ff7f0e", "#2ca02c", "#7f7f7f"];
         var points = phases.Select(p => runs.Select(r => (N: r.GetProperty("users").GetInt32(), V: r.GetProperty("phases").EnumerateArray().Where(x => x.GetProperty("phase").GetString() == p).Select(x => double.Parse(x.GetProperty("users/s").GetString()!, NumberStyles.Number, CultureInfo.InvariantCulture)).FirstOrDefault())).Where(x => x.V > 0).ToList()).ToList();
         var maxV = Math.Max(1, points.SelectMany(p => p).DefaultIfEmpty().Max(x => x.V)) * 1.1;
         var minN = Math.Log10(runs.Min(r => r.GetProperty("users").GetInt32())) - 0.2;
         var maxN = Math.Log10(runs.Max(r => r.GetProperty("users").GetInt32())) + 0.2;
         double X(int n) => 70 + (Math.Log10(n) - minN) / Math.Max(0.1, maxN - minN) * 560;
         double Y(double v) => 330 - v / maxV * 300;
-        var svg = new System.Text.StringBuilder("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"700\" height=\"380\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"700\" height=\"380\" fill=\"white\"/>\n");
-        svg.Append("<text x=\"350\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">Matchmade: users/s against users (2 cores, PostgreSQL on the same machine)</text>\n");
+        var svg = new System.Text.StringBuilder("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"800\" height=\"380\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"800\" height=\"380\" fill=\"white\"/>\n");
+        svg.Append("<text x=\"400\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">Matchmade: users/s against users (2 cores, PostgreSQL on the same machine)</text>\n");
         svg.Append("<line x1=\"70\" y1=\"330\" x2=\"640\" y2=\"330\" stroke=\"black\"/><line x1=\"70\" y1=\"30\" x2=\"70\" y2=\"330\" stroke=\"black\"/>\n");
         for (var t = 0; t <= 4; t++)
         {
@@ -392,7 +404,7 @@ internal static class Results
                 svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{X(p.N):F0}\" cy=\"{Y(p.V):F0}\" r=\"3\" fill=\"{colours[i]}\"/>\n");
             }
 
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{90 + i * 150}\" y=\"370\" fill=\"{colours[i]}\">{phases[i]}</text>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{20 + i * 155}\" y=\"370\" fill=\"{colours[i]}\">{phases[i]}</text>\n");
         }
 
         File.WriteAllText(Path.Combine(directory, "users-per-second.svg"), svg.Append("</svg>\n").ToString());
