@@ -1,6 +1,7 @@
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Migration;
+using Matchmade.Core.Rollback;
 using Matchmade.Core.Verification;
 using Matchmade.Fixtures;
 using Npgsql;
@@ -83,6 +84,51 @@ public sealed class PermissionTests : IDisposable
 
         using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = As(reader) });
         Assert.All(new IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None), r => Assert.True(r.Passed, $"{r.Name}: {r.Detail}"));
+    }
+
+    [Fact]
+    public void Undo_works_with_the_documented_grants_and_one_missing_is_a_clear_error_with_nothing_dropped()
+    {
+        var migrator = Role("undoer", $"""
+            GRANT CONNECT, CREATE ON DATABASE "{Database}" TO @role@;
+            GRANT USAGE, CREATE ON SCHEMA public TO @role@;
+            GRANT SELECT ON "User", "ContextProfile", "Profile" TO @role@;
+            GRANT REFERENCES ON "User" TO @role@;
+            GRANT SELECT, INSERT ON "_prisma_migrations" TO @role@;
+            """);
+        var live = Run(migrator, new MigrationOptions());
+        Assert.True(live.Status == RunStatus.Completed, live.Failure?.Message);
+        string before;
+        using (var c = Open(cs))
+        {
+            before = WholeDatabaseHash(c);
+        }
+
+        // Without UPDATE on _prisma_migrations (docs/permissions.md lists it): refused, and the drop is rolled back.
+        using (var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = As(migrator) }))
+        {
+            var e = Assert.Throws<MatchmadeException>(() => UndoRunner.Run(target, new UndoOptions(), new RecordingLog(), CancellationToken.None));
+            Assert.Equal("PermissionDenied", e.ErrorId);
+            Assert.Equal(FailureKind.PermissionDenied, e.Kind);
+            Assert.Contains("_prisma_migrations", e.Message, StringComparison.Ordinal);
+        }
+
+        using (var c = Open(cs))
+        {
+            Assert.Equal(before, WholeDatabaseHash(c));
+            Exec(c, $"GRANT UPDATE ON \"_prisma_migrations\" TO {migrator}");
+        }
+
+        using (var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = As(migrator) }))
+        {
+            var undone = UndoRunner.Run(target, new UndoOptions(), new RecordingLog(), CancellationToken.None);
+            Assert.True(undone.Dropped);
+            Assert.Equal(53, undone.ProfileNewRows);
+        }
+
+        using var check = Open(cs);
+        Assert.Equal(0L, Scalar<long>(check, "SELECT count(*) FROM pg_tables WHERE tablename IN ('ProfileNew', 'ContextIntent')"));
+        Assert.True(Scalar<bool>(check, $"SELECT rolled_back_at IS NOT NULL FROM \"_prisma_migrations\" WHERE migration_name = '{Matchmade.Core.Schema.PrismaSchema.MigrationName}'"));
     }
 
     private string Database => new NpgsqlConnectionStringBuilder(cs).Database!;
