@@ -393,6 +393,40 @@ public sealed class MigrationRunnerTests : IDisposable
         Assert.Equal(second.UsersTotal - 1, second.UsersMigrated);
     }
 
+    [Fact]
+    public void Statement_timeout_stops_the_run_with_one_clear_error_and_leaves_only_whole_users()
+    {
+        var cs = NewDatabase(qa: true, synthetic: 40);
+        Run(cs, new MigrationOptions { MaxUsers = 1 });
+        using var app = Open(cs);
+        Exec(app, $"ALTER DATABASE \"{new NpgsqlConnectionStringBuilder(cs).Database}\" SET statement_timeout = '700ms'");
+        using var appTransaction = app.BeginTransaction();
+        using (var lockTable = new NpgsqlCommand("LOCK TABLE \"ContextIntent\" IN SHARE MODE", app, appTransaction))
+        {
+            lockTable.ExecuteNonQuery();
+        }
+
+        // lock_timeout is long; statement_timeout (the DBA's, set on the database) cancels the waiting COPY first.
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var outcome = RunWith(cs, new MigrationOptions { LockTimeout = TimeSpan.FromSeconds(60), BatchSize = 10 }, new RecordingLog());
+        watch.Stop();
+        appTransaction.Rollback();
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        Assert.Equal("StatementTimeout", outcome.Failure!.ErrorId);
+        Assert.Equal(FailureKind.OperationTimeout, outcome.Failure.Kind);
+        Assert.Contains("statement_timeout", outcome.Failure.Message, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
+        using (var report = JsonDocument.Parse(File.ReadAllText(outcome.ReportPath!)))
+        {
+            Assert.Equal("StatementTimeout", Assert.Single(report.RootElement.GetProperty("errors").EnumerateArray()).GetProperty("errorId").GetString());
+        }
+
+        using var c = Open(cs);
+        Assert.Equal(1L, Scalar<long>(c, "SELECT count(*) FROM \"ProfileNew\""));
+        Assert.Equal(Scalar<long>(c, "SELECT count(*) FROM \"ContextProfile\" cp JOIN \"ProfileNew\" p USING (\"userId\")"), Scalar<long>(c, "SELECT count(*) FROM \"ContextIntent\""));
+        Assert.Equal("Completed,Failed", Scalar<string>(c, "SELECT string_agg(status, ',' ORDER BY status) FROM matchmade.run"));
+    }
+
     private string NewDatabase(bool qa, int synthetic = 0)
     {
         var cs = TestServer.Shared.CreateDatabase("mig");
