@@ -1,0 +1,435 @@
+using System.Diagnostics;
+using System.Globalization;
+using Matchmade.Core;
+using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Migration;
+using Matchmade.Fixtures;
+using Matchmade.Tests.Shared;
+using Npgsql;
+
+// The torture run. A child process (this program with --client) migrates; the parent interrupts it at random moments
+// after it has committed at least one batch, in three ways, and starts it again; an observer connection checks all
+// the while that no user has a ProfileNew without all its ContextIntents or the reverse. At the end the new tables
+// must hold exactly what one uninterrupted run (on a copy of the same data) wrote, and the run history must show
+// every attempt.
+if (args.Length == 5 && args[0] == "--client")
+{
+    return Client.Run(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
+}
+
+var users = 100_000;
+var interruptions = 50;
+var seed = 1;
+var batchSize = 400;
+var maxDelayMs = 250;
+var keep = false;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i].TrimStart('-').ToLowerInvariant())
+    {
+        case "users": users = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "interruptions": interruptions = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "seed": seed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "batchsize": batchSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "maxdelayms": maxDelayMs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "keep": keep = true; break;
+        default:
+            Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (100000), -Interruptions N (50), -Seed N (1), -BatchSize N (400), -MaxDelayMs N (250: how long after its first committed batch a client is interrupted, at most), -Keep");
+            return 2;
+    }
+}
+
+var total = Stopwatch.StartNew();
+Console.WriteLine($"Matchmade torture run: {users:N0} users, {interruptions} interruptions (SIGKILL of the client, pg_terminate_backend, immediate server restart), seed {seed}, batch size {batchSize}, {Environment.ProcessorCount} cores");
+using var cluster = LocalCluster.Start(new LocalClusterOptions { Keep = keep, Durable = true });
+using (var admin = Open(cluster.ConnectionString()))
+{
+    Exec(admin, "CREATE DATABASE torture");
+}
+
+var cs = cluster.ConnectionString("torture");
+using (var c = Open(cs))
+{
+    SourceSchema.Apply(c);
+    var loaded = SampleData.LoadSynthetic(c, users, seed: 42);
+    Exec(c, "VACUUM ANALYZE");
+    Console.WriteLine($"Loaded {loaded.Users:N0} users, {loaded.ContextProfiles:N0} ContextProfiles, {loaded.Profiles:N0} Profiles in {loaded.Elapsed.TotalSeconds:N1} s.");
+}
+
+using (var admin = Open(cluster.ConnectionString()))
+{
+    Exec(admin, "CREATE DATABASE reference TEMPLATE torture");
+}
+
+var reports = Directory.CreateTempSubdirectory("matchmade-torture-").FullName;
+var failures = new List<string>();
+try
+{
+    // One uninterrupted run on a copy of the same data: what the tortured run must end up with.
+    var referenceCs = cluster.ConnectionString("reference");
+    var reference = ClientProcess.Start(referenceCs, reports, batchSize, throttle: 1);
+    reference.WaitForExit(TimeSpan.FromMinutes(30));
+    if (reference.ExitCode != 0)
+    {
+        Console.Error.WriteLine($"The uninterrupted reference run failed: {reference.LastLine}");
+        return 1;
+    }
+
+    string expected;
+    using (var c = Open(referenceCs))
+    {
+        expected = DbAssert.NewTablesContentHash(c);
+    }
+
+    Console.WriteLine($"Reference run (uninterrupted): {reference.LastLine}");
+
+    var observer = new Observer(cs);
+    var random = new Random(seed);
+    var kinds = Enumerable.Range(0, interruptions).Select(i => (Interruption)(i % 3)).OrderBy(_ => random.Next()).ToList();
+    var attempts = 0;
+    var done = 0;
+    foreach (var kind in kinds)
+    {
+        var throttle = 1 + random.Next(2);
+        attempts++;
+        var client = ClientProcess.Start(cs, reports, batchSize, throttle);
+        if (!client.WaitForFirstBatch(TimeSpan.FromMinutes(2)))
+        {
+            client.WaitForExit(TimeSpan.FromMinutes(1));
+            failures.Add($"attempt {attempts} ended before committing a batch (the migration finished after {done} interruptions: use more -Users or a smaller -BatchSize): {client.LastLine}");
+            break;
+        }
+
+        var delay = random.Next(0, maxDelayMs + 1);
+        Thread.Sleep(delay);
+        var interruptedAt = Stopwatch.StartNew();
+        switch (kind)
+        {
+            case Interruption.KillClient:
+                client.Kill();
+                break;
+            case Interruption.TerminateBackend:
+                using (var admin = Open(cluster.ConnectionString()))
+                {
+                    Exec(admin, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'torture' AND application_name = '{DatabaseTarget.ApplicationName}'");
+                }
+
+                break;
+            case Interruption.RestartServer:
+                cluster.Restart(immediate: true);
+                break;
+        }
+
+        if (!client.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            client.Kill();
+            failures.Add($"attempt {attempts}: the client did not stop within 60 s of {kind}");
+            break;
+        }
+
+        done++;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"#{done,2} {kind,-16} {throttle} worker(s), {delay,3} ms after its first batch: client ended in {interruptedAt.ElapsedMilliseconds,5} ms, exit {client.ExitCode,3}; {MigratedUsers(cs),7:N0} users migrated; {client.LastLine}"));
+    }
+
+    // The last run goes to the end.
+    attempts++;
+    var last = ClientProcess.Start(cs, reports, batchSize, throttle: 1);
+    if (!last.WaitForExit(TimeSpan.FromMinutes(30)) || last.ExitCode != 0)
+    {
+        failures.Add($"the final run did not complete: {last.LastLine}");
+    }
+
+    Console.WriteLine($"Final run: {last.LastLine}");
+    var observed = observer.Stop();
+    string actual;
+    List<(string Status, long Runs)> history;
+    using (var c = Open(cs))
+    {
+        actual = DbAssert.NewTablesContentHash(c);
+        history = Query(c, "SELECT status, count(*) FROM matchmade.run GROUP BY status ORDER BY status", r => (r.GetString(0), r.GetInt64(1)));
+    }
+
+    var rows = history.Sum(h => h.Runs);
+    Console.WriteLine();
+    Console.WriteLine($"| interruptions survived | {done} ({kinds.Take(done).Count(k => k == Interruption.KillClient)} SIGKILL of the client, {kinds.Take(done).Count(k => k == Interruption.TerminateBackend)} pg_terminate_backend, {kinds.Take(done).Count(k => k == Interruption.RestartServer)} immediate server restarts) |");
+    Console.WriteLine($"| runs started / in the run history | {attempts} / {rows} ({string.Join(", ", history.Select(h => $"{h.Runs} {h.Status}"))}) |");
+    Console.WriteLine($"| observer checks / half-migrated users seen | {observed.Checks:N0} / {observed.Violations:N0} |");
+    Console.WriteLine($"| rows compared with the uninterrupted run | {observed.Rows:N0} (ProfileNew + ContextIntent); content hash {(actual == expected ? "equal" : "DIFFERENT")} |");
+    Console.WriteLine($"| elapsed | {total.Elapsed.TotalSeconds:N0} s |");
+
+    if (done < interruptions && failures.Count == 0)
+    {
+        failures.Add($"only {done} of {interruptions} interruptions happened");
+    }
+
+    if (actual != expected)
+    {
+        failures.Add("the new tables differ from the uninterrupted run's");
+    }
+
+    if (observed.Violations > 0)
+    {
+        failures.Add($"the observer saw half-migrated users {observed.Violations} time(s), first: {observed.FirstViolation}");
+    }
+
+    if (observed.Checks == 0)
+    {
+        failures.Add("the observer never completed a check");
+    }
+
+    if (rows != attempts || history.Any(h => h.Status == "Running"))
+    {
+        failures.Add($"the run history has {rows} runs for {attempts} attempts ({string.Join(", ", history.Select(h => $"{h.Runs} {h.Status}"))})");
+    }
+}
+finally
+{
+    Directory.Delete(reports, recursive: true);
+}
+
+foreach (var failure in failures)
+{
+    Console.Error.WriteLine("FAILED: " + failure);
+}
+
+Console.WriteLine(failures.Count == 0 ? "Torture run passed." : "Torture run FAILED.");
+return failures.Count == 0 ? 0 : 1;
+
+static NpgsqlConnection Open(string connectionString)
+{
+    var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "torture", Pooling = false }.ConnectionString);
+    connection.Open();
+    return connection;
+}
+
+static void Exec(NpgsqlConnection connection, string sql)
+{
+    using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+    command.ExecuteNonQuery();
+}
+
+static List<T> Query<T>(NpgsqlConnection connection, string sql, Func<NpgsqlDataReader, T> read)
+{
+    using var command = new NpgsqlCommand(sql, connection);
+    using var reader = command.ExecuteReader();
+    var rows = new List<T>();
+    while (reader.Read())
+    {
+        rows.Add(read(reader));
+    }
+
+    return rows;
+}
+
+static long MigratedUsers(string connectionString)
+{
+    using var c = Open(connectionString);
+    return Query(c, "SELECT count(*) FROM \"ProfileNew\"", r => r.GetInt64(0))[0];
+}
+
+internal enum Interruption
+{
+    KillClient,
+    TerminateBackend,
+    RestartServer,
+}
+
+/// <summary>The child: one Invoke-ProfileMigration's worth of work through the core, progress on stdout.</summary>
+internal static class Client
+{
+    public static int Run(string connectionString, string reports, int batchSize, int throttle)
+    {
+        try
+        {
+            using var engine = MatchmadeEngine.Connect(new ConnectionRequest { ConnectionString = connectionString }, new StdoutLog());
+            var outcome = engine.Migrate(new MigrationOptions { BatchSize = batchSize, ThrottleLimit = throttle, ReportPath = reports }, CancellationToken.None);
+            Console.WriteLine($"outcome {outcome.Status}: {outcome.UsersMigrated:N0} migrated, {outcome.UsersSkipped:N0} skipped{(outcome.Failure is { } f ? $"; {f.ErrorId}: {f.Message}" : string.Empty)}");
+            return outcome.Status == RunStatus.Completed ? 0 : 1;
+        }
+        catch (MatchmadeException e)
+        {
+            Console.WriteLine($"error {e.ErrorId}: {e.Message}");
+            return 3;
+        }
+    }
+
+    private sealed class StdoutLog : IOperationLog
+    {
+        public void Verbose(string message)
+        {
+        }
+
+        public void Warning(string message) => Console.WriteLine("warning " + message);
+
+        public void Progress(OperationProgress progress) => Console.WriteLine("progress " + progress.Status);
+    }
+}
+
+/// <summary>A client process and what it printed.</summary>
+internal sealed class ClientProcess
+{
+    private readonly Process process;
+    private readonly ManualResetEventSlim firstBatch = new();
+    private volatile string lastLine = "(nothing printed)";
+
+    private ClientProcess(Process process) => this.process = process;
+
+    public string LastLine => lastLine;
+
+    public int ExitCode => process.ExitCode;
+
+    public static ClientProcess Start(string connectionString, string reports, int batchSize, int throttle)
+    {
+        // Run as `dotnet Matchmade.Torture.dll` or as the apphost: start the child the same way.
+        var self = Environment.ProcessPath!;
+        var start = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            start.ArgumentList.Add(typeof(ClientProcess).Assembly.Location);
+        }
+
+        foreach (var argument in new[] { "--client", connectionString, reports, batchSize.ToString(CultureInfo.InvariantCulture), throttle.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var client = new ClientProcess(Process.Start(start)!);
+        client.process.OutputDataReceived += (_, e) => client.Seen(e.Data);
+        client.process.ErrorDataReceived += (_, e) => client.Seen(e.Data);
+        client.process.BeginOutputReadLine();
+        client.process.BeginErrorReadLine();
+        return client;
+    }
+
+    /// <summary>True once the client has committed a batch of its own; false when it exited (or timed out) first.</summary>
+    public bool WaitForFirstBatch(TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            if (firstBatch.Wait(20))
+            {
+                return true;
+            }
+
+            if (process.HasExited)
+            {
+                return firstBatch.IsSet;
+            }
+        }
+
+        return false;
+    }
+
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!process.WaitForExit(timeout))
+        {
+            return false;
+        }
+
+        process.WaitForExit(); // drains the output
+        return true;
+    }
+
+    public void Kill() => process.Kill(); // SIGKILL on Linux and macOS
+
+    private void Seen(string? line)
+    {
+        if (string.IsNullOrEmpty(line))
+        {
+            return;
+        }
+
+        if (line.StartsWith("progress Migrated ", StringComparison.Ordinal))
+        {
+            // "Migrated 1,200 of 10,000 users ...": set once this run has itself written users (skipping the
+            // users of earlier attempts writes nothing).
+            var count = line["progress Migrated ".Length..].Split(' ')[0];
+            if (long.TryParse(count, NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var migrated) && migrated > 0)
+            {
+                firstBatch.Set();
+            }
+        }
+        else
+        {
+            lastLine = line;
+        }
+    }
+}
+
+/// <summary>
+/// Checks again and again, each time in one snapshot, that no user has a ProfileNew without all its ContextIntents
+/// or a ContextIntent without its ProfileNew. Reconnects when the server restarts or the tables are not there yet.
+/// </summary>
+internal sealed class Observer
+{
+    private const string Sql = """
+        SELECT (SELECT count(*) FROM "ProfileNew" p JOIN "ContextProfile" cp ON cp."userId" = p."userId"
+                WHERE NOT EXISTS (SELECT 1 FROM "ContextIntent" ci WHERE ci."userId" = cp."userId" AND ci."contextType" = cp."contextType"))
+             + (SELECT count(*) FROM "ContextIntent" ci WHERE NOT EXISTS (SELECT 1 FROM "ProfileNew" p WHERE p."userId" = ci."userId")),
+               (SELECT count(*) FROM "ProfileNew") + (SELECT count(*) FROM "ContextIntent")
+        """;
+
+    private readonly string connectionString;
+    private readonly Thread thread;
+    private volatile bool stopping;
+    private long checks, violations, rows;
+    private string? firstViolation;
+
+    public Observer(string connectionString)
+    {
+        this.connectionString = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "torture observer", Pooling = false }.ConnectionString;
+        thread = new Thread(Loop) { IsBackground = true, Name = "observer" };
+        thread.Start();
+    }
+
+    public (long Checks, long Violations, string? FirstViolation, long Rows) Stop()
+    {
+        // One last check on the final state, then stop.
+        var target = Interlocked.Read(ref checks) + 1;
+        var wait = Stopwatch.StartNew();
+        while (Interlocked.Read(ref checks) < target && wait.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            Thread.Sleep(20);
+        }
+
+        stopping = true;
+        thread.Join();
+        return (checks, violations, firstViolation, rows);
+    }
+
+    private void Loop()
+    {
+        while (!stopping)
+        {
+            try
+            {
+                using var connection = new NpgsqlConnection(connectionString);
+                connection.Open();
+                while (!stopping)
+                {
+                    using var command = new NpgsqlCommand(Sql, connection);
+                    using var reader = command.ExecuteReader();
+                    reader.Read();
+                    var bad = reader.GetInt64(0);
+                    Interlocked.Exchange(ref rows, reader.GetInt64(1));
+                    if (bad > 0)
+                    {
+                        Interlocked.Increment(ref violations);
+                        firstViolation ??= $"{bad} rows without their counterpart at {DateTime.UtcNow:HH:mm:ss.fff}";
+                    }
+
+                    Interlocked.Increment(ref checks);
+                }
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or System.IO.IOException)
+            {
+                // The server is restarting, our backend was terminated, or the tables do not exist yet.
+                Thread.Sleep(50);
+            }
+        }
+    }
+}
