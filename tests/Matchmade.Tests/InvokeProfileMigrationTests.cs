@@ -211,11 +211,20 @@ public sealed class InvokeProfileMigrationTests : IDisposable
             session.Run("Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false -Verbose -BatchSize 7", url, reports),
             session.Run("Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false -Force -Verbose", url, reports),
             session.Run("Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false -Schema nope", url, reports),
-            session.Run("$Error | ForEach-Object { $_.ToString(); $_.Exception.ToString() }"),
+            session.Run("Get-ProfileMigrationStatus -ConnectionString $args[0] -Verbose", url),
+            session.Run("Test-MigrationIntegrity -ConnectionString $args[0] -Verbose", url),
+            session.Run("Get-MigrationReport -ConnectionString $args[0] -Latest -Verbose", url),
+            session.Run("Undo-ProfileMigration -ConnectionString $args[0] -WhatIf -Verbose", url),
+            // A wrong password that starts with the right one: the authentication error must echo neither.
+            session.Run("Get-ProfileMigrationStatus -ConnectionString $args[0]", url.Replace(Uri.EscapeDataString(password) + "@", Uri.EscapeDataString(password) + "x@", StringComparison.Ordinal)),
+            session.Run("$Error | ForEach-Object { $_.ToString(); $_.Exception.ToString(); $_.ErrorDetails; $_.TargetObject }"),
         };
         Assert.True(runs[1].Output.Count == 1, string.Join("\n", runs[1].AllErrors.Select(e => e.ToString())));
         Assert.Equal(43L, runs[1].Output.Single().Properties["UsersMigrated"].Value);
         Assert.NotEmpty(runs[3].AllErrors);
+        Assert.All(runs[4..7], r => Assert.True(r.Output.Count > 0, string.Join("\n", r.AllErrors.Select(e => e.ToString()))));
+        Assert.Empty(runs[7].AllErrors);
+        Assert.Equal("AuthenticationFailed", Assert.Single(runs[8].AllErrors).FullyQualifiedErrorId.Split(',')[0]);
         var everything = string.Join("\n", runs.Select(r => r.AllText()))
             + string.Join("\n", Directory.GetFiles(reports).Select(File.ReadAllText));
         using (var c = db.Open())

@@ -33,7 +33,7 @@ public static class DbErrors
         if (Find<AuthenticationException>(e) is not null || e.Message.Contains("SSL", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase))
         {
             return new("TlsFailed", FailureKind.SecurityError,
-                $"The TLS connection to {target.Host}:{target.Port} failed: {Secrets.Scrub(Innermost(e).Message)}. Check sslmode, the CA certificate (sslrootcert / Prisma's sslcert) and that the host name matches the server's certificate.", e, where);
+                $"The TLS connection to {target.Host}:{target.Port} failed: {Reason(e)}. Check sslmode, the CA certificate (sslrootcert / Prisma's sslcert) and that the host name matches the server's certificate.", e, where);
         }
 
         if (Find<SocketException>(e) is { } socket)
@@ -92,7 +92,7 @@ public static class DbErrors
         if (e is NpgsqlException or IOException or SocketException or TimeoutException)
         {
             return new("ConnectionLost", FailureKind.ConnectionError,
-                $"{activity} lost its connection to {target.Host}:{target.Port}: {Secrets.Scrub(Innermost(e).Message)}. Re-run the command: work committed so far is kept.", e, target.Display);
+                $"{activity} lost its connection to {target.Host}:{target.Port}: {Reason(e)}. Re-run the command: work committed so far is kept.", e, target.Display);
         }
 
         return new("UnexpectedError", FailureKind.InvalidOperation, $"{activity} failed: {Secrets.Scrub(e.Message)}", e, target.Display);
@@ -114,6 +114,9 @@ public static class DbErrors
 
         return null;
     }
+
+    /// <summary>The innermost message, scrubbed, without its closing full stop (the sentence around it has one).</summary>
+    private static string Reason(Exception e) => Secrets.Scrub(Innermost(e).Message).TrimEnd().TrimEnd('.');
 
     private static Exception Innermost(Exception e)
     {
