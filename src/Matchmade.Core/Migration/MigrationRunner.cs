@@ -312,35 +312,64 @@ public sealed class MigrationRunner
             var reader = new BatchReader(target.Schemas, schemaStep == SchemaStepOutcome.AlreadyPresent, options.UserIds, options.Force);
             MatchmadeException? failure = null;
             var after = string.Empty;
+            // Batch n is merged (on every core) while batch n+1 is read on the one snapshot's connection.
+            Task<PreparedBatch>? merging = null;
+            BatchReader.Batch? merged = null;
+            void Settle()
+            {
+                if (merging is null)
+                {
+                    return;
+                }
+
+                var batch = merging.GetAwaiter().GetResult();
+                var read = merged!;
+                merging = null;
+                migrated += batch.Prepared.Count;
+                intents += batch.Prepared.Sum(u => u.Intents.Count);
+                failed += batch.Errors.Count;
+                batches++;
+                foreach (var finding in batch.Findings)
+                {
+                    report.Add(finding);
+                }
+
+                foreach (var error in batch.Errors)
+                {
+                    report.AddError(error);
+                }
+
+                ReportProgress(scope, new BatchResult(batches, read.IdsRead, read.Users.Count, read.LastUserId, batch.Prepared.Count, batch.Errors.Count, batch.Prepared.Sum(u => u.Intents.Count), [], [], TimeSpan.Zero));
+            }
+
             try
             {
-                while (!stop.IsCancellationRequested && Remaining(scope) > 0)
+                try
                 {
-                    var limit = (int)Math.Min(options.BatchSize, Remaining(scope));
-                    var read = reader.Read(connection, transaction, after, null, limit);
-                    if (read.IdsRead == 0)
+                    while (!stop.IsCancellationRequested)
                     {
-                        break;
-                    }
+                        var inFlight = merged is not null && merging is not null ? merged.Users.Count : 0;
+                        var left = Remaining(scope) - inFlight;
+                        if (left <= 0)
+                        {
+                            break;
+                        }
 
-                    var users = read.Users;
-                    var batch = Prepare(users);
-                    migrated += batch.Prepared.Count;
-                    intents += batch.Prepared.Sum(u => u.Intents.Count);
-                    failed += batch.Errors.Count;
-                    batches++;
-                    after = read.LastUserId;
-                    foreach (var finding in batch.Findings)
-                    {
-                        report.Add(finding);
-                    }
+                        var read = reader.Read(connection, transaction, after, null, (int)Math.Min(options.BatchSize, left));
+                        Settle();
+                        if (read.IdsRead == 0)
+                        {
+                            break;
+                        }
 
-                    foreach (var error in batch.Errors)
-                    {
-                        report.AddError(error);
+                        after = read.LastUserId;
+                        merged = read;
+                        merging = Task.Run(() => Prepare(read.Users, parallel: true));
                     }
-
-                    ReportProgress(scope, new BatchResult(batches, read.IdsRead, users.Count, after, batch.Prepared.Count, batch.Errors.Count, batch.Prepared.Sum(u => u.Intents.Count), [], [], TimeSpan.Zero));
+                }
+                finally
+                {
+                    Settle();
                 }
             }
             catch (Exception e)
@@ -462,29 +491,58 @@ public sealed class MigrationRunner
         }
     }
 
-    /// <summary>Merges every user of the batch; a user the merge cannot handle becomes an error, the rest go on.</summary>
-    private static PreparedBatch Prepare(List<BatchUser> users)
+    /// <summary>
+    /// Merges every user of the batch; a user the merge cannot handle becomes an error, the rest go on. With
+    /// <paramref name="parallel"/>, users are merged on every core; results stay in the batch's (user id) order.
+    /// </summary>
+    private static PreparedBatch Prepare(List<BatchUser> users, bool parallel = false)
     {
-        var prepared = new List<PreparedUser>(users.Count);
-        var findings = new List<Finding>();
-        var errors = new List<RunError>();
-        foreach (var user in users)
+        var merged = new (PreparedUser? User, MergeResult? Result, RunError? Error)[users.Count];
+        void MergeOne(int i)
         {
+            var user = users[i];
             try
             {
                 var result = ProfileMerger.Merge(user.Source);
                 var userIntents = new (string, MergedIntent)[result.Intents.Count];
-                for (var i = 0; i < userIntents.Length; i++)
+                for (var k = 0; k < userIntents.Length; k++)
                 {
-                    userIntents[i] = (Cuid.Next(), result.Intents[i]);
+                    userIntents[k] = (Cuid.Next(), result.Intents[k]);
                 }
 
-                prepared.Add(new PreparedUser(user.Source.UserId, Cuid.Next(), result.Profile, userIntents));
-                findings.AddRange(result.Findings);
+                merged[i] = (new PreparedUser(user.Source.UserId, Cuid.Next(), result.Profile, userIntents), result, null);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                errors.Add(new RunError(user.Source.UserId, "UserMergeFailed", Secrets.Scrub(e.Message)));
+                merged[i] = (null, null, new RunError(user.Source.UserId, "UserMergeFailed", Secrets.Scrub(e.Message)));
+            }
+        }
+
+        if (parallel && users.Count >= 64 && Environment.ProcessorCount > 1)
+        {
+            Parallel.For(0, users.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, MergeOne);
+        }
+        else
+        {
+            for (var i = 0; i < users.Count; i++)
+            {
+                MergeOne(i);
+            }
+        }
+
+        var prepared = new List<PreparedUser>(users.Count);
+        var findings = new List<Finding>();
+        var errors = new List<RunError>();
+        foreach (var (user, result, error) in merged)
+        {
+            if (error is not null)
+            {
+                errors.Add(error);
+            }
+            else
+            {
+                prepared.Add(user!);
+                findings.AddRange(result!.Findings);
             }
         }
 

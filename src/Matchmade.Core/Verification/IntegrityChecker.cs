@@ -267,27 +267,38 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
 
                 var from = batch.LastUserId;
                 next = Task.Run(() => Fetch(from));
-                foreach (var user in batch.Users)
+                // Users are compared on every core; the results are taken in user order, so the first differences
+                // named are the same whatever the machine.
+                var outcomes = new (List<string> Differences, long Keys, List<string> Lost)[batch.Users.Count];
+                Parallel.For(0, batch.Users.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, i =>
+                {
+                    var user = batch.Users[i].Source;
+                    var expected = ProfileMerger.Merge(user);
+                    var profile = profiles.GetValueOrDefault(user.UserId);
+                    var stored = intents.GetValueOrDefault(user.UserId);
+                    var (userKeys, userLost) = Account(user, expected, profile, stored);
+                    outcomes[i] = (Compare(user.UserId, expected, profile, stored), userKeys, userLost);
+                });
+                for (var i = 0; i < outcomes.Length; i++)
                 {
                     users++;
-                    var expected = ProfileMerger.Merge(user.Source);
-                    var userDifferences = Compare(user.Source.UserId, expected, profiles.GetValueOrDefault(user.Source.UserId), intents.GetValueOrDefault(user.Source.UserId));
+                    var userId = batch.Users[i].Source.UserId;
+                    var (userDifferences, userKeys, userLost) = outcomes[i];
                     if (userDifferences.Count > 0)
                     {
                         differing++;
-                        Add(differingUsers, user.Source.UserId, 5);
+                        Add(differingUsers, userId, 5);
                         foreach (var d in userDifferences)
                         {
                             Add(differences, d, MaxDifferences);
                         }
                     }
 
-                    var (userKeys, userLost) = Account(user.Source, expected, profiles.GetValueOrDefault(user.Source.UserId), intents.GetValueOrDefault(user.Source.UserId));
                     keys += userKeys;
                     if (userLost.Count > 0)
                     {
                         losing++;
-                        Add(losingUsers, user.Source.UserId, 5);
+                        Add(losingUsers, userId, 5);
                         foreach (var l in userLost)
                         {
                             Add(lost, l, MaxDifferences);
