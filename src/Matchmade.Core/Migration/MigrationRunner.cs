@@ -234,13 +234,15 @@ public sealed class MigrationRunner
         using var readConnection = target.Open(halt);
         Execute(connection, null, $"SET lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
         Execute(readConnection, null, $"SET lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
-        (BatchReader.Batch, PreparedBatch) Fetch(string from, int limit)
+        // Only the merged rows are kept for the write: the blobs are dropped as soon as they are merged, so a batch
+        // waiting to be written holds half the memory.
+        (ReadSummary, PreparedBatch) Fetch(string from, int limit)
         {
             var read = reader.Read(readConnection, null, from, range.UpTo, limit);
-            return (read, Prepare(read.Users));
+            return (new ReadSummary(read.IdsRead, read.LastUserId, read.Users.Count), Prepare(read.Users));
         }
 
-        Task<(BatchReader.Batch Read, PreparedBatch Prepared)>? next = null;
+        Task<(ReadSummary Read, PreparedBatch Prepared)>? next = null;
         try
         {
             if (Remaining(scope) > 0)
@@ -258,7 +260,7 @@ public sealed class MigrationRunner
                     break;
                 }
 
-                var left = Remaining(scope) - read.Users.Count;
+                var left = Remaining(scope) - read.Users;
                 if (left > 0)
                 {
                     var from = read.LastUserId;
@@ -266,7 +268,7 @@ public sealed class MigrationRunner
                     next = Task.Run(() => Fetch(from, limit));
                 }
 
-                var number = read.Users.Count > 0 ? Interlocked.Increment(ref batches) : 0;
+                var number = read.Users > 0 ? Interlocked.Increment(ref batches) : 0;
                 var batch = WithRetries($"Batch {number}", () => WriteBatch(connection, writer, history, read, prepared, number), CancellationToken.None);
                 done.Add(batch, CancellationToken.None);
             }
@@ -386,6 +388,9 @@ public sealed class MigrationRunner
 
     private sealed record Scope(long Total, long Skipped, long Cap);
 
+    /// <summary>What a batch read was, without its rows: ids walked past, the last id, users to migrate.</summary>
+    private sealed record ReadSummary(int IdsRead, string LastUserId, int Users);
+
     private sealed record PreparedBatch(List<PreparedUser> Prepared, List<Finding> Findings, List<RunError> Errors);
 
     private sealed record BatchResult(long Number, int IdsRead, int Read, string LastUserId, int Migrated, int Failed, int Intents, IReadOnlyList<Finding> Findings, IReadOnlyList<RunError> Errors, TimeSpan Elapsed);
@@ -416,11 +421,10 @@ public sealed class MigrationRunner
         return new Scope(total, skipped, cap);
     }
 
-    private BatchResult WriteBatch(NpgsqlConnection connection, BatchWriter writer, RunHistory history, BatchReader.Batch read, PreparedBatch batch, long number)
+    private BatchResult WriteBatch(NpgsqlConnection connection, BatchWriter writer, RunHistory history, ReadSummary read, PreparedBatch batch, long number)
     {
         var watch = Stopwatch.StartNew();
-        var users = read.Users;
-        if (users.Count == 0)
+        if (read.Users == 0)
         {
             return new BatchResult(0, read.IdsRead, 0, read.LastUserId, 0, 0, 0, [], [], watch.Elapsed);
         }
@@ -471,7 +475,7 @@ public sealed class MigrationRunner
         Interlocked.Add(ref migrated, written.Count);
         Interlocked.Add(ref failed, errors.Count);
         Interlocked.Add(ref intents, intentCount);
-        return new BatchResult(number, read.IdsRead, users.Count, read.LastUserId, written.Count, errors.Count, intentCount, findings, errors, watch.Elapsed);
+        return new BatchResult(number, read.IdsRead, read.Users, read.LastUserId, written.Count, errors.Count, intentCount, findings, errors, watch.Elapsed);
     }
 
     private void Write(NpgsqlConnection connection, NpgsqlTransaction transaction, BatchWriter writer, List<PreparedUser> users, DateTime now)

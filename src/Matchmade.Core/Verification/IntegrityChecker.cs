@@ -21,7 +21,8 @@ namespace Matchmade.Core.Verification;
 public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
 {
     private const int MaxDifferences = 10;
-    private const int BatchSize = 5000;
+    // Reads only (no commits to amortise): a smaller batch keeps two batches of old and stored rows in memory at once cheaply.
+    private const int BatchSize = 2000;
 
     public IEnumerable<IntegrityCheckResult> Run(IReadOnlyCollection<string>? checks, IReadOnlyCollection<string>? userIds, CancellationToken cancellationToken)
     {
