@@ -28,6 +28,10 @@ public sealed class MigrationRunner
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private long migrated, failed, intents, batches;
 
+    // Users of the batches reported so far (this thread only): progress counts what the report holds, in order, even
+    // when workers have written further.
+    private long reported;
+
     public MigrationRunner(DatabaseTarget target, MigrationOptions options, IOperationLog log)
     {
         if (options.BatchSize is < 1 or > MigrationOptions.MaxBatchSize)
@@ -577,7 +581,8 @@ public sealed class MigrationRunner
 
     private void ReportProgress(Scope scope, BatchResult batch)
     {
-        var done = Interlocked.Read(ref migrated) + Interlocked.Read(ref failed);
+        reported += batch.Migrated + batch.Failed;
+        var done = reported;
         var elapsed = clock.Elapsed;
         var rate = elapsed.TotalSeconds > 0 ? done / elapsed.TotalSeconds : 0;
         var percent = scope.Cap > 0 ? (int)(100 * done / scope.Cap) : 100;
