@@ -45,6 +45,8 @@ public sealed class VerifyReportUndoTests : IDisposable
         Assert.Equal(["Reconciliation"], completion.Output.Select(o => o.ToString()));
 
         // The report: summary and findings, from the file (by pipeline) and from the run history.
+        var piped = session.Run("$args[0] | Get-MigrationReport -Kind Summary", run).ThrowOnError().Output.Single();
+        Assert.Equal(reportPath, piped.Properties["Path"].Value);
         var conflicts = session.Run("[pscustomobject]@{ FullName = $args[0] } | Get-MigrationReport -Kind Conflict | Where-Object Field -like 'beliefs.*'", reportPath).ThrowOnError();
         Assert.NotEmpty(conflicts.Output);
         Assert.All(conflicts.Output, o => Assert.Equal("Conflict", o.Properties["Kind"].Value.ToString()));
@@ -56,6 +58,9 @@ public sealed class VerifyReportUndoTests : IDisposable
         Assert.Equal(reportPath, byDefault.Properties["Path"].Value);
         var qa1 = session.Run("Get-MigrationReport -Path $args[0] -UserId user_qa1 -Kind UnmappedField", reportPath).ThrowOnError();
         Assert.Equal(["intent", "preferences", "dealbreakers"], qa1.Output.Select(o => (string)o.Properties["Field"].Value));
+        // A dry run has no history row: piped on, its result is read from its report file.
+        var dryRun = session.Run("Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -WhatIf | Get-MigrationReport -Kind Summary", db.Url, reports).ThrowOnError().Output.Single();
+        Assert.Equal("DryRun", dryRun.Properties["Mode"].Value);
 
         // Damage found: -Quiet says false, the failing check names the user.
         using (var c = db.Open())

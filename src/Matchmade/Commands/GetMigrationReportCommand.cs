@@ -26,8 +26,8 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
     [Parameter(ParameterSetName = LatestSet, Mandatory = true)]
     public SwitchParameter Latest { get; set; }
 
-    /// <summary>This run of the database's run history.</summary>
-    [Parameter(ParameterSetName = RunIdSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    /// <summary>This run of the database's run history. Not taken from the pipeline: a piped MigrationResult binds its ReportPath (a dry run has no history row).</summary>
+    [Parameter(ParameterSetName = RunIdSet, Mandatory = true)]
     public Guid RunId { get; set; }
 
     /// <summary>What to emit: Summary, Conflict, UnmappedField, InvalidValue, Error. Default: all.</summary>
