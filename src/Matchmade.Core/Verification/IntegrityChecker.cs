@@ -475,7 +475,24 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
                 continue;
             }
 
-            using var document = JsonDocument.Parse(context.ProfileData, JsonValues.DocumentOptions);
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(context.ProfileData, JsonValues.DocumentOptions);
+            }
+            catch (JsonException)
+            {
+                // Deeper than the merge reads (or not JSON): the merge reports the whole blob as one invalid value.
+                keys++;
+                if (!invalid.Contains((context.ContextType, null)))
+                {
+                    lost.Add($"{user.UserId}/{ContextTypes.ToDbName(context.ContextType)}: a blob the merge cannot read is not reported as invalid");
+                }
+
+                continue;
+            }
+
+            using var _ = document;
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 keys++;

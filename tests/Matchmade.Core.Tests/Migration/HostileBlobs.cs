@@ -61,6 +61,9 @@ public static class HostileBlobs
         return text.Append("\",\"coreValues\":[\"a\"]}").ToString();
     }
 
+    /// <summary>A blob nested <paramref name="depth"/> levels deep under an unmapped key (beyond the merge's limit when over 10,000).</summary>
+    public static string Nested(int depth) => "{\"tooDeep\":" + new string('[', depth - 1) + "1" + new string(']', depth - 1) + ",\"location\":\"Lisbon\"}";
+
     private static string Deep(int index, Random random)
     {
         const int depth = 1000;

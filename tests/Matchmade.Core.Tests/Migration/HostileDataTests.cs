@@ -117,6 +117,7 @@ public sealed class HostileDataTests(ITestOutputHelper output)
                     {
                         0 => HostileBlobs.Huge(10, mapped: true), // user 0's only context
                         1 => HostileBlobs.Huge(10, mapped: false),
+                        2 => HostileBlobs.Nested(12_000), // deeper than the merge reads: one invalid value, the whole blob
                         _ => HostileBlobs.Blob(n, seed: 2026),
                     });
                     n++;
