@@ -8,6 +8,8 @@
       Build    dotnet build -c <Configuration>       -> out/Matchmade (importable module folder)
       Test     dotnet test -c <Configuration>        (starts throwaway PostgreSQL clusters; needs PostgreSQL's server package)
       Demo     dotnet run --project tools/Matchmade.Sandbox
+      Benchmark dotnet run -c Release --project benchmarks/Matchmade.Benchmarks   (100,000 users; see README)
+      Torture  dotnet run -c Release --project tools/Matchmade.Torture            (50 interruptions; see docs/reliability.md)
       Package  Build, then zip out/Matchmade into out/Matchmade-<version>.zip
       Clean    remove out/ and every bin/ and obj/
 
@@ -20,7 +22,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Benchmark', 'Torture', 'Package', 'Clean')]
     [string[]] $Task = @('Build'),
 
     [ValidateSet('Debug', 'Release')]
@@ -41,12 +43,14 @@ try {
         switch ($t) {
             'Clean' {
                 Remove-Item -Recurse -Force -ErrorAction SilentlyContinue -Path out
-                Get-ChildItem -Directory -Recurse -Include bin, obj -Path src, tests, tools |
+                Get-ChildItem -Directory -Recurse -Include bin, obj -Path src, tests, tools, benchmarks |
                     Remove-Item -Recurse -Force
             }
             'Build' { Invoke-Dotnet build -c $Configuration }
             'Test' { Invoke-Dotnet test -c $Configuration }
             'Demo' { Invoke-Dotnet run --project tools/Matchmade.Sandbox -c $Configuration }
+            'Benchmark' { Invoke-Dotnet run -c Release --project benchmarks/Matchmade.Benchmarks }
+            'Torture' { Invoke-Dotnet run -c Release --project tools/Matchmade.Torture }
             'Package' {
                 Invoke-Dotnet build -c $Configuration
                 $version = (Import-PowerShellDataFile -Path out/Matchmade/Matchmade.psd1).ModuleVersion
