@@ -22,6 +22,7 @@ public sealed class ReportWriter : IDisposable
 
     /// <summary>Scratch buffers larger than this are dropped after use, so one huge value does not stay in memory.</summary>
     private const int KeepBufferBytes = 1 << 20;
+    private const int ProbeBytes = 64 * 1024;
 
     private const int SpillCount = 4;
     private const int SpillConflicts = 0, SpillUnmapped = 1, SpillInvalid = 2, SpillErrors = 3;
@@ -53,12 +54,20 @@ public sealed class ReportWriter : IDisposable
                 spillPaths[i] = System.IO.Path.Combine(directory, $"{stem}.{i}.part");
                 spills[i] = PrivateFile.Create(spillPaths[i]!);
             }
+
+            // Creating empty files succeeds on a full disk: write (to the disk, not a cache) a little too, so a full
+            // location is refused before the run touches the database.
+            var probe = spills[0]!;
+            probe.Write(new byte[ProbeBytes]);
+            probe.Flush(flushToDisk: true);
+            probe.SetLength(0);
+            probe.Position = 0;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             DeleteSpills();
             throw new MatchmadeException("ReportPathNotWritable", FailureKind.WriteError,
-                $"Cannot write the report in '{directory}': {e.Message} Pick a folder you can write to with -ReportPath.", e, directory);
+                $"Cannot write the report in '{directory}': {e.Message.TrimEnd().TrimEnd('.')}. Pick a folder you can write to, with free space, with -ReportPath.", e, directory);
         }
     }
 
@@ -496,7 +505,15 @@ public sealed class ReportWriter : IDisposable
     {
         for (var i = 0; i < SpillCount; i++)
         {
-            spills[i]?.Dispose();
+            try
+            {
+                spills[i]?.Dispose();
+            }
+            catch (IOException)
+            {
+                // The final flush failed (a full disk): the handle is closed all the same, and the file goes next.
+            }
+
             spills[i] = null;
             if (spillPaths[i] is { } path)
             {

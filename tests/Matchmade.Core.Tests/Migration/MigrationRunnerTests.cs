@@ -428,6 +428,45 @@ public sealed class MigrationRunnerTests : IDisposable
         Assert.Equal("Completed,Failed", Scalar<string>(c, "SELECT string_agg(status, ',' ORDER BY status) FROM matchmade.run"));
     }
 
+    [TmpfsFact]
+    public void A_full_report_location_is_refused_before_anything_is_written()
+    {
+        var cs = NewDatabase(qa: true, synthetic: 20);
+        var full = TmpfsFactAttribute.Mount(kilobytes: 64);
+        try
+        {
+            try
+            {
+                File.WriteAllBytes(Path.Combine(full, "filler"), new byte[128 * 1024]);
+            }
+            catch (IOException)
+            {
+                // No space left: what we wanted.
+            }
+
+            string before;
+            using (var c = Open(cs))
+            {
+                before = WholeDatabaseHash(c);
+            }
+
+            var e = Assert.Throws<MatchmadeException>(() => RunWith(cs, new MigrationOptions { ReportPath = full }, new RecordingLog()));
+            Assert.Equal("ReportPathNotWritable", e.ErrorId);
+            Assert.Equal(FailureKind.WriteError, e.Kind);
+            Assert.Contains("free space", e.Message, StringComparison.Ordinal);
+            using (var c = Open(cs))
+            {
+                Assert.Equal(before, WholeDatabaseHash(c));
+            }
+
+            Assert.Equal(["filler"], Directory.GetFiles(full).Select(Path.GetFileName));
+        }
+        finally
+        {
+            TmpfsFactAttribute.Unmount(full);
+        }
+    }
+
     private string NewDatabase(bool qa, int synthetic = 0)
     {
         var cs = TestServer.Shared.CreateDatabase("mig");
@@ -485,5 +524,68 @@ public sealed class MigrationRunnerTests : IDisposable
         }
 
         throw new FileNotFoundException(relative);
+    }
+}
+
+/// <summary>Runs where this process may mount a tmpfs (root on Linux, as in CI): a small file system to fill up.</summary>
+public sealed class TmpfsFactAttribute : FactAttribute
+{
+    private static readonly bool Available = Probe();
+
+    public TmpfsFactAttribute()
+    {
+        if (!Available)
+        {
+            Skip = "needs to mount a tmpfs (root on Linux)";
+        }
+    }
+
+    public static string Mount(int kilobytes)
+    {
+        var directory = Directory.CreateTempSubdirectory("mm-tmpfs-").FullName;
+        if (Run("mount", "-t", "tmpfs", "-o", $"size={kilobytes}k", "tmpfs", directory) != 0)
+        {
+            Directory.Delete(directory);
+            throw new InvalidOperationException("mount -t tmpfs failed");
+        }
+
+        return directory;
+    }
+
+    public static void Unmount(string directory)
+    {
+        Run("umount", directory);
+        Directory.Delete(directory, recursive: true);
+    }
+
+    private static bool Probe()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+        {
+            return false;
+        }
+
+        try
+        {
+            Unmount(Mount(kilobytes: 16));
+            return true;
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        {
+            return false;
+        }
+    }
+
+    private static int Run(string file, params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        process.WaitForExit();
+        return process.ExitCode;
     }
 }
