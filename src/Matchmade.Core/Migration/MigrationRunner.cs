@@ -32,6 +32,9 @@ public sealed class MigrationRunner
     // when workers have written further.
     private long reported;
 
+    // Set when a live run's report could not be written at the end: thrown once the run history is complete.
+    private MatchmadeException? reportFailure;
+
     public MigrationRunner(DatabaseTarget target, MigrationOptions options, IOperationLog log)
     {
         if (options.BatchSize is < 1 or > MigrationOptions.MaxBatchSize)
@@ -156,14 +159,27 @@ public sealed class MigrationRunner
         {
             if (done.TryTake(out var batch, 250))
             {
-                foreach (var finding in batch.Findings)
+                if (reportFailure is null)
                 {
-                    report.Add(finding);
-                }
+                    try
+                    {
+                        foreach (var finding in batch.Findings)
+                        {
+                            report.Add(finding);
+                        }
 
-                foreach (var error in batch.Errors)
-                {
-                    report.AddError(error);
+                        foreach (var error in batch.Errors)
+                        {
+                            report.AddError(error);
+                        }
+                    }
+                    catch (MatchmadeException e) when (e.ErrorId == "ReportWriteFailed")
+                    {
+                        // The disk filled up: a run whose findings cannot be kept stops, after the batches in flight.
+                        reportFailure = e;
+                        failures.Enqueue(e);
+                        halt.Cancel();
+                    }
                 }
 
                 ReportProgress(scope, batch);
@@ -174,14 +190,22 @@ public sealed class MigrationRunner
 
         relay.Drain();
         var failure = failures.TryPeek(out var first) ? first : null;
-        foreach (var each in failures)
+        if (reportFailure is null)
         {
-            report.AddError(new RunError(null, each.ErrorId, each.Message));
+            foreach (var each in failures)
+            {
+                report.AddError(new RunError(null, each.ErrorId, each.Message));
+            }
         }
 
         var status = failure is not null ? RunStatus.Failed : stop.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Completed;
         var outcome = Finish(report, scope, status, schemaStep, failure);
         history.Finish(runId, outcome);
+        if (reportFailure is not null)
+        {
+            throw reportFailure; // after the run history has the run's end: the database work is done
+        }
+
         return outcome;
     }
 
@@ -626,25 +650,44 @@ public sealed class MigrationRunner
             InvalidValues = report.InvalidValues,
             Errors = report.Errors,
         };
-        var path = report.Complete(
-            new ReportRunInfo
+        string? path = null;
+        try
+        {
+            if (reportFailure is not null)
             {
-                RunId = runId,
-                Mode = Mode.ToString(),
-                Status = status.ToString(),
-                ModuleVersion = DatabaseTarget.ModuleVersion,
-                RulesFingerprint = FieldCatalog.RulesFingerprint,
-                StartedAt = startedAt,
-                FinishedAt = finishedAt,
-                Server = $"{target.Host}:{target.Port}",
-                Database = target.Database,
-                Schema = target.Schemas.App,
-                UserName = target.UserName,
-                Parameters = Parameters(),
-                Message = message,
-            },
-            counts);
-        log.Verbose($"Report written to {path}.");
+                throw reportFailure; // findings were lost on the way: no report rather than an incomplete one
+            }
+
+            path = report.Complete(
+                new ReportRunInfo
+                {
+                    RunId = runId,
+                    Mode = Mode.ToString(),
+                    Status = status.ToString(),
+                    ModuleVersion = DatabaseTarget.ModuleVersion,
+                    RulesFingerprint = FieldCatalog.RulesFingerprint,
+                    StartedAt = startedAt,
+                    FinishedAt = finishedAt,
+                    Server = $"{target.Host}:{target.Port}",
+                    Database = target.Database,
+                    Schema = target.Schemas.App,
+                    UserName = target.UserName,
+                    Parameters = Parameters(),
+                    Message = message,
+                },
+                counts);
+            log.Verbose($"Report written to {path}.");
+        }
+        catch (MatchmadeException e) when (e.ErrorId == "ReportWriteFailed" && !options.DryRun)
+        {
+            // A live run's rows are committed: record its end in the run history first, then say the report failed.
+            reportFailure = e;
+            if (!ReferenceEquals(failure, e))
+            {
+                message = $"{message}{(message is null ? string.Empty : " ")}The report could not be written: {e.Message}";
+            }
+        }
+
         return new MigrationOutcome
         {
             RunId = runId,

@@ -467,6 +467,31 @@ public sealed class MigrationRunnerTests : IDisposable
         }
     }
 
+    [TmpfsFact]
+    public void A_disk_that_fills_during_the_run_stops_it_with_one_clear_error_and_the_history_says_so()
+    {
+        var cs = NewDatabase(qa: true, synthetic: 4000);
+        var small = TmpfsFactAttribute.Mount(kilobytes: 192); // room for the start-up probe, not for 4,000 users' findings
+        try
+        {
+            var e = Assert.Throws<MatchmadeException>(() => RunWith(cs, new MigrationOptions { ReportPath = small, BatchSize = 250 }, new RecordingLog()));
+            Assert.Equal("ReportWriteFailed", e.ErrorId);
+            Assert.Equal(FailureKind.WriteError, e.Kind);
+            using var c = Open(cs);
+            Assert.Equal("Failed", Scalar<string>(c, "SELECT status FROM matchmade.run"));
+            Assert.Contains("report", Scalar<string>(c, "SELECT message FROM matchmade.run"), StringComparison.Ordinal);
+            // Whole users only, and the run stopped early.
+            var migrated = Scalar<long>(c, "SELECT count(*) FROM \"ProfileNew\"");
+            Assert.InRange(migrated, 1, 4002);
+            Assert.Equal(Scalar<long>(c, "SELECT count(*) FROM \"ContextProfile\" cp JOIN \"ProfileNew\" p USING (\"userId\")"), Scalar<long>(c, "SELECT count(*) FROM \"ContextIntent\""));
+            Assert.Empty(Directory.GetFiles(small));
+        }
+        finally
+        {
+            TmpfsFactAttribute.Unmount(small);
+        }
+    }
+
     private string NewDatabase(bool qa, int synthetic = 0)
     {
         var cs = TestServer.Shared.CreateDatabase("mig");
