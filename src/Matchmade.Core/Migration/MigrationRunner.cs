@@ -21,8 +21,8 @@ public sealed class MigrationRunner
 {
     private readonly DatabaseTarget target;
     private readonly MigrationOptions options;
-    private readonly LogRelay relay;
-    private readonly IOperationLog log;
+    // Every log line goes through the relay: worker threads' lines wait until the run's own thread writes them.
+    private readonly LogRelay log;
     private readonly Guid runId = Guid.NewGuid();
     private readonly DateTimeOffset startedAt = DateTimeOffset.UtcNow;
     private readonly Stopwatch clock = Stopwatch.StartNew();
@@ -54,7 +54,7 @@ public sealed class MigrationRunner
 
         this.target = target;
         this.options = options;
-        this.log = relay = new LogRelay(log);
+        this.log = new LogRelay(log);
     }
 
     private RunMode Mode => options.DryRun ? RunMode.DryRun : RunMode.Live;
@@ -66,7 +66,7 @@ public sealed class MigrationRunner
     /// </summary>
     public MigrationOutcome Run(CancellationToken stop)
     {
-        relay.Own();
+        log.Own();
         // The report location is proven writable before anything touches the database.
         using var report = ReportWriter.Create(options.ReportPath, startedAt, options.RedactValues);
         return options.DryRun ? RunDry(report, stop) : RunLive(report, stop);
@@ -83,7 +83,7 @@ public sealed class MigrationRunner
         {
             PrivilegeCheck.ForLiveRun(connection, target, options.Force);
             history.Prepare();
-            Execute(connection, null, $"SET lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
+            SetLockTimeout(connection);
             schemaStep = WithRetries("The schema step", () => SchemaStep.Ensure(connection, target, dryRun: false, options.LockTimeout, log), stop);
             scope = CountScope(connection, null, targetExists: true);
             history.Start(runId, Mode, Parameters(), scope.Total, scope.Skipped);
@@ -163,15 +163,7 @@ public sealed class MigrationRunner
                 {
                     try
                     {
-                        foreach (var finding in batch.Findings)
-                        {
-                            report.Add(finding);
-                        }
-
-                        foreach (var error in batch.Errors)
-                        {
-                            report.AddError(error);
-                        }
+                        AddToReport(report, batch.Findings, batch.Errors);
                     }
                     catch (MatchmadeException e) when (e.ErrorId == "ReportWriteFailed")
                     {
@@ -185,10 +177,10 @@ public sealed class MigrationRunner
                 ReportProgress(scope, batch);
             }
 
-            relay.Drain();
+            log.Drain();
         }
 
-        relay.Drain();
+        log.Drain();
         var failure = failures.TryPeek(out var first) ? first : null;
         if (reportFailure is null)
         {
@@ -260,8 +252,8 @@ public sealed class MigrationRunner
     {
         using var connection = target.Open(halt);
         using var readConnection = target.Open(halt);
-        Execute(connection, null, $"SET lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
-        Execute(readConnection, null, $"SET lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
+        SetLockTimeout(connection);
+        SetLockTimeout(readConnection);
         // Only the merged rows are kept for the write: the blobs are dropped as soon as they are merged, so a batch
         // waiting to be written holds half the memory.
         (ReadSummary, PreparedBatch) Fetch(string from, int limit)
@@ -359,15 +351,7 @@ public sealed class MigrationRunner
                 intents += batch.Prepared.Sum(u => u.Intents.Count);
                 failed += batch.Errors.Count;
                 batches++;
-                foreach (var finding in batch.Findings)
-                {
-                    report.Add(finding);
-                }
-
-                foreach (var error in batch.Errors)
-                {
-                    report.AddError(error);
-                }
+                AddToReport(report, batch.Findings, batch.Errors);
 
                 ReportProgress(scope, new BatchResult(batches, read.IdsRead, read.Users.Count, read.LastUserId, batch.Prepared.Count, batch.Errors.Count, batch.Prepared.Sum(u => u.Intents.Count), [], [], TimeSpan.Zero));
             }
@@ -411,6 +395,19 @@ public sealed class MigrationRunner
             transaction.Rollback();
             var status = failure is not null ? RunStatus.Failed : stop.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Completed;
             return Finish(report, scope, status, schemaStep, failure);
+        }
+    }
+
+    private static void AddToReport(ReportWriter report, IReadOnlyList<Finding> findings, IReadOnlyList<RunError> errors)
+    {
+        foreach (var finding in findings)
+        {
+            report.Add(finding);
+        }
+
+        foreach (var error in errors)
+        {
+            report.AddError(error);
         }
     }
 
@@ -650,42 +647,42 @@ public sealed class MigrationRunner
             InvalidValues = report.InvalidValues,
             Errors = report.Errors,
         };
+        // Findings lost on the way (reportFailure already set): no report rather than an incomplete one.
         string? path = null;
-        try
+        if (reportFailure is null)
         {
-            if (reportFailure is not null)
+            try
             {
-                throw reportFailure; // findings were lost on the way: no report rather than an incomplete one
+                path = report.Complete(
+                    new ReportRunInfo
+                    {
+                        RunId = runId,
+                        Mode = Mode.ToString(),
+                        Status = status.ToString(),
+                        ModuleVersion = DatabaseTarget.ModuleVersion,
+                        RulesFingerprint = FieldCatalog.RulesFingerprint,
+                        StartedAt = startedAt,
+                        FinishedAt = finishedAt,
+                        Server = $"{target.Host}:{target.Port}",
+                        Database = target.Database,
+                        Schema = target.Schemas.App,
+                        UserName = target.UserName,
+                        Parameters = Parameters(),
+                        Message = message,
+                    },
+                    counts);
+                log.Verbose($"Report written to {path}.");
             }
-
-            path = report.Complete(
-                new ReportRunInfo
-                {
-                    RunId = runId,
-                    Mode = Mode.ToString(),
-                    Status = status.ToString(),
-                    ModuleVersion = DatabaseTarget.ModuleVersion,
-                    RulesFingerprint = FieldCatalog.RulesFingerprint,
-                    StartedAt = startedAt,
-                    FinishedAt = finishedAt,
-                    Server = $"{target.Host}:{target.Port}",
-                    Database = target.Database,
-                    Schema = target.Schemas.App,
-                    UserName = target.UserName,
-                    Parameters = Parameters(),
-                    Message = message,
-                },
-                counts);
-            log.Verbose($"Report written to {path}.");
+            catch (MatchmadeException e) when (e.ErrorId == "ReportWriteFailed" && !options.DryRun)
+            {
+                // A live run's rows are committed: record its end in the run history first, then say the report failed.
+                reportFailure = e;
+            }
         }
-        catch (MatchmadeException e) when (e.ErrorId == "ReportWriteFailed" && !options.DryRun)
+
+        if (reportFailure is not null && !ReferenceEquals(failure, reportFailure))
         {
-            // A live run's rows are committed: record its end in the run history first, then say the report failed.
-            reportFailure = e;
-            if (!ReferenceEquals(failure, e))
-            {
-                message = $"{message}{(message is null ? string.Empty : " ")}The report could not be written: {e.Message}";
-            }
+            message = $"{message}{(message is null ? string.Empty : " ")}The report could not be written: {reportFailure.Message}";
         }
 
         return new MigrationOutcome
@@ -732,6 +729,9 @@ public sealed class MigrationRunner
         var now = DateTime.UtcNow;
         return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Unspecified);
     }
+
+    private void SetLockTimeout(NpgsqlConnection connection) =>
+        Execute(connection, null, $"SET lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
 
     private static void Execute(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql)
     {
