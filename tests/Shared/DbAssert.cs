@@ -30,6 +30,19 @@ public static class DbAssert
             FROM {Q(schema)}."ContextIntent" c) b), ''))
         """);
 
+    /// <summary>
+    /// Rows that break "whole users only": a context of a user who has a ProfileNew but no ContextIntent for it, plus
+    /// ContextIntents of users without a ProfileNew. One statement, so one snapshot (the torture run's observer uses it
+    /// while a run writes).
+    /// </summary>
+    public const string HalfMigratedRowsSql = """
+        SELECT (SELECT count(*) FROM "ProfileNew" p JOIN "ContextProfile" cp ON cp."userId" = p."userId"
+                WHERE NOT EXISTS (SELECT 1 FROM "ContextIntent" ci WHERE ci."userId" = cp."userId" AND ci."contextType" = cp."contextType"))
+             + (SELECT count(*) FROM "ContextIntent" ci WHERE NOT EXISTS (SELECT 1 FROM "ProfileNew" p WHERE p."userId" = ci."userId"))
+        """;
+
+    public static long HalfMigratedRows(NpgsqlConnection connection) => Scalar<long>(connection, HalfMigratedRowsSql);
+
     /// <summary>A hash of everything in the database that is not a system catalog: schemas, tables and their rows.</summary>
     public static string WholeDatabaseHash(NpgsqlConnection connection)
     {

@@ -366,10 +366,8 @@ internal sealed class ClientProcess
 /// </summary>
 internal sealed class Observer
 {
-    private const string Sql = """
-        SELECT (SELECT count(*) FROM "ProfileNew" p JOIN "ContextProfile" cp ON cp."userId" = p."userId"
-                WHERE NOT EXISTS (SELECT 1 FROM "ContextIntent" ci WHERE ci."userId" = cp."userId" AND ci."contextType" = cp."contextType"))
-             + (SELECT count(*) FROM "ContextIntent" ci WHERE NOT EXISTS (SELECT 1 FROM "ProfileNew" p WHERE p."userId" = ci."userId")),
+    private const string Sql = $"""
+        SELECT ({DbAssert.HalfMigratedRowsSql}),
                (SELECT count(*) FROM "ProfileNew") + (SELECT count(*) FROM "ContextIntent")
         """;
 
