@@ -119,7 +119,7 @@ public sealed class ReplicationLagGate : IDisposable
         lock (sync)
         {
             var started = clock.Elapsed;
-            var lastVerbose = TimeSpan.MinValue;
+            TimeSpan? lastVerbose = null;
             while (true)
             {
                 var worst = Measure().Where(s => s.Behind > limit).MaxBy(s => s.Behind);
@@ -137,7 +137,7 @@ public sealed class ReplicationLagGate : IDisposable
 
                 var status = string.Create(CultureInfo.InvariantCulture, $"waiting for standby {worst.Name}: {worst.Behind.TotalSeconds:N0} s behind");
                 log.Progress(new OperationProgress(activity, status, -1, null));
-                if (now - lastVerbose >= VerboseInterval)
+                if (lastVerbose is null || now - lastVerbose >= VerboseInterval)
                 {
                     lastVerbose = now;
                     log.Verbose(string.Create(CultureInfo.InvariantCulture, $"Holding the next batch back: standby {Describe(worst)}, over the limit of {limit.TotalSeconds:N0} s."));
