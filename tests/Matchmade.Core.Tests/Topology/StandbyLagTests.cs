@@ -48,7 +48,7 @@ public sealed class StandbyFixture : IDisposable
 /// -MaxReplicationLagSeconds against a real standby whose replay is paused: the run holds back, says so, and
 /// finishes once replay resumes; without the parameter it does not wait.
 /// </summary>
-public sealed class StandbyLagTests(StandbyFixture fixture) : IClassFixture<StandbyFixture>, IDisposable
+public sealed class StandbyLagTests(StandbyFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<StandbyFixture>, IDisposable
 {
     private const int Users = 3000;
     private const int BatchSize = 250;
@@ -102,6 +102,11 @@ public sealed class StandbyLagTests(StandbyFixture fixture) : IClassFixture<Stan
         Assert.Equal(2, counts.Length);
         Assert.Equal(counts[0], counts[1]); // nothing written while held
         Assert.True(counts[0] <= 2 * BatchSize, $"{counts[0]} users were written while replay was paused; at most two batches expected.");
+        foreach (var line in log.Verbose.Concat(log.Progress.Where(p => p.Status.StartsWith("waiting", StringComparison.Ordinal)).Select(p => "progress: " + p.Status).Distinct()))
+        {
+            output.WriteLine(line); // what a DBA sees with -Verbose
+        }
+
         var waiting = log.Progress.First(p => p.Status.StartsWith("waiting for standby ", StringComparison.Ordinal)).Status;
         Assert.Matches($"^waiting for standby {fixture.Standby!.StandbyName}: [0-9]+ s behind$", waiting);
         Assert.Contains(log.Verbose, v => v.StartsWith("Holding the next batch back: standby " + fixture.Standby.StandbyName, StringComparison.Ordinal));
