@@ -44,18 +44,7 @@ public sealed partial class LocalCluster
         }
         catch
         {
-            if (File.Exists(Path.Combine(root, "data", "postmaster.pid")))
-            {
-                try
-                {
-                    Run(Path.Combine(BinDirectory, "pg_ctl"), ["-D", Path.Combine(root, "data"), "stop", "-m", "immediate"], IsRoot ? "postgres" : null);
-                }
-                catch (InvalidOperationException)
-                {
-                }
-            }
-
-            TryDelete(root);
+            Abandon(BinDirectory, root);
             throw;
         }
     }

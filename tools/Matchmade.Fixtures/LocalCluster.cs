@@ -125,21 +125,26 @@ public sealed partial class LocalCluster : IDisposable
         }
         catch when (!options.Keep)
         {
-            if (File.Exists(Path.Combine(root, "data", "postmaster.pid")))
-            {
-                // pg_ctl gave up waiting but a server may still be coming up: stop it before removing its files.
-                try
-                {
-                    Run(Path.Combine(bin, "pg_ctl"), ["-D", Path.Combine(root, "data"), "stop", "-m", "immediate"], IsRoot ? "postgres" : null);
-                }
-                catch (InvalidOperationException)
-                {
-                }
-            }
-
-            TryDelete(root);
+            Abandon(bin, root);
             throw;
         }
+    }
+
+    /// <summary>Removes the folder of a cluster that failed to start (a server may still be coming up: it is stopped first).</summary>
+    private static void Abandon(string bin, string root)
+    {
+        if (File.Exists(Path.Combine(root, "data", "postmaster.pid")))
+        {
+            try
+            {
+                Run(Path.Combine(bin, "pg_ctl"), ["-D", Path.Combine(root, "data"), "stop", "-m", "immediate"], IsRoot ? "postgres" : null);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+
+        TryDelete(root);
     }
 
     /// <summary>initdb as the postgres OS user when this process is root; the superuser's password comes from a file only that user may read.</summary>
@@ -245,7 +250,7 @@ public sealed partial class LocalCluster : IDisposable
         watchdog = null;
     }
 
-    private static void TryDelete(string directory)
+    internal static void TryDelete(string directory)
     {
         try
         {

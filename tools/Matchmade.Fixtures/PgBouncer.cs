@@ -88,7 +88,7 @@ public sealed class PgBouncer : IDisposable
         }
         catch
         {
-            TryDelete(root);
+            LocalCluster.TryDelete(root);
             throw;
         }
     }
@@ -134,20 +134,6 @@ public sealed class PgBouncer : IDisposable
 
         process.Dispose();
         Watchdog.Stop(watchdog);
-        TryDelete(RootDirectory);
-    }
-
-    private static void TryDelete(string directory)
-    {
-        try
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        LocalCluster.TryDelete(RootDirectory);
     }
 }

@@ -14,7 +14,7 @@ public static class PoolerGuard
     public const string ErrorId = "PooledConnection";
 
     // A direct (or session-pooled) connection answers SELECT pg_backend_pid() at once; only a pooler makes it wait.
-    private const int AnswerSeconds = 5;
+    private const int AnswerSeconds = 10;
 
     // How many other transactions try to take the probe's server session (a pooler hands out the most recently
     // released one first by default, so the first usually does).
