@@ -55,7 +55,8 @@ public sealed partial class LocalCluster
     /// <summary>On a standby: pauses (true) or resumes (false) WAL replay; it goes on receiving WAL meanwhile.</summary>
     public void SetReplayPaused(bool paused)
     {
-        using var connection = new NpgsqlConnection(ConnectionString());
+        // Not pooled: a pooled connection may be one from before a restart of the standby.
+        using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString()) { Pooling = false }.ConnectionString);
         connection.Open();
         using var command = new NpgsqlCommand(paused ? "SELECT pg_wal_replay_pause()" : "SELECT pg_wal_replay_resume()", connection);
         command.ExecuteNonQuery();

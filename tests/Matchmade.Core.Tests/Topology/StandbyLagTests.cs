@@ -19,13 +19,7 @@ public sealed class StandbyFixture : IDisposable
         try
         {
             Standby = Primary.StartStandby();
-            using var c = Open(Primary.ConnectionString());
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (Scalar<long>(c, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND application_name = @n", ("n", Standby.StandbyName)) == 0)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "The standby did not start streaming within 60 s.");
-                Thread.Sleep(200);
-            }
+            WaitUntilStreaming();
         }
         catch
         {
@@ -36,6 +30,17 @@ public sealed class StandbyFixture : IDisposable
 
     public LocalCluster Primary { get; }
     public LocalCluster? Standby { get; }
+
+    public void WaitUntilStreaming()
+    {
+        using var c = Open(Primary.ConnectionString());
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (Scalar<long>(c, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND application_name = @n", ("n", Standby!.StandbyName)) == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The standby did not start streaming within 60 s.");
+            Thread.Sleep(200);
+        }
+    }
 
     public void Dispose()
     {
@@ -143,6 +148,35 @@ public sealed class StandbyLagTests(StandbyFixture fixture, Xunit.Abstractions.I
     }
 
     [Fact]
+    public void A_standby_that_disappears_while_the_run_waits_for_it_stops_counting()
+    {
+        var cs = NewDatabase();
+        PauseAndFallBehind();
+        var log = new RecordingLog();
+        var stopped = false;
+        log.OnProgress = p =>
+        {
+            if (!stopped && p.Status.StartsWith("waiting for standby ", StringComparison.Ordinal))
+            {
+                stopped = true;
+                fixture.Standby!.Stop(); // gone from pg_stat_replication: the run goes on
+            }
+        };
+        try
+        {
+            var outcome = Migrate(cs, 2, log);
+            Assert.True(stopped, "The run never waited for the paused standby.");
+            Assert.True(outcome.Status == RunStatus.Completed, $"{outcome.Status}: {outcome.Message}");
+            Assert.Equal(Users, outcome.UsersMigrated);
+        }
+        finally
+        {
+            fixture.Standby!.Restart(immediate: false);
+            fixture.WaitUntilStreaming();
+        }
+    }
+
+    [Fact]
     public void Without_the_limit_a_paused_standby_does_not_hold_the_run()
     {
         var cs = NewDatabase();
@@ -152,7 +186,7 @@ public sealed class StandbyLagTests(StandbyFixture fixture, Xunit.Abstractions.I
         Assert.True(outcome.Status == RunStatus.Completed, $"{outcome.Status}: {outcome.Message}");
         Assert.Equal(Users, outcome.UsersMigrated);
         Assert.DoesNotContain(log.Progress, p => p.Status.StartsWith("waiting for standby", StringComparison.Ordinal));
-        using var standby = Open(fixture.Standby!.ConnectionString());
+        using var standby = Open(new NpgsqlConnectionStringBuilder(fixture.Standby!.ConnectionString()) { Pooling = false }.ConnectionString); // not one from before a restart
         Assert.True(Scalar<bool>(standby, "SELECT pg_is_wal_replay_paused()")); // still paused: the run never waited for it
     }
 
