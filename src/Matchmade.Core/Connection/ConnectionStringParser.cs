@@ -9,7 +9,11 @@ namespace Matchmade.Core.Connection;
 /// </summary>
 internal static class ConnectionStringParser
 {
-    internal sealed record Parsed(NpgsqlConnectionStringBuilder Builder, string? Schema, IReadOnlyList<string> IgnoredParameters);
+    internal sealed record Parsed(NpgsqlConnectionStringBuilder Builder, string? Schema, IReadOnlyList<string> IgnoredParameters)
+    {
+        /// <summary>The URL says <c>pgbouncer=true</c> (Prisma's flag for a transaction pooler): a hint, never proof.</summary>
+        public bool PgBouncerHint { get; init; }
+    }
 
     // Prisma's own knobs that mean nothing to a migration run; accepted so a DATABASE_URL can be pasted as is.
     private static readonly HashSet<string> PrismaOnly = new(StringComparer.OrdinalIgnoreCase)
@@ -108,6 +112,7 @@ internal static class ConnectionStringParser
 
         string? schema = null;
         var ignored = new List<string>();
+        var pgBouncerHint = false;
         foreach (var (key, value) in Query(uri.Query))
         {
             switch (key.ToLowerInvariant())
@@ -167,6 +172,10 @@ internal static class ConnectionStringParser
                 case "application_name":
                     ignored.Add(key); // the module always identifies itself
                     break;
+                case "pgbouncer":
+                    ignored.Add(key);
+                    pgBouncerHint = string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
+                    break;
                 default:
                     if (PrismaOnly.Contains(key))
                     {
@@ -183,7 +192,7 @@ internal static class ConnectionStringParser
             builder.Host = "localhost";
         }
 
-        return new Parsed(builder, schema, ignored);
+        return new Parsed(builder, schema, ignored) { PgBouncerHint = pgBouncerHint };
     }
 
     private static IEnumerable<(string Key, string Value)> Query(string query)

@@ -38,6 +38,12 @@ public sealed record MigrationOptions
     /// <summary>Report file or folder; null = ./migration-report-YYYY-MM-DD.json (never overwriting).</summary>
     public string? ReportPath { get; init; }
 
+    /// <summary>
+    /// Live runs: before each batch, wait while any streaming standby's replay is more than this many seconds behind
+    /// (<see cref="Replication.ReplicationLagGate"/>). 0 = off.
+    /// </summary>
+    public int MaxReplicationLagSeconds { get; init; }
+
     /// <summary>Write findings without their values (the report otherwise holds personal data).</summary>
     public bool RedactValues { get; init; }
 }

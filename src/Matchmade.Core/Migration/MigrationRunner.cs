@@ -5,6 +5,7 @@ using System.Text.Json;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Merge;
+using Matchmade.Core.Replication;
 using Matchmade.Core.Reporting;
 using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
@@ -75,6 +76,7 @@ public sealed class MigrationRunner
     private MigrationOutcome RunLive(ReportWriter report, CancellationToken stop)
     {
         using var runLock = RunLock.Acquire(target, "Invoke-ProfileMigration", stop);
+        using var lagGate = ReplicationLagGate.Create(target, options.MaxReplicationLagSeconds, log, "Migrating profiles", stop);
         var history = new RunHistory(runLock.Connection, target);
         Scope scope;
         SchemaStepOutcome schemaStep;
@@ -129,7 +131,7 @@ public sealed class MigrationRunner
                 {
                     try
                     {
-                        Work(range, reader, writer, history, scope, done, halt.Token);
+                        Work(range, reader, writer, history, lagGate, scope, done, halt.Token);
                     }
                     catch (OperationCanceledException) when (halt.IsCancellationRequested)
                     {
@@ -248,7 +250,7 @@ public sealed class MigrationRunner
     /// read and merged on a second connection while batch n is written: the client's merge and the server's COPY
     /// overlap instead of taking turns. Users of two batches are disjoint (keyset).
     /// </summary>
-    private void Work(UserRange range, BatchReader reader, BatchWriter writer, RunHistory history, Scope scope, BlockingCollection<BatchResult> done, CancellationToken halt)
+    private void Work(UserRange range, BatchReader reader, BatchWriter writer, RunHistory history, ReplicationLagGate lagGate, Scope scope, BlockingCollection<BatchResult> done, CancellationToken halt)
     {
         using var connection = target.Open(halt);
         using var readConnection = target.Open(halt);
@@ -288,6 +290,11 @@ public sealed class MigrationRunner
                     next = Task.Run(() => Fetch(from, limit));
                 }
 
+                if (read.Users > 0)
+                {
+                    lagGate.WaitBeforeBatch(halt);
+                }
+
                 var number = read.Users > 0 ? Interlocked.Increment(ref batches) : 0;
                 var batch = WithRetries($"Batch {number}", () => WriteBatch(connection, writer, history, read, prepared, number), CancellationToken.None);
                 done.Add(batch, CancellationToken.None);
@@ -312,6 +319,7 @@ public sealed class MigrationRunner
 
     private MigrationOutcome RunDry(ReportWriter report, CancellationToken stop)
     {
+        PoolerGuard.EnsureSessionKept(target, "Invoke-ProfileMigration -WhatIf", stop); // the live run would be refused: say so now
         using var connection = target.Open(stop);
         Scope scope;
         SchemaStepOutcome schemaStep;
@@ -721,6 +729,7 @@ public sealed class MigrationRunner
         ["lockTimeoutMs"] = ((long)options.LockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
         ["redactValues"] = options.RedactValues ? "true" : "false",
         ["throttleLimit"] = options.ThrottleLimit.ToString(CultureInfo.InvariantCulture),
+        ["maxReplicationLagSeconds"] = options.MaxReplicationLagSeconds.ToString(CultureInfo.InvariantCulture),
     };
 
     /// <summary>The write time for createdAt/updatedAt: UTC to the millisecond, as Prisma stores TIMESTAMP(3).</summary>

@@ -44,6 +44,7 @@ public sealed class GetProfileMigrationStatusCommand : MatchmadeCommandBase
             Database = info.Database,
             ServerVersion = info.ServerVersion,
             Schema = info.Schema,
+            ConnectionSource = Engine.Target.ConnectionSource,
             State = state,
             OldTablesExist = info.OldTablesExist,
             MissingOldTables = [.. info.MissingOldTables],

@@ -42,6 +42,11 @@ public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
     [ValidateRange(1, 3600)]
     public int LockTimeoutSeconds { get; set; } = (int)MigrationOptions.DefaultLockTimeout.TotalSeconds;
 
+    /// <summary>Before each batch, wait while a streaming standby replays more than this many seconds behind. 0 = off (default).</summary>
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int MaxReplicationLagSeconds { get; set; }
+
     /// <summary>The JSON report's file or folder. Default: ./migration-report-YYYY-MM-DD.json, never overwriting.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -83,6 +88,7 @@ public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
                     UserIds = userIds.Count > 0 ? userIds.Distinct(StringComparer.Ordinal).ToArray() : null,
                     MaxUsers = MaxUsers > 0 ? MaxUsers : null,
                     LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds),
+                    MaxReplicationLagSeconds = MaxReplicationLagSeconds,
                     // Relative paths and the default location follow PowerShell's current location, not the process's.
                     ReportPath = ReportPath is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(ReportPath),
                     RedactValues = RedactValues,

@@ -18,7 +18,7 @@ public abstract class MatchmadeCommandBase : PSCmdlet, IDisposable
 
     static MatchmadeCommandBase() => ModuleInitializer.Register();
 
-    /// <summary>Npgsql connection string or postgresql:// URL (Prisma's DATABASE_URL). Default: $env:DATABASE_URL.</summary>
+    /// <summary>Npgsql connection string or postgresql:// URL (Prisma's DATABASE_URL). Default: $env:DIRECT_URL if set (Prisma's directUrl), else $env:DATABASE_URL.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("DatabaseUrl", "Url")]
     [ValidateNotNullOrEmpty]
