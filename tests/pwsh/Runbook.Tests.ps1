@@ -163,4 +163,22 @@ Describe 'Tab completion (TabExpansion2)' {
         Get-Completion 'Get-MigrationReport -Kind Conf' | Should -Be @('Conflict')
         Get-Completion 'Get-MigrationReport -Kind ' | Should -Contain 'Summary'
     }
+
+    It '-Schema completes the schemas of the database on the command line, read from the server' {
+        Invoke-TestSql -Sql 'CREATE SCHEMA IF NOT EXISTS crm' | Out-Null
+        $all = Get-Completion "Get-ProfileMigrationStatus -ConnectionString '$url' -Schema "
+        $all | Should -Be @('public', 'crm')   # the schema with the app's tables first; never pg_*, information_schema or the module's own
+        Get-Completion "Test-MigrationIntegrity -ConnectionString '$url' -Schema cr" | Should -Be @('crm')
+    }
+
+    It '-Schema completes from $env:DATABASE_URL, and to nothing when the server cannot be reached' {
+        $env:DATABASE_URL = $url
+        try {
+            Get-Completion 'Invoke-ProfileMigration -Schema pub' | Should -Be @('public')
+        }
+        finally {
+            Remove-Item Env:DATABASE_URL
+        }
+        Get-Completion "Get-ProfileMigrationStatus -ConnectionString 'postgresql://x:y@127.0.0.1:1/none' -Schema " | Should -BeNullOrEmpty
+    }
 }
