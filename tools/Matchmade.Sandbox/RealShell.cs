@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Matchmade.Fixtures;
 
 namespace Matchmade.Sandbox;
@@ -35,17 +36,11 @@ internal static class RealShell
         info.Environment["MATCHMADE_MODULE"] = module;
 
         // Ctrl+C belongs to the shell (it stops the command running there); this process waits, then removes the cluster.
-        ConsoleCancelEventHandler keep = (_, e) => e.Cancel = true;
-        Console.CancelKeyPress += keep;
-        try
-        {
-            using var process = Process.Start(info)!;
-            process.WaitForExit();
-            return process.ExitCode;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= keep;
-        }
+        // A POSIX signal registration, not Console.CancelKeyPress: that one sets up .NET's console on this terminal,
+        // whose settings then fight pwsh's line editor for the same terminal.
+        using var keep = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => context.Cancel = true);
+        using var process = Process.Start(info)!;
+        process.WaitForExit();
+        return process.ExitCode;
     }
 }
