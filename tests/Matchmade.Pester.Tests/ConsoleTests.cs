@@ -81,10 +81,30 @@ public sealed class ConsoleTests : IDisposable
         Assert.Contains("\"status\":\"Cancelled\"", File.ReadAllText(report), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_sandbox_shell_is_real_pwsh_on_the_console_with_the_module_and_DATABASE_URL()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<configuration>/net10.0
+        var sandbox = Path.Combine(PwshRun.RepoRoot, "tools", "Matchmade.Sandbox", "bin", configuration, "net10.0", "Matchmade.Sandbox.dll");
+        using var console = Open(new ProcessStartInfo(Pwsh.DotnetHost) { ArgumentList = { sandbox, "-Shell", "-Users", "10" } });
+        console.WaitFor("exit leaves the shell");
+        console.WaitFor("PS ");
+        console.Type("'users left: ' + (Get-ProfileMigrationStatus).UsersNotMigrated\r");
+        console.WaitFor("users left: 13");
+        console.Type("exit\r");
+        Assert.Equal(0, console.WaitForExit());
+        Assert.Contains("pwsh 7.6.9", console.Output, StringComparison.Ordinal);
+    }
+
     private Terminal Start(string script)
     {
         File.WriteAllText(Path.Combine(work, "console.ps1"), "$ErrorActionPreference = 'Stop'\nImport-Module -Name $env:MATCHMADE_MODULE\n" + script + "\n");
-        var pwsh = Pwsh.StartInfo(["-File", Path.Combine(work, "console.ps1")], console: true);
+        return Open(Pwsh.StartInfo(["-File", Path.Combine(work, "console.ps1")], console: true));
+    }
+
+    /// <summary>Runs the command on a new pseudo-terminal (util-linux script), with the suites' environment.</summary>
+    private Terminal Open(ProcessStartInfo pwsh)
+    {
         var command = "stty cols 120 rows 40; exec " + string.Join(' ', new[] { pwsh.FileName }.Concat(pwsh.ArgumentList).Select(a => "'" + a + "'"));
         var info = new ProcessStartInfo("script") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = work };
         foreach (var argument in new[] { "-q", "-f", "-e", "-c", command, "/dev/null" })
@@ -139,8 +159,11 @@ public sealed class ConsoleTests : IDisposable
 
         public void Type(string keys)
         {
-            process.StandardInput.Write(keys);
-            process.StandardInput.Flush();
+            lock (process)
+            {
+                process.StandardInput.Write(keys);
+                process.StandardInput.Flush();
+            }
         }
 
         public int WaitForExit()
@@ -169,6 +192,12 @@ public sealed class ConsoleTests : IDisposable
                 lock (output)
                 {
                     output.Append(buffer, 0, read);
+                }
+
+                // A line editor (PSReadLine) asks where the cursor is; a terminal answers.
+                if (new string(buffer, 0, read).Contains("\x1b[6n", StringComparison.Ordinal))
+                {
+                    Type("\x1b[1;1R");
                 }
             }
         }
