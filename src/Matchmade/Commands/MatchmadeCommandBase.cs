@@ -31,6 +31,7 @@ public abstract class MatchmadeCommandBase : PSCmdlet, IDisposable
 
     /// <summary>The app's schema. Default: the URL's ?schema= parameter, else public.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(SchemaCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Schema { get; set; }
 
