@@ -23,13 +23,15 @@ public sealed class TestMigrationIntegrityCommand : MatchmadeCommandBase
     [ValidateNotNullOrEmpty]
     public string[]? UserId { get; set; }
 
-    /// <summary>Return one [bool]: true when every check passed.</summary>
+    /// <summary>Return one [bool] for the whole call: true only when every check passed on every database; false when any failed or could not run.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
     private readonly List<string> userIds = [];
+    private int checksFailed;
+    private int databasesChecked;
 
-    protected override void ProcessRecord()
+    private protected override void OnRecord()
     {
         if (UserId is not null)
         {
@@ -37,39 +39,45 @@ public sealed class TestMigrationIntegrityCommand : MatchmadeCommandBase
         }
     }
 
-    protected override void EndProcessing()
+    private protected override void ProcessDatabase()
     {
-        Invoke(() =>
+        var failed = 0;
+        var database = Engine.Target;
+        foreach (var result in Engine.Verify(Check, userIds.Count > 0 ? userIds : null, Cancellation))
         {
-            var failed = 0;
-            foreach (var result in Engine.Verify(Check, userIds.Count > 0 ? userIds : null, Cancellation))
+            failed += result.Passed ? 0 : 1;
+            if (!Quiet)
             {
-                failed += result.Passed ? 0 : 1;
-                if (!Quiet)
+                WriteObject(new IntegrityCheck
                 {
-                    WriteObject(new IntegrityCheck
-                    {
-                        Name = result.Name,
-                        Passed = result.Passed,
-                        Severity = result.Severity.ToString(),
-                        Observed = result.Observed,
-                        Expected = result.Expected,
-                        Detail = result.Detail,
-                        SampleIds = [.. result.SampleIds],
-                    });
-                }
+                    Server = $"{database.Host}:{database.Port}",
+                    Database = database.Database,
+                    Name = result.Name,
+                    Passed = result.Passed,
+                    Severity = result.Severity.ToString(),
+                    Observed = result.Observed,
+                    Expected = result.Expected,
+                    Detail = result.Detail,
+                    SampleIds = [.. result.SampleIds],
+                });
             }
+        }
 
-            if (Quiet)
-            {
-                WriteObject(failed == 0);
-            }
-            else if (failed > 0)
-            {
-                WriteWarning($"{failed} integrity check(s) failed; see their Detail and SampleIds.");
-            }
-        });
-        base.EndProcessing();
+        checksFailed += failed;
+        databasesChecked++;
+        if (!Quiet && failed > 0)
+        {
+            WriteWarning($"{failed} integrity check(s) failed on {database.Display}; see their Detail and SampleIds.");
+        }
+    }
+
+    // A gate never passes because a check could not run: a database that failed (its error is written) makes it false.
+    private protected override void OnEnd()
+    {
+        if (Quiet)
+        {
+            WriteObject(checksFailed == 0 && DatabasesFailed == 0 && databasesChecked > 0);
+        }
     }
 }
 

@@ -3,6 +3,11 @@ namespace Matchmade;
 /// <summary>Output of Test-MigrationIntegrity: one check's verdict.</summary>
 public sealed class IntegrityCheck
 {
+    /// <summary>host:port of the database checked.</summary>
+    public string Server { get; init; } = "";
+
+    /// <summary>The database checked (its name).</summary>
+    public string Database { get; init; } = "";
     public string Name { get; init; } = "";
     public bool Passed { get; init; }
 
