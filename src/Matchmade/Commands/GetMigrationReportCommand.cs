@@ -136,7 +136,7 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
                 ContextType = entry.ContextType,
                 Field = entry.Field,
                 Value = entry.Value,
-                Candidates = [.. entry.Candidates.Select(c => $"{c.ContextType}={c.Value}")],
+                Candidates = new ValueList([.. entry.Candidates.Select(c => $"{c.ContextType}={c.Value}")]),
                 Chosen = entry.Chosen,
                 Reason = entry.Reason,
                 ErrorId = entry.ErrorId,

@@ -58,7 +58,7 @@ public sealed class TestMigrationIntegrityCommand : MatchmadeCommandBase
                     Observed = result.Observed,
                     Expected = result.Expected,
                     Detail = result.Detail,
-                    SampleIds = [.. result.SampleIds],
+                    SampleIds = new ValueList([.. result.SampleIds]),
                 });
             }
         }

@@ -16,7 +16,7 @@ public sealed class IntegrityCheck
     public string Observed { get; init; } = "";
     public string Expected { get; init; } = "";
     public string Detail { get; init; } = "";
-    public string[] SampleIds { get; init; } = [];
+    public ValueList SampleIds { get; init; } = ValueList.None;
 
     public override string ToString() => $"{Name}: {(Passed ? "passed" : "FAILED")} ({Observed}; expected {Expected})";
 }
