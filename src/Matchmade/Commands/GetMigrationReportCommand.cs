@@ -36,6 +36,7 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
 
     /// <summary>Only findings of this user.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(NoCompleter))]
     [ValidateNotNullOrEmpty]
     public string? UserId { get; set; }
 

@@ -15,6 +15,7 @@ public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
 
     /// <summary>Only these users (a canary). Also from the pipeline by property name (UserId).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(NoCompleter))]
     [ValidateNotNullOrEmpty]
     public string[]? UserId { get; set; }
 

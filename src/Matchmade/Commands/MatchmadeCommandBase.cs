@@ -41,6 +41,7 @@ public abstract class MatchmadeCommandBase : PSCmdlet, IDisposable
 
     /// <summary>The app's schema. Default: the URL's ?schema= parameter, else public.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(SchemaNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Schema { get; set; }
 
@@ -192,7 +193,36 @@ internal sealed class PowerShellLog(Cmdlet cmdlet) : IOperationLog
 
 internal static class ErrorRecords
 {
-    public static ErrorRecord From(MatchmadeException e) => new(e, e.ErrorId, Category(e.Kind), e.Target);
+    public static ErrorRecord From(MatchmadeException e) => new(e, e.ErrorId, Category(e.Kind), e.Target)
+    {
+        ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = RecommendedAction(e) },
+    };
+
+    /// <summary>
+    /// The messages end with what to do ("… Check the host and port."): that last sentence is the record's
+    /// RecommendedAction. A message of one sentence gets the advice of its kind.
+    /// </summary>
+    internal static string RecommendedAction(MatchmadeException e)
+    {
+        var text = e.Message.TrimEnd();
+        for (var i = text.Length - 2; i > 0; i--)
+        {
+            if (text[i] == ' ' && text[i - 1] == '.' && char.IsUpper(text[i + 1]))
+            {
+                return text[(i + 1)..];
+            }
+        }
+
+        return e.Kind switch
+        {
+            FailureKind.ConnectionError or FailureKind.OperationTimeout => "Check the connection string, the server and the network, then run the command again.",
+            FailureKind.AuthenticationError => "Check the user name and password (-Credential).",
+            FailureKind.ResourceBusy => "Wait for the other session to finish, then run the command again.",
+            FailureKind.ObjectNotFound => "Check the names given (database, schema, path, run id).",
+            FailureKind.InvalidArgument => "Check the parameters: Get-Help <command> -Parameter <name>.",
+            _ => "See Get-Help about_Matchmade and README.md's list of error ids.",
+        };
+    }
 
     public static ErrorCategory Category(FailureKind kind) => kind switch
     {

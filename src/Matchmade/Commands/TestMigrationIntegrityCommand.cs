@@ -1,7 +1,4 @@
-using System.Collections;
 using System.Management.Automation;
-using System.Management.Automation.Language;
-using Matchmade.Core.Verification;
 
 namespace Matchmade.Commands;
 
@@ -20,6 +17,7 @@ public sealed class TestMigrationIntegrityCommand : MatchmadeCommandBase
 
     /// <summary>Limit the reconciliation and nothing-lost checks to these users.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(NoCompleter))]
     [ValidateNotNullOrEmpty]
     public string[]? UserId { get; set; }
 
@@ -79,14 +77,4 @@ public sealed class TestMigrationIntegrityCommand : MatchmadeCommandBase
             WriteObject(checksFailed == 0 && DatabasesFailed == 0 && databasesChecked > 0);
         }
     }
-}
-
-/// <summary>Tab completion for -Check: the names of the integrity checks.</summary>
-public sealed class CheckNameCompleter : IArgumentCompleter
-{
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Names().Where(n => n.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase)).Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n));
-
-    // In its own method so the core (private load context) is touched only when completing.
-    private static IReadOnlyList<string> Names() => IntegrityChecks.Names;
 }

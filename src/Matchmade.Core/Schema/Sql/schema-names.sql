@@ -1,0 +1,5 @@
+-- For -Schema's tab completion: the database's own schemas, those holding the app's "User" table first.
+SELECT n.nspname
+FROM pg_namespace n
+WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+ORDER BY EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid AND c.relname = 'User' AND c.relkind IN ('r', 'p')) DESC, n.nspname;
