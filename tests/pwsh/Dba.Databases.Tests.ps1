@@ -82,6 +82,16 @@ Describe 'Several databases' {
         ($checks.Database | Sort-Object -Unique).Count | Should -Be 2
     }
 
+    It 'binds piped findings to -UserId, never to -ConnectionString' {
+        $report = Get-ChildItem -Path $TestDrive -Filter 'migration-report-*.json' | Where-Object { (Get-MigrationReport -Path $_.FullName -Kind Summary).Mode -eq 'Live' } | Select-Object -First 1
+        $findings = @(Get-MigrationReport -Path $report.FullName -Kind Conflict, UnmappedField | Select-Object -First 3)
+        $findings.Count | Should -BeGreaterThan 0
+        $checks = $findings | Test-MigrationIntegrity -ConnectionString $script:a -Check Reconciliation -ErrorVariable failures -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $failures | Should -BeNullOrEmpty
+        @($checks).Count | Should -Be 1
+        $checks.Observed | Should -Match "of $(@($findings.UserId | Sort-Object -Unique).Count) "
+    }
+
     It 'undoes every database, one result each' {
         $results = $script:a, $script:missing, $script:b | Undo-ProfileMigration -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue
         $results.Count | Should -Be 2
