@@ -103,6 +103,7 @@ Describe 'Tab completion' {
         $offered[0] | Should -Be 'public'
         $offered | Should -Contain 'tenant_b'
         $offered | Should -Not -Contain 'pg_catalog'
+        $offered | Should -Not -Contain 'matchmade'   # the module's own schema is never the app's
     }
 
     It 'offers nothing (not file names) for -UserId' {

@@ -22,7 +22,8 @@ public sealed record PrismaMigrationRecord(PrismaMigrationState State, string? C
 public static class SchemaInspector
 {
     /// <summary>
-    /// The database's own schemas (not pg_* or information_schema), those with the app's "User" table first; for
+    /// The database's own schemas (not pg_*, information_schema or the module's state schema), those with the app's
+    /// "User" table first; for
     /// -Schema's tab completion (the PowerShell layer cannot touch Npgsql's types itself).
     /// </summary>
     public static List<string> SchemaNames(ConnectionRequest request, CancellationToken cancellationToken)
@@ -30,6 +31,7 @@ public static class SchemaInspector
         using var target = DatabaseTarget.Create(request);
         using var connection = target.Open(cancellationToken);
         using var command = new NpgsqlCommand(SqlText.Raw("schema-names.sql"), connection);
+        command.Parameters.AddWithValue("state", target.Schemas.State);
         using var reader = command.ExecuteReader();
         var names = new List<string>();
         while (reader.Read())
