@@ -27,9 +27,6 @@ public interface IMatchmadeEngine : IDisposable
 
     /// <summary>The module's run history, newest first (runs of this schema); empty when the state schema does not exist.</summary>
     IReadOnlyList<RunRecord> Runs(Guid? runId, int limit, CancellationToken cancellationToken);
-
-    /// <summary>The database's schemas an app may live in (not the system's, not the module's state schema).</summary>
-    IReadOnlyList<string> AppSchemas(CancellationToken cancellationToken);
 }
 
 /// <summary>What the engine tells its host while it works; the PowerShell layer turns these into its streams.</summary>
@@ -73,8 +70,6 @@ public static class MatchmadeEngine
         public UndoOutcome Undo(UndoOptions options, CancellationToken cancellationToken) => UndoRunner.Run(Target, options, log, cancellationToken);
 
         public IReadOnlyList<RunRecord> Runs(Guid? runId, int limit, CancellationToken cancellationToken) => RunHistory.Read(Target, runId, limit, cancellationToken);
-
-        public IReadOnlyList<string> AppSchemas(CancellationToken cancellationToken) => SchemaLister.AppSchemas(Target, cancellationToken);
 
         public void Dispose() => Target.Dispose();
     }

@@ -56,10 +56,21 @@ internal static class ConnectionStringParser
         }
         catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException or InvalidCastException)
         {
-            // The driver's message names the keyword, never the value; scrub anyway.
-            throw Malformed(Secrets.Scrub(e.Message));
+            throw Malformed(KeywordProblem(e));
         }
     }
+
+    /// <summary>Says what is wrong in our words: the driver's text ("Couldn't set hots (Parameter 'hots')") is not for a DBA.</summary>
+    private static string KeywordProblem(Exception e) => e switch
+    {
+        ArgumentException { ParamName: { Length: > 0 } key } when !NpgsqlConnectionStringBuilderKnows(key) =>
+            $"'{key}' is not a keyword of an Npgsql connection string (a typo? e.g. Host, Port, Database, Username, Password, SSL Mode, Search Path)",
+        ArgumentException { ParamName: { Length: > 0 } key } => $"the value of '{key}' is not valid",
+        FormatException or ArgumentException => "it is neither a postgresql:// URL nor a list of keyword=value pairs separated by ';'",
+        _ => $"a value has the wrong type ({e.GetType().Name})",
+    };
+
+    private static bool NpgsqlConnectionStringBuilderKnows(string key) => new NpgsqlConnectionStringBuilder().ContainsKey(key);
 
     private static Parsed ParseUrl(string text)
     {

@@ -244,7 +244,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         var lost = new List<string>();
         var differingUsers = new List<string>();
         var losingUsers = new List<string>();
-        long users = 0, differing = 0, losing = 0, keys = 0;
+        long users = 0, differing = 0, losing = 0, keys = 0, notMigrated = 0;
         // The next batch's reads (old rows and stored rows, same snapshot, same connection) run in the background
         // while this batch is compared: the database and the comparison overlap instead of taking turns.
         (BatchReader.Batch Batch, Dictionary<string, StoredProfile> Profiles, Dictionary<string, List<StoredIntent>> Intents) Fetch(string from)
@@ -270,13 +270,18 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
                 next = Task.Run(() => Fetch(from));
                 // Users are compared on every core; the results are taken in user order, so the first differences
                 // named are the same whatever the machine.
-                var outcomes = new (List<string> Differences, long Keys, List<string> Lost)[batch.Users.Count];
+                var outcomes = new (List<string> Differences, long Keys, List<string> Lost)?[batch.Users.Count];
                 Parallel.For(0, batch.Users.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, i =>
                 {
                     var user = batch.Users[i].Source;
-                    var expected = ProfileMerger.Merge(user);
                     var profile = profiles.GetValueOrDefault(user.UserId);
                     var stored = intents.GetValueOrDefault(user.UserId);
+                    if (profile is null && stored is null)
+                    {
+                        return; // not migrated yet (a canary, a run in progress): neither lost nor different
+                    }
+
+                    var expected = ProfileMerger.Merge(user);
                     var (userKeys, userLost) = Account(user, expected, profile, stored);
                     outcomes[i] = (Compare(user.UserId, expected, profile, stored), userKeys, userLost);
                 });
@@ -284,7 +289,13 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
                 {
                     users++;
                     var userId = batch.Users[i].Source.UserId;
-                    var (userDifferences, userKeys, userLost) = outcomes[i];
+                    if (outcomes[i] is not { } outcome)
+                    {
+                        notMigrated++;
+                        continue;
+                    }
+
+                    var (userDifferences, userKeys, userLost) = outcome;
                     if (userDifferences.Count > 0)
                     {
                         differing++;
@@ -324,24 +335,33 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
 
         log.Progress(new OperationProgress("Reconciling every user with the old tables", "done", 100, null, Completed: true));
         var scope = userIds is null ? "users" : "of the given users";
+        var migrated = users - notMigrated;
+        // Users not migrated yet are said as such, not counted as different or lost: after a canary they are most users.
+        var compared = notMigrated == 0 ? string.Create(CultureInfo.InvariantCulture, $"{users} {scope}")
+            : string.Create(CultureInfo.InvariantCulture, $"{migrated} migrated {(userIds is null ? "users" : "given users")}");
+        var pending = notMigrated == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; {notMigrated} not migrated yet");
+        var pendingDetail = notMigrated == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $" {notMigrated:N0} {scope} are not migrated yet (no ProfileNew): run Invoke-ProfileMigration to finish, then check again.");
         var reconciliation = new IntegrityCheckResult(
             "Reconciliation",
-            differing == 0,
-            differing == 0 ? CheckSeverity.Info : CheckSeverity.Error,
-            string.Create(CultureInfo.InvariantCulture, $"{differing} of {users} {scope} differ"),
+            differing == 0 && notMigrated == 0,
+            Severity(differing, notMigrated),
+            string.Create(CultureInfo.InvariantCulture, $"{differing} of {compared} differ{pending}"),
             "0 differ",
-            differing == 0 ? string.Create(CultureInfo.InvariantCulture, $"All {users:N0} {scope} have exactly the rows the rules compute from the old tables.") : "First differences: " + string.Join("; ", differences),
+            (differing == 0 ? string.Create(CultureInfo.InvariantCulture, $"All {compared} have exactly the rows the rules compute from the old tables.") : "First differences: " + string.Join("; ", differences)) + pendingDetail,
             differingUsers);
         var nothingLost = new IntegrityCheckResult(
             "NothingLost",
-            losing == 0,
-            losing == 0 ? CheckSeverity.Info : CheckSeverity.Error,
-            string.Create(CultureInfo.InvariantCulture, $"{losing} of {users} {scope} lost keys"),
+            losing == 0 && notMigrated == 0,
+            Severity(losing, notMigrated),
+            string.Create(CultureInfo.InvariantCulture, $"{losing} of {compared} lost keys{pending}"),
             "0 lost",
-            losing == 0 ? string.Create(CultureInfo.InvariantCulture, $"All {keys:N0} keys of the old blobs are in a column, a conflict, the unmapped list or the invalid list.") : "First losses: " + string.Join("; ", lost),
+            (losing == 0 ? string.Create(CultureInfo.InvariantCulture, $"All {keys:N0} keys of the migrated users' old blobs are in a column, a conflict, the unmapped list or the invalid list.") : "First losses: " + string.Join("; ", lost)) + pendingDetail,
             losingUsers);
         return (reconciliation, nothingLost);
     }
+
+    private static CheckSeverity Severity(long damaged, long notMigrated) =>
+        damaged > 0 ? CheckSeverity.Error : notMigrated > 0 ? CheckSeverity.Warning : CheckSeverity.Info;
 
     private sealed record StoredProfile(string CoreValues, string Constraints, string Beliefs, string InteractionStyle, string Lifestyle, string? Location, string? AgeRange, string? Name, int Completeness, string[] Missing);
 

@@ -10,19 +10,7 @@ namespace Matchmade.Commands;
 [OutputType(typeof(ProfileMigrationStatus))]
 public sealed class GetProfileMigrationStatusCommand : MatchmadeCommandBase
 {
-    protected override void ProcessRecord()
-    {
-        try
-        {
-            Invoke(WriteStatus);
-        }
-        finally
-        {
-            ReleaseEngine();
-        }
-    }
-
-    private void WriteStatus()
+    private protected override void ProcessDatabase()
     {
         var info = Engine.GetStatus(Cancellation);
         var state = !info.OldTablesExist ? "SourceMissing"
