@@ -4,6 +4,7 @@ using Matchmade.Core.Errors;
 using Matchmade.Core.Merge;
 using Matchmade.Core.Reporting;
 using Matchmade.Core.Reporting.Export;
+using Matchmade.Tests.Shared;
 
 namespace Matchmade.Core.Tests.Reporting.Export;
 
@@ -157,6 +158,24 @@ public sealed partial class ReportExportTests : ReportFiles
         Assert.Equal("ExportPathNotWritable", Assert.Throws<MatchmadeException>(() =>
             ReportExporter.Export(report, Path.Combine(Dir, "missing", "p.html"), ReportExportFormat.Html, new ExportOptions(), overwrite: false)).ErrorId);
         Assert.Equal(2, Directory.GetFiles(Dir).Length); // the report and the page: no temp file left
+    }
+
+    [BrowserFact]
+    public void The_page_renders_in_a_real_browser()
+    {
+        var report = Write(Dir, w =>
+        {
+            Sample(w);
+            w.Add(new UnmappedField(Script, ContextType.Service, ImgOnError, Json(Bidi)));
+        });
+        var page = Path.Combine(Dir, "page.html");
+        ReportExporter.Export(report, page, ReportExportFormat.Html, new ExportOptions(), overwrite: false);
+        var (width, height, rows) = Browser.DecodePng(Browser.Screenshot(page, 1280, 3000));
+        Assert.Equal((1280, 3000), (width, height));
+        var (first, last, ink) = Browser.Content(rows);
+        Assert.InRange(first, 0, 100); // the title at the top
+        Assert.InRange(last, 1500, height - 1); // run, criteria, counts, five charts and the tables: a long page
+        Assert.InRange(ink, 0.01, 0.5); // text and bars, on a mostly white page
     }
 
     internal static void Sample(ReportWriter w)
