@@ -59,9 +59,6 @@ public static class ReportFormat
         public const string UnmappedKeys = "unmappedKeys";
         public const string InvalidValues = "invalidValues";
         public const string Errors = "errors";
-
-        /// <summary>Optional (readers must not require it): ContextIntents written per context type.</summary>
-        public const string ContextIntentsByType = "contextIntentsByType";
     }
 
     /// <summary>Names inside the entries of the four arrays.</summary>

@@ -16,7 +16,7 @@ internal static class HtmlSections
         Chart(w, "chart-conflicts", "Conflicts by field", "Bars: conflicts; after them: users.",
             [.. conflicts.Select(i => new Bar(i.Key, i.Count, Users(i.Users)))], More(conflictKeys, "fields", a.ConflictsByField), "No conflicts.");
 
-        var (unmapped, _, unmappedKeys) = a.UnmappedByKey.Top(n);
+        var (unmapped, _, unmappedKeys) = a.UnmappedByKey.Top(n, byUsers: true);
         Chart(w, "chart-unmapped", "Unmapped keys by name", "Bars: users with the key; after them: one example value. These keys stay in the old Profile table: the material for deciding which fields the new model needs.",
             [.. unmapped.Select(i => new Bar(i.Key, i.Users, "e.g. " + i.Example))], More(unmappedKeys, "keys", a.UnmappedByKey), "No unmapped keys.");
 
@@ -36,7 +36,7 @@ internal static class HtmlSections
         TopTable(w, "top-conflicts", "Conflicts by field", ["Field", "Conflicts", "Users", "Example (candidates)"],
             conflicts.Select(i => (i.Key, new[] { Number(i.Count), Number(i.Users), i.Example ?? string.Empty })), conflictKeys, conflictRest, a.ConflictsByField);
 
-        var (unmapped, unmappedRest, unmappedKeys) = a.UnmappedByKey.Top(n);
+        var (unmapped, unmappedRest, unmappedKeys) = a.UnmappedByKey.Top(n, byUsers: true);
         TopTable(w, "top-unmapped", "Unmapped keys", ["Key", "Users", "Blobs", "Example value"],
             unmapped.Select(i => (i.Key, new[] { Number(i.Users), Number(i.Count), $"{i.Example} (user {i.ExampleUser})" })), unmappedKeys, unmappedRest, a.UnmappedByKey);
 
@@ -96,16 +96,9 @@ internal static class HtmlSections
 
     private static void ContextChart(TextWriter w, ReportAggregate a)
     {
-        if (a.ContextIntentsByType is { Count: > 0 } byType)
-        {
-            Chart(w, "chart-contexts", "Contexts per type", "ContextIntent rows written, per context type.",
-                [.. byType.Select(t => new Bar(t.ContextType, t.Count))], null, "No contexts.");
-            return;
-        }
-
         var (seen, _, keys) = a.FindingsByContext.Top(a.Options.TopN);
         var legend = string.Create(CultureInfo.InvariantCulture,
-            $"This report does not record ContextIntents per type (only their total, {a.Counts.ContextIntentsWritten:N0}; reports of newer runs do). Shown instead: findings per context type (unmapped keys, invalid values, conflict candidates).");
+            $"This report does not record ContextIntents per type (only their total, {a.Counts.ContextIntentsWritten:N0}). Shown instead: findings per context type (unmapped keys, invalid values, conflict candidates).");
         Chart(w, "chart-contexts", "Contexts per type", legend, [.. seen.Select(t => new Bar(t.Key, t.Count))], More(keys, "context types", a.FindingsByContext), "No findings name a context.");
     }
 

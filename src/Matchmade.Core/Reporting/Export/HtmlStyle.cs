@@ -13,7 +13,8 @@ internal static class HtmlStyle
         .badge.pass{background:var(--pass)}.badge.fail{background:var(--fail)}.badge.unknown{background:var(--unknown)}
         table{border-collapse:collapse;width:100%}
         th,td{text-align:left;vertical-align:top;padding:4px 8px;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
-        thead th{background:var(--bg);font-weight:600}
+        thead th{background:var(--bg);font-weight:600;white-space:nowrap}
+        #criteria td:nth-child(1){width:150px;font-weight:600}#criteria td:nth-child(2){width:100px;white-space:nowrap}#criteria td:nth-child(3){width:330px}
         table.kv th{width:190px;color:var(--muted);font-weight:500}
         td.note,.note{color:var(--muted);font-size:12.5px}
         .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}

@@ -37,16 +37,19 @@ public static class MarkdownPage
 
         var n = a.Options.TopN;
         Top(w, "Conflicts by field", ["Field", "Conflicts", "Users", "Example (candidates)"], a.ConflictsByField, n, i => [i.Key, Number(i.Count), Number(i.Users), i.Example ?? string.Empty]);
-        Top(w, "Unmapped keys", ["Key", "Users", "Blobs", "Example value"], a.UnmappedByKey, n, i => [i.Key, Number(i.Users), Number(i.Count), i.Example ?? string.Empty]);
+        Top(w, "Unmapped keys", ["Key", "Users", "Blobs", "Example value"], a.UnmappedByKey, n, byUsers: true, i => [i.Key, Number(i.Users), Number(i.Count), i.Example ?? string.Empty]);
         Top(w, "Invalid values by field and JSON type", ["Field (JSON type found)", "Values", "Users", "Example value"], a.InvalidByFieldAndType, n,
             i => [HtmlSections.FieldAndType(i.Key), Number(i.Count), Number(i.Users), i.Example ?? string.Empty]);
         Top(w, "Errors by id", ["Error id", "Errors", "Users", "First user"], a.ErrorsById, n, i => [i.Key, Number(i.Count), Number(i.Users), i.ExampleUser ?? "(the run)"]);
         w.Write($"_Written by Export-MigrationReport (Matchmade {Markdown(Core.Connection.DatabaseTarget.ModuleVersion)}) at {HtmlPage.Time(generatedAt)}. The full lists: Get-MigrationReport._\n");
     }
 
-    private static void Top(TextWriter w, string title, string[] headers, Tally tally, int n, Func<TallyItem, string[]> cells)
+    private static void Top(TextWriter w, string title, string[] headers, Tally tally, int n, Func<TallyItem, string[]> cells) =>
+        Top(w, title, headers, tally, n, byUsers: false, cells);
+
+    private static void Top(TextWriter w, string title, string[] headers, Tally tally, int n, bool byUsers, Func<TallyItem, string[]> cells)
     {
-        var (top, rest, keys) = tally.Top(n);
+        var (top, rest, keys) = tally.Top(n, byUsers);
         w.Write($"## {title}\n\n");
         if (top.Count == 0)
         {

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Matchmade.Core.Reporting.Export;
 
 /// <summary>Limits of an export; the defaults are documented in docs/help/Export-MigrationReport.md.</summary>
@@ -49,7 +47,6 @@ public sealed class ReportAggregate
         InvalidByFieldAndType = new Tally(options.KeyCapacity);
         ErrorsById = new Tally(options.KeyCapacity);
         FindingsByContext = new Tally(options.KeyCapacity);
-        ContextIntentsByType = ReadByType(header.Counts);
     }
 
     public ReportHeader Header { get; }
@@ -71,9 +68,6 @@ public sealed class ReportAggregate
 
     /// <summary>Context types named by unmapped and invalid findings and by conflict candidates.</summary>
     public Tally FindingsByContext { get; }
-
-    /// <summary>ContextIntents written per context type, when the report records it (optional <c>counts.contextIntentsByType</c>); else null.</summary>
-    public IReadOnlyList<(string ContextType, long Count)>? ContextIntentsByType { get; }
 
     // What the arrays actually hold, counted while reading (the header's counts are checked against these).
     public long ConflictEntries { get; private set; }
@@ -141,18 +135,6 @@ public sealed class ReportAggregate
     public string? Shown(string? json) => json is null ? null : Options.RedactValues ? ReportFormat.RedactedValue : Cut(json, Options.ValueChars);
 
     internal static string Cut(string text, int chars) => text.Length <= chars ? text : string.Concat(text.AsSpan(0, chars), "…");
-
-    private static IReadOnlyList<(string, long)>? ReadByType(JsonElement counts)
-    {
-        if (!counts.TryGetProperty(ReportFormat.CountFields.ContextIntentsByType, out var byType) || byType.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-
-        return [.. byType.EnumerateObject()
-            .Where(p => p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetInt64(out _))
-            .Select(p => (p.Name, p.Value.GetInt64()))];
-    }
 
     private void AddConflict(ConflictEntry c)
     {

@@ -49,10 +49,10 @@ public sealed class Tally
         }
     }
 
-    /// <summary>The <paramref name="n"/> keys with the most findings (ties by key), and how many findings the others have.</summary>
-    public (IReadOnlyList<TallyItem> Top, long RestFindings, int RestKeys) Top(int n)
+    /// <summary>The <paramref name="n"/> keys with the most findings (or users), ties by key, and how many findings the others have.</summary>
+    public (IReadOnlyList<TallyItem> Top, long RestFindings, int RestKeys) Top(int n, bool byUsers = false)
     {
-        var top = items.Values.OrderByDescending(i => i.Count).ThenBy(i => i.Key, StringComparer.Ordinal).Take(n).ToList();
+        var top = items.Values.OrderByDescending(i => byUsers ? i.Users : i.Count).ThenByDescending(i => i.Count).ThenBy(i => i.Key, StringComparer.Ordinal).Take(n).ToList();
         var shown = top.Sum(i => i.Count);
         return (top, Total - shown, items.Count - top.Count);
     }
