@@ -36,7 +36,7 @@ public sealed class ExportMigrationReportCommand : MatchmadeCommandBase
 
     /// <summary>Html or Markdown. Default: from the extension of -Path, else Html.</summary>
     [Parameter]
-    public ExportFormat? Format { get; set; }
+    public ExportFormat Format { get; set; }
 
     /// <summary>Replace an existing page.</summary>
     [Parameter]
@@ -129,13 +129,14 @@ public sealed class ExportMigrationReportCommand : MatchmadeCommandBase
     {
         var requested = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
         var fromName = requested is null || Directory.Exists(requested) ? null : ReportExporter.FormatOf(requested);
-        if (Format is null && requested is not null && fromName is null && !Directory.Exists(requested))
+        var given = MyInvocation.BoundParameters.ContainsKey(nameof(Format)) ? Format : (ExportFormat?)null;
+        if (given is null && requested is not null && fromName is null && !Directory.Exists(requested))
         {
             throw new MatchmadeException("ExportFormatUnknown", FailureKind.InvalidArgument,
                 $"'{requested}' ends neither in .html nor in .md. Name the page so, or add -Format Html or -Format Markdown.", target: requested);
         }
 
-        var format = Format ?? (ExportFormat?)fromName ?? ExportFormat.Html;
+        var format = given ?? (ExportFormat?)fromName ?? ExportFormat.Html;
         if (requested is not null && !Directory.Exists(requested))
         {
             return (requested, format);
