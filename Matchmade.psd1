@@ -16,6 +16,7 @@
         'Invoke-ProfileMigration'
         'Test-MigrationIntegrity'
         'Get-MigrationReport'
+        'Export-MigrationReport'
         'Undo-ProfileMigration'
     )
     FunctionsToExport    = @()

@@ -21,6 +21,7 @@ public sealed class HelpTests
         ["Invoke-ProfileMigration"] = 3,
         ["Test-MigrationIntegrity"] = 2,
         ["Get-MigrationReport"] = 2,
+        ["Export-MigrationReport"] = 2,
         ["Undo-ProfileMigration"] = 2,
     };
 
@@ -37,6 +38,7 @@ public sealed class HelpTests
     [InlineData("Invoke-ProfileMigration")]
     [InlineData("Test-MigrationIntegrity")]
     [InlineData("Get-MigrationReport")]
+    [InlineData("Export-MigrationReport")]
     [InlineData("Undo-ProfileMigration")]
     public void Full_help_has_the_markdowns_synopsis_and_a_description(string name)
     {
@@ -60,6 +62,7 @@ public sealed class HelpTests
     [InlineData("Invoke-ProfileMigration")]
     [InlineData("Test-MigrationIntegrity")]
     [InlineData("Get-MigrationReport")]
+    [InlineData("Export-MigrationReport")]
     [InlineData("Undo-ProfileMigration")]
     public void Every_parameter_is_described_with_the_binders_facts(string name)
     {
@@ -107,6 +110,7 @@ public sealed class HelpTests
     [InlineData("Invoke-ProfileMigration")]
     [InlineData("Test-MigrationIntegrity")]
     [InlineData("Get-MigrationReport")]
+    [InlineData("Export-MigrationReport")]
     [InlineData("Undo-ProfileMigration")]
     public void Examples_and_outputs(string name)
     {
@@ -156,6 +160,7 @@ public sealed class HelpTests
             "$MatchmadeLastRun",
             "Test-MigrationIntegrity",
             "Get-MigrationReport",
+            "Export-MigrationReport",
             "Undo-ProfileMigration -WhatIf",
         })
         {

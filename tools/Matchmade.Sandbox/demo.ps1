@@ -20,11 +20,17 @@ Invoke-ProfileMigration -ReportPath $reports -Confirm:$false | Out-Default
 Get-ProfileMigrationStatus | Out-Default
 
 '== 6. Integrity: the seed''s checks, the schema, Prisma''s history, every user reconciled with the old tables'
-Test-MigrationIntegrity | Out-Default
+$checks = Test-MigrationIntegrity
+$checks | Out-Default
 
 '== 7. The report of the full run: summary, and the first conflicts'
 $latest = Get-MigrationReport -Latest -Kind Summary
 $latest | Out-Default
 @(Get-MigrationReport -Path $latest.Path -Kind Conflict)[0..4] | Out-Default
+
+'== 8. The report as a page for people: one self-contained HTML file (charts, verdicts, tables)'
+$page = Export-MigrationReport -ReportPath $latest.Path -Path ([System.IO.Path]::Combine($reports, 'migration-report.html')) -IntegrityCheck $checks
+$page | Out-Default
+"Open it in a browser: $($page.Path)"
 
 "Reports: $reports"

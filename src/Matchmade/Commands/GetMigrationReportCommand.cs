@@ -65,14 +65,7 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
 
     private protected override void ProcessDatabase()
     {
-        var runs = Engine.Runs(Latest ? null : RunId, 1, Cancellation);
-        if (runs.Count == 0)
-        {
-            throw new MatchmadeException("RunNotFound", FailureKind.ObjectNotFound,
-                Latest ? $"The database has no Matchmade run history for schema '{Engine.Target.Schemas.App}' (no live run yet)." : $"No run {RunId} in the database's run history for schema '{Engine.Target.Schemas.App}'.");
-        }
-
-        var run = runs[0];
+        var run = FindRun(Latest ? null : RunId);
         var summary = new MigrationReportSummary
         {
             RunId = run.RunId,
@@ -173,17 +166,4 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
 
     private static DateTimeOffset? Time(string text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t) ? t : null;
-
-    private string NewestReport()
-    {
-        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-        var newest = new DirectoryInfo(here).EnumerateFiles(ReportFormat.FilePrefix + "*.json").OrderByDescending(f => f.LastWriteTimeUtc).FirstOrDefault();
-        if (newest is null)
-        {
-            ThrowTerminatingError(ErrorRecords.From(new MatchmadeException("ReportNotFound", FailureKind.ObjectNotFound,
-                $"No {ReportFormat.FilePrefix}*.json in '{here}'. Pass -Path, or -ConnectionString … -Latest to read the database's run history.", target: here)));
-        }
-
-        return newest!.FullName;
-    }
 }

@@ -2,6 +2,8 @@ using System.Management.Automation;
 using Matchmade.Core;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
+using Matchmade.Core.Migration;
+using Matchmade.Core.Reporting;
 using Matchmade.Hosting;
 
 namespace Matchmade.Commands;
@@ -132,6 +134,30 @@ public abstract class MatchmadeCommandBase : PSCmdlet, IDisposable
     }
 
     private protected void WriteMatchmadeError(MatchmadeException e) => WriteError(ErrorRecords.From(e));
+
+    /// <summary>The latest run (null) or this run of the database's run history; RunNotFound when there is none.</summary>
+    private protected RunRecord FindRun(Guid? runId)
+    {
+        var runs = Engine.Runs(runId, 1, Cancellation);
+        return runs.Count > 0
+            ? runs[0]
+            : throw new MatchmadeException("RunNotFound", FailureKind.ObjectNotFound,
+                runId is null ? $"The database has no Matchmade run history for schema '{Engine.Target.Schemas.App}' (no live run yet)." : $"No run {runId} in the database's run history for schema '{Engine.Target.Schemas.App}'.");
+    }
+
+    /// <summary>The newest migration-report-*.json in the current location (a terminating ReportNotFound when there is none).</summary>
+    private protected string NewestReport()
+    {
+        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+        var newest = new DirectoryInfo(here).EnumerateFiles(ReportFormat.FilePrefix + "*.json").OrderByDescending(f => f.LastWriteTimeUtc).FirstOrDefault();
+        if (newest is null)
+        {
+            ThrowTerminatingError(ErrorRecords.From(new MatchmadeException("ReportNotFound", FailureKind.ObjectNotFound,
+                $"No {ReportFormat.FilePrefix}*.json in '{here}'. Pass a report's path, or -ConnectionString … -Latest to read the database's run history.", target: here)));
+        }
+
+        return newest!.FullName;
+    }
 
     private ConnectionRequest BuildRequest()
     {
