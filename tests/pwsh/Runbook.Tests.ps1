@@ -93,9 +93,9 @@ Describe 'The runbook, step by step' {
         $conflicts | Should -Not -BeNullOrEmpty
         # At 120 columns the last header wraps ("Reason / Can" + "didates"): the fixed widths leave it 12 characters.
         ($conflicts | Select-Object -First 3 | Out-String -Width 120) |
-            Should -Match '(?m)^Kind\s+UserId\s+Context\s+Field\s+Value / Chosen\s+Reason / Can'
+            Should -Match '(?ms)^\s*Kind: Conflict\s*$.*^UserId\s+Context:Field\s+Value / Chosen\s+Reason / Candidates\s*$'
         ($conflicts | Select-Object -First 3 | Out-String -Width 200) |
-            Should -Match '(?m)^Kind\s+UserId\s+Context\s+Field\s+Value / Chosen\s+Reason / Candidates\s*$'
+            Should -Match '(?m)^UserId\s+Context:Field\s+Value / Chosen\s+Reason / Candidates\s*$'
     }
 
     It 'undo: -WhatIf drops nothing; then the new tables are gone and every user is to migrate again' {
