@@ -51,7 +51,7 @@ public sealed class DatabaseTarget : IDisposable
             if (string.IsNullOrWhiteSpace(text))
             {
                 throw new MatchmadeException(
-                    "ConnectionStringMissing",
+                    ErrorIds.ConnectionStringMissing,
                     FailureKind.InvalidArgument,
                     $"No database given: pass -ConnectionString 'postgresql://USER@HOST:5432/DATABASE' or set the {ConnectionRequest.EnvironmentVariable} environment variable (Prisma's DATABASE_URL works as is).");
             }
@@ -90,7 +90,7 @@ public sealed class DatabaseTarget : IDisposable
         if (string.Equals(appSchema, stateSchema, StringComparison.Ordinal))
         {
             throw new MatchmadeException(
-                "StateSchemaIsAppSchema",
+                ErrorIds.StateSchemaIsAppSchema,
                 FailureKind.InvalidArgument,
                 $"The module's own schema must differ from the app's schema '{appSchema}', or Prisma would see drift; pick another -StateSchema.");
         }

@@ -1,6 +1,7 @@
 using Matchmade.Core.Merge;
 using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
+using Matchmade.Core.Connection;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -54,10 +55,10 @@ public sealed class BatchWriter
     /// <summary>-Force: rebuilds users' rows in place (ids and createdAt kept; ContextIntents of vanished contexts removed).</summary>
     public void Upsert(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PreparedUser> users, Guid runId, DateTime now, CancellationToken cancellationToken)
     {
-        Execute(connection, transaction, SqlText.For("stage-tables.sql", schemas));
+        Db.Execute(connection, transaction, SqlText.For("stage-tables.sql", schemas));
         CopyProfiles(connection, copyStageProfiles, users, now, cancellationToken);
         CopyIntents(connection, copyStageIntents, users, now, cancellationToken);
-        Execute(connection, transaction, upsertProfiles);
+        Db.Execute(connection, transaction, upsertProfiles);
         var userIds = users.Select(u => u.UserId).ToArray();
         using (var intents = new NpgsqlCommand(upsertIntents, connection, transaction))
         {
@@ -218,9 +219,4 @@ public sealed class BatchWriter
         return SqlText.For(file, schemas).Replace("{columns}", columnList, StringComparison.Ordinal).Replace("{updates}", updates, StringComparison.Ordinal);
     }
 
-    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
-    {
-        using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.ExecuteNonQuery();
-    }
 }

@@ -39,17 +39,17 @@ public sealed class MigrationRunner
     {
         if (options.BatchSize is < 1 or > MigrationOptions.MaxBatchSize)
         {
-            throw new MatchmadeException("InvalidBatchSize", FailureKind.InvalidArgument, $"BatchSize must be between 1 and {MigrationOptions.MaxBatchSize}.");
+            throw new MatchmadeException(ErrorIds.InvalidBatchSize, FailureKind.InvalidArgument, $"BatchSize must be between 1 and {MigrationOptions.MaxBatchSize}.");
         }
 
         if (options.ThrottleLimit is < 1 or > MigrationOptions.MaxThrottleLimit)
         {
-            throw new MatchmadeException("InvalidThrottleLimit", FailureKind.InvalidArgument, $"ThrottleLimit must be between 1 and {MigrationOptions.MaxThrottleLimit}.");
+            throw new MatchmadeException(ErrorIds.InvalidThrottleLimit, FailureKind.InvalidArgument, $"ThrottleLimit must be between 1 and {MigrationOptions.MaxThrottleLimit}.");
         }
 
         if (options.MaxUsers is < 1)
         {
-            throw new MatchmadeException("InvalidMaxUsers", FailureKind.InvalidArgument, "MaxUsers must be at least 1.");
+            throw new MatchmadeException(ErrorIds.InvalidMaxUsers, FailureKind.InvalidArgument, "MaxUsers must be at least 1.");
         }
 
         this.target = target;
@@ -75,7 +75,7 @@ public sealed class MigrationRunner
     private MigrationOutcome RunLive(ReportWriter report, CancellationToken stop)
     {
         using var runLock = RunLock.Acquire(target, "Invoke-ProfileMigration", stop);
-        var history = new RunHistory(runLock.Connection, target);
+        var history = new RunHistory(runLock.Connection, target, log);
         Scope scope;
         SchemaStepOutcome schemaStep;
         using var connection = target.Open(stop);
@@ -165,7 +165,7 @@ public sealed class MigrationRunner
                     {
                         AddToReport(report, batch.Findings, batch.Errors);
                     }
-                    catch (MatchmadeException e) when (e.ErrorId == "ReportWriteFailed")
+                    catch (MatchmadeException e) when (e.ErrorId == ErrorIds.ReportWriteFailed)
                     {
                         // The disk filled up: a run whose findings cannot be kept stops, after the batches in flight.
                         reportFailure = e;
@@ -319,8 +319,7 @@ public sealed class MigrationRunner
         try
         {
             // One snapshot for the whole dry run, and the server itself refuses any write.
-            transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
-            Execute(connection, transaction, "SET TRANSACTION READ ONLY");
+            transaction = Db.BeginReadOnlySnapshot(connection);
             schemaStep = SchemaStep.Ensure(connection, target, dryRun: true, options.LockTimeout, log, transaction);
             scope = CountScope(connection, transaction, schemaStep == SchemaStepOutcome.AlreadyPresent);
         }
@@ -460,28 +459,28 @@ public sealed class MigrationRunner
         var written = batch.Prepared;
         try
         {
-            Execute(connection, transaction, "SAVEPOINT batch");
+            transaction.Save("batch");
             Write(connection, transaction, writer, written, now);
         }
-        catch (PostgresException e) when (IsDataError(e))
+        catch (PostgresException e) when (DbErrors.IsDataError(e))
         {
             // One user's data broke the batch: redo it user by user, keep the good ones, report the bad ones.
-            Execute(connection, transaction, "ROLLBACK TO SAVEPOINT batch");
+            transaction.Rollback("batch");
             log.Verbose($"Batch {number} failed ({Secrets.Scrub(e.MessageText)}, SQLSTATE {e.SqlState}); isolating the user(s) responsible.");
             written = [];
             foreach (var user in batch.Prepared)
             {
-                Execute(connection, transaction, "SAVEPOINT one_user");
+                transaction.Save("one_user");
                 try
                 {
                     Write(connection, transaction, writer, [user], now);
-                    Execute(connection, transaction, "RELEASE SAVEPOINT one_user");
+                    transaction.Release("one_user");
                     written.Add(user);
                 }
-                catch (PostgresException userError) when (IsDataError(userError))
+                catch (PostgresException userError) when (DbErrors.IsDataError(userError))
                 {
-                    Execute(connection, transaction, "ROLLBACK TO SAVEPOINT one_user");
-                    errors.Add(new RunError(user.UserId, "UserWriteFailed", $"{Secrets.Scrub(userError.MessageText)} (SQLSTATE {userError.SqlState}){(userError.SqlState == "23505" ? "; the user already has new rows the module did not expect (written by the app?): rebuild them with -Force" : string.Empty)}"));
+                    transaction.Rollback("one_user");
+                    errors.Add(new RunError(user.UserId, ErrorIds.UserWriteFailed, $"{Secrets.Scrub(userError.MessageText)} (SQLSTATE {userError.SqlState}){(userError.SqlState == PostgresErrorCodes.UniqueViolation ? "; the user already has new rows the module did not expect (written by the app?): rebuild them with -Force" : string.Empty)}"));
                 }
             }
         }
@@ -543,7 +542,7 @@ public sealed class MigrationRunner
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                merged[i] = (null, null, new RunError(user.Source.UserId, "UserMergeFailed", Secrets.Scrub(e.Message)));
+                merged[i] = (null, null, new RunError(user.Source.UserId, ErrorIds.UserMergeFailed, Secrets.Scrub(e.Message)));
             }
         }
 
@@ -596,9 +595,6 @@ public sealed class MigrationRunner
             }
         }
     }
-
-    private static bool IsDataError(PostgresException e) =>
-        e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("23", StringComparison.Ordinal) || e.SqlState.StartsWith("54", StringComparison.Ordinal);
 
     private void ReportProgress(Scope scope, BatchResult batch)
     {
@@ -673,7 +669,7 @@ public sealed class MigrationRunner
                     counts);
                 log.Verbose($"Report written to {path}.");
             }
-            catch (MatchmadeException e) when (e.ErrorId == "ReportWriteFailed" && !options.DryRun)
+            catch (MatchmadeException e) when (e.ErrorId == ErrorIds.ReportWriteFailed && !options.DryRun)
             {
                 // A live run's rows are committed: record its end in the run history first, then say the report failed.
                 reportFailure = e;
@@ -730,14 +726,8 @@ public sealed class MigrationRunner
         return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Unspecified);
     }
 
-    private void SetLockTimeout(NpgsqlConnection connection) =>
-        Execute(connection, null, $"SET lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
+    private void SetLockTimeout(NpgsqlConnection connection) => Db.SetLockTimeout(connection, null, options.LockTimeout);
 
-    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql)
-    {
-        using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.ExecuteNonQuery();
-    }
 
     internal static string ToJson(IReadOnlyDictionary<string, string?> parameters) => JsonSerializer.Serialize(parameters);
 }

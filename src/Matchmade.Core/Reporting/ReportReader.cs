@@ -328,7 +328,7 @@ public static class ReportReader
 
                 if (version > ReportFormat.SchemaVersion && kind is not null)
                 {
-                    throw new MatchmadeException("ReportSchemaUnsupported", FailureKind.InvalidData,
+                    throw new MatchmadeException(ErrorIds.ReportSchemaUnsupported, FailureKind.InvalidData,
                         $"'{path}' is a report of schemaVersion {version}; this module reads up to {ReportFormat.SchemaVersion}. Update the Matchmade module to read it.", target: path);
                 }
             }
@@ -342,7 +342,7 @@ public static class ReportReader
         }
     }
 
-    private static MatchmadeException NotRecognized(string path, string why) => new("ReportNotRecognized", FailureKind.InvalidData,
+    private static MatchmadeException NotRecognized(string path, string why) => new(ErrorIds.ReportNotRecognized, FailureKind.InvalidData,
         $"'{path}' is not a Matchmade migration report ({why}). Pass a {ReportFormat.FilePrefix}*.json file written by Invoke-ProfileMigration.", target: path);
 
     /// <summary>A forward-only JSON token stream over a file, refilling its buffer as it goes.</summary>
@@ -365,11 +365,11 @@ public static class ReportReader
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
-                throw new MatchmadeException("ReportNotFound", FailureKind.ObjectNotFound, $"No report at '{path}'. Check the path, or run Invoke-ProfileMigration (every run writes one).", e, path);
+                throw new MatchmadeException(ErrorIds.ReportNotFound, FailureKind.ObjectNotFound, $"No report at '{path}'. Check the path, or run Invoke-ProfileMigration (every run writes one).", e, path);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {
-                throw new MatchmadeException("ReportNotReadable", FailureKind.ReadError, $"Cannot read the report '{path}': {e.Message}", e, path);
+                throw new MatchmadeException(ErrorIds.ReportNotReadable, FailureKind.ReadError, $"Cannot read the report '{path}': {e.Message}", e, path);
             }
 
             try
@@ -482,7 +482,7 @@ public static class ReportReader
             }
         }
 
-        public MatchmadeException Corrupt(string why) => new("ReportCorrupt", FailureKind.InvalidData,
+        public MatchmadeException Corrupt(string why) => new(ErrorIds.ReportCorrupt, FailureKind.InvalidData,
             $"The report '{path}' is damaged ({why}). Reports are written whole, so this file was cut short or edited; use another copy, or read the run's counts with Get-MigrationReport -ConnectionString … -RunId.", target: path);
 
         public void Dispose() => file.Dispose();

@@ -30,7 +30,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         var unknown = wanted.Where(c => !IntegrityChecks.Names.Contains(c, StringComparer.OrdinalIgnoreCase)).ToArray();
         if (unknown.Length > 0)
         {
-            throw new MatchmadeException("UnknownCheck", FailureKind.InvalidArgument, $"No check named {string.Join(", ", unknown)}. The checks are: {string.Join(", ", IntegrityChecks.Names)}.");
+            throw new MatchmadeException(ErrorIds.UnknownCheck, FailureKind.InvalidArgument, $"No check named {string.Join(", ", unknown)}. The checks are: {string.Join(", ", IntegrityChecks.Names)}.");
         }
 
         using var connection = target.Open(cancellationToken);
@@ -38,8 +38,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         HashSet<string> present;
         try
         {
-            transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
-            Execute(connection, transaction, "SET TRANSACTION READ ONLY");
+            transaction = Db.BeginReadOnlySnapshot(connection);
             present = SchemaInspector.TablesPresent(connection, target.Schemas.App, [.. PrismaSchema.OldTables, .. PrismaSchema.NewTables, PrismaSchema.MigrationsTable], transaction);
         }
         catch (Exception e)
@@ -53,7 +52,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
             if (missing.Length > 0)
             {
                 throw new MatchmadeException(
-                    "TablesNotFound",
+                    ErrorIds.TablesNotFound,
                     FailureKind.ObjectNotFound,
                     $"Schema '{target.Schemas.App}' lacks {string.Join(", ", missing)}: there is nothing to verify yet (run Invoke-ProfileMigration), or -Schema names the wrong schema.",
                     target: target.Schemas.App);
@@ -572,9 +571,4 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         }
     }
 
-    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
-    {
-        using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.ExecuteNonQuery();
-    }
 }

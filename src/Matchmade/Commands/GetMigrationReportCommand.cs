@@ -69,7 +69,7 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
                 var runs = Engine.Runs(Latest ? null : RunId, 1, Cancellation);
                 if (runs.Count == 0)
                 {
-                    throw new MatchmadeException("RunNotFound", FailureKind.ObjectNotFound,
+                    throw new MatchmadeException(ErrorIds.RunNotFound, FailureKind.ObjectNotFound,
                         Latest ? $"The database has no Matchmade run history for schema '{Engine.Target.Schemas.App}' (no live run yet)." : $"No run {RunId} in the database's run history for schema '{Engine.Target.Schemas.App}'.");
                 }
 
@@ -172,7 +172,7 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
         var newest = new DirectoryInfo(here).EnumerateFiles(ReportFormat.FilePrefix + "*.json").OrderByDescending(f => f.LastWriteTimeUtc).FirstOrDefault();
         if (newest is null)
         {
-            ThrowTerminatingError(ErrorRecords.From(new MatchmadeException("ReportNotFound", FailureKind.ObjectNotFound,
+            ThrowTerminatingError(ErrorRecords.From(new MatchmadeException(ErrorIds.ReportNotFound, FailureKind.ObjectNotFound,
                 $"No {ReportFormat.FilePrefix}*.json in '{here}'. Pass -Path, or -ConnectionString … -Latest to read the database's run history.", target: here)));
         }
 
