@@ -91,8 +91,8 @@ public sealed class BatchWriter
                     case Slot.Completeness: importer.Write(p.Completeness, NpgsqlDbType.Integer); break;
                     case Slot.Missing: importer.Write(p.Missing as string[] ?? [.. p.Missing], NpgsqlDbType.Array | NpgsqlDbType.Text); break;
                     case Slot.CreatedAt or Slot.UpdatedAt: importer.Write(now, NpgsqlDbType.Timestamp); break;
-                    case Slot.Json: importer.Write(ProfileJson(p, name), NpgsqlDbType.Jsonb); break;
-                    case Slot.Text: WriteNullable(importer, ProfileText(p, name), NpgsqlDbType.Text); break;
+                    case Slot.Json: importer.Write(p[name]!, NpgsqlDbType.Jsonb); break;
+                    case Slot.Text: WriteNullable(importer, p[name], NpgsqlDbType.Text); break;
                     default: throw new InvalidOperationException($"ProfileNew column {name} has no writer.");
                 }
             }
@@ -149,24 +149,6 @@ public sealed class BatchWriter
         cancellationToken.ThrowIfCancellationRequested();
         importer.Complete();
     }
-
-    private static string ProfileJson(MergedProfile p, string column) => column switch
-    {
-        "coreValues" => p.CoreValues,
-        "constraints" => p.Constraints,
-        "beliefs" => p.Beliefs,
-        "interactionStyle" => p.InteractionStyle,
-        "lifestyle" => p.Lifestyle,
-        _ => throw new InvalidOperationException($"ProfileNew column {column} is not a shared JSON field."),
-    };
-
-    private static string? ProfileText(MergedProfile p, string column) => column switch
-    {
-        "location" => p.Location,
-        "ageRange" => p.AgeRange,
-        "name" => p.Name,
-        _ => throw new InvalidOperationException($"ProfileNew column {column} is not a shared text field."),
-    };
 
     private static void WriteNullable(NpgsqlBinaryImporter importer, string? value, NpgsqlDbType type)
     {
