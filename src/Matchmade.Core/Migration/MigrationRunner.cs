@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Merge;
@@ -128,8 +127,8 @@ public sealed class MigrationRunner
             history.Prepare();
             Db.SetLockTimeout(connection, null, options.LockTimeout);
             var schemaStep = Retry.Run("The schema step", () => SchemaStep.Ensure(connection, target, dryRun: false, options.LockTimeout, log), options.MaxRetries, log, stop);
-            var scope = CountScope(connection, null, targetExists: true);
-            history.Start(runId, Mode, Parameters(), scope.Total, scope.Skipped);
+            var scope = Scope.Count(connection, null, targetExists: true, target, options, log);
+            history.Start(runId, Mode, options.RecordedParameters(), scope.Total, scope.Skipped);
             return (scope, schemaStep, null);
         }
         catch (MatchmadeException)
@@ -217,7 +216,7 @@ public sealed class MigrationRunner
             // One snapshot for the whole dry run, and the server itself refuses any write.
             transaction = Db.BeginReadOnlySnapshot(connection);
             schemaStep = SchemaStep.Ensure(connection, target, dryRun: true, options.LockTimeout, log, transaction);
-            scope = CountScope(connection, transaction, schemaStep == SchemaStepOutcome.AlreadyPresent);
+            scope = Scope.Count(connection, transaction, schemaStep == SchemaStepOutcome.AlreadyPresent, target, options, log);
         }
         catch (Exception e)
         {
@@ -264,33 +263,7 @@ public sealed class MigrationRunner
         }
     }
 
-    private sealed record Scope(long Total, long Skipped, long Cap);
-
     private long Remaining(Scope scope) => scope.Cap - counters.Migrated - counters.Failed;
-
-    private Scope CountScope(NpgsqlConnection connection, NpgsqlTransaction? transaction, bool targetExists)
-    {
-        using var command = new NpgsqlCommand(SqlText.For(targetExists ? "scope-counts.sql" : "scope-counts-no-target.sql", target.Schemas), connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)options.UserIds?.ToArray() ?? DBNull.Value });
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        var total = reader.GetInt64(0);
-        var alreadyMigrated = reader.GetInt64(1);
-        var skipped = options.Force ? 0 : alreadyMigrated;
-        var cap = total - skipped;
-        if (options.MaxUsers is { } max)
-        {
-            cap = Math.Min(cap, max);
-        }
-
-        if (options.UserIds is { Count: > 0 } ids && total < ids.Distinct(StringComparer.Ordinal).Count())
-        {
-            log.Warning($"{ids.Distinct(StringComparer.Ordinal).Count() - total} of the {ids.Count} given user ids do not exist in {target.Schemas.App}.\"User\".");
-        }
-
-        log.Verbose($"{total:N0} users in scope, {alreadyMigrated:N0} already migrated{(options.Force ? " (rebuilt: -Force)" : " (skipped)")}, {cap:N0} to {(options.DryRun ? "check" : "migrate")} in batches of {options.BatchSize:N0}.");
-        return new Scope(total, skipped, cap);
-    }
 
     private MigrationOutcome Finish(ReportWriter report, Scope scope, RunStatus status, SchemaStepOutcome? schemaStep, MatchmadeException? failure)
     {
@@ -302,7 +275,7 @@ public sealed class MigrationRunner
             Status = status,
             Target = target,
             SchemaStep = schemaStep,
-            Parameters = Parameters(),
+            Parameters = options.RecordedParameters(),
             StartedAt = startedAt,
             FinishedAt = DateTimeOffset.UtcNow,
             Message = status switch
@@ -353,15 +326,4 @@ public sealed class MigrationRunner
             return null;
         }
     }
-
-    private Dictionary<string, string?> Parameters() => new(StringComparer.Ordinal)
-    {
-        ["batchSize"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
-        ["force"] = options.Force ? "true" : "false",
-        ["maxUsers"] = options.MaxUsers?.ToString(CultureInfo.InvariantCulture),
-        ["userIds"] = options.UserIds is null ? null : options.UserIds.Count.ToString(CultureInfo.InvariantCulture) + " ids",
-        ["lockTimeoutMs"] = ((long)options.LockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
-        ["redactValues"] = options.RedactValues ? "true" : "false",
-        ["throttleLimit"] = options.ThrottleLimit.ToString(CultureInfo.InvariantCulture),
-    };
 }

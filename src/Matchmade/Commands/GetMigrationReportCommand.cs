@@ -114,7 +114,7 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
             WriteObject(summaryOverride is null ? Summary(header) : summaryOverride with { Path = path });
         }
 
-        var kinds = Kind?.Where(k => k != ReportKind.Summary).Select(k => (ReportEntryKind)((int)k - 1)).ToArray();
+        var kinds = Kind?.Where(k => k != ReportKind.Summary).Select(EntryKindOf).ToArray();
         if (Kind is not null && kinds!.Length == 0)
         {
             return;
@@ -178,4 +178,14 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
 
         return newest!.FullName;
     }
+
+    /// <summary>-Kind's finding kinds by name, not by position: the two enums may grow apart.</summary>
+    private static ReportEntryKind EntryKindOf(ReportKind kind) => kind switch
+    {
+        ReportKind.Conflict => ReportEntryKind.Conflict,
+        ReportKind.UnmappedField => ReportEntryKind.UnmappedField,
+        ReportKind.InvalidValue => ReportEntryKind.InvalidValue,
+        ReportKind.Error => ReportEntryKind.Error,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Summary is not a finding."),
+    };
 }
