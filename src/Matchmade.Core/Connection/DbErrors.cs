@@ -30,6 +30,12 @@ public static class DbErrors
             };
         }
 
+        if (SpeaksSomethingElse(e))
+        {
+            return new(ErrorIds.NotPostgreSQL, FailureKind.ConnectionError,
+                $"{target.Host}:{target.Port} answered, but not as PostgreSQL does: this port does not speak PostgreSQL (another service listens there?). Check the port (PostgreSQL's default is 5432) and the host in the connection string.", e, where);
+        }
+
         if (Find<AuthenticationException>(e) is not null || e.Message.Contains("SSL", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase))
         {
             return new(ErrorIds.TlsFailed, FailureKind.SecurityError,
@@ -96,6 +102,36 @@ public static class DbErrors
         }
 
         return new(ErrorIds.UnexpectedError, FailureKind.InvalidOperation, $"{activity} failed: {Secrets.Scrub(e.Message)}", e, target.Display);
+    }
+
+    /// <summary>
+    /// Something listens on the port but does not speak PostgreSQL's protocol: it answered the SSL request with
+    /// another byte, cut the TLS handshake short with bytes that are no TLS, or closed the connection (or sent bytes
+    /// that are no PostgreSQL message) before the startup answer. A PostgreSQL server always answers with a message.
+    /// </summary>
+    private static bool SpeaksSomethingElse(Exception e)
+    {
+        if (Find<EndOfStreamException>(e) is not null)
+        {
+            return true;
+        }
+
+        for (var each = e; each is not null; each = each.InnerException)
+        {
+            if (each.Message.Contains("for SSLRequest", StringComparison.Ordinal) || each.Message.Contains("Unknown message code", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        // The peer hung up in the handshake (EOF, broken pipe, reset) or sent a non-TLS frame; a real TLS problem
+        // (certificate, protocol version) is an AuthenticationException that says so instead.
+        return e.Message.Contains("SSL handshake", StringComparison.Ordinal) && Innermost(e) switch
+        {
+            SocketException => true,
+            IOException io => io.Message.Contains("EOF", StringComparison.Ordinal) || io.Message.Contains("frame", StringComparison.Ordinal) || io.Message.Contains("pipe", StringComparison.OrdinalIgnoreCase),
+            _ => false,
+        };
     }
 
     /// <summary>True for failures worth retrying after a pause: lock timeouts, serialization failures, deadlocks.</summary>

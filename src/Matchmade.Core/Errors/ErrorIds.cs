@@ -13,10 +13,12 @@ public static class ErrorIds
     public const string InvalidBatchSize = nameof(InvalidBatchSize);
     public const string InvalidThrottleLimit = nameof(InvalidThrottleLimit);
     public const string InvalidMaxUsers = nameof(InvalidMaxUsers);
+    public const string InvalidMaxReplicationLag = nameof(InvalidMaxReplicationLag);
     public const string UnknownCheck = nameof(UnknownCheck);
 
     // Connecting.
     public const string HostUnreachable = nameof(HostUnreachable);
+    public const string NotPostgreSQL = nameof(NotPostgreSQL);
     public const string ConnectTimeout = nameof(ConnectTimeout);
     public const string AuthenticationFailed = nameof(AuthenticationFailed);
     public const string DatabaseNotFound = nameof(DatabaseNotFound);
@@ -24,6 +26,7 @@ public static class ErrorIds
     public const string ServerStarting = nameof(ServerStarting);
     public const string TlsFailed = nameof(TlsFailed);
     public const string ConnectionFailed = nameof(ConnectionFailed);
+    public const string PooledConnection = nameof(PooledConnection);
 
     // During an operation.
     public const string PermissionDenied = nameof(PermissionDenied);

@@ -40,6 +40,12 @@ public sealed record MigrationOptions
     /// <summary>Report file or folder; null = ./migration-report-YYYY-MM-DD.json (never overwriting).</summary>
     public string? ReportPath { get; init; }
 
+    /// <summary>
+    /// Live runs: before each batch, wait while any streaming standby's replay is more than this many seconds behind
+    /// (<see cref="Replication.ReplicationLagGate"/>). 0 = off.
+    /// </summary>
+    public int MaxReplicationLagSeconds { get; init; }
+
     /// <summary>Write findings without their values (the report otherwise holds personal data).</summary>
     public bool RedactValues { get; init; }
 
@@ -53,5 +59,6 @@ public sealed record MigrationOptions
         ["lockTimeoutMs"] = ((long)LockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
         ["redactValues"] = RedactValues ? "true" : "false",
         ["throttleLimit"] = ThrottleLimit.ToString(CultureInfo.InvariantCulture),
+        ["maxReplicationLagSeconds"] = MaxReplicationLagSeconds.ToString(CultureInfo.InvariantCulture),
     };
 }

@@ -3,6 +3,7 @@ using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Merge;
 using Matchmade.Core.Migration.Pipeline;
+using Matchmade.Core.Replication;
 using Matchmade.Core.Reporting;
 using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
@@ -77,6 +78,7 @@ public sealed class MigrationRunner
     private MigrationOutcome RunLive(ReportWriter report, CancellationToken stop)
     {
         using var runLock = RunLock.Acquire(target, "Invoke-ProfileMigration", stop);
+        using var lagGate = ReplicationLagGate.Create(target, options.MaxReplicationLagSeconds, log, "Migrating profiles", stop);
         var history = new RunHistory(runLock.Connection, target, log);
         using var connection = target.Open(stop);
         var (scope, schemaStep, preparation) = Preflight(connection, history, stop);
@@ -96,7 +98,7 @@ public sealed class MigrationRunner
         using var done = new BlockingCollection<BatchResult>();
         var write = new LiveWrite(new BatchWriter(target.Schemas), history, runId, options, counters, log);
         var reader = new BatchReader(target.Schemas, targetExists: true, options.UserIds, options.Force);
-        Workers.Start(ranges, (range, token) => Work(range, reader, write, scope, done, token), failures, halt, target, done);
+        Workers.Start(ranges, (range, token) => Work(range, reader, write, lagGate, scope, done, token), failures, halt, target, done);
         Collect(report, scope, done, failures, halt);
 
         var failure = failures.TryPeek(out var first) ? first : null;
@@ -156,7 +158,7 @@ public sealed class MigrationRunner
     }
 
     /// <summary>One worker: a pipeline over its range, reading and merging on one connection, writing on another.</summary>
-    private void Work(UserRange range, BatchReader reader, LiveWrite write, Scope scope, BlockingCollection<BatchResult> done, CancellationToken halt)
+    private void Work(UserRange range, BatchReader reader, LiveWrite write, ReplicationLagGate lagGate, Scope scope, BlockingCollection<BatchResult> done, CancellationToken halt)
     {
         using var connection = target.Open(halt);
         using var readConnection = target.Open(halt);
@@ -166,7 +168,7 @@ public sealed class MigrationRunner
         var sink = new LiveWriteSink(write, connection, batch => done.Add(batch, CancellationToken.None));
         try
         {
-            new BatchPipeline<MergedBatch>(source, sink) { After = range.After, BatchSize = options.BatchSize, Remaining = () => Remaining(scope) }.Run(halt);
+            new BatchPipeline<MergedBatch>(source, sink) { After = range.After, BatchSize = options.BatchSize, Remaining = () => Remaining(scope), BeforeBatch = lagGate.WaitBeforeBatch }.Run(halt);
         }
         catch (Exception e) when (e is not MatchmadeException and not OperationCanceledException)
         {
@@ -207,6 +209,7 @@ public sealed class MigrationRunner
 
     private MigrationOutcome RunDry(ReportWriter report, CancellationToken stop)
     {
+        PoolerGuard.EnsureSessionKept(target, "Invoke-ProfileMigration -WhatIf", stop); // the live run would be refused: say so now
         using var connection = target.Open(stop);
         NpgsqlTransaction transaction;
         Scope scope;

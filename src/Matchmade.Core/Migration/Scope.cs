@@ -27,7 +27,7 @@ internal sealed record Scope(long Total, long Skipped, long Cap)
 
         if (options.UserIds is { Count: > 0 } ids && total < ids.Distinct(StringComparer.Ordinal).Count())
         {
-            log.Warning($"{ids.Distinct(StringComparer.Ordinal).Count() - total} of the {ids.Count} given user ids do not exist in {target.Schemas.App}.\"User\".");
+            log.Warning(GivenUserIds.MissingWarning(target, ids, total));
         }
 
         log.Verbose($"{total:N0} users in scope, {alreadyMigrated:N0} already migrated{(options.Force ? " (rebuilt: -Force)" : " (skipped)")}, {cap:N0} to {(options.DryRun ? "check" : "migrate")} in batches of {options.BatchSize:N0}.");

@@ -42,7 +42,7 @@ internal static class Reconciliation
         new BatchPipeline<ReconcileBatch>(new StoredRowsSource(old, connection, transaction, schemas), sink) { BatchSize = BatchSize }.Run(stop);
         stop.ThrowIfCancellationRequested();
         log.Progress(new OperationProgress(ReconciliationSink.Activity, "done", 100, null, Completed: true));
-        return sink.Results(userIds is null ? "users" : "of the given users");
+        return sink.Results(givenUsers: userIds is not null);
     }
 
     private sealed class StoredRowsSource(IBatchSource<BatchReader.Batch> old, NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas) : IBatchSource<ReconcileBatch>
@@ -114,18 +114,24 @@ internal static class Reconciliation
         public const string Activity = "Reconciling every user with the old tables";
         private const int MaxDifferences = 10;
         private readonly List<string> differences = [], lost = [], differingUsers = [], losingUsers = [];
-        private long users, differing, losing, keys;
+        private long users, differing, losing, keys, notMigrated;
 
         public void Accept(ReconcileBatch batch)
         {
             // The results are taken in user order, so the first differences named are the same whatever the machine.
-            var outcomes = new (List<string> Differences, long Keys, List<string> Lost)[batch.Old.Users.Count];
+            // A user with no new rows at all is not migrated yet (a canary, a run in progress): null, neither lost nor different.
+            var outcomes = new (List<string> Differences, long Keys, List<string> Lost)?[batch.Old.Users.Count];
             Parallel.For(0, outcomes.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = stop }, i =>
             {
                 var user = batch.Old.Users[i].Source;
-                var expected = ProfileMerger.Merge(user);
                 var profile = batch.Profiles.GetValueOrDefault(user.UserId);
                 var stored = batch.Intents.GetValueOrDefault(user.UserId);
+                if (profile is null && stored is null)
+                {
+                    return;
+                }
+
+                var expected = ProfileMerger.Merge(user);
                 var (userKeys, userLost) = UserComparison.Account(user, expected, profile, stored);
                 outcomes[i] = (UserComparison.Compare(user.UserId, expected, profile, stored), userKeys, userLost);
             });
@@ -137,27 +143,49 @@ internal static class Reconciliation
             log.Progress(new OperationProgress(Activity, string.Create(CultureInfo.InvariantCulture, $"{users:N0} users compared, {differing:N0} differ"), -1, null));
         }
 
-        public (IntegrityCheckResult, IntegrityCheckResult) Results(string scope) => (
-            new IntegrityCheckResult(
-                "Reconciliation",
-                differing == 0,
-                differing == 0 ? CheckSeverity.Info : CheckSeverity.Error,
-                string.Create(CultureInfo.InvariantCulture, $"{differing} of {users} {scope} differ"),
-                "0 differ",
-                differing == 0 ? string.Create(CultureInfo.InvariantCulture, $"All {users:N0} {scope} have exactly the rows the rules compute from the old tables.") : "First differences: " + string.Join("; ", differences),
-                differingUsers),
-            new IntegrityCheckResult(
-                "NothingLost",
-                losing == 0,
-                losing == 0 ? CheckSeverity.Info : CheckSeverity.Error,
-                string.Create(CultureInfo.InvariantCulture, $"{losing} of {users} {scope} lost keys"),
-                "0 lost",
-                losing == 0 ? string.Create(CultureInfo.InvariantCulture, $"All {keys:N0} keys of the old blobs are in a column, a conflict, the unmapped list or the invalid list.") : "First losses: " + string.Join("; ", lost),
-                losingUsers));
+        /// <summary>
+        /// The two checks' results. Users not migrated yet are said as such (a warning), not counted as different or
+        /// lost: after a canary they are most users.
+        /// </summary>
+        public (IntegrityCheckResult, IntegrityCheckResult) Results(bool givenUsers)
+        {
+            var scope = givenUsers ? "of the given users" : "users";
+            var compared = notMigrated == 0 ? string.Create(CultureInfo.InvariantCulture, $"{users} {scope}")
+                : string.Create(CultureInfo.InvariantCulture, $"{users - notMigrated} migrated {(givenUsers ? "given users" : "users")}");
+            var pending = notMigrated == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; {notMigrated} not migrated yet");
+            var pendingDetail = notMigrated == 0 ? string.Empty
+                : string.Create(CultureInfo.InvariantCulture, $" {notMigrated:N0} {scope} are not migrated yet (no ProfileNew): run Invoke-ProfileMigration to finish, then check again.");
+            return (
+                new IntegrityCheckResult(
+                    "Reconciliation",
+                    differing == 0 && notMigrated == 0,
+                    Severity(differing),
+                    string.Create(CultureInfo.InvariantCulture, $"{differing} of {compared} differ{pending}"),
+                    "0 differ",
+                    (differing == 0 ? $"All {compared} have exactly the rows the rules compute from the old tables." : "First differences: " + string.Join("; ", differences)) + pendingDetail,
+                    differingUsers),
+                new IntegrityCheckResult(
+                    "NothingLost",
+                    losing == 0 && notMigrated == 0,
+                    Severity(losing),
+                    string.Create(CultureInfo.InvariantCulture, $"{losing} of {compared} lost keys{pending}"),
+                    "0 lost",
+                    (losing == 0 ? string.Create(CultureInfo.InvariantCulture, $"All {keys:N0} keys of the migrated users' old blobs are in a column, a conflict, the unmapped list or the invalid list.") : "First losses: " + string.Join("; ", lost)) + pendingDetail,
+                    losingUsers));
+        }
 
-        private void Tally(string userId, (List<string> Differences, long Keys, List<string> Lost) outcome)
+        private CheckSeverity Severity(long damaged) =>
+            damaged > 0 ? CheckSeverity.Error : notMigrated > 0 ? CheckSeverity.Warning : CheckSeverity.Info;
+
+        private void Tally(string userId, (List<string> Differences, long Keys, List<string> Lost)? compared)
         {
             users++;
+            if (compared is not { } outcome)
+            {
+                notMigrated++;
+                return;
+            }
+
             if (outcome.Differences.Count > 0)
             {
                 differing++;

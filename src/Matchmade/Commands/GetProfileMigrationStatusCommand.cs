@@ -10,19 +10,7 @@ namespace Matchmade.Commands;
 [OutputType(typeof(ProfileMigrationStatus))]
 public sealed class GetProfileMigrationStatusCommand : MatchmadeCommandBase
 {
-    protected override void ProcessRecord()
-    {
-        try
-        {
-            Invoke(WriteStatus);
-        }
-        finally
-        {
-            ReleaseEngine();
-        }
-    }
-
-    private void WriteStatus()
+    private protected override void ProcessDatabase()
     {
         var info = Engine.GetStatus(Cancellation);
         var state = !info.OldTablesExist ? "SourceMissing"
@@ -44,6 +32,7 @@ public sealed class GetProfileMigrationStatusCommand : MatchmadeCommandBase
             Database = info.Database,
             ServerVersion = info.ServerVersion,
             Schema = info.Schema,
+            ConnectionSource = Engine.Target.ConnectionSource,
             State = state,
             OldTablesExist = info.OldTablesExist,
             MissingOldTables = [.. info.MissingOldTables],

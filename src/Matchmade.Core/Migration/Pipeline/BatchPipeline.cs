@@ -56,9 +56,9 @@ public sealed class BatchPipeline<TBatch>(IBatchSource<TBatch> source, IBatchSin
     public Func<long>? Remaining { get; init; }
 
     /// <summary>
-    /// Called before each batch is handed to the sink, on the pipeline's thread: a gate that may wait (for replicas to
-    /// catch up, say). Cancelling the token passed to <see cref="Run"/> while it waits stops the pipeline without
-    /// handing the batch on.
+    /// Called before each batch that has users is handed to the sink, on the pipeline's thread: a gate that may wait
+    /// (for replicas to catch up, say; a stretch of users skipped as already migrated writes nothing). Cancelling the
+    /// token passed to <see cref="Run"/> while it waits stops the pipeline without handing the batch on.
     /// </summary>
     public Action<CancellationToken>? BeforeBatch { get; init; }
 
@@ -79,7 +79,7 @@ public sealed class BatchPipeline<TBatch>(IBatchSource<TBatch> source, IBatchSin
                 }
 
                 next = ReadAhead(batch.LastUserId, batch.UserCount);
-                if (BeforeBatch is not null)
+                if (BeforeBatch is not null && batch.UserCount > 0)
                 {
                     BeforeBatch(stop);
                     if (stop.IsCancellationRequested)
