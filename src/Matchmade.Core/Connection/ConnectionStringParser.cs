@@ -223,7 +223,7 @@ internal static class ConnectionStringParser
             : throw Malformed($"the URL parameter '{key}' must be a whole number");
 
     private static MatchmadeException Malformed(string why) => new(
-        "InvalidConnectionString",
+        ErrorIds.InvalidConnectionString,
         FailureKind.InvalidArgument,
         $"The connection string is not valid: {why}. Pass -ConnectionString 'postgresql://USER@HOST:5432/DATABASE?schema=public' (with -Credential for the password) or an Npgsql string such as 'Host=HOST;Database=DATABASE;Username=USER'.");
 }

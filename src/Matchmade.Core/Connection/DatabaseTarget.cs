@@ -87,7 +87,7 @@ public sealed class DatabaseTarget : IDisposable
         if (string.Equals(appSchema, stateSchema, StringComparison.Ordinal))
         {
             throw new MatchmadeException(
-                "StateSchemaIsAppSchema",
+                ErrorIds.StateSchemaIsAppSchema,
                 FailureKind.InvalidArgument,
                 $"The module's own schema must differ from the app's schema '{appSchema}', or Prisma would see drift; pick another -StateSchema.");
         }
@@ -117,7 +117,7 @@ public sealed class DatabaseTarget : IDisposable
         }
 
         throw new MatchmadeException(
-            "ConnectionStringMissing",
+            ErrorIds.ConnectionStringMissing,
             FailureKind.InvalidArgument,
             $"No database given: pass -ConnectionString 'postgresql://USER@HOST:5432/DATABASE' or set the {ConnectionRequest.DirectEnvironmentVariable} or {ConnectionRequest.EnvironmentVariable} environment variable (Prisma's URLs work as is; {ConnectionRequest.DirectEnvironmentVariable}, the direct connection, is used first).");
     }

@@ -11,7 +11,7 @@ namespace Matchmade.Core.Connection;
 /// </summary>
 public static class PoolerGuard
 {
-    public const string ErrorId = "PooledConnection";
+    public const string ErrorId = ErrorIds.PooledConnection;
 
     // A direct (or session-pooled) connection answers SELECT pg_backend_pid() at once; only a pooler makes it wait.
     private const int AnswerSeconds = 10;

@@ -48,7 +48,7 @@ public sealed class RunLock : IDisposable
 
             var holder = FindHolder(connection);
             throw new MatchmadeException(
-                "MigrationInProgress",
+                ErrorIds.MigrationInProgress,
                 FailureKind.ResourceBusy,
                 $"{activity} refused: another Matchmade run holds the lock on database '{target.Database}' ({holder?.ToString() ?? "the holder has just gone; try again"}). Wait for it to finish, or stop it (Ctrl+C in its shell, or SELECT pg_terminate_backend(pid) as a DBA); its completed batches are kept.",
                 target: target.Display);

@@ -67,7 +67,7 @@ public sealed class ReplicationLagGate : IDisposable
     {
         if (maxLagSeconds < 0)
         {
-            throw new MatchmadeException("InvalidMaxReplicationLag", FailureKind.InvalidArgument, "MaxReplicationLagSeconds must be 0 (off) or more.");
+            throw new MatchmadeException(ErrorIds.InvalidMaxReplicationLag, FailureKind.InvalidArgument, "MaxReplicationLagSeconds must be 0 (off) or more.");
         }
 
         if (maxLagSeconds == 0)
@@ -83,7 +83,7 @@ public sealed class ReplicationLagGate : IDisposable
                 if (!(bool)command.ExecuteScalar()!)
                 {
                     throw new MatchmadeException(
-                        "PermissionDenied",
+                        ErrorIds.PermissionDenied,
                         FailureKind.PermissionDenied,
                         $"-MaxReplicationLagSeconds needs to read the standbys' replay positions in pg_stat_replication, which PostgreSQL shows only to superusers and members of pg_monitor (or pg_read_all_stats). Ask the DBA to GRANT pg_monitor TO \"{target.UserName}\", or run without -MaxReplicationLagSeconds. Nothing was written.",
                         target: target.Display);

@@ -89,7 +89,7 @@ public sealed class ExportMigrationReportCommand : MatchmadeCommandBase
         var run = FindRun(Latest ? null : RunId);
         if (run.ReportPath is not { } report || !File.Exists(report))
         {
-            throw new MatchmadeException("ReportNotFound", FailureKind.ObjectNotFound,
+            throw new MatchmadeException(ErrorIds.ReportNotFound, FailureKind.ObjectNotFound,
                 $"The report file of run {run.RunId}{(run.ReportPath is null ? string.Empty : $" ('{run.ReportPath}')")} is not reachable from here. Copy it here and pass -ReportPath.", target: run.ReportPath);
         }
 
@@ -126,7 +126,7 @@ public sealed class ExportMigrationReportCommand : MatchmadeCommandBase
         var given = MyInvocation.BoundParameters.ContainsKey(nameof(Format)) ? Format : (ExportFormat?)null;
         if (given is null && requested is not null && fromName is null && !Directory.Exists(requested))
         {
-            throw new MatchmadeException("ExportFormatUnknown", FailureKind.InvalidArgument,
+            throw new MatchmadeException(ErrorIds.ExportFormatUnknown, FailureKind.InvalidArgument,
                 $"'{requested}' ends neither in .html nor in .md. Name the page so, or add -Format Html or -Format Markdown.", target: requested);
         }
 

@@ -115,7 +115,7 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
             WriteObject(summaryOverride is null ? Summary(header) : summaryOverride with { Path = path });
         }
 
-        var kinds = Kind?.Where(k => k != ReportKind.Summary).Select(k => (ReportEntryKind)((int)k - 1)).ToArray();
+        var kinds = Kind?.Where(k => k != ReportKind.Summary).Select(EntryKindOf).ToArray();
         if (Kind is not null && kinds!.Length == 0)
         {
             return;
@@ -166,4 +166,14 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
 
     private static DateTimeOffset? Time(string text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t) ? t : null;
+
+    /// <summary>-Kind's finding kinds by name, not by position: the two enums may grow apart.</summary>
+    private static ReportEntryKind EntryKindOf(ReportKind kind) => kind switch
+    {
+        ReportKind.Conflict => ReportEntryKind.Conflict,
+        ReportKind.UnmappedField => ReportEntryKind.UnmappedField,
+        ReportKind.InvalidValue => ReportEntryKind.InvalidValue,
+        ReportKind.Error => ReportEntryKind.Error,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Summary is not a finding."),
+    };
 }

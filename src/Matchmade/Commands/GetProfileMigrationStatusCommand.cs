@@ -20,7 +20,7 @@ public sealed class GetProfileMigrationStatusCommand : MatchmadeCommandBase
         if (!info.OldTablesExist)
         {
             WriteMatchmadeError(new MatchmadeException(
-                "SourceTablesNotFound",
+                ErrorIds.SourceTablesNotFound,
                 FailureKind.ObjectNotFound,
                 $"Schema '{info.Schema}' of {info.Database} lacks the app's tables {string.Join(", ", info.MissingOldTables)}. Check -Schema (or the URL's ?schema=) and the database name.",
                 target: info.Schema));

@@ -141,7 +141,7 @@ public abstract class MatchmadeCommandBase : PSCmdlet, IDisposable
         var runs = Engine.Runs(runId, 1, Cancellation);
         return runs.Count > 0
             ? runs[0]
-            : throw new MatchmadeException("RunNotFound", FailureKind.ObjectNotFound,
+            : throw new MatchmadeException(ErrorIds.RunNotFound, FailureKind.ObjectNotFound,
                 runId is null ? $"The database has no Matchmade run history for schema '{Engine.Target.Schemas.App}' (no live run yet)." : $"No run {runId} in the database's run history for schema '{Engine.Target.Schemas.App}'.");
     }
 
@@ -152,7 +152,7 @@ public abstract class MatchmadeCommandBase : PSCmdlet, IDisposable
         var newest = new DirectoryInfo(here).EnumerateFiles(ReportFormat.FilePrefix + "*.json").OrderByDescending(f => f.LastWriteTimeUtc).FirstOrDefault();
         if (newest is null)
         {
-            ThrowTerminatingError(ErrorRecords.From(new MatchmadeException("ReportNotFound", FailureKind.ObjectNotFound,
+            ThrowTerminatingError(ErrorRecords.From(new MatchmadeException(ErrorIds.ReportNotFound, FailureKind.ObjectNotFound,
                 $"No {ReportFormat.FilePrefix}*.json in '{here}'. Pass a report's path, or -ConnectionString … -Latest to read the database's run history.", target: here)));
         }
 

@@ -35,19 +35,19 @@ public static class ReportExporter
     {
         if (!overwrite && File.Exists(pagePath))
         {
-            throw new MatchmadeException("ExportExists", FailureKind.InvalidArgument,
+            throw new MatchmadeException(ErrorIds.ExportExists, FailureKind.InvalidArgument,
                 $"The file '{pagePath}' exists already. Add -Force to replace it, or pick another -Path.", target: pagePath);
         }
 
         if (Directory.Exists(pagePath))
         {
-            throw new MatchmadeException("ExportExists", FailureKind.InvalidArgument,
+            throw new MatchmadeException(ErrorIds.ExportExists, FailureKind.InvalidArgument,
                 $"'{pagePath}' is a folder. Pick a file name with -Path.", target: pagePath);
         }
 
         if (!Directory.Exists(Path.GetDirectoryName(pagePath)))
         {
-            throw new MatchmadeException("ExportPathNotWritable", FailureKind.WriteError,
+            throw new MatchmadeException(ErrorIds.ExportPathNotWritable, FailureKind.WriteError,
                 $"The folder of '{pagePath}' does not exist. Create it, or pick another -Path.", target: pagePath);
         }
     }
@@ -83,12 +83,12 @@ public static class ReportExporter
         }
         catch (IOException e) when (!overwrite && File.Exists(pagePath))
         {
-            throw new MatchmadeException("ExportExists", FailureKind.InvalidArgument,
+            throw new MatchmadeException(ErrorIds.ExportExists, FailureKind.InvalidArgument,
                 $"The file '{pagePath}' was created while the page was written. Add -Force to replace it, or pick another -Path.", e, pagePath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new MatchmadeException("ExportPathNotWritable", FailureKind.WriteError,
+            throw new MatchmadeException(ErrorIds.ExportPathNotWritable, FailureKind.WriteError,
                 $"Cannot write '{pagePath}': {e.Message.TrimEnd().TrimEnd('.')}. Pick a folder you can write to, with free space, with -Path.", e, pagePath);
         }
         finally
