@@ -153,6 +153,14 @@ if (keep)
     Console.WriteLine($"Cluster kept: psql '{cluster.Url("bench")}'");
 }
 
+// A phase that did not end as it should fails the benchmark (and so CI's smoke run): figures of a failed run mean nothing.
+var failed = rows.Where(r => r[8] is not ("Completed" or "Passed" or "-")).Select(r => $"{r[0]}: {r[8]}").ToList();
+if (failed.Count > 0)
+{
+    Console.Error.WriteLine($"benchmark: {failed.Count} phase(s) did not complete: {string.Join("; ", failed)}");
+    return 1;
+}
+
 return 0;
 
 static TimeSpan Floor(string cs, int users)
