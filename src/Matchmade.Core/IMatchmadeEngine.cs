@@ -2,6 +2,7 @@ using Matchmade.Core.Connection;
 using Matchmade.Core.Migration;
 using Matchmade.Core.Rollback;
 using Matchmade.Core.Status;
+using Matchmade.Core.Sync;
 using Matchmade.Core.Verification;
 
 namespace Matchmade.Core;
@@ -24,6 +25,9 @@ public interface IMatchmadeEngine : IDisposable
 
     /// <summary>Drops the new tables (or, dry run, says what would be dropped).</summary>
     UndoOutcome Undo(UndoOptions options, CancellationToken cancellationToken);
+
+    /// <summary>Brings the new tables up to date with the app's writes to the old tables; <paramref name="stop"/> ends it after the current batch.</summary>
+    SyncOutcome Sync(SyncOptions options, CancellationToken stop);
 
     /// <summary>The module's run history, newest first (runs of this schema); empty when the state schema does not exist.</summary>
     IReadOnlyList<RunRecord> Runs(Guid? runId, int limit, CancellationToken cancellationToken);
@@ -61,6 +65,8 @@ public static class MatchmadeEngine
 
         public IEnumerable<IntegrityCheckResult> Verify(IReadOnlyCollection<string>? checks, IReadOnlyCollection<string>? userIds, CancellationToken cancellationToken) =>
             new IntegrityChecker(Target, log).Run(checks, userIds, cancellationToken);
+
+        public SyncOutcome Sync(SyncOptions options, CancellationToken stop) => new SyncRunner(Target, options, log).Run(stop);
 
         public UndoOutcome Undo(UndoOptions options, CancellationToken cancellationToken) => UndoRunner.Run(Target, options, log, cancellationToken);
 

@@ -38,6 +38,12 @@ public sealed record MigrationOptions
     /// <summary>Report file or folder; null = ./migration-report-YYYY-MM-DD.json (never overwriting).</summary>
     public string? ReportPath { get; init; }
 
+    /// <summary>
+    /// Live runs: install change tracking (triggers on the old tables) before the first user is read, so
+    /// Sync-ProfileMigration can bring over what the app writes meanwhile. False = -NoChangeTracking.
+    /// </summary>
+    public bool ChangeTracking { get; init; } = true;
+
     /// <summary>Write findings without their values (the report otherwise holds personal data).</summary>
     public bool RedactValues { get; init; }
 }

@@ -8,6 +8,7 @@ using Matchmade.Core.Merge;
 using Matchmade.Core.Reporting;
 using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
+using Matchmade.Core.Tracking;
 using Npgsql;
 
 namespace Matchmade.Core.Migration;
@@ -81,10 +82,17 @@ public sealed class MigrationRunner
         using var connection = target.Open(stop);
         try
         {
-            PrivilegeCheck.ForLiveRun(connection, target, options.Force);
+            PrivilegeCheck.ForLiveRun(connection, target, options.Force, options.ChangeTracking);
             history.Prepare();
             SetLockTimeout(connection);
             schemaStep = WithRetries("The schema step", () => SchemaStep.Ensure(connection, target, dryRun: false, options.LockTimeout, log), stop);
+            if (options.ChangeTracking)
+            {
+                // Before the first user is read, so no write the app makes during the backfill can slip through.
+                var created = WithRetries("Installing change tracking", () => ChangeTracking.Install(connection, target.Schemas), stop);
+                log.Verbose(created > 0 ? $"Change tracking installed ({created} triggers on the old tables)." : "Change tracking already installed.");
+            }
+
             scope = CountScope(connection, null, targetExists: true);
             history.Start(runId, Mode, Parameters(), scope.Total, scope.Skipped);
         }
@@ -398,7 +406,7 @@ public sealed class MigrationRunner
         }
     }
 
-    private static void AddToReport(ReportWriter report, IReadOnlyList<Finding> findings, IReadOnlyList<RunError> errors)
+    internal static void AddToReport(ReportWriter report, IReadOnlyList<Finding> findings, IReadOnlyList<RunError> errors)
     {
         foreach (var finding in findings)
         {
@@ -416,7 +424,7 @@ public sealed class MigrationRunner
     /// <summary>What a batch read was, without its rows: ids walked past, the last id, users to migrate.</summary>
     private sealed record ReadSummary(int IdsRead, string LastUserId, int Users);
 
-    private sealed record PreparedBatch(List<PreparedUser> Prepared, List<Finding> Findings, List<RunError> Errors);
+    internal sealed record PreparedBatch(List<PreparedUser> Prepared, List<Finding> Findings, List<RunError> Errors);
 
     private sealed record BatchResult(long Number, int IdsRead, int Read, string LastUserId, int Migrated, int Failed, int Intents, IReadOnlyList<Finding> Findings, IReadOnlyList<RunError> Errors, TimeSpan Elapsed);
 
@@ -524,7 +532,7 @@ public sealed class MigrationRunner
     /// Merges every user of the batch; a user the merge cannot handle becomes an error, the rest go on. With
     /// <paramref name="parallel"/>, users are merged on every core; results stay in the batch's (user id) order.
     /// </summary>
-    private static PreparedBatch Prepare(List<BatchUser> users, bool parallel = false)
+    internal static PreparedBatch Prepare(List<BatchUser> users, bool parallel = false)
     {
         var merged = new (PreparedUser? User, MergeResult? Result, RunError? Error)[users.Count];
         void MergeOne(int i)
@@ -597,7 +605,7 @@ public sealed class MigrationRunner
         }
     }
 
-    private static bool IsDataError(PostgresException e) =>
+    internal static bool IsDataError(PostgresException e) =>
         e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("23", StringComparison.Ordinal) || e.SqlState.StartsWith("54", StringComparison.Ordinal);
 
     private void ReportProgress(Scope scope, BatchResult batch)
@@ -721,10 +729,11 @@ public sealed class MigrationRunner
         ["lockTimeoutMs"] = ((long)options.LockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
         ["redactValues"] = options.RedactValues ? "true" : "false",
         ["throttleLimit"] = options.ThrottleLimit.ToString(CultureInfo.InvariantCulture),
+        ["changeTracking"] = options.ChangeTracking ? "true" : "false",
     };
 
     /// <summary>The write time for createdAt/updatedAt: UTC to the millisecond, as Prisma stores TIMESTAMP(3).</summary>
-    private static DateTime Now()
+    internal static DateTime Now()
     {
         var now = DateTime.UtcNow;
         return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Unspecified);

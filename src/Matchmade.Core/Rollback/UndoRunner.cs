@@ -5,6 +5,7 @@ using Matchmade.Core.Migration;
 using Matchmade.Core.Reporting;
 using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
+using Matchmade.Core.Tracking;
 using Npgsql;
 
 namespace Matchmade.Core.Rollback;
@@ -89,6 +90,8 @@ public static class UndoRunner
                 prismaCommand.ExecuteNonQuery();
             }
 
+            // Change tracking goes with the tables it fed (DROP TRIGGER needs to own the old tables).
+            ChangeTracking.Remove(connection, transaction, schemas);
             if (stateExists)
             {
                 using var state = new NpgsqlCommand(SqlText.For("undo-state.sql", schemas), connection, transaction);

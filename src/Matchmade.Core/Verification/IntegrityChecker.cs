@@ -7,6 +7,7 @@ using Matchmade.Core.Merge;
 using Matchmade.Core.Migration;
 using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
+using Matchmade.Core.Tracking;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -72,6 +73,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
                 {
                     "Schema" => CheckSchema(connection, transaction),
                     "PrismaHistory" => CheckPrisma(connection, transaction, present.Contains(PrismaSchema.MigrationsTable)),
+                    "PendingChanges" => CheckPendingChanges(connection, transaction),
                     _ => SqlCheck(connection, transaction, name),
                 });
             }
@@ -102,6 +104,27 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         {
             throw DbErrors.During(e, $"The integrity check {name}", target);
         }
+    }
+
+    /// <summary>
+    /// Users the app changed in the old tables since they were migrated and that await a sync. Without tracking
+    /// (-NoChangeTracking, or never installed) it passes with a warning: nothing is pending that it could know of,
+    /// and the reconciliation still proves the rows.
+    /// </summary>
+    private IntegrityCheckResult CheckPendingChanges(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        var state = ChangeTracking.Read(connection, transaction, target.Schemas);
+        if (!state.Installed)
+        {
+            return new("PendingChanges", true, CheckSeverity.Warning, "change tracking not installed", "0 pending",
+                "Change tracking is not installed (Invoke-ProfileMigration -NoChangeTracking, or its triggers were dropped): writes the app makes to the old tables are not tracked. Sync-ProfileMigration -Full catches up; the Reconciliation check proves the rows.", []);
+        }
+
+        var lag = state.Lag is { } age ? string.Create(CultureInfo.InvariantCulture, $", the oldest change {age.TotalSeconds:N0} s old") : string.Empty;
+        return state.PendingUsers == 0
+            ? new("PendingChanges", true, CheckSeverity.Info, "0 pending", "0 pending", "Every change the app made to the old tables has been synced.", [])
+            : new("PendingChanges", false, CheckSeverity.Error, string.Create(CultureInfo.InvariantCulture, $"{state.PendingUsers} users pending"), "0 pending",
+                string.Create(CultureInfo.InvariantCulture, $"{state.PendingUsers:N0} users changed in the old tables since they were migrated{lag}: run Sync-ProfileMigration (or Sync-ProfileMigration -Continuous until the app switches over)."), []);
     }
 
     private (IntegrityCheckResult, IntegrityCheckResult) Guard2(Func<(IntegrityCheckResult, IntegrityCheckResult)> check)
@@ -232,7 +255,28 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         };
     }
 
-    private (IntegrityCheckResult Reconciliation, IntegrityCheckResult NothingLost) Reconcile(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string>? userIds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sync-ProfileMigration -Full: the reconciliation's own comparison over every user, in one read-only snapshot,
+    /// returning every user whose stored rows differ from what the rules compute from the old tables now.
+    /// </summary>
+    public List<string> DifferingUsers(CancellationToken cancellationToken)
+    {
+        using var connection = target.Open(cancellationToken);
+        try
+        {
+            using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
+            Execute(connection, transaction, "SET TRANSACTION READ ONLY");
+            var differing = new List<string>();
+            Reconcile(connection, transaction, null, cancellationToken, differing);
+            return differing;
+        }
+        catch (Exception e) when (e is not MatchmadeException and not OperationCanceledException)
+        {
+            throw DbErrors.During(e, "The reconciliation", target);
+        }
+    }
+
+    private (IntegrityCheckResult Reconciliation, IntegrityCheckResult NothingLost) Reconcile(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string>? userIds, CancellationToken cancellationToken, List<string>? allDiffering = null)
     {
         var reader = new BatchReader(target.Schemas, targetExists: true, userIds, force: true);
         var profilesSql = SqlText.For("stored-profiles.sql", target.Schemas);
@@ -289,6 +333,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
                     {
                         differing++;
                         Add(differingUsers, userId, 5);
+                        allDiffering?.Add(userId);
                         foreach (var d in userDifferences)
                         {
                             Add(differences, d, MaxDifferences);

@@ -1,0 +1,109 @@
+using Matchmade.Core.Schema;
+using Matchmade.Core.Sql;
+using Npgsql;
+
+namespace Matchmade.Core.Tracking;
+
+/// <summary>Where tracking stands for one app schema.</summary>
+public sealed record TrackingState(bool Installed, bool TableExists, long PendingUsers, DateTimeOffset? OldestPendingChange)
+{
+    /// <summary>How long the oldest change not yet synced has waited (null: none pending).</summary>
+    public TimeSpan? Lag => OldestPendingChange is { } oldest ? DateTimeOffset.UtcNow - oldest : null;
+}
+
+/// <summary>
+/// Change tracking during the transition: triggers on the app's User, ContextProfile and Profile tables record which
+/// users' merges may have changed, in the module's own schema ({state}.changed_user); Sync-ProfileMigration re-merges
+/// them. The old tables' rows are never written; on the app's schema only the triggers are added.
+/// </summary>
+public static class ChangeTracking
+{
+    public const string RowTrigger = "matchmade_record_change";
+    public const string TruncateTrigger = "matchmade_record_truncate";
+
+    /// <summary>The tables whose writes change a user's merge.</summary>
+    public static IReadOnlyList<string> TrackedTables { get; } = [PrismaSchema.User, PrismaSchema.ContextProfile, PrismaSchema.Profile];
+
+    /// <summary>
+    /// Installs (or completes) tracking in one transaction: the change table and the function are (re)created, and only
+    /// missing triggers are added, so a re-run takes no lock on the app's tables. Returns the triggers it created.
+    /// </summary>
+    public static int Install(NpgsqlConnection connection, SchemaNames schemas)
+    {
+        using var transaction = connection.BeginTransaction();
+        var (present, _) = Present(connection, transaction, schemas);
+        Execute(connection, transaction, SqlText.For("tracking-install.sql", schemas));
+        var created = 0;
+        foreach (var table in TrackedTables)
+        {
+            foreach (var (trigger, file) in new[] { (RowTrigger, "tracking-trigger-row.sql"), (TruncateTrigger, "tracking-trigger-truncate.sql") })
+            {
+                if (!present.Contains($"{table}:{trigger}"))
+                {
+                    Execute(connection, transaction, SqlText.For(file, schemas, "{table}", table));
+                    created++;
+                }
+            }
+        }
+
+        transaction.Commit();
+        return created;
+    }
+
+    /// <summary>Undo: drops this schema's triggers and pending changes; the function and table when no schema uses them.</summary>
+    public static void Remove(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas)
+    {
+        Execute(connection, transaction, SqlText.For("tracking-remove.sql", schemas));
+        if (!Present(connection, transaction, schemas).TableExists)
+        {
+            return;
+        }
+
+        using (var delete = new NpgsqlCommand($"DELETE FROM {schemas.StateQuoted}.changed_user WHERE app_schema = @app_schema", connection, transaction))
+        {
+            delete.Parameters.AddWithValue("app_schema", schemas.App);
+            delete.ExecuteNonQuery();
+        }
+
+        using var inUse = new NpgsqlCommand(SqlText.Raw("tracking-in-use.sql"), connection, transaction);
+        inUse.Parameters.AddWithValue("state", schemas.State);
+        if ((long)inUse.ExecuteScalar()! == 0)
+        {
+            Execute(connection, transaction, SqlText.For("tracking-drop-shared.sql", schemas));
+        }
+    }
+
+    /// <summary>Installed = all six triggers present and the change table exists; with the pending users and the oldest change.</summary>
+    public static TrackingState Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas)
+    {
+        var (present, tableExists) = Present(connection, transaction, schemas);
+        var installed = tableExists && present.Count == 2 * TrackedTables.Count;
+        if (!tableExists || !SchemaInspector.TablesPresent(connection, schemas.App, [PrismaSchema.ContextProfile], transaction).Contains(PrismaSchema.ContextProfile))
+        {
+            return new TrackingState(installed, tableExists, 0, null);
+        }
+
+        using var command = new NpgsqlCommand(SqlText.For("tracking-pending.sql", schemas), connection, transaction);
+        command.Parameters.AddWithValue("app_schema", schemas.App);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return new TrackingState(installed, tableExists, reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1));
+    }
+
+    private static (HashSet<string> Triggers, bool TableExists) Present(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas)
+    {
+        using var command = new NpgsqlCommand(SqlText.Raw("tracking-present.sql"), connection, transaction);
+        command.Parameters.AddWithValue("app", schemas.App);
+        command.Parameters.AddWithValue("state", schemas.State);
+        command.Parameters.AddWithValue("tables", TrackedTables.ToArray());
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetFieldValue<string[]>(0).ToHashSet(StringComparer.Ordinal), reader.GetBoolean(1));
+    }
+
+    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.ExecuteNonQuery();
+    }
+}
