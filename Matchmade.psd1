@@ -14,6 +14,7 @@
     CmdletsToExport      = @(
         'Get-ProfileMigrationStatus'
         'Invoke-ProfileMigration'
+        'Sync-ProfileMigration'
         'Test-MigrationIntegrity'
         'Get-MigrationReport'
         'Undo-ProfileMigration'

@@ -20,4 +20,13 @@ public sealed record MigrationStatusInfo
     public long? ContextIntentCount { get; init; }
     public long? UsersNotMigrated { get; init; }
     public required PrismaMigrationState PrismaMigration { get; init; }
+
+    /// <summary>Change tracking: triggers and change table present.</summary>
+    public bool TrackingInstalled { get; init; }
+
+    /// <summary>Users changed in the old tables since they were migrated, awaiting Sync-ProfileMigration.</summary>
+    public long PendingChangedUsers { get; init; }
+
+    /// <summary>Age of the oldest change not yet synced (null: none).</summary>
+    public TimeSpan? OldestPendingChangeAge { get; init; }
 }

@@ -38,6 +38,7 @@ public static class StatusReader
                 : present.Contains(PrismaSchema.ProfileNew) ? Scalar(SqlText.For("status-not-migrated.sql", schemas))
                 : users;
 
+            var tracking = Tracking.ChangeTracking.Read(connection, transaction, schemas);
             var info = new MigrationStatusInfo
             {
                 Server = $"{target.Host}:{target.Port}",
@@ -55,6 +56,9 @@ public static class StatusReader
                 ContextIntentCount = Count(PrismaSchema.ContextIntent),
                 UsersNotMigrated = notMigrated,
                 PrismaMigration = SchemaInspector.ReadPrismaMigration(connection, schemas, present.Contains(PrismaSchema.MigrationsTable), transaction).State,
+                TrackingInstalled = tracking.Installed,
+                PendingChangedUsers = tracking.PendingUsers,
+                OldestPendingChangeAge = tracking.Lag,
             };
             transaction.Commit();
             return info;

@@ -55,6 +55,9 @@ public sealed class GetProfileMigrationStatusCommand : MatchmadeCommandBase
             ContextIntentCount = info.ContextIntentCount,
             UsersNotMigrated = info.UsersNotMigrated,
             PrismaMigration = info.PrismaMigration.ToString(),
+            TrackingInstalled = info.TrackingInstalled,
+            PendingChangedUsers = info.PendingChangedUsers,
+            OldestPendingChangeAge = info.OldestPendingChangeAge,
         });
     }
 }

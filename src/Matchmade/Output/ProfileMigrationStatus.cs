@@ -23,5 +23,14 @@ public sealed class ProfileMigrationStatus
     /// <summary>What Prisma's _prisma_migrations says of the migration: NoHistoryTable, NotRecorded, Applied, Failed, RolledBack.</summary>
     public string PrismaMigration { get; init; } = "";
 
+    /// <summary>Whether change tracking (triggers on the old tables) is installed.</summary>
+    public bool TrackingInstalled { get; init; }
+
+    /// <summary>Users the app changed in the old tables since they were migrated, awaiting Sync-ProfileMigration.</summary>
+    public long PendingChangedUsers { get; init; }
+
+    /// <summary>Age of the oldest change not yet synced (null: none pending).</summary>
+    public TimeSpan? OldestPendingChangeAge { get; init; }
+
     public override string ToString() => $"{Server}/{Database} [{Schema}]: {State}";
 }
