@@ -300,7 +300,7 @@ public sealed class SyncRunner
         {
             left = connection.State == System.Data.ConnectionState.Open ? ChangeTracking.Read(connection, null, target.Schemas) : null;
         }
-        catch (NpgsqlException)
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
             // The connection died with the failure being reported: the pending count is unknown.
         }
