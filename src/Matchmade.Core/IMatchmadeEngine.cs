@@ -1,3 +1,4 @@
+using Matchmade.Core.Completion;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Migration;
 using Matchmade.Core.Rollback;
@@ -28,6 +29,9 @@ public interface IMatchmadeEngine : IDisposable
 
     /// <summary>Brings the new tables up to date with the app's writes to the old tables; <paramref name="stop"/> ends it after the current batch.</summary>
     SyncOutcome Sync(SyncOptions options, CancellationToken stop);
+
+    /// <summary>The cut-over (Slice 1c), its plan (dry run), or removing the archive afterwards.</summary>
+    CompletionOutcome Complete(CompletionOptions options, CancellationToken stop);
 
     /// <summary>The module's run history, newest first (runs of this schema); empty when the state schema does not exist.</summary>
     IReadOnlyList<RunRecord> Runs(Guid? runId, int limit, CancellationToken cancellationToken);
@@ -67,6 +71,8 @@ public static class MatchmadeEngine
             new IntegrityChecker(Target, log).Run(checks, userIds, cancellationToken);
 
         public SyncOutcome Sync(SyncOptions options, CancellationToken stop) => new SyncRunner(Target, options, log).Run(stop);
+
+        public CompletionOutcome Complete(CompletionOptions options, CancellationToken stop) => new CompletionRunner(Target, options, log).Run(stop);
 
         public UndoOutcome Undo(UndoOptions options, CancellationToken cancellationToken) => UndoRunner.Run(Target, options, log, cancellationToken);
 

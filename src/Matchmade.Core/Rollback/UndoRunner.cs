@@ -1,4 +1,5 @@
 using System.Text;
+using Matchmade.Core.Completion;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Migration;
@@ -25,6 +26,12 @@ public static class UndoRunner
         var schemas = target.Schemas;
         try
         {
+            if (CompletionState.Read(connection, null, schemas).Completed)
+            {
+                // One stage at a time: after a completion, Undo steps back to the transition first.
+                return CompletionUndo.Run(connection, target, options, log, cancellationToken);
+            }
+
             using var transaction = connection.BeginTransaction();
             Execute(connection, transaction, $"SET LOCAL lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
             var present = SchemaInspector.TablesPresent(connection, schemas.App, [.. PrismaSchema.NewTables, PrismaSchema.MigrationsTable], transaction);

@@ -35,6 +35,17 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
     public SyncBatchResult Run(NpgsqlConnection connection, IReadOnlyList<ClaimedUser> users, long[] alsoRelease, RunHistory? history)
     {
         using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
+        var result = Run(connection, transaction, users, alsoRelease, history);
+        transaction.Commit();
+        return result;
+    }
+
+    /// <summary>
+    /// The same in the caller's transaction, which the caller commits: Complete-ProfileMigration's final sync, under
+    /// the locks that keep the app from writing the old tables, in the transaction that then drops the old table.
+    /// </summary>
+    public SyncBatchResult Run(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ClaimedUser> users, long[] alsoRelease, RunHistory? history)
+    {
         var ids = users.Select(u => u.UserId).ToArray();
         var read = new BatchReader(schemas, targetExists: true, ids, force: true).Read(connection, transaction, string.Empty, null, Math.Max(1, ids.Length));
         var prepared = MigrationRunner.Prepare(read.Users);
@@ -63,7 +74,6 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
         var findings = prepared.Findings.FindAll(f => kept.Contains(f.UserId));
         var intents = written.Sum(u => u.Intents.Count);
         history?.Batch(transaction, runId, written.Count, errors.Count, intents, findings);
-        transaction.Commit();
         var created = read.Users.Count(u => !u.AlreadyMigrated && kept.Contains(u.Source.UserId));
         return new SyncBatchResult(written.Count - created, created, gone.Length, errors.Count, intents, findings, errors);
     }

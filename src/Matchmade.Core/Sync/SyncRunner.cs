@@ -225,11 +225,13 @@ public sealed class SyncRunner
         }
     }
 
+    private (List<ClaimedUser> Users, long[] Orphans, DateTimeOffset? Oldest) Claim(NpgsqlConnection connection) => Claim(connection, null, target.Schemas);
+
     /// <summary>The change records up to the highest sequence number now, grouped by user (ids ascending).</summary>
-    private (List<ClaimedUser> Users, long[] Orphans, DateTimeOffset? Oldest) Claim(NpgsqlConnection connection)
+    internal static (List<ClaimedUser> Users, long[] Orphans, DateTimeOffset? Oldest) Claim(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas)
     {
         long max;
-        using (var command = new NpgsqlCommand(SqlText.For("sync-max-seq.sql", target.Schemas), connection))
+        using (var command = new NpgsqlCommand(SqlText.For("sync-max-seq.sql", schemas), connection, transaction))
         {
             max = (long)command.ExecuteScalar()!;
         }
@@ -237,8 +239,8 @@ public sealed class SyncRunner
         var users = new List<ClaimedUser>();
         long[] orphans = [];
         DateTimeOffset? oldest = null;
-        using var claim = new NpgsqlCommand(SqlText.For("sync-claim.sql", target.Schemas), connection);
-        claim.Parameters.AddWithValue("app_schema", target.Schemas.App);
+        using var claim = new NpgsqlCommand(SqlText.For("sync-claim.sql", schemas), connection, transaction);
+        claim.Parameters.AddWithValue("app_schema", schemas.App);
         claim.Parameters.AddWithValue("max_seq", max);
         using var reader = claim.ExecuteReader();
         while (reader.Read())

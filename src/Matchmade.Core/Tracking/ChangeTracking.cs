@@ -31,6 +31,14 @@ public static class ChangeTracking
     public static int Install(NpgsqlConnection connection, SchemaNames schemas)
     {
         using var transaction = connection.BeginTransaction();
+        var created = Install(connection, transaction, schemas);
+        transaction.Commit();
+        return created;
+    }
+
+    /// <summary>The same in the caller's transaction (Undo-ProfileMigration after a completion reinstalls tracking in its own).</summary>
+    public static int Install(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas)
+    {
         var (present, _) = Present(connection, transaction, schemas);
         Execute(connection, transaction, SqlText.For("tracking-install.sql", schemas));
         var created = 0;
@@ -46,7 +54,6 @@ public static class ChangeTracking
             }
         }
 
-        transaction.Commit();
         return created;
     }
 
