@@ -15,12 +15,13 @@ public static class DbAssert
 
     /// <summary>
     /// A hash over the new tables' content, ids and timestamps aside: equal hashes mean the same migration result.
+    /// After Complete-ProfileMigration the profiles are in <paramref name="profileTable"/> "Profile".
     /// </summary>
-    public static string NewTablesContentHash(NpgsqlConnection connection, string schema = "public") => Scalar<string>(connection, $"""
+    public static string NewTablesContentHash(NpgsqlConnection connection, string schema = "public", string profileTable = "ProfileNew") => Scalar<string>(connection, $"""
         SELECT md5(coalesce((SELECT string_agg(r, E'\n' ORDER BY r) FROM (
             SELECT concat_ws('|', p."userId", p."coreValues"::text, p.beliefs::text, p."interactionStyle"::text, p.lifestyle::text,
                              p.constraints::text, p.location, p."ageRange", p.name, p.completeness, p.missing::text) AS r
-            FROM {Q(schema)}."ProfileNew" p) a), '') || '#' ||
+            FROM {Q(schema)}.{Q(profileTable)} p) a), '') || '#' ||
             coalesce((SELECT string_agg(r, E'\n' ORDER BY r) FROM (
             SELECT concat_ws('|', c."userId", c."contextType", c."relationshipTimeline", c."exclusivityExpectation", c."familyIntentions",
                              c."attractionImportance", c."friendshipDepth", c."groupActivityPreference", c."emotionalSupportExpectation",

@@ -45,15 +45,41 @@ internal static class CompletionGates
         gates.Add(state.ArchivePresent
             ? new("Archive", false, $"{schemas.State}.{CompletionState.ArchiveTable} exists already (the archive of another app schema sharing the module's schema?). It is never overwritten: move it, or remove it with Complete-ProfileMigration -RemoveArchive where it belongs.", "ArchiveExists")
             : new("Archive", true, $"{schemas.State}.{CompletionState.ArchiveTable} is free for the archive."));
-        var left = CutOverLock.Count(connection, null, SqlText.For("status-not-migrated.sql", schemas));
-        gates.Add(left == 0
-            ? new("MigrationDone", true, "Every user has a ProfileNew.")
-            : new("MigrationDone", false, string.Create(CultureInfo.InvariantCulture, $"{left:N0} users have no ProfileNew yet. Run Invoke-ProfileMigration to finish the migration, then complete."), "MigrationNotFinished"));
-        gates.Add(LastRun(connection, schemas, state.HistoryExists));
         var tracking = ChangeTracking.Read(connection, null, schemas);
+        gates.Add(MigrationDone(connection, schemas, tracking, options, log));
+        gates.Add(LastRun(connection, schemas, state.HistoryExists));
         gates.Add(Tracking(tracking, schemas, options, log));
         gates.Add(gates.TrueForAll(g => g.Passed) ? Integrity(connection, target, tracking.Installed, log, stop) : new("Integrity", false, "Not checked: an earlier gate refused."));
         return gates;
+    }
+
+    /// <summary>
+    /// No user left to migrate: every user has a ProfileNew, but for users the app created since the migration (with
+    /// tracking, those with a pending change: the final sync creates their rows). Without tracking they cannot be told
+    /// apart from users never migrated; -Force lets the full reconciliation under the lock migrate them.
+    /// </summary>
+    private static CompletionGate MigrationDone(NpgsqlConnection connection, SchemaNames schemas, TrackingState tracking, CompletionOptions options, IOperationLog log)
+    {
+        long left;
+        using (var command = new NpgsqlCommand(SqlText.For(tracking.TableExists ? "completion-not-migrated.sql" : "status-not-migrated.sql", schemas), connection))
+        {
+            command.Parameters.AddWithValue("app_schema", schemas.App);
+            left = (long)command.ExecuteScalar()!;
+        }
+
+        if (left == 0)
+        {
+            return new("MigrationDone", true, "Every user has a ProfileNew (or a pending change the final sync brings over).");
+        }
+
+        var detail = string.Create(CultureInfo.InvariantCulture, $"{left:N0} users have no ProfileNew{(tracking.TableExists ? " and no pending change" : string.Empty)}.");
+        if (!tracking.Installed && options.Force)
+        {
+            log.Warning($"{detail} Without change tracking they may be users the app created since the migration: -Force lets the full reconciliation under the write lock migrate them.");
+            return new("MigrationDone", true, detail + " -Force: the final sync's full reconciliation migrates them.");
+        }
+
+        return new("MigrationDone", false, detail + " Run Invoke-ProfileMigration to finish the migration, then complete.", "MigrationNotFinished");
     }
 
     private static CompletionGate LastRun(NpgsqlConnection connection, SchemaNames schemas, bool historyExists)
