@@ -15,6 +15,7 @@
         'Get-ProfileMigrationStatus'
         'Invoke-ProfileMigration'
         'Sync-ProfileMigration'
+        'Complete-ProfileMigration'
         'Test-MigrationIntegrity'
         'Get-MigrationReport'
         'Undo-ProfileMigration'

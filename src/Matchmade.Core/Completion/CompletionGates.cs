@@ -142,7 +142,16 @@ internal static class CompletionGates
             // Only users with a pending change may differ (read after the reconciliation: a later change stays pending).
             var differing = checker.DifferingUsers(stop);
             var pending = SyncRunner.Claim(connection, null, target.Schemas).Users.Select(u => u.UserId).ToHashSet(StringComparer.Ordinal);
-            var unexplained = differing.Where(u => !pending.Contains(u)).Take(5).ToArray();
+            var unexplained = differing.Where(u => !pending.Contains(u)).ToArray();
+            if (unexplained.Length > 0)
+            {
+                // Once more for just those users, in a later snapshot, before refusing.
+                var again = checker.Run(["Reconciliation"], unexplained, stop).Single();
+                pending = SyncRunner.Claim(connection, null, target.Schemas).Users.Select(u => u.UserId).ToHashSet(StringComparer.Ordinal);
+                log.Verbose($"Gate Integrity: {unexplained.Length:N0} users differed without a pending change; looked again: {again.Observed}.");
+                unexplained = again.Passed ? [] : again.SampleIds.Where(u => !pending.Contains(u)).Take(5).ToArray();
+            }
+
             if (unexplained.Length > 0)
             {
                 return new("Integrity", false, $"Users whose stored rows differ from the old tables without a pending change (e.g. {string.Join(", ", unexplained)}). Run Sync-ProfileMigration -Full, check with Test-MigrationIntegrity, then complete.", "IntegrityCheckFailed");

@@ -25,11 +25,12 @@ public sealed class GetProfileMigrationStatusCommand : MatchmadeCommandBase
     private void WriteStatus()
     {
         var info = Engine.GetStatus(Cancellation);
-        var state = !info.OldTablesExist ? "SourceMissing"
+        var state = info.Stage == Core.Completion.MigrationStage.Completed ? "Completed"
+            : !info.OldTablesExist ? "SourceMissing"
             : !info.NewTablesExist ? "NotStarted"
             : info.UsersNotMigrated > 0 ? "InProgress"
             : "Migrated";
-        if (!info.OldTablesExist)
+        if (!info.OldTablesExist && info.Stage != Core.Completion.MigrationStage.Completed)
         {
             WriteMatchmadeError(new MatchmadeException(
                 "SourceTablesNotFound",
@@ -58,6 +59,9 @@ public sealed class GetProfileMigrationStatusCommand : MatchmadeCommandBase
             TrackingInstalled = info.TrackingInstalled,
             PendingChangedUsers = info.PendingChangedUsers,
             OldestPendingChangeAge = info.OldestPendingChangeAge,
+            Stage = info.Stage.ToString(),
+            ArchivePresent = info.ArchivePresent,
+            ArchiveRows = info.ArchiveRows,
         });
     }
 }

@@ -76,8 +76,8 @@ public sealed class TestMigrationIntegrityCommand : MatchmadeCommandBase
 /// <summary>Tab completion for -Check: the names of the integrity checks.</summary>
 public sealed class CheckNameCompleter : IArgumentCompleter
 {
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Names().Where(n => n.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase)).Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n));
+    public IEnumerable<System.Management.Automation.CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        Names().Where(n => n.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase)).Select(n => new System.Management.Automation.CompletionResult(n, n, CompletionResultType.ParameterValue, n));
 
     // In its own method so the core (private load context) is touched only when completing.
     private static IReadOnlyList<string> Names() => IntegrityChecks.Names;

@@ -8,7 +8,7 @@ public sealed class ProfileMigrationStatus
     public string ServerVersion { get; init; } = "";
     public string Schema { get; init; } = "";
 
-    /// <summary>NotStarted (new tables absent), InProgress (users left), Migrated (none left), SourceMissing (old tables absent).</summary>
+    /// <summary>NotStarted (new tables absent), InProgress (users left), Migrated (none left), Completed (Complete-ProfileMigration ran), SourceMissing (old tables absent).</summary>
     public string State { get; init; } = "";
     public bool OldTablesExist { get; init; }
     public string[] MissingOldTables { get; init; } = [];
@@ -31,6 +31,15 @@ public sealed class ProfileMigrationStatus
 
     /// <summary>Age of the oldest change not yet synced (null: none pending).</summary>
     public TimeSpan? OldestPendingChangeAge { get; init; }
+
+    /// <summary>The lifecycle stage: NotStarted, Migrating, Migrated (tracking and pending changes above), Completed (archive present or removed), RolledBack.</summary>
+    public string Stage { get; init; } = "";
+
+    /// <summary>Completed: whether the archive of the old Profile table is kept (Undo-ProfileMigration can step back).</summary>
+    public bool ArchivePresent { get; init; }
+
+    /// <summary>Rows in the archive (null when there is none).</summary>
+    public long? ArchiveRows { get; init; }
 
     public override string ToString() => $"{Server}/{Database} [{Schema}]: {State}";
 }
