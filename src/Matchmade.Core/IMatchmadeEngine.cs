@@ -64,13 +64,23 @@ public static class MatchmadeEngine
             return StatusReader.Read(Target, cancellationToken);
         }
 
-        public MigrationOutcome Migrate(MigrationOptions options, CancellationToken stop) =>
-            new MigrationRunner(Target, options, log).Run(stop);
+        public MigrationOutcome Migrate(MigrationOptions options, CancellationToken stop)
+        {
+            CompletionState.RefuseIfCompleted(Target, "Invoke-ProfileMigration", stop);
+            return new MigrationRunner(Target, options, log).Run(stop);
+        }
 
-        public IEnumerable<IntegrityCheckResult> Verify(IReadOnlyCollection<string>? checks, IReadOnlyCollection<string>? userIds, CancellationToken cancellationToken) =>
-            new IntegrityChecker(Target, log).Run(checks, userIds, cancellationToken);
+        public IEnumerable<IntegrityCheckResult> Verify(IReadOnlyCollection<string>? checks, IReadOnlyCollection<string>? userIds, CancellationToken cancellationToken)
+        {
+            CompletionState.RefuseIfCompleted(Target, "Test-MigrationIntegrity", cancellationToken);
+            return new IntegrityChecker(Target, log).Run(checks, userIds, cancellationToken);
+        }
 
-        public SyncOutcome Sync(SyncOptions options, CancellationToken stop) => new SyncRunner(Target, options, log).Run(stop);
+        public SyncOutcome Sync(SyncOptions options, CancellationToken stop)
+        {
+            CompletionState.RefuseIfCompleted(Target, "Sync-ProfileMigration", stop);
+            return new SyncRunner(Target, options, log).Run(stop);
+        }
 
         public CompletionOutcome Complete(CompletionOptions options, CancellationToken stop) => new CompletionRunner(Target, options, log).Run(stop);
 

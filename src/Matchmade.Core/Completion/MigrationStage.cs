@@ -1,3 +1,5 @@
+using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
 using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
 using Npgsql;
@@ -37,6 +39,30 @@ public sealed record CompletionState(bool NewTablesPresent, bool Completed, bool
         using var reader = command.ExecuteReader();
         reader.Read();
         return new CompletionState(reader.GetBoolean(0), !reader.GetBoolean(0) && reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3));
+    }
+
+    /// <summary>
+    /// Refuses a command that works on the transition's tables (ProfileNew and the old Profile) once the schema is
+    /// completed, with advice instead of "ProfileNew is missing".
+    /// </summary>
+    public static void RefuseIfCompleted(DatabaseTarget target, string activity, CancellationToken cancellationToken)
+    {
+        using var connection = target.Open(cancellationToken);
+        CompletionState state;
+        try
+        {
+            state = Read(connection, null, target.Schemas);
+        }
+        catch (Exception e)
+        {
+            throw DbErrors.During(e, activity, target);
+        }
+
+        if (state.Completed)
+        {
+            throw new MatchmadeException("MigrationCompleted", FailureKind.InvalidOperation,
+                $"{activity}: schema '{target.Schemas.App}' is completed (Complete-ProfileMigration renamed ProfileNew to Profile and archived the old Profile table). It works on the transition's tables; Undo-ProfileMigration steps back to them while the archive exists.", target: target.Schemas.App);
+        }
     }
 
     /// <summary>
