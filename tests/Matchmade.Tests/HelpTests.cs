@@ -22,6 +22,8 @@ public sealed class HelpTests
         ["Test-MigrationIntegrity"] = 2,
         ["Get-MigrationReport"] = 2,
         ["Undo-ProfileMigration"] = 2,
+        ["Sync-ProfileMigration"] = 2,
+        ["Complete-ProfileMigration"] = 3,
     };
 
     [Fact]
@@ -38,6 +40,7 @@ public sealed class HelpTests
     [InlineData("Test-MigrationIntegrity")]
     [InlineData("Get-MigrationReport")]
     [InlineData("Undo-ProfileMigration")]
+    [InlineData("Complete-ProfileMigration")]
     public void Full_help_has_the_markdowns_synopsis_and_a_description(string name)
     {
         using var session = new PowerShellSession();
@@ -61,6 +64,7 @@ public sealed class HelpTests
     [InlineData("Test-MigrationIntegrity")]
     [InlineData("Get-MigrationReport")]
     [InlineData("Undo-ProfileMigration")]
+    [InlineData("Complete-ProfileMigration")]
     public void Every_parameter_is_described_with_the_binders_facts(string name)
     {
         using var session = new PowerShellSession();
@@ -108,6 +112,7 @@ public sealed class HelpTests
     [InlineData("Test-MigrationIntegrity")]
     [InlineData("Get-MigrationReport")]
     [InlineData("Undo-ProfileMigration")]
+    [InlineData("Complete-ProfileMigration")]
     public void Examples_and_outputs(string name)
     {
         using var session = new PowerShellSession();
