@@ -27,4 +27,16 @@ $latest = Get-MigrationReport -Latest -Kind Summary
 $latest | Out-Default
 @(Get-MigrationReport -Path $latest.Path -Kind Conflict)[0..4] | Out-Default
 
+"== 8. The transition: sync what the app wrote to the old tables since (the demo's app is idle: nothing pending)"
+Sync-ProfileMigration -ReportPath $reports -Confirm:$false | Out-Default
+
+'== 9. Complete (the seed''s cleanup, Slice 1c): the plan first, then the cut-over'
+Complete-ProfileMigration -WhatIf | Out-Null
+Complete-ProfileMigration -Confirm:$false | Out-Default
+Get-ProfileMigrationStatus | Out-Default
+
+'== 10. Undo steps back one stage: to the transition (ProfileNew and the old Profile table again)'
+Undo-ProfileMigration -Confirm:$false | Out-Default
+Get-ProfileMigrationStatus | Out-Default
+
 "Reports: $reports"

@@ -107,19 +107,20 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
         log.Progress(new OperationProgress(Activity, "Blocking the app's writes to the old tables", 40, null));
         var (writeWait, writeRetries) = CutOverLock.Take(connection, transaction, SqlText.For("cutover-write-lock.sql", schemas), "write-blocking lock on User, ContextProfile and Profile", options.LockTimeout, options.MaxRetries, log, stop);
         var writeHeld = Stopwatch.StartNew();
+        // The top-up first: with tracking it finds the rows changed since the copy by the change records, which the
+        // final sync then releases.
+        var replaced = Rows(connection, transaction, tracking ? "archive-topup-tracked-delete.sql" : "archive-topup-delete.sql");
+        var added = Rows(connection, transaction, tracking ? "archive-topup-tracked-insert.sql" : "archive-topup-insert.sql");
+        var archived = CutOverLock.Count(connection, transaction, $"SELECT count(*) FROM {schemas.StateQuoted}.\"{CompletionState.ArchiveTable}\"");
+        log.Verbose($"Archive topped up under the write lock: {replaced:N0} rows of contexts changed since the copy removed, {added:N0} added; {archived:N0} rows.");
         log.Progress(new OperationProgress(Activity, "Final sync under the write lock", 50, null));
         var synced = FinalSync(connection, transaction, history, tracking, stop);
-        var failed = new IntegrityChecker(target, log).Recheck(connection, transaction, synced, stop).Where(r => !r.Passed && r.Severity == CheckSeverity.Error).ToList();
-        if (failed.Count > 0)
+        var recheck = new IntegrityChecker(target, log).ReconcileInTransaction(connection, transaction, synced, stop);
+        if (recheck is { Passed: false })
         {
             throw new MatchmadeException("CutOverCheckFailed", FailureKind.InvalidData,
-                $"Under the cut-over's lock, after the final sync of {synced.Count:N0} users, integrity checks fail: {string.Join("; ", failed.Select(r => $"{r.Name}: {r.Detail}"))}. The cut-over was rolled back (nothing changed); run Test-MigrationIntegrity and Sync-ProfileMigration -Full, then complete again.", target: schemas.App);
+                $"Under the cut-over's lock, after the final sync, the reconciliation of the {synced.Count:N0} users it synced fails: {recheck.Detail}. The cut-over was rolled back (nothing changed); run Test-MigrationIntegrity and Sync-ProfileMigration -Full, then complete again.", target: schemas.App);
         }
-
-        var replaced = Rows(connection, transaction, "archive-topup-delete.sql");
-        var added = Rows(connection, transaction, "archive-topup-insert.sql");
-        var archived = CutOverLock.Count(connection, transaction, $"SELECT count(*) FROM {schemas.StateQuoted}.\"{CompletionState.ArchiveTable}\"");
-        log.Verbose($"Archive topped up under the write lock: {replaced:N0} rows changed or deleted since the copy removed, {added:N0} added; {archived:N0} rows.");
         options.BeforeExclusiveLock?.Invoke();
 
         log.Progress(new OperationProgress(Activity, "Renaming ProfileNew to Profile", 90, null));
@@ -182,13 +183,14 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
         $"1. Gates: the migration is done, the last run completed cleanly, change tracking is installed{(options.Force ? " (or -Force)" : string.Empty)}, every integrity check passes.",
         string.Create(CultureInfo.InvariantCulture, $"2. In one transaction: copy the old Profile table ({rows:N0} rows) into {schemas.State}.{CompletionState.ArchiveTable}; reads only, the app goes on."),
         $"3. LOCK {schemas.App}.User, ContextProfile, Profile IN SHARE ROW EXCLUSIVE MODE (lock_timeout {options.LockTimeout.TotalSeconds:N0} s, up to {options.MaxRetries} jittered retries): the app's writes to the old tables wait, reads and ChatMessage inserts go on.",
-        $"4. Final sync of {(tracking ? "the users the app changed (change tracking)" : "every user that differs (full reconciliation: no change tracking)")}; re-check the seed's checks and those users' reconciliation; top up the archive with the rows changed since the copy.",
+        $"4. Top up the archive with the rows changed since the copy ({(tracking ? "found by the change records" : "a whole-table comparison: no change tracking")}); final sync of {(tracking ? "the users the app changed (change tracking)" : "every user that differs (full reconciliation: no change tracking)")}; re-check those users' reconciliation.",
         $"5. LOCK {schemas.App}.ProfileNew, Profile, ContextProfile, User IN ACCESS EXCLUSIVE MODE (same timeout and retries), held to the commit: remove change tracking, apply {PrismaSchema.Cleanup.Name}/migration.sql (drop the old Profile, rename ProfileNew to Profile), record it in _prisma_migrations where that table exists; commit.",
     ];
 
     private long Rows(NpgsqlConnection connection, NpgsqlTransaction transaction, string file)
     {
         using var command = new NpgsqlCommand(SqlText.For(file, schemas), connection, transaction);
+        command.Parameters.AddWithValue("app_schema", schemas.App);
         return command.ExecuteNonQuery();
     }
 

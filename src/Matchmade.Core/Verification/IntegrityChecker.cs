@@ -278,20 +278,10 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
 
     /// <summary>
     /// Complete-ProfileMigration's re-check under its locks, in its transaction (so it sees the rows its final sync
-    /// wrote): the seed's SQL checks, and the reconciliation of the users it just synced.
+    /// wrote): the reconciliation of the users it just synced (null when there are none).
     /// </summary>
-    public IEnumerable<IntegrityCheckResult> Recheck(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken)
-    {
-        foreach (var name in IntegrityChecks.Names.Where(IntegrityChecks.SqlChecks.Contains))
-        {
-            yield return Guard(name, () => SqlCheck(connection, transaction, name));
-        }
-
-        if (userIds.Count > 0)
-        {
-            yield return Guard2(() => Reconcile(connection, transaction, userIds, cancellationToken)).Item1;
-        }
-    }
+    public IntegrityCheckResult? ReconcileInTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken) =>
+        userIds.Count == 0 ? null : Guard2(() => Reconcile(connection, transaction, userIds, cancellationToken)).Item1;
 
     private (IntegrityCheckResult Reconciliation, IntegrityCheckResult NothingLost) Reconcile(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string>? userIds, CancellationToken cancellationToken, List<string>? allDiffering = null)
     {
