@@ -101,6 +101,7 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
         log.Progress(new OperationProgress(Activity, "Copying the old Profile table into the archive (the app goes on)", 5, null));
         CutOverLock.Execute(connection, transaction, SqlText.For("archive-copy.sql", schemas));
         var copyTime = watch.Elapsed;
+        stop.ThrowIfCancellationRequested();
         log.Verbose($"Archive copied to {schemas.State}.{CompletionState.ArchiveTable} in {copyTime.TotalSeconds:N2} s.");
         options.AfterArchiveCopy?.Invoke();
 

@@ -28,6 +28,11 @@ internal static class CompletionUndo
                 $"Schema '{schemas.App}' was completed and its archive {schemas.State}.{CompletionState.ArchiveTable} has been removed: the old Profile table's rows are gone, so the completion cannot be undone.", target: schemas.State);
         }
 
+        if (!options.DryRun && (options.BackupPath is not null || options.Force))
+        {
+            log.Warning("Undoing a completion drops nothing: -BackupPath and -Force do not apply to this step.");
+        }
+
         if (!options.DryRun)
         {
             CutOverLock.Take(connection, transaction, SqlText.For("undo-completion-lock.sql", schemas), "ACCESS EXCLUSIVE lock on Profile, ContextProfile and User", options.LockTimeout, 5, log, stop);
