@@ -85,6 +85,58 @@ public sealed class CompletionGateTests : IDisposable
         Assert.Equal(before, Everything(check));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void An_app_transaction_holding_the_old_tables_makes_the_cut_over_retry_then_go_on_or_fail_with_nothing_changed(bool released)
+    {
+        var cs = db.New(30);
+        db.Migrate(cs);
+        string before;
+        using (var c = Open(cs))
+        {
+            before = Everything(c, history: false);
+        }
+
+        var app = Open(cs);
+        var log = new RecordingLog();
+        Thread? release = null;
+        var outcome = Complete(cs, new CompletionOptions
+        {
+            LockTimeout = TimeSpan.FromMilliseconds(300),
+            MaxRetries = 3,
+            AfterArchiveCopy = () =>
+            {
+                // An app transaction that has written the old Profile table (ROW EXCLUSIVE) and stays open.
+                Exec(app, """BEGIN; UPDATE "Profile" SET "updatedAt" = "updatedAt" WHERE false""");
+                if (released)
+                {
+                    release = new Thread(() =>
+                    {
+                        Thread.Sleep(700);
+                        Exec(app, "COMMIT");
+                    });
+                    release.Start();
+                }
+            },
+        }, log);
+        release?.Join();
+        app.Dispose();
+        Assert.Contains(log.Warnings, w => w.Contains("was not granted within", StringComparison.Ordinal));
+        if (released)
+        {
+            Assert.Equal(RunStatus.Completed, outcome.Status);
+            Assert.True(outcome.LockRetries > 0 && outcome.WriteLockWait >= TimeSpan.FromMilliseconds(300), $"{outcome.LockRetries} retries, waited {outcome.WriteLockWait}");
+            return;
+        }
+
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        Assert.Equal("LockTimeout", outcome.Failure!.ErrorId);
+        NpgsqlConnection.ClearAllPools();
+        using var check = Open(cs);
+        Assert.Equal(before, Everything(check, history: false));
+    }
+
     [Fact]
     public void Force_without_tracking_reconciles_every_user_under_the_lock()
     {
