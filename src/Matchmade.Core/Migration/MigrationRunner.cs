@@ -428,7 +428,13 @@ public sealed class MigrationRunner
 
     private sealed record BatchResult(long Number, int IdsRead, int Read, string LastUserId, int Migrated, int Failed, int Intents, IReadOnlyList<Finding> Findings, IReadOnlyList<RunError> Errors, TimeSpan Elapsed);
 
-    private long Remaining(Scope scope) => scope.Cap - Interlocked.Read(ref migrated) - Interlocked.Read(ref failed);
+    /// <summary>
+    /// Users still to take. Only a canary's -MaxUsers is a hard cap: otherwise the run walks to the last user id, so users
+    /// the app creates during the run (the transition) do not make it stop short of the users counted at the start.
+    /// </summary>
+    private long Remaining(Scope scope) => options.MaxUsers is null && scope.Cap > 0
+        ? long.MaxValue
+        : scope.Cap - Interlocked.Read(ref migrated) - Interlocked.Read(ref failed);
 
     private Scope CountScope(NpgsqlConnection connection, NpgsqlTransaction? transaction, bool targetExists)
     {

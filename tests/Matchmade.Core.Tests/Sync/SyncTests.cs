@@ -51,8 +51,9 @@ public sealed class SyncTests : IDisposable
 
         writer.Write(4 * writer.Kinds);
         using (var target = Target(cs))
+        using (var probe = Open(cs))
         {
-            Assert.True(ChangeTracking.Read(OpenAndKeep(cs), null, target.Schemas).PendingUsers > 0);
+            Assert.True(ChangeTracking.Read(probe, null, target.Schemas).PendingUsers > 0);
         }
 
         var sync = Sync(cs, new SyncOptions { BatchSize = 25 });
@@ -258,7 +259,19 @@ public sealed class SyncTests : IDisposable
         using (var admin = Open(TestServer.Shared.AdminConnectionString))
         {
             Exec(admin, $"DROP DATABASE \"{copyName}\" WITH (FORCE)");
-            Exec(admin, $"CREATE DATABASE \"{copyName}\" TEMPLATE \"{source}\"");
+            // The server may still be closing sessions just released.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    Exec(admin, $"CREATE DATABASE \"{copyName}\" TEMPLATE \"{source}\"");
+                    break;
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 50)
+                {
+                    Thread.Sleep(100);
+                }
+            }
         }
 
         using (var target = Target(copy))
@@ -272,7 +285,7 @@ public sealed class SyncTests : IDisposable
 
     private static string Catalog(NpgsqlConnection c) => Scalar<string>(c, """
         SELECT string_agg(x, E'\n' ORDER BY x) FROM (
-            SELECT 'rel ' || c.relname || ' ' || c.relkind FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
+            SELECT 'rel ' || c.relname || ' ' || c.relkind::text AS x FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
             UNION ALL
             SELECT 'col ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -290,6 +303,4 @@ public sealed class SyncTests : IDisposable
 
     private static long Triggers(NpgsqlConnection c) =>
         Scalar<long>(c, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'matchmade%' AND NOT tgisinternal");
-
-    private static NpgsqlConnection OpenAndKeep(string cs) => Open(cs);
 }
