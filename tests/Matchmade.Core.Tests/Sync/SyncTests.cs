@@ -212,6 +212,38 @@ public sealed class SyncTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Tracking_and_sync_work_in_schemas_named_like_an_injection()
+    {
+        const string schema = "app \"x\"; DROP TABLE \"User\"; -- ü";
+        var cs = TestServer.Shared.CreateDatabase("hostilesync", schema);
+        databases.Add(cs);
+        using (var c = Open(cs))
+        {
+            SampleData.LoadSynthetic(c, 60, seed: 5, schema: schema);
+        }
+
+        using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs, Schema = schema, StateSchema = "mm state \"; --" });
+        Assert.Equal(RunStatus.Completed, new MigrationRunner(target, new MigrationOptions { ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None).Status);
+        var writer = new AppWriter(cs, schema);
+        writer.Write(3 * writer.Kinds);
+        using (var c = Open(cs))
+        {
+            Assert.True(ChangeTracking.Read(c, null, target.Schemas) is { Installed: true, PendingUsers: > 0 });
+        }
+
+        var sync = new SyncRunner(target, new SyncOptions { ReportPath = reports, BatchSize = 9 }, new RecordingLog()).Run(CancellationToken.None);
+        Assert.Equal(RunStatus.Completed, sync.Status);
+        Assert.Equal(0, sync.PendingUsers);
+        Assert.All(new IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None), r => Assert.True(r.Passed, $"{r.Name}: {r.Detail}"));
+        Assert.True(UndoRunner.Run(target, new UndoOptions { Force = true }, new RecordingLog(), CancellationToken.None).Dropped);
+        using (var c = Open(cs))
+        {
+            Assert.Equal(0L, Triggers(c));
+            Assert.Equal(1L, Scalar<long>(c, "SELECT count(*) FROM pg_namespace WHERE nspname = 'mm state \"; --'"));
+        }
+    }
+
     private string NewDatabase(int users)
     {
         var cs = TestServer.Shared.CreateDatabase("sync");
