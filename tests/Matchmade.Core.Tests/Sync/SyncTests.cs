@@ -172,6 +172,63 @@ public sealed class SyncTests : IDisposable
     }
 
     [Fact]
+    public void Continuous_follows_a_writer_and_stops_on_request_with_whole_users()
+    {
+        var cs = NewDatabase(150);
+        Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
+        var writer = new AppWriter(cs);
+        using var stop = new CancellationTokenSource();
+        var log = new RecordingLog();
+        var passes = 0;
+        log.OnProgress = p =>
+        {
+            if (p.Status.StartsWith("Pass ", StringComparison.Ordinal) && p.Status.Contains("pending", StringComparison.Ordinal) && ++passes == 5)
+            {
+                stop.Cancel(); // Ctrl+C while the app is writing
+            }
+        };
+        SyncOutcome outcome;
+        using (writer.Start())
+        using (var target = Target(cs))
+        {
+            outcome = new SyncRunner(target, new SyncOptions { Continuous = true, Interval = TimeSpan.FromSeconds(1), BatchSize = 5, ReportPath = reports }, log).Run(stop.Token);
+        }
+
+        Assert.Equal(RunStatus.Completed, outcome.Status);
+        Assert.True(outcome.Passes >= 5, $"{outcome.Passes} passes");
+        Assert.True(outcome.UsersResynced + outcome.UsersCreated + outcome.UsersDeleted > 0);
+        // The app wrote until after the stop, so some users are pending (a new context has no ContextIntent yet);
+        // every user not pending has exactly the rows the rules compute: the stop left no user half synced.
+        List<string> settled = [];
+        using (var c = Open(cs))
+        using (var command = new NpgsqlCommand("""
+            SELECT u.id FROM "User" u WHERE NOT EXISTS (
+                SELECT 1 FROM matchmade.changed_user ch LEFT JOIN "ContextProfile" cp ON cp.id = ch.context_profile_id
+                WHERE coalesce(ch.user_id, cp."userId") = u.id)
+            """, c))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                settled.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.True(settled.Count > 100);
+        using (var target = Target(cs))
+        {
+            var reconciliation = new IntegrityChecker(target, new RecordingLog()).Run(["Reconciliation"], settled, CancellationToken.None).Single();
+            Assert.True(reconciliation.Passed, reconciliation.Detail);
+        }
+
+        var until = Sync(cs, new SyncOptions { Continuous = true, Interval = TimeSpan.FromSeconds(1), Until = DateTimeOffset.UtcNow.AddSeconds(2) });
+        Assert.Equal(RunStatus.Completed, until.Status);
+        Assert.Equal(0, until.PendingUsers);
+        AssertAllChecksPass(cs);
+        Assert.Equal(FreshMigrationHash(cs), Hash(cs));
+    }
+
+    [Fact]
     public void Truncate_of_an_old_table_is_tracked()
     {
         var cs = NewDatabase(40);
