@@ -124,7 +124,7 @@ public sealed class SyncRunner
                 throw DbErrors.During(e, "Reading the pending changes", target);
             }
 
-            wouldSync = tracking.PendingUsers;
+            wouldSync = tracking.PendingUsers ?? 0;
         }
 
         if (options.Full)
@@ -136,7 +136,7 @@ public sealed class SyncRunner
         return new SyncOutcome
         {
             RunId = runId, DryRun = true, Full = options.Full, Status = RunStatus.Completed, Server = $"{target.Host}:{target.Port}", Database = target.Database,
-            Schema = target.Schemas.App, PendingUsers = tracking.PendingUsers, Lag = tracking.Lag, TrackingInstalled = tracking.Installed, StartedAt = startedAt, FinishedAt = finished,
+            Schema = target.Schemas.App, PendingUsers = tracking.PendingUsers ?? 0, Lag = tracking.Lag, TrackingInstalled = tracking.Installed, StartedAt = startedAt, FinishedAt = finished,
             Message = string.Create(CultureInfo.InvariantCulture, $"Would re-sync {wouldSync:N0} users{(options.Full ? " (those whose stored rows differ from the old tables)" : " (changed since they were migrated)")}."),
         };
     }
@@ -305,7 +305,7 @@ public sealed class SyncRunner
             // The connection died with the failure being reported: the pending count is unknown.
         }
 
-        var message = string.Create(CultureInfo.InvariantCulture, $"Sync{(options.Full ? " -Full" : string.Empty)}: {resynced:N0} users re-synced, {created:N0} created, {deleted:N0} deleted, {failed:N0} failed in {passes:N0} passes; {left?.PendingUsers.ToString("N0", CultureInfo.InvariantCulture) ?? "unknown"} users pending.");
+        var message = string.Create(CultureInfo.InvariantCulture, $"Sync{(options.Full ? " -Full" : string.Empty)}: {resynced:N0} users re-synced, {created:N0} created, {deleted:N0} deleted, {failed:N0} failed in {passes:N0} passes; {left?.PendingUsers?.ToString("N0", CultureInfo.InvariantCulture) ?? "unknown"} users pending.");
         if (failure is not null)
         {
             message += " " + failure.Message;
