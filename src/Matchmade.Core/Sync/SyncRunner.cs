@@ -90,7 +90,11 @@ public sealed class SyncRunner
             }
             while (options.Continuous && !stop.IsCancellationRequested && !(DateTimeOffset.UtcNow >= options.Until));
         }
-        catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopped while waiting to retry or while -Full reconciled: nothing of the batch in hand was written.
+        }
+        catch (Exception e)
         {
             failure = e as MatchmadeException ?? DbErrors.During(e, $"Batch {batches + 1} of the sync", target);
             report.AddError(new RunError(null, failure.ErrorId, failure.Message));
@@ -276,22 +280,7 @@ public sealed class SyncRunner
         }
     }
 
-    private T WithRetries<T>(string activity, Func<T> work, CancellationToken stop)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return work();
-            }
-            catch (Exception e) when (DbErrors.IsTransient(e) && attempt <= options.MaxRetries)
-            {
-                var delay = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)Math.Min(10_000, 200 * Math.Pow(2, attempt))));
-                log.Warning($"{activity} hit {Secrets.Scrub((e as PostgresException)?.MessageText ?? e.Message)}; retry {attempt} of {options.MaxRetries} in {delay.TotalMilliseconds:N0} ms.");
-                stop.WaitHandle.WaitOne(delay);
-            }
-        }
-    }
+    private T WithRetries<T>(string activity, Func<T> work, CancellationToken stop) => Retries.Run(activity, work, options.MaxRetries, log, stop);
 
     private SyncOutcome Finish(NpgsqlConnection connection, ReportWriter report, RunStatus status, MatchmadeException? failure)
     {
