@@ -78,7 +78,8 @@ public sealed class InvokeProfileMigrationTests : IDisposable
         // The workers hit the app's lock and retry: their warnings are written by the pipeline thread.
         var release = new Thread(() =>
         {
-            Thread.Sleep(1500);
+            // Long enough that a loaded machine's run start (lock, preflight, schema step, tracking) still meets the lock.
+            Thread.Sleep(4000);
             appTransaction.Rollback();
         });
         release.Start();
