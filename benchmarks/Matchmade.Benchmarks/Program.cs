@@ -96,7 +96,7 @@ if (workers > 1)
 // The transition (issue 13): with tracking installed by the live run, the app's write latency with and without the
 // trigger, then a sync of the users those writes (and one more edit of each) changed.
 var changed = Math.Min(syncUsers, users);
-var latency = TransitionBenchmark.AppWriteLatency(cs, changed, appWrites);
+(double OnP50, double OnP99, double OffP50, double OffP99) latency = default;
 phases.Add(($"Sync-ProfileMigration ({changed:N0} changed)", $"$s = Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false{batchArgument}; [pscustomobject]@{{ UsersMigrated = $s.UsersResynced + $s.UsersCreated; Status = $s.Status }}"));
 
 foreach (var (name, script) in phases.Concat(new[]
@@ -110,7 +110,10 @@ foreach (var (name, script) in phases.Concat(new[]
     GC.WaitForPendingFinalizers();
     if (name.StartsWith("Sync-ProfileMigration", StringComparison.Ordinal))
     {
-        TransitionBenchmark.ChangeUsers(cs, changed); // untimed: the app's edits the sync brings over
+        // Untimed: the app's writes with and without the tracking trigger (installed by the live runs above), then one
+        // more edit of each changed user: what the timed sync brings over.
+        latency = TransitionBenchmark.AppWriteLatency(cs, changed, appWrites);
+        TransitionBenchmark.ChangeUsers(cs, changed);
     }
 
     var startRss = Process.GetCurrentProcess().WorkingSet64;
