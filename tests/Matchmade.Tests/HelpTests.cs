@@ -19,10 +19,10 @@ public sealed class HelpTests
     {
         ["Get-ProfileMigrationStatus"] = 2,
         ["Invoke-ProfileMigration"] = 3,
+        ["Sync-ProfileMigration"] = 3,
         ["Test-MigrationIntegrity"] = 2,
         ["Get-MigrationReport"] = 2,
         ["Undo-ProfileMigration"] = 2,
-        ["Sync-ProfileMigration"] = 2,
         ["Complete-ProfileMigration"] = 3,
     };
 
@@ -37,6 +37,7 @@ public sealed class HelpTests
     [Theory]
     [InlineData("Get-ProfileMigrationStatus")]
     [InlineData("Invoke-ProfileMigration")]
+    [InlineData("Sync-ProfileMigration")]
     [InlineData("Test-MigrationIntegrity")]
     [InlineData("Get-MigrationReport")]
     [InlineData("Undo-ProfileMigration")]
@@ -61,6 +62,7 @@ public sealed class HelpTests
     [Theory]
     [InlineData("Get-ProfileMigrationStatus")]
     [InlineData("Invoke-ProfileMigration")]
+    [InlineData("Sync-ProfileMigration")]
     [InlineData("Test-MigrationIntegrity")]
     [InlineData("Get-MigrationReport")]
     [InlineData("Undo-ProfileMigration")]
@@ -109,6 +111,7 @@ public sealed class HelpTests
     [Theory]
     [InlineData("Get-ProfileMigrationStatus")]
     [InlineData("Invoke-ProfileMigration")]
+    [InlineData("Sync-ProfileMigration")]
     [InlineData("Test-MigrationIntegrity")]
     [InlineData("Get-MigrationReport")]
     [InlineData("Undo-ProfileMigration")]
@@ -225,5 +228,6 @@ public sealed class HelpTests
         _ => value.ToString()?.Trim() ?? string.Empty,
     };
 
-    private static string TypeName(Type type) => type.IsArray ? TypeName(type.GetElementType()!) + "[]" : type.Name;
+    // As the help generator names them: a nullable parameter by its underlying type.
+    private static string TypeName(Type type) => type.IsArray ? TypeName(type.GetElementType()!) + "[]" : Nullable.GetUnderlyingType(type)?.Name ?? type.Name;
 }

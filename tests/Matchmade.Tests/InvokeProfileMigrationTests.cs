@@ -78,7 +78,8 @@ public sealed class InvokeProfileMigrationTests : IDisposable
         // The workers hit the app's lock and retry: their warnings are written by the pipeline thread.
         var release = new Thread(() =>
         {
-            Thread.Sleep(1500);
+            // Long enough that a loaded machine's run start (lock, preflight, schema step, tracking) still meets the lock.
+            Thread.Sleep(4000);
             appTransaction.Rollback();
         });
         release.Start();
@@ -199,7 +200,7 @@ public sealed class InvokeProfileMigrationTests : IDisposable
         var role = "mm_mig_" + Guid.NewGuid().ToString("N")[..8];
         using (var c = db.Open())
         {
-            Exec(c, $"CREATE ROLE {role} LOGIN PASSWORD '{password}'; GRANT ALL ON DATABASE \"{db.Database}\" TO {role}; GRANT ALL ON SCHEMA public TO {role}; GRANT SELECT, REFERENCES ON ALL TABLES IN SCHEMA public TO {role}; GRANT USAGE ON TYPE \"RelationshipContextType\" TO {role}");
+            Exec(c, $"CREATE ROLE {role} LOGIN PASSWORD '{password}'; GRANT ALL ON DATABASE \"{db.Database}\" TO {role}; GRANT ALL ON SCHEMA public TO {role}; GRANT SELECT, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public TO {role}; GRANT USAGE ON TYPE \"RelationshipContextType\" TO {role}");
         }
 
         var b = new NpgsqlConnectionStringBuilder(db.ConnectionString);

@@ -127,7 +127,7 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
         log.Progress(new OperationProgress(Activity, "Renaming ProfileNew to Profile", 90, null));
         var (exclusiveWait, exclusiveRetries) = CutOverLock.Take(connection, transaction, SqlText.For("cutover-exclusive-lock.sql", schemas), "ACCESS EXCLUSIVE lock on ProfileNew, Profile, ContextProfile and User", options.LockTimeout, options.MaxRetries, log, stop);
         var exclusiveHeld = Stopwatch.StartNew();
-        ChangeTracking.Remove(connection, transaction, schemas);
+        ChangeTracking.Remove(connection, transaction, schemas, log);
         PrismaSchema.Cleanup.Apply(connection, transaction, schemas, record: prismaTable);
         transaction.Commit();
         exclusiveHeld.Stop();

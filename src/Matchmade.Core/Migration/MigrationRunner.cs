@@ -428,7 +428,13 @@ public sealed class MigrationRunner
 
     private sealed record BatchResult(long Number, int IdsRead, int Read, string LastUserId, int Migrated, int Failed, int Intents, IReadOnlyList<Finding> Findings, IReadOnlyList<RunError> Errors, TimeSpan Elapsed);
 
-    private long Remaining(Scope scope) => scope.Cap - Interlocked.Read(ref migrated) - Interlocked.Read(ref failed);
+    /// <summary>
+    /// Users still to take. Only a canary's -MaxUsers is a hard cap: otherwise the run walks to the last user id, so users
+    /// the app creates during the run (the transition) do not make it stop short of the users counted at the start.
+    /// </summary>
+    private long Remaining(Scope scope) => options.MaxUsers is null && scope.Cap > 0
+        ? long.MaxValue
+        : scope.Cap - Interlocked.Read(ref migrated) - Interlocked.Read(ref failed);
 
     private Scope CountScope(NpgsqlConnection connection, NpgsqlTransaction? transaction, bool targetExists)
     {
@@ -586,24 +592,7 @@ public sealed class MigrationRunner
         return new PreparedBatch(prepared, findings, errors);
     }
 
-    private T WithRetries<T>(string activity, Func<T> work, CancellationToken stop)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return work();
-            }
-            catch (Exception e) when (DbErrors.IsTransient(e) && attempt <= options.MaxRetries)
-            {
-                // Exponential backoff with full jitter, so retries of concurrent sessions do not line up.
-                var delay = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)Math.Min(10_000, 200 * Math.Pow(2, attempt))));
-                log.Warning($"{activity} hit {Secrets.Scrub((e as PostgresException)?.MessageText ?? e.Message)}; retry {attempt} of {options.MaxRetries} in {delay.TotalMilliseconds:N0} ms.");
-                stop.WaitHandle.WaitOne(delay);
-                stop.ThrowIfCancellationRequested();
-            }
-        }
-    }
+    private T WithRetries<T>(string activity, Func<T> work, CancellationToken stop) => Retries.Run(activity, work, options.MaxRetries, log, stop);
 
     internal static bool IsDataError(PostgresException e) =>
         e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("23", StringComparison.Ordinal) || e.SqlState.StartsWith("54", StringComparison.Ordinal);

@@ -98,7 +98,7 @@ public static class UndoRunner
             }
 
             // Change tracking goes with the tables it fed (DROP TRIGGER needs to own the old tables).
-            ChangeTracking.Remove(connection, transaction, schemas);
+            ChangeTracking.Remove(connection, transaction, schemas, log);
             if (stateExists)
             {
                 using var state = new NpgsqlCommand(SqlText.For("undo-state.sql", schemas), connection, transaction);

@@ -35,7 +35,7 @@ public sealed record MigrationStatusInfo
     public bool TrackingInstalled { get; init; }
 
     /// <summary>Users changed in the old tables since they were migrated, awaiting Sync-ProfileMigration.</summary>
-    public long PendingChangedUsers { get; init; }
+    public long? PendingChangedUsers { get; init; }
 
     /// <summary>Age of the oldest change not yet synced (null: none).</summary>
     public TimeSpan? OldestPendingChangeAge { get; init; }

@@ -90,7 +90,11 @@ public sealed class SyncRunner
             }
             while (options.Continuous && !stop.IsCancellationRequested && !(DateTimeOffset.UtcNow >= options.Until));
         }
-        catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopped while waiting to retry or while -Full reconciled: nothing of the batch in hand was written.
+        }
+        catch (Exception e)
         {
             failure = e as MatchmadeException ?? DbErrors.During(e, $"Batch {batches + 1} of the sync", target);
             report.AddError(new RunError(null, failure.ErrorId, failure.Message));
@@ -124,7 +128,7 @@ public sealed class SyncRunner
                 throw DbErrors.During(e, "Reading the pending changes", target);
             }
 
-            wouldSync = tracking.PendingUsers;
+            wouldSync = tracking.PendingUsers ?? 0;
         }
 
         if (options.Full)
@@ -136,7 +140,7 @@ public sealed class SyncRunner
         return new SyncOutcome
         {
             RunId = runId, DryRun = true, Full = options.Full, Status = RunStatus.Completed, Server = $"{target.Host}:{target.Port}", Database = target.Database,
-            Schema = target.Schemas.App, PendingUsers = tracking.PendingUsers, Lag = tracking.Lag, TrackingInstalled = tracking.Installed, StartedAt = startedAt, FinishedAt = finished,
+            Schema = target.Schemas.App, PendingUsers = tracking.PendingUsers ?? 0, Lag = tracking.Lag, TrackingInstalled = tracking.Installed, StartedAt = startedAt, FinishedAt = finished,
             Message = string.Create(CultureInfo.InvariantCulture, $"Would re-sync {wouldSync:N0} users{(options.Full ? " (those whose stored rows differ from the old tables)" : " (changed since they were migrated)")}."),
         };
     }
@@ -278,22 +282,7 @@ public sealed class SyncRunner
         }
     }
 
-    private T WithRetries<T>(string activity, Func<T> work, CancellationToken stop)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return work();
-            }
-            catch (Exception e) when (DbErrors.IsTransient(e) && attempt <= options.MaxRetries)
-            {
-                var delay = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)Math.Min(10_000, 200 * Math.Pow(2, attempt))));
-                log.Warning($"{activity} hit {Secrets.Scrub((e as PostgresException)?.MessageText ?? e.Message)}; retry {attempt} of {options.MaxRetries} in {delay.TotalMilliseconds:N0} ms.");
-                stop.WaitHandle.WaitOne(delay);
-            }
-        }
-    }
+    private T WithRetries<T>(string activity, Func<T> work, CancellationToken stop) => Retries.Run(activity, work, options.MaxRetries, log, stop);
 
     private SyncOutcome Finish(NpgsqlConnection connection, ReportWriter report, RunStatus status, MatchmadeException? failure)
     {
@@ -307,7 +296,7 @@ public sealed class SyncRunner
             // The connection died with the failure being reported: the pending count is unknown.
         }
 
-        var message = string.Create(CultureInfo.InvariantCulture, $"Sync{(options.Full ? " -Full" : string.Empty)}: {resynced:N0} users re-synced, {created:N0} created, {deleted:N0} deleted, {failed:N0} failed in {passes:N0} passes; {left?.PendingUsers.ToString("N0", CultureInfo.InvariantCulture) ?? "unknown"} users pending.");
+        var message = string.Create(CultureInfo.InvariantCulture, $"Sync{(options.Full ? " -Full" : string.Empty)}: {resynced:N0} users re-synced, {created:N0} created, {deleted:N0} deleted, {failed:N0} failed in {passes:N0} passes; {left?.PendingUsers?.ToString("N0", CultureInfo.InvariantCulture) ?? "unknown"} users pending.");
         if (failure is not null)
         {
             message += " " + failure.Message;

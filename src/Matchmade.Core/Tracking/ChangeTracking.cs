@@ -4,8 +4,8 @@ using Npgsql;
 
 namespace Matchmade.Core.Tracking;
 
-/// <summary>Where tracking stands for one app schema.</summary>
-public sealed record TrackingState(bool Installed, bool TableExists, long PendingUsers, DateTimeOffset? OldestPendingChange)
+/// <summary>Where tracking stands for one app schema. PendingUsers is null when this role may not read the change table.</summary>
+public sealed record TrackingState(bool Installed, bool TableExists, long? PendingUsers, DateTimeOffset? OldestPendingChange)
 {
     /// <summary>How long the oldest change not yet synced has waited (null: none pending).</summary>
     public TimeSpan? Lag => OldestPendingChange is { } oldest ? DateTimeOffset.UtcNow - oldest : null;
@@ -39,7 +39,7 @@ public static class ChangeTracking
     /// <summary>The same in the caller's transaction (Undo-ProfileMigration after a completion reinstalls tracking in its own).</summary>
     public static int Install(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas)
     {
-        var (present, _) = Present(connection, transaction, schemas);
+        var (present, _, _) = Present(connection, transaction, schemas);
         Execute(connection, transaction, SqlText.For("tracking-install.sql", schemas));
         var created = 0;
         foreach (var table in TrackedTables)
@@ -57,11 +57,28 @@ public static class ChangeTracking
         return created;
     }
 
-    /// <summary>Undo: drops this schema's triggers and pending changes; the function and table when no schema uses them.</summary>
-    public static void Remove(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas)
+    /// <summary>
+    /// Undo: drops this schema's triggers and pending changes; the function and table when no schema uses them. A role
+    /// that does not own the old tables cannot drop their triggers: then the function is made a no-op instead (the
+    /// triggers record nothing) and a warning gives the owner the statements.
+    /// </summary>
+    public static void Remove(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, IOperationLog log)
     {
-        Execute(connection, transaction, SqlText.For("tracking-remove.sql", schemas));
-        if (!Present(connection, transaction, schemas).TableExists)
+        var (present, tableExists, _) = Present(connection, transaction, schemas);
+        transaction.Save("tracking");
+        try
+        {
+            Execute(connection, transaction, SqlText.For("tracking-remove.sql", schemas));
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && present.Count > 0)
+        {
+            transaction.Rollback("tracking");
+            Execute(connection, transaction, SqlText.For("tracking-disarm.sql", schemas));
+            var statements = present.Select(p => p.Split(':')).Select(p => $"DROP TRIGGER {p[1]} ON {schemas.AppQuoted}.{SqlText.Quote(p[0])};");
+            log.Warning($"Change tracking is switched off, but its triggers stay on the old tables: dropping them needs their owner. As the owner, run: {string.Join(" ", statements)}");
+        }
+
+        if (!tableExists)
         {
             return;
         }
@@ -83,9 +100,14 @@ public static class ChangeTracking
     /// <summary>Installed = all six triggers present and the change table exists; with the pending users and the oldest change.</summary>
     public static TrackingState Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas)
     {
-        var (present, tableExists) = Present(connection, transaction, schemas);
+        var (present, tableExists, readable) = Present(connection, transaction, schemas);
         var installed = tableExists && present.Count == 2 * TrackedTables.Count;
-        if (!tableExists || !SchemaInspector.TablesPresent(connection, schemas.App, [PrismaSchema.ContextProfile], transaction).Contains(PrismaSchema.ContextProfile))
+        if (!readable)
+        {
+            return new TrackingState(installed, tableExists, tableExists ? null : 0, null);
+        }
+
+        if (!SchemaInspector.TablesPresent(connection, schemas.App, [PrismaSchema.ContextProfile], transaction).Contains(PrismaSchema.ContextProfile))
         {
             return new TrackingState(installed, tableExists, 0, null);
         }
@@ -97,7 +119,7 @@ public static class ChangeTracking
         return new TrackingState(installed, tableExists, reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1));
     }
 
-    private static (HashSet<string> Triggers, bool TableExists) Present(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas)
+    private static (HashSet<string> Triggers, bool TableExists, bool Readable) Present(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas)
     {
         using var command = new NpgsqlCommand(SqlText.Raw("tracking-present.sql"), connection, transaction);
         command.Parameters.AddWithValue("app", schemas.App);
@@ -105,7 +127,7 @@ public static class ChangeTracking
         command.Parameters.AddWithValue("tables", TrackedTables.ToArray());
         using var reader = command.ExecuteReader();
         reader.Read();
-        return (reader.GetFieldValue<string[]>(0).ToHashSet(StringComparer.Ordinal), reader.GetBoolean(1));
+        return (reader.GetFieldValue<string[]>(0).ToHashSet(StringComparer.Ordinal), reader.GetBoolean(1), reader.GetBoolean(2));
     }
 
     private static void Execute(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql)

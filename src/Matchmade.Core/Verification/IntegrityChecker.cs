@@ -120,6 +120,12 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
                 "Change tracking is not installed (Invoke-ProfileMigration -NoChangeTracking, or its triggers were dropped): writes the app makes to the old tables are not tracked. Sync-ProfileMigration -Full catches up; the Reconciliation check proves the rows.", []);
         }
 
+        if (state.PendingUsers is null)
+        {
+            return new("PendingChanges", false, CheckSeverity.Error, "change table not readable", "0 pending",
+                $"Change tracking is installed but this role may not read {target.Schemas.StateQuoted}.changed_user: GRANT USAGE ON SCHEMA {target.Schemas.StateQuoted} and SELECT ON {target.Schemas.StateQuoted}.changed_user (docs/permissions.md).", []);
+        }
+
         var lag = state.Lag is { } age ? string.Create(CultureInfo.InvariantCulture, $", the oldest change {age.TotalSeconds:N0} s old") : string.Empty;
         return state.PendingUsers == 0
             ? new("PendingChanges", true, CheckSeverity.Info, "0 pending", "0 pending", "Every change the app made to the old tables has been synced.", [])

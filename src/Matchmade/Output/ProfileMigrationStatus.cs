@@ -27,7 +27,7 @@ public sealed class ProfileMigrationStatus
     public bool TrackingInstalled { get; init; }
 
     /// <summary>Users the app changed in the old tables since they were migrated, awaiting Sync-ProfileMigration.</summary>
-    public long PendingChangedUsers { get; init; }
+    public long? PendingChangedUsers { get; init; }
 
     /// <summary>Age of the oldest change not yet synced (null: none pending).</summary>
     public TimeSpan? OldestPendingChangeAge { get; init; }

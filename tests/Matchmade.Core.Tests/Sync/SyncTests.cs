@@ -51,8 +51,9 @@ public sealed class SyncTests : IDisposable
 
         writer.Write(4 * writer.Kinds);
         using (var target = Target(cs))
+        using (var probe = Open(cs))
         {
-            Assert.True(ChangeTracking.Read(OpenAndKeep(cs), null, target.Schemas).PendingUsers > 0);
+            Assert.True(ChangeTracking.Read(probe, null, target.Schemas).PendingUsers > 0);
         }
 
         var sync = Sync(cs, new SyncOptions { BatchSize = 25 });
@@ -171,6 +172,63 @@ public sealed class SyncTests : IDisposable
     }
 
     [Fact]
+    public void Continuous_follows_a_writer_and_stops_on_request_with_whole_users()
+    {
+        var cs = NewDatabase(150);
+        Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
+        var writer = new AppWriter(cs);
+        using var stop = new CancellationTokenSource();
+        var log = new RecordingLog();
+        var passes = 0;
+        log.OnProgress = p =>
+        {
+            if (p.Status.StartsWith("Pass ", StringComparison.Ordinal) && p.Status.Contains("pending", StringComparison.Ordinal) && ++passes == 5)
+            {
+                stop.Cancel(); // Ctrl+C while the app is writing
+            }
+        };
+        SyncOutcome outcome;
+        using (writer.Start())
+        using (var target = Target(cs))
+        {
+            outcome = new SyncRunner(target, new SyncOptions { Continuous = true, Interval = TimeSpan.FromSeconds(1), BatchSize = 5, ReportPath = reports }, log).Run(stop.Token);
+        }
+
+        Assert.Equal(RunStatus.Completed, outcome.Status);
+        Assert.True(outcome.Passes >= 5, $"{outcome.Passes} passes");
+        Assert.True(outcome.UsersResynced + outcome.UsersCreated + outcome.UsersDeleted > 0);
+        // The app wrote until after the stop, so some users are pending (a new context has no ContextIntent yet);
+        // every user not pending has exactly the rows the rules compute: the stop left no user half synced.
+        List<string> settled = [];
+        using (var c = Open(cs))
+        using (var command = new NpgsqlCommand("""
+            SELECT u.id FROM "User" u WHERE NOT EXISTS (
+                SELECT 1 FROM matchmade.changed_user ch LEFT JOIN "ContextProfile" cp ON cp.id = ch.context_profile_id
+                WHERE coalesce(ch.user_id, cp."userId") = u.id)
+            """, c))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                settled.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.True(settled.Count > 100);
+        using (var target = Target(cs))
+        {
+            var reconciliation = new IntegrityChecker(target, new RecordingLog()).Run(["Reconciliation"], settled, CancellationToken.None).Single();
+            Assert.True(reconciliation.Passed, reconciliation.Detail);
+        }
+
+        var until = Sync(cs, new SyncOptions { Continuous = true, Interval = TimeSpan.FromSeconds(1), Until = DateTimeOffset.UtcNow.AddSeconds(2) });
+        Assert.Equal(RunStatus.Completed, until.Status);
+        Assert.Equal(0, until.PendingUsers);
+        AssertAllChecksPass(cs);
+        Assert.Equal(FreshMigrationHash(cs), Hash(cs));
+    }
+
+    [Fact]
     public void Truncate_of_an_old_table_is_tracked()
     {
         var cs = NewDatabase(40);
@@ -208,6 +266,38 @@ public sealed class SyncTests : IDisposable
         using (var c = Open(cs))
         {
             Assert.Equal(before, WholeDatabaseHash(c));
+        }
+    }
+
+    [Fact]
+    public void Tracking_and_sync_work_in_schemas_named_like_an_injection()
+    {
+        const string schema = "app \"x\"; DROP TABLE \"User\"; -- ü";
+        var cs = TestServer.Shared.CreateDatabase("hostilesync", schema);
+        databases.Add(cs);
+        using (var c = Open(cs))
+        {
+            SampleData.LoadSynthetic(c, 60, seed: 5, schema: schema);
+        }
+
+        using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs, Schema = schema, StateSchema = "mm state \"; --" });
+        Assert.Equal(RunStatus.Completed, new MigrationRunner(target, new MigrationOptions { ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None).Status);
+        var writer = new AppWriter(cs, schema);
+        writer.Write(3 * writer.Kinds);
+        using (var c = Open(cs))
+        {
+            Assert.True(ChangeTracking.Read(c, null, target.Schemas) is { Installed: true, PendingUsers: > 0 });
+        }
+
+        var sync = new SyncRunner(target, new SyncOptions { ReportPath = reports, BatchSize = 9 }, new RecordingLog()).Run(CancellationToken.None);
+        Assert.Equal(RunStatus.Completed, sync.Status);
+        Assert.Equal(0, sync.PendingUsers);
+        Assert.All(new IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None), r => Assert.True(r.Passed, $"{r.Name}: {r.Detail}"));
+        Assert.True(UndoRunner.Run(target, new UndoOptions { Force = true }, new RecordingLog(), CancellationToken.None).Dropped);
+        using (var c = Open(cs))
+        {
+            Assert.Equal(0L, Triggers(c));
+            Assert.Equal(1L, Scalar<long>(c, "SELECT count(*) FROM pg_namespace WHERE nspname = 'mm state \"; --'"));
         }
     }
 
@@ -258,7 +348,19 @@ public sealed class SyncTests : IDisposable
         using (var admin = Open(TestServer.Shared.AdminConnectionString))
         {
             Exec(admin, $"DROP DATABASE \"{copyName}\" WITH (FORCE)");
-            Exec(admin, $"CREATE DATABASE \"{copyName}\" TEMPLATE \"{source}\"");
+            // The server may still be closing sessions just released.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    Exec(admin, $"CREATE DATABASE \"{copyName}\" TEMPLATE \"{source}\"");
+                    break;
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 50)
+                {
+                    Thread.Sleep(100);
+                }
+            }
         }
 
         using (var target = Target(copy))
@@ -272,7 +374,7 @@ public sealed class SyncTests : IDisposable
 
     private static string Catalog(NpgsqlConnection c) => Scalar<string>(c, """
         SELECT string_agg(x, E'\n' ORDER BY x) FROM (
-            SELECT 'rel ' || c.relname || ' ' || c.relkind FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
+            SELECT 'rel ' || c.relname || ' ' || c.relkind::text AS x FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
             UNION ALL
             SELECT 'col ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -290,6 +392,4 @@ public sealed class SyncTests : IDisposable
 
     private static long Triggers(NpgsqlConnection c) =>
         Scalar<long>(c, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'matchmade%' AND NOT tgisinternal");
-
-    private static NpgsqlConnection OpenAndKeep(string cs) => Open(cs);
 }
