@@ -121,7 +121,7 @@ public sealed class CompletionTests : IDisposable
                 using var c = Open(cs);
                 while (!writing.Join(50))
                 {
-                    Exec(c, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'app writer' AND wait_event_type = 'Lock'");
+                    Exec(c, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'app writer' AND wait_event_type = 'Lock'");
                 }
 
                 SnapshotOldTables(cs);
@@ -153,7 +153,7 @@ public sealed class CompletionTests : IDisposable
         void Kill()
         {
             using var c = Open(cs);
-            Assert.Equal(1L, Scalar<long>(c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name LIKE 'Matchmade%' AND state = 'idle in transaction'"));
+            Assert.Equal(1L, Scalar<long>(c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'Matchmade%' AND state = 'idle in transaction'"));
         }
 
         var killed = Complete(cs, when == "AfterArchiveCopy" ? new CompletionOptions { AfterArchiveCopy = Kill } : new CompletionOptions { BeforeExclusiveLock = Kill });
