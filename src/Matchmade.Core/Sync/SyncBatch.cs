@@ -27,6 +27,7 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
     private readonly BatchWriter writer = new(schemas);
     private readonly string deleteUsers = SqlText.For("sync-delete-users.sql", schemas);
     private readonly string release = SqlText.For("sync-release.sql", schemas);
+    private readonly string lockUsers = SqlText.For("sync-lock-users.sql", schemas);
 
     /// <summary>
     /// Syncs <paramref name="users"/> (distinct ids) and releases their change records plus <paramref name="alsoRelease"/>
@@ -47,6 +48,12 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
     public SyncBatchResult Run(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ClaimedUser> users, long[] alsoRelease, RunHistory? history)
     {
         var ids = users.Select(u => u.UserId).ToArray();
+        using (var lockRows = new NpgsqlCommand(lockUsers, connection, transaction))
+        {
+            lockRows.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
+            lockRows.ExecuteNonQuery();
+        }
+
         var read = new BatchReader(schemas, targetExists: true, ids, force: true).Read(connection, transaction, string.Empty, null, Math.Max(1, ids.Length));
         var prepared = MigrationRunner.Prepare(read.Users);
         var errors = new List<RunError>(prepared.Errors);
