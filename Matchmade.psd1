@@ -18,6 +18,7 @@
         'Complete-ProfileMigration'
         'Test-MigrationIntegrity'
         'Get-MigrationReport'
+        'Export-MigrationReport'
         'Undo-ProfileMigration'
     )
     FunctionsToExport    = @()
@@ -25,7 +26,12 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('PostgreSQL', 'Prisma', 'Migration', 'Npgsql', 'DBA')
+            # ProjectUri/LicenseUri: the repository's public address is not settled; set them before publishing to
+            # the PowerShell Gallery (the local package build does not depend on them).
+            Tags         = @('PostgreSQL', 'Prisma', 'Migration', 'Npgsql', 'DBA', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            ProjectUri   = 'https://github.com/matchmade/matchmade'
+            LicenseUri   = 'https://github.com/matchmade/matchmade/blob/main/LICENSE'
+            ReleaseNotes = 'First release: Get-ProfileMigrationStatus, Invoke-ProfileMigration (dry run, canary, batches, -ThrottleLimit, Ctrl+C after the current batch), Test-MigrationIntegrity, Get-MigrationReport, Undo-ProfileMigration.'
         }
     }
 }

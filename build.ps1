@@ -10,7 +10,9 @@
       Demo     dotnet run --project tools/Matchmade.Sandbox
       Benchmark dotnet run -c Release --project benchmarks/Matchmade.Benchmarks   (100,000 users; see README)
       Torture  dotnet run -c Release --project tools/Matchmade.Torture            (50 interruptions; see docs/reliability.md)
-      Package  Build, then zip out/Matchmade into out/Matchmade-<version>.zip
+      Package  Build (Release), then Publish-PSResource the module (without .pdb files) to a local folder repository:
+               out/packages/Matchmade.<version>.nupkg, which Install-PSResource / Save-PSResource install from
+               (Register-PSResourceRepository -Name Local -Uri ./out/packages, or -Repository with that path)
       Clean    remove out/ and every bin/ and obj/
 
 .EXAMPLE
@@ -52,11 +54,28 @@ try {
             'Benchmark' { Invoke-Dotnet run -c Release --project benchmarks/Matchmade.Benchmarks }
             'Torture' { Invoke-Dotnet run -c Release --project tools/Matchmade.Torture }
             'Package' {
-                Invoke-Dotnet build -c $Configuration
-                $version = (Import-PowerShellDataFile -Path out/Matchmade/Matchmade.psd1).ModuleVersion
-                $zip = "out/Matchmade-$version.zip"
-                Compress-Archive -Path out/Matchmade -DestinationPath $zip -Force
-                Write-Host "Packaged $zip"
+                Invoke-Dotnet build src/Matchmade/Matchmade.csproj -c Release
+                $manifest = Test-ModuleManifest -Path out/Matchmade/Matchmade.psd1
+                # The package holds the module without debug symbols: a copy of out/Matchmade minus *.pdb.
+                $staging = Join-Path ([System.IO.Path]::GetTempPath()) "matchmade-package-$PID/Matchmade"
+                Remove-Item -Recurse -Force -ErrorAction SilentlyContinue -Path (Split-Path $staging)
+                New-Item -ItemType Directory -Force -Path $staging | Out-Null
+                Copy-Item -Recurse -Path out/Matchmade/* -Destination $staging
+                Get-ChildItem -Recurse -Filter *.pdb -Path $staging | Remove-Item
+                $packages = New-Item -ItemType Directory -Force -Path out/packages
+                $nupkg = Join-Path $packages "Matchmade.$($manifest.Version).nupkg"
+                Remove-Item -Force -ErrorAction SilentlyContinue -Path $nupkg
+                # A repository of our own for the publish, under a throwaway name, removed afterwards.
+                $repository = "MatchmadeBuild$PID"
+                Register-PSResourceRepository -Name $repository -Uri $packages.FullName -Trusted
+                try {
+                    Publish-PSResource -Path $staging -Repository $repository
+                }
+                finally {
+                    Unregister-PSResourceRepository -Name $repository
+                    Remove-Item -Recurse -Force -Path (Split-Path $staging)
+                }
+                Write-Host "Packaged $nupkg (Install-PSResource / Save-PSResource -Repository <a repository at $($packages.FullName)>)"
             }
         }
     }

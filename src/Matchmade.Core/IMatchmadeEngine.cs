@@ -52,7 +52,12 @@ public sealed record OperationProgress(string Activity, string Status, int Perce
 
 public static class MatchmadeEngine
 {
-    public static IMatchmadeEngine Connect(ConnectionRequest request, IOperationLog log) => new Engine(DatabaseTarget.Create(request), log);
+    public static IMatchmadeEngine Connect(ConnectionRequest request, IOperationLog log)
+    {
+        var target = DatabaseTarget.Create(request);
+        log.Verbose($"Connecting to {target.Display} (from {target.ConnectionSource}).");
+        return new Engine(target, log);
+    }
 
     private sealed class Engine(DatabaseTarget target, IOperationLog log) : IMatchmadeEngine
     {

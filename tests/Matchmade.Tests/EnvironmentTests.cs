@@ -16,10 +16,23 @@ public sealed class EnvironmentTests(DatabaseFixture db) : IClassFixture<Databas
     }
 
     [Fact]
+    public void DIRECT_URL_comes_before_DATABASE_URL_and_status_and_verbose_say_so()
+    {
+        using var session = new PowerShellSession();
+        var result = session.Run(
+            "$saved = $env:DIRECT_URL, $env:DATABASE_URL; $env:DIRECT_URL = $args[0]; $env:DATABASE_URL = 'postgresql://app@127.0.0.1:1/nowhere?pgbouncer=true'; try { Get-ProfileMigrationStatus -Verbose } finally { $env:DIRECT_URL, $env:DATABASE_URL = $saved }",
+            db.Url).ThrowOnError();
+        var status = Assert.Single(result.Output);
+        Assert.Equal(db.Database, status.Properties["Database"].Value);
+        Assert.Equal("$env:DIRECT_URL", status.Properties["ConnectionSource"].Value);
+        Assert.Contains(result.Verbose, v => v.Contains("(from $env:DIRECT_URL)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void No_connection_string_and_no_DATABASE_URL_is_one_clear_error()
     {
         using var session = new PowerShellSession();
-        var result = session.Run("$saved = $env:DATABASE_URL; $env:DATABASE_URL = $null; try { Get-ProfileMigrationStatus } finally { $env:DATABASE_URL = $saved }");
+        var result = session.Run("$saved = $env:DIRECT_URL, $env:DATABASE_URL; $env:DIRECT_URL = $null; $env:DATABASE_URL = $null; try { Get-ProfileMigrationStatus } finally { $env:DIRECT_URL, $env:DATABASE_URL = $saved }");
         var error = Assert.Single(result.AllErrors);
         Assert.Equal("ConnectionStringMissing,Matchmade.Commands.GetProfileMigrationStatusCommand", error.FullyQualifiedErrorId);
         Assert.Equal(System.Management.Automation.ErrorCategory.InvalidArgument, error.CategoryInfo.Category);

@@ -22,6 +22,7 @@ public sealed class HelpTests
         ["Sync-ProfileMigration"] = 3,
         ["Test-MigrationIntegrity"] = 2,
         ["Get-MigrationReport"] = 2,
+        ["Export-MigrationReport"] = 2,
         ["Undo-ProfileMigration"] = 2,
         ["Complete-ProfileMigration"] = 3,
     };
@@ -40,6 +41,7 @@ public sealed class HelpTests
     [InlineData("Sync-ProfileMigration")]
     [InlineData("Test-MigrationIntegrity")]
     [InlineData("Get-MigrationReport")]
+    [InlineData("Export-MigrationReport")]
     [InlineData("Undo-ProfileMigration")]
     [InlineData("Complete-ProfileMigration")]
     public void Full_help_has_the_markdowns_synopsis_and_a_description(string name)
@@ -65,6 +67,7 @@ public sealed class HelpTests
     [InlineData("Sync-ProfileMigration")]
     [InlineData("Test-MigrationIntegrity")]
     [InlineData("Get-MigrationReport")]
+    [InlineData("Export-MigrationReport")]
     [InlineData("Undo-ProfileMigration")]
     [InlineData("Complete-ProfileMigration")]
     public void Every_parameter_is_described_with_the_binders_facts(string name)
@@ -114,6 +117,7 @@ public sealed class HelpTests
     [InlineData("Sync-ProfileMigration")]
     [InlineData("Test-MigrationIntegrity")]
     [InlineData("Get-MigrationReport")]
+    [InlineData("Export-MigrationReport")]
     [InlineData("Undo-ProfileMigration")]
     [InlineData("Complete-ProfileMigration")]
     public void Examples_and_outputs(string name)
@@ -164,6 +168,7 @@ public sealed class HelpTests
             "$MatchmadeLastRun",
             "Test-MigrationIntegrity",
             "Get-MigrationReport",
+            "Export-MigrationReport",
             "Undo-ProfileMigration -WhatIf",
         })
         {

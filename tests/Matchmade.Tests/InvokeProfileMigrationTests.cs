@@ -75,11 +75,19 @@ public sealed class InvokeProfileMigrationTests : IDisposable
             lockTable.ExecuteNonQuery();
         }
 
-        // The workers hit the app's lock and retry: their warnings are written by the pipeline thread.
+        // The workers hit the app's lock and retry: their warnings are written by the pipeline thread. The lock goes
+        // only once a worker has been seen waiting on it for longer than its lock_timeout (1 s), so a retry has
+        // happened however slow the machine is (a fixed delay raced the run's start-up under load).
         var release = new Thread(() =>
         {
-            // Long enough that a loaded machine's run start (lock, preflight, schema step, tracking) still meets the lock.
-            Thread.Sleep(4000);
+            using var watcher = db.Open();
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            while (DateTime.UtcNow < deadline && Scalar<long>(watcher, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name LIKE 'Matchmade%'") == 0)
+            {
+                Thread.Sleep(20);
+            }
+
+            Thread.Sleep(2500);
             appTransaction.Rollback();
         });
         release.Start();

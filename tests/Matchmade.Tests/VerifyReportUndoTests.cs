@@ -73,9 +73,11 @@ public sealed class VerifyReportUndoTests : IDisposable
         Assert.Contains("1 integrity check(s) failed", Assert.Single(failing.Warnings), StringComparison.Ordinal);
         Assert.Contains("user_qa1.location", (string)failing.Output.Single().Properties["Detail"].Value, StringComparison.Ordinal);
 
-        // Undo: -WhatIf drops nothing; the app's edit (a changed updatedAt) is refused; -Force drops.
-        var whatIf = session.Run("Undo-ProfileMigration -ConnectionString $args[0] -WhatIf", db.Url).ThrowOnError();
+        // Undo: the hand edit above left updatedAt alone and is refused all the same, -WhatIf too (issue 16); so is the
+        // app's edit (a changed updatedAt); -WhatIf drops nothing; -Force drops.
+        var whatIf = session.Run("Undo-ProfileMigration -ConnectionString $args[0] -WhatIf", db.Url);
         Assert.Empty(whatIf.Output);
+        Assert.Equal("ForeignRowsPresent,Matchmade.Commands.UndoProfileMigrationCommand", Assert.Single(whatIf.AllErrors).FullyQualifiedErrorId);
         using (var c = db.Open())
         {
             Assert.Equal(2L, Scalar<long>(c, "SELECT count(*) FROM pg_tables WHERE tablename IN ('ProfileNew','ContextIntent')"));

@@ -15,21 +15,20 @@ public static class DbAssert
 
     /// <summary>
     /// A hash over the new tables' content, ids and timestamps aside: equal hashes mean the same migration result.
-    /// After Complete-ProfileMigration the profiles are in <paramref name="profileTable"/> "Profile".
+    /// Each row is its whole <c>to_jsonb</c> minus id/createdAt/updatedAt, so a value moved between two nullable
+    /// columns, a NULL against an empty string, or a value holding a separator all hash differently.
+    /// After Complete-ProfileMigration the profiles are in <paramref name="profileTable"/> "Profile" (same rows, same hash).
     /// </summary>
-    public static string NewTablesContentHash(NpgsqlConnection connection, string schema = "public", string profileTable = "ProfileNew") => Scalar<string>(connection, $"""
-        SELECT md5(coalesce((SELECT string_agg(r, E'\n' ORDER BY r) FROM (
-            SELECT concat_ws('|', p."userId", p."coreValues"::text, p.beliefs::text, p."interactionStyle"::text, p.lifestyle::text,
-                             p.constraints::text, p.location, p."ageRange", p.name, p.completeness, p.missing::text) AS r
-            FROM {Q(schema)}.{Q(profileTable)} p) a), '') || '#' ||
-            coalesce((SELECT string_agg(r, E'\n' ORDER BY r) FROM (
-            SELECT concat_ws('|', c."userId", c."contextType", c."relationshipTimeline", c."exclusivityExpectation", c."familyIntentions",
-                             c."attractionImportance", c."friendshipDepth", c."groupActivityPreference", c."emotionalSupportExpectation",
-                             c."partnershipType", c."commitmentHorizon", c."complementarySkills"::text, c."equityOrRevShare", c."creativeType",
-                             c."roleNeeded", c."processStyle", c."egoBalance", c."compensationExpectation", c."serviceType", c."budgetRange",
-                             c."timelineNeeded", c."credentialsRequired", c.completeness, c.missing::text) AS r
-            FROM {Q(schema)}."ContextIntent" c) b), ''))
-        """);
+    public static string NewTablesContentHash(NpgsqlConnection connection, string schema = "public", string profileTable = "ProfileNew") => Scalar<string>(connection, NewTablesContentSql(schema, "md5(coalesce(string_agg(r, E'\\n' ORDER BY r), ''))", profileTable));
+
+    /// <summary>The new tables' rows, ids and timestamps aside, as JSON text, one per line, sorted: for exact expectations.</summary>
+    public static string NewTablesContent(NpgsqlConnection connection, string schema = "public") => Scalar<string>(connection, NewTablesContentSql(schema, "coalesce(string_agg(r, E'\\n' ORDER BY r), '')", "ProfileNew"));
+
+    private static string NewTablesContentSql(string schema, string aggregate, string profileTable) => $"""
+        SELECT (SELECT {aggregate} FROM (SELECT 'ProfileNew ' || (to_jsonb(p) - 'id' - 'createdAt' - 'updatedAt')::text AS r FROM {Q(schema)}.{Q(profileTable)} p) a)
+            || '#' ||
+               (SELECT {aggregate} FROM (SELECT 'ContextIntent ' || (to_jsonb(c) - 'id' - 'createdAt' - 'updatedAt')::text AS r FROM {Q(schema)}."ContextIntent" c) b)
+        """;
 
     /// <summary>
     /// Rows that break "whole users only": a context of a user who has a ProfileNew but no ContextIntent for it, plus

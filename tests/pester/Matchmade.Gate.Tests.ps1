@@ -25,18 +25,22 @@ Describe 'Matchmade migration gate' {
         $env:DATABASE_URL | Should -Not -BeNullOrEmpty
     }
 
+    # -ErrorAction Stop everywhere: a check that could not run (server down, wrong database) fails the gate instead of
+    # leaving nothing to assert on.
     It 'passes every integrity check' {
-        $failed = Test-MigrationIntegrity -ConnectionString $env:DATABASE_URL | Where-Object { -not $_.Passed }
-        $failed | ForEach-Object { Write-Host "$($_.Name): $($_.Detail)" }
-        $failed | Should -BeNullOrEmpty
+        $checks = Test-MigrationIntegrity -ConnectionString $env:DATABASE_URL -ErrorAction Stop -WarningAction SilentlyContinue
+        $checks | Should -Not -BeNullOrEmpty
+        # The failed checks by name and detail, so the CI log says which check failed and why.
+        $failed = $checks | Where-Object { -not $_.Passed } | ForEach-Object { "$($_.Name): $($_.Detail)" }
+        $failed | Should -BeNullOrEmpty -Because 'every integrity check must pass'
     }
 
     It 'has every user migrated' {
-        (Get-ProfileMigrationStatus -ConnectionString $env:DATABASE_URL).UsersNotMigrated | Should -Be 0
+        (Get-ProfileMigrationStatus -ConnectionString $env:DATABASE_URL -ErrorAction Stop).UsersNotMigrated | Should -Be 0
     }
 
     It 'has a latest run that completed without errors' {
-        $summary = Get-MigrationReport -ConnectionString $env:DATABASE_URL -Latest -Kind Summary
+        $summary = Get-MigrationReport -ConnectionString $env:DATABASE_URL -Latest -Kind Summary -ErrorAction Stop
         $summary.Status | Should -Be 'Completed'
         $summary.Errors | Should -Be 0
     }

@@ -29,7 +29,7 @@ public sealed record LocalClusterOptions
 /// free port, password authentication (scram-sha-256) for a generated superuser password. Run as the postgres OS user
 /// when this process is root (initdb refuses root).
 /// </summary>
-public sealed class LocalCluster : IDisposable
+public sealed partial class LocalCluster : IDisposable
 {
     private readonly LocalClusterOptions options;
     private bool stopped;
@@ -125,21 +125,26 @@ public sealed class LocalCluster : IDisposable
         }
         catch when (!options.Keep)
         {
-            if (File.Exists(Path.Combine(root, "data", "postmaster.pid")))
-            {
-                // pg_ctl gave up waiting but a server may still be coming up: stop it before removing its files.
-                try
-                {
-                    Run(Path.Combine(bin, "pg_ctl"), ["-D", Path.Combine(root, "data"), "stop", "-m", "immediate"], IsRoot ? "postgres" : null);
-                }
-                catch (InvalidOperationException)
-                {
-                }
-            }
-
-            TryDelete(root);
+            Abandon(bin, root);
             throw;
         }
+    }
+
+    /// <summary>Removes the folder of a cluster that failed to start (a server may still be coming up: it is stopped first).</summary>
+    private static void Abandon(string bin, string root)
+    {
+        if (File.Exists(Path.Combine(root, "data", "postmaster.pid")))
+        {
+            try
+            {
+                Run(Path.Combine(bin, "pg_ctl"), ["-D", Path.Combine(root, "data"), "stop", "-m", "immediate"], IsRoot ? "postgres" : null);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+
+        TryDelete(root);
     }
 
     /// <summary>initdb as the postgres OS user when this process is root; the superuser's password comes from a file only that user may read.</summary>
@@ -200,37 +205,13 @@ public sealed class LocalCluster : IDisposable
     /// </summary>
     private void StartWatchdog()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        var stop = $"{Quote(Path.Combine(BinDirectory, "pg_ctl"))} -D {Quote(DataDirectory)} stop -m immediate";
+        var stop = $"{Watchdog.Quote(Path.Combine(BinDirectory, "pg_ctl"))} -D {Watchdog.Quote(DataDirectory)} stop -m immediate";
         if (IsRoot)
         {
             stop = "runuser -u postgres -- " + stop;
         }
 
-        var script = $"exec </dev/null >/dev/null 2>&1; while kill -0 {Environment.ProcessId}; do sleep 2; done; {stop}; rm -rf {Quote(RootDirectory)}";
-        var start = new ProcessStartInfo("/bin/sh")
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
-        try
-        {
-            watchdog = Process.Start(start);
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            // No /bin/sh: then only Dispose cleans up.
-        }
-
-        static string Quote(string path) => "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        watchdog = Watchdog.Start($"{stop}; rm -rf {Watchdog.Quote(RootDirectory)}");
     }
 
     /// <summary>Restarts the server; immediate = a crash restart (no checkpoint), as in a power loss.</summary>
@@ -265,23 +246,11 @@ public sealed class LocalCluster : IDisposable
 
         Stop();
         TryDelete(RootDirectory);
-        if (watchdog is not null)
-        {
-            try
-            {
-                watchdog.Kill();
-            }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
-            }
-
-            watchdog.Dispose();
-            watchdog = null;
-        }
+        Watchdog.Stop(watchdog);
+        watchdog = null;
     }
 
-    private static void TryDelete(string directory)
+    internal static void TryDelete(string directory)
     {
         try
         {
@@ -351,7 +320,7 @@ public sealed class LocalCluster : IDisposable
 
     private static bool HasInitdb(string directory) => File.Exists(Path.Combine(directory, "initdb")) || File.Exists(Path.Combine(directory, "initdb.exe"));
 
-    private static string Run(string file, string[] args, string? asUser)
+    internal static string Run(string file, string[] args, string? asUser)
     {
         var start = asUser is null ? new ProcessStartInfo(file) : new ProcessStartInfo("runuser", ["-u", asUser, "--", file]);
         foreach (var arg in args)
@@ -375,7 +344,7 @@ public sealed class LocalCluster : IDisposable
         return stdout;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -383,5 +352,5 @@ public sealed class LocalCluster : IDisposable
     }
 
     // Environment.UserName is the effective user on Unix.
-    private static bool IsRoot => !OperatingSystem.IsWindows() && Environment.UserName == "root";
+    internal static bool IsRoot => !OperatingSystem.IsWindows() && Environment.UserName == "root";
 }

@@ -34,6 +34,12 @@ public sealed class TestServer
     public string CreateDatabase(string namePrefix, string schema = "public")
     {
         var template = templates.GetOrAdd(schema, s => new Lazy<string>(() => CreateTemplate(s))).Value;
+        return CloneDatabase(template, namePrefix);
+    }
+
+    /// <summary>A new database copied from <paramref name="template"/> (nobody may be connected to it); returns its connection string.</summary>
+    public string CloneDatabase(string template, string namePrefix)
+    {
         var name = Sanitize(namePrefix) + "_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
         using var admin = new NpgsqlConnection(AdminConnectionString);
         admin.Open();

@@ -13,6 +13,7 @@ namespace Matchmade.Sandbox;
 ///   -Command '&lt;ps&gt;'        run PowerShell with the module imported, against your database ($env:DATABASE_URL or -ConnectionString)
 ///   -File script.ps1       the same with a script file
 ///   -Sandbox               with -Command/-File: run it against a fresh throwaway cluster with sample data instead
+///   -Shell                 real pwsh on this console against a throwaway cluster with sample data (with -Command/-File: that, in real pwsh)
 /// </summary>
 internal static class Program
 {
@@ -38,7 +39,7 @@ internal static class Program
 
         var manifest = FindModuleManifest();
         var script = options.Script ?? ReadDemo();
-        if (options.Script is not null && !options.Sandbox)
+        if (options.Script is not null && !options.Sandbox && !options.Shell)
         {
             return RunPowerShell(manifest, script, databaseUrl: null);
         }
@@ -63,7 +64,7 @@ internal static class Program
             _ = loaded;
         }
 
-        var exitCode = RunPowerShell(manifest, script, cluster.Url(database));
+        var exitCode = options.Shell ? RealShell.Run(manifest, cluster.Url(database), options.Script) : RunPowerShell(manifest, script, cluster.Url(database));
         if (options.Keep)
         {
             Console.WriteLine();
@@ -141,7 +142,7 @@ internal static class Program
         throw new FileNotFoundException("The built module (out/Matchmade/Matchmade.psd1) was not found; run 'dotnet build' at the repository root.");
     }
 
-    private sealed record Options(bool Help, bool Keep, bool Sandbox, int Users, string? Script)
+    private sealed record Options(bool Help, bool Keep, bool Sandbox, bool Shell, int Users, string? Script)
     {
         public const string Usage = """
             Usage: dotnet run --project tools/Matchmade.Sandbox [-- options]
@@ -151,11 +152,13 @@ internal static class Program
               -Command '<ps>'      run PowerShell with Matchmade imported against your database ($env:DATABASE_URL or -ConnectionString)
               -File script.ps1     the same with a script file
               -Sandbox             with -Command/-File: run against a fresh throwaway cluster with sample data ($env:DATABASE_URL points at it)
+              -Shell               real pwsh (restored from NuGet) on this console against a throwaway cluster with sample data,
+                                   the module imported; the cluster goes when you exit. With -Command/-File: runs that in real pwsh
             """;
 
         public static Options Parse(string[] args)
         {
-            bool help = false, keep = false, sandbox = false;
+            bool help = false, keep = false, sandbox = false, shell = false;
             var users = 1000;
             string? script = null;
             for (var i = 0; i < args.Length; i++)
@@ -172,6 +175,9 @@ internal static class Program
                     case "sandbox":
                         sandbox = true;
                         break;
+                    case "shell":
+                        shell = true;
+                        break;
                     case "users":
                         users = int.TryParse(Next(), out var n) && n >= 0 ? n : throw new ArgumentException("-Users takes a whole number >= 0.");
                         break;
@@ -187,7 +193,7 @@ internal static class Program
                 }
             }
 
-            return new Options(help, keep, sandbox, users, script);
+            return new Options(help, keep, sandbox, shell, users, script);
         }
     }
 }

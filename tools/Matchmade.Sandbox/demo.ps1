@@ -20,22 +20,28 @@ Invoke-ProfileMigration -ReportPath $reports -Confirm:$false | Out-Default
 Get-ProfileMigrationStatus | Out-Default
 
 '== 6. Integrity: the seed''s checks, the schema, Prisma''s history, every user reconciled with the old tables'
-Test-MigrationIntegrity | Out-Default
+$checks = Test-MigrationIntegrity
+$checks | Out-Default
 
 '== 7. The report of the full run: summary, and the first conflicts'
 $latest = Get-MigrationReport -Latest -Kind Summary
 $latest | Out-Default
 @(Get-MigrationReport -Path $latest.Path -Kind Conflict)[0..4] | Out-Default
 
-"== 8. The transition: sync what the app wrote to the old tables since (the demo's app is idle: nothing pending)"
+'== 8. The report as a page for people: one self-contained HTML file (charts, verdicts, tables)'
+$page = Export-MigrationReport -ReportPath $latest.Path -Path ([System.IO.Path]::Combine($reports, 'migration-report.html')) -IntegrityCheck $checks
+$page | Out-Default
+"Open it in a browser: $($page.Path)"
+
+"== 9. The transition: sync what the app wrote to the old tables since (the demo's app is idle: nothing pending)"
 Sync-ProfileMigration -ReportPath $reports -Confirm:$false | Out-Default
 
-'== 9. Complete (the seed''s cleanup, Slice 1c): the plan first, then the cut-over'
+'== 10. Complete (the seed''s cleanup, Slice 1c): the plan first, then the cut-over'
 Complete-ProfileMigration -WhatIf | Out-Null
 Complete-ProfileMigration -Confirm:$false | Out-Default
 Get-ProfileMigrationStatus | Out-Default
 
-'== 10. Undo steps back one stage: to the transition (ProfileNew and the old Profile table again)'
+'== 11. Undo steps back one stage: to the transition (ProfileNew and the old Profile table again)'
 Undo-ProfileMigration -Confirm:$false | Out-Default
 Get-ProfileMigrationStatus | Out-Default
 

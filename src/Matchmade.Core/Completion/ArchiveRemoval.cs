@@ -27,12 +27,12 @@ internal static class ArchiveRemoval
             var state = CompletionState.Read(connection, transaction, schemas);
             if (!state.ArchivePresent)
             {
-                throw new MatchmadeException("ArchiveNotFound", FailureKind.ObjectNotFound, $"There is no archive {schemas.State}.{CompletionState.ArchiveTable} to remove (removed already, or never completed).", target: schemas.State);
+                throw new MatchmadeException(ErrorIds.ArchiveNotFound, FailureKind.ObjectNotFound, $"There is no archive {schemas.State}.{CompletionState.ArchiveTable} to remove (removed already, or never completed).", target: schemas.State);
             }
 
             if (!state.Completed)
             {
-                throw new MatchmadeException("NotCompleted", FailureKind.InvalidOperation, $"Schema '{schemas.App}' is not completed (it has ProfileNew): the archive {schemas.State}.{CompletionState.ArchiveTable} is not its archive. Run -RemoveArchive against the schema that was completed.", target: schemas.App);
+                throw new MatchmadeException(ErrorIds.NotCompleted, FailureKind.InvalidOperation, $"Schema '{schemas.App}' is not completed (it has ProfileNew): the archive {schemas.State}.{CompletionState.ArchiveTable} is not its archive. Run -RemoveArchive against the schema that was completed.", target: schemas.App);
             }
 
             DateTime? completedAt = null;
@@ -48,7 +48,7 @@ internal static class ArchiveRemoval
             var needed = age is null || age < CompletionOptions.ArchiveRetention;
             if (needed && !options.Force)
             {
-                throw new MatchmadeException("ArchiveStillNeeded", FailureKind.InvalidOperation, string.Create(CultureInfo.InvariantCulture,
+                throw new MatchmadeException(ErrorIds.ArchiveStillNeeded, FailureKind.InvalidOperation, string.Create(CultureInfo.InvariantCulture,
                     $"The archive ({rows:N0} rows) is what Undo-ProfileMigration needs to step back to the transition, and the completion is {(age is { } a ? $"only {a.TotalDays:N1} days old" : "of unknown age (no completed run in the history)")}: it is kept for {CompletionOptions.ArchiveRetention.TotalDays:N0} days after the completion. Use -Force once you are sure the app will not go back."), target: schemas.State);
             }
 

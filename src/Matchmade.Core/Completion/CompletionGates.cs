@@ -1,5 +1,6 @@
 using System.Globalization;
 using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
 using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
 using Matchmade.Core.Sync;
@@ -30,7 +31,7 @@ internal static class CompletionGates
         var state = CompletionState.Read(connection, null, schemas);
         if (state.Completed)
         {
-            gates.Add(new("NotCompleted", false, $"Schema '{schemas.App}' is completed already: Profile is the renamed ProfileNew. Undo-ProfileMigration steps back to the transition.", "AlreadyCompleted"));
+            gates.Add(new("NotCompleted", false, $"Schema '{schemas.App}' is completed already: Profile is the renamed ProfileNew. Undo-ProfileMigration steps back to the transition.", ErrorIds.AlreadyCompleted));
             return gates;
         }
 
@@ -38,12 +39,12 @@ internal static class CompletionGates
         var missing = PrismaSchema.OldTables.Concat(PrismaSchema.NewTables).Where(t => !present.Contains(t)).ToArray();
         if (missing.Length > 0)
         {
-            gates.Add(new("Tables", false, $"Schema '{schemas.App}' lacks {string.Join(", ", missing)}: there is nothing to complete (run Invoke-ProfileMigration first), or -Schema names the wrong schema.", "TablesNotFound"));
+            gates.Add(new("Tables", false, $"Schema '{schemas.App}' lacks {string.Join(", ", missing)}: there is nothing to complete (run Invoke-ProfileMigration first), or -Schema names the wrong schema.", ErrorIds.TablesNotFound));
             return gates;
         }
 
         gates.Add(state.ArchivePresent
-            ? new("Archive", false, $"{schemas.State}.{CompletionState.ArchiveTable} exists already (the archive of another app schema sharing the module's schema?). It is never overwritten: move it, or remove it with Complete-ProfileMigration -RemoveArchive where it belongs.", "ArchiveExists")
+            ? new("Archive", false, $"{schemas.State}.{CompletionState.ArchiveTable} exists already (the archive of another app schema sharing the module's schema?). It is never overwritten: move it, or remove it with Complete-ProfileMigration -RemoveArchive where it belongs.", ErrorIds.ArchiveExists)
             : new("Archive", true, $"{schemas.State}.{CompletionState.ArchiveTable} is free for the archive."));
         var tracking = ChangeTracking.Read(connection, null, schemas);
         gates.Add(MigrationDone(connection, schemas, tracking, options, log));
@@ -79,14 +80,14 @@ internal static class CompletionGates
             return new("MigrationDone", true, detail + " -Force: the final sync's full reconciliation migrates them.");
         }
 
-        return new("MigrationDone", false, detail + " Run Invoke-ProfileMigration to finish the migration, then complete.", "MigrationNotFinished");
+        return new("MigrationDone", false, detail + " Run Invoke-ProfileMigration to finish the migration, then complete.", ErrorIds.MigrationNotFinished);
     }
 
     private static CompletionGate LastRun(NpgsqlConnection connection, SchemaNames schemas, bool historyExists)
     {
         if (!historyExists)
         {
-            return new("LastRunClean", false, $"The module's run history ({schemas.State}.run) does not exist: no migration run is recorded. Run Invoke-ProfileMigration, then complete.", "LastRunNotClean");
+            return new("LastRunClean", false, $"The module's run history ({schemas.State}.run) does not exist: no migration run is recorded. Run Invoke-ProfileMigration, then complete.", ErrorIds.LastRunNotClean);
         }
 
         using var command = new NpgsqlCommand(SqlText.For("completion-last-run.sql", schemas), connection);
@@ -94,14 +95,14 @@ internal static class CompletionGates
         using var reader = command.ExecuteReader();
         if (!reader.Read())
         {
-            return new("LastRunClean", false, $"No migration run of schema '{schemas.App}' is recorded. Run Invoke-ProfileMigration, then complete.", "LastRunNotClean");
+            return new("LastRunClean", false, $"No migration run of schema '{schemas.App}' is recorded. Run Invoke-ProfileMigration, then complete.", ErrorIds.LastRunNotClean);
         }
 
         var (mode, status, failed, errors) = (reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3));
         return status == "Completed" && failed == 0
             ? new("LastRunClean", true, $"The last run ({mode}) completed with no failed user.")
             : new("LastRunClean", false, string.Create(CultureInfo.InvariantCulture,
-                $"The last run ({mode}, started {reader.GetDateTime(4):u}) is {status} with {failed:N0} failed users and {errors:N0} errors. Fix what it reports (Get-MigrationReport -Latest), run Invoke-ProfileMigration or Sync-ProfileMigration until it completes cleanly, then complete."), "LastRunNotClean");
+                $"The last run ({mode}, started {reader.GetDateTime(4):u}) is {status} with {failed:N0} failed users and {errors:N0} errors. Fix what it reports (Get-MigrationReport -Latest), run Invoke-ProfileMigration or Sync-ProfileMigration until it completes cleanly, then complete."), ErrorIds.LastRunNotClean);
     }
 
     private static CompletionGate Tracking(TrackingState tracking, SchemaNames schemas, CompletionOptions options, IOperationLog log)
@@ -118,7 +119,7 @@ internal static class CompletionGates
             return new("ChangeTracking", true, $"Not installed (-Force): {Consequence}.");
         }
 
-        return new("ChangeTracking", false, $"Change tracking is not installed in schema '{schemas.App}' (migrated with -NoChangeTracking, or its triggers were dropped): the cut-over could not know what the app changed last. Run Invoke-ProfileMigration to install it, or use -Force ({Consequence}).", "TrackingNotInstalled");
+        return new("ChangeTracking", false, $"Change tracking is not installed in schema '{schemas.App}' (migrated with -NoChangeTracking, or its triggers were dropped): the cut-over could not know what the app changed last. Run Invoke-ProfileMigration to install it, or use -Force ({Consequence}).", ErrorIds.TrackingNotInstalled);
     }
 
     /// <summary>
@@ -154,13 +155,13 @@ internal static class CompletionGates
 
             if (unexplained.Length > 0)
             {
-                return new("Integrity", false, $"Users whose stored rows differ from the old tables without a pending change (e.g. {string.Join(", ", unexplained)}). Run Sync-ProfileMigration -Full, check with Test-MigrationIntegrity, then complete.", "IntegrityCheckFailed");
+                return new("Integrity", false, $"Users whose stored rows differ from the old tables without a pending change (e.g. {string.Join(", ", unexplained)}). Run Sync-ProfileMigration -Full, check with Test-MigrationIntegrity, then complete.", ErrorIds.IntegrityCheckFailed);
             }
         }
 
         if (hard.Count > 0)
         {
-            return new("Integrity", false, $"Test-MigrationIntegrity fails: {string.Join("; ", hard.Select(r => $"{r.Name}: {r.Detail}"))}. Fix it (Sync-ProfileMigration -Full for differing rows) and complete again.", "IntegrityCheckFailed");
+            return new("Integrity", false, $"Test-MigrationIntegrity fails: {string.Join("; ", hard.Select(r => $"{r.Name}: {r.Detail}"))}. Fix it (Sync-ProfileMigration -Full for differing rows) and complete again.", ErrorIds.IntegrityCheckFailed);
         }
 
         return new("Integrity", true, failed.Count == 0

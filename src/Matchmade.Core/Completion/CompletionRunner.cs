@@ -61,7 +61,7 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
             throw new MatchmadeException(refused.ErrorId!, FailureKind.InvalidOperation, $"Complete-ProfileMigration refused (nothing was changed): {refused.Detail}", target: schemas.App);
         }
 
-        var history = new RunHistory(runLock.Connection, target);
+        var history = new RunHistory(runLock.Connection, target, log);
         history.Prepare();
         history.Start(runId, RunMode.Complete, new Dictionary<string, string?>(StringComparer.Ordinal)
         {
@@ -119,7 +119,7 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
         var recheck = new IntegrityChecker(target, log).ReconcileInTransaction(connection, transaction, synced, stop);
         if (recheck is { Passed: false })
         {
-            throw new MatchmadeException("CutOverCheckFailed", FailureKind.InvalidData,
+            throw new MatchmadeException(ErrorIds.CutOverCheckFailed, FailureKind.InvalidData,
                 $"Under the cut-over's lock, after the final sync, the reconciliation of the {synced.Count:N0} users it synced fails: {recheck.Detail}. The cut-over was rolled back (nothing changed); run Test-MigrationIntegrity and Sync-ProfileMigration -Full, then complete again.", target: schemas.App);
         }
         options.BeforeExclusiveLock?.Invoke();
@@ -170,7 +170,7 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
             var result = batch.Run(connection, transaction, slice, start == 0 ? orphans : [], history);
             if (result.Failed > 0)
             {
-                throw new MatchmadeException("CutOverSyncFailed", FailureKind.InvalidData,
+                throw new MatchmadeException(ErrorIds.CutOverSyncFailed, FailureKind.InvalidData,
                     $"The final sync could not write {result.Failed:N0} users (e.g. {string.Join("; ", result.Errors.Take(3).Select(e => $"{e.UserId}: {e.Reason}"))}). The cut-over was rolled back (nothing changed); fix their data in the old tables, run Sync-ProfileMigration, then complete again.", target: schemas.App);
             }
         }

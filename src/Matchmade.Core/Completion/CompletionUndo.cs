@@ -24,7 +24,7 @@ internal static class CompletionUndo
         var state = CompletionState.Read(connection, transaction, schemas);
         if (!state.ArchivePresent)
         {
-            throw new MatchmadeException("ArchiveNotFound", FailureKind.ObjectNotFound,
+            throw new MatchmadeException(ErrorIds.ArchiveNotFound, FailureKind.ObjectNotFound,
                 $"Schema '{schemas.App}' was completed and its archive {schemas.State}.{CompletionState.ArchiveTable} has been removed: the old Profile table's rows are gone, so the completion cannot be undone.", target: schemas.State);
         }
 

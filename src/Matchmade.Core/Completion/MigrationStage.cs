@@ -60,7 +60,7 @@ public sealed record CompletionState(bool NewTablesPresent, bool Completed, bool
 
         if (state.Completed)
         {
-            throw new MatchmadeException("MigrationCompleted", FailureKind.InvalidOperation,
+            throw new MatchmadeException(ErrorIds.MigrationCompleted, FailureKind.InvalidOperation,
                 $"{activity}: schema '{target.Schemas.App}' is completed (Complete-ProfileMigration renamed ProfileNew to Profile and archived the old Profile table). It works on the transition's tables; Undo-ProfileMigration steps back to them while the archive exists.", target: target.Schemas.App);
         }
     }

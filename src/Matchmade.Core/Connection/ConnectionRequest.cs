@@ -2,7 +2,7 @@ namespace Matchmade.Core.Connection;
 
 /// <summary>
 /// What the caller gave us. <see cref="ConnectionString"/> may be an Npgsql connection string or a
-/// <c>postgresql://</c> URL (Prisma's DATABASE_URL); null means "use the DATABASE_URL environment variable".
+/// <c>postgresql://</c> URL (Prisma's DATABASE_URL); null means "use $env:DIRECT_URL if set, else $env:DATABASE_URL".
 /// </summary>
 public sealed record ConnectionRequest
 {
@@ -18,4 +18,7 @@ public sealed record ConnectionRequest
 
     public const string DefaultStateSchema = "matchmade";
     public const string EnvironmentVariable = "DATABASE_URL";
+
+    /// <summary>Prisma's directUrl convention: the connection that bypasses the pooler; preferred over DATABASE_URL.</summary>
+    public const string DirectEnvironmentVariable = "DIRECT_URL";
 }

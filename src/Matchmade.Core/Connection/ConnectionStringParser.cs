@@ -9,7 +9,11 @@ namespace Matchmade.Core.Connection;
 /// </summary>
 internal static class ConnectionStringParser
 {
-    internal sealed record Parsed(NpgsqlConnectionStringBuilder Builder, string? Schema, IReadOnlyList<string> IgnoredParameters);
+    internal sealed record Parsed(NpgsqlConnectionStringBuilder Builder, string? Schema, IReadOnlyList<string> IgnoredParameters)
+    {
+        /// <summary>The URL says <c>pgbouncer=true</c> (Prisma's flag for a transaction pooler): a hint, never proof.</summary>
+        public bool PgBouncerHint { get; init; }
+    }
 
     // Prisma's own knobs that mean nothing to a migration run; accepted so a DATABASE_URL can be pasted as is.
     private static readonly HashSet<string> PrismaOnly = new(StringComparer.OrdinalIgnoreCase)
@@ -52,10 +56,21 @@ internal static class ConnectionStringParser
         }
         catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException or InvalidCastException)
         {
-            // The driver's message names the keyword, never the value; scrub anyway.
-            throw Malformed(Secrets.Scrub(e.Message));
+            throw Malformed(KeywordProblem(e));
         }
     }
+
+    /// <summary>Says what is wrong in our words: the driver's text ("Couldn't set hots (Parameter 'hots')") is not for a DBA.</summary>
+    private static string KeywordProblem(Exception e) => e switch
+    {
+        ArgumentException { ParamName: { Length: > 0 } key } when !NpgsqlConnectionStringBuilderKnows(key) =>
+            $"'{key}' is not a keyword of an Npgsql connection string (a typo? e.g. Host, Port, Database, Username, Password, SSL Mode, Search Path)",
+        ArgumentException { ParamName: { Length: > 0 } key } => $"the value of '{key}' is not valid",
+        FormatException or ArgumentException => "it is neither a postgresql:// URL nor a list of keyword=value pairs separated by ';'",
+        _ => $"a value has the wrong type ({e.GetType().Name})",
+    };
+
+    private static bool NpgsqlConnectionStringBuilderKnows(string key) => new NpgsqlConnectionStringBuilder().ContainsKey(key);
 
     private static Parsed ParseUrl(string text)
     {
@@ -108,6 +123,7 @@ internal static class ConnectionStringParser
 
         string? schema = null;
         var ignored = new List<string>();
+        var pgBouncerHint = false;
         foreach (var (key, value) in Query(uri.Query))
         {
             switch (key.ToLowerInvariant())
@@ -167,6 +183,10 @@ internal static class ConnectionStringParser
                 case "application_name":
                     ignored.Add(key); // the module always identifies itself
                     break;
+                case "pgbouncer":
+                    ignored.Add(key);
+                    pgBouncerHint = string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
+                    break;
                 default:
                     if (PrismaOnly.Contains(key))
                     {
@@ -183,7 +203,7 @@ internal static class ConnectionStringParser
             builder.Host = "localhost";
         }
 
-        return new Parsed(builder, schema, ignored);
+        return new Parsed(builder, schema, ignored) { PgBouncerHint = pgBouncerHint };
     }
 
     private static IEnumerable<(string Key, string Value)> Query(string query)
@@ -203,7 +223,7 @@ internal static class ConnectionStringParser
             : throw Malformed($"the URL parameter '{key}' must be a whole number");
 
     private static MatchmadeException Malformed(string why) => new(
-        "InvalidConnectionString",
+        ErrorIds.InvalidConnectionString,
         FailureKind.InvalidArgument,
         $"The connection string is not valid: {why}. Pass -ConnectionString 'postgresql://USER@HOST:5432/DATABASE?schema=public' (with -Credential for the password) or an Npgsql string such as 'Host=HOST;Database=DATABASE;Username=USER'.");
 }

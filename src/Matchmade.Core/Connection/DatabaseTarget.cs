@@ -13,8 +13,11 @@ public sealed class DatabaseTarget : IDisposable
 {
     private readonly NpgsqlDataSource dataSource;
 
-    private DatabaseTarget(NpgsqlDataSource dataSource, NpgsqlConnectionStringBuilder builder, SchemaNames schemas, IReadOnlyList<string> ignored)
+    private DatabaseTarget(NpgsqlDataSource dataSource, NpgsqlConnectionStringBuilder builder, SchemaNames schemas, ConnectionStringParser.Parsed parsed, string source)
     {
+        var ignored = parsed.IgnoredParameters;
+        PgBouncerHint = parsed.PgBouncerHint;
+        ConnectionSource = source;
         this.dataSource = dataSource;
         Schemas = schemas;
         Host = builder.Host ?? "localhost";
@@ -33,6 +36,12 @@ public sealed class DatabaseTarget : IDisposable
     /// <summary>Parameters of the URL that were accepted but have no effect (Prisma's pool settings).</summary>
     public IReadOnlyList<string> IgnoredParameters { get; }
 
+    /// <summary>Where the connection string came from: -ConnectionString, $env:DIRECT_URL or $env:DATABASE_URL.</summary>
+    public string ConnectionSource { get; }
+
+    /// <summary>The URL has Prisma's <c>pgbouncer=true</c>: a hint that a transaction pooler is in the way (proof comes from <see cref="PoolerGuard"/>).</summary>
+    public bool PgBouncerHint { get; }
+
     /// <summary>Where we are connected, for messages and reports: never contains the password.</summary>
     public string Display => $"{UserName}@{Host}:{Port}/{Database}";
 
@@ -44,19 +53,7 @@ public sealed class DatabaseTarget : IDisposable
 
     public static DatabaseTarget Create(ConnectionRequest request)
     {
-        var text = request.ConnectionString;
-        if (text is null)
-        {
-            text = Environment.GetEnvironmentVariable(ConnectionRequest.EnvironmentVariable);
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                throw new MatchmadeException(
-                    "ConnectionStringMissing",
-                    FailureKind.InvalidArgument,
-                    $"No database given: pass -ConnectionString 'postgresql://USER@HOST:5432/DATABASE' or set the {ConnectionRequest.EnvironmentVariable} environment variable (Prisma's DATABASE_URL works as is).");
-            }
-        }
-
+        var (text, source) = Choose(request);
         var parsed = ConnectionStringParser.Parse(text);
         var builder = parsed.Builder;
         if (!string.IsNullOrEmpty(request.UserName))
@@ -90,13 +87,39 @@ public sealed class DatabaseTarget : IDisposable
         if (string.Equals(appSchema, stateSchema, StringComparison.Ordinal))
         {
             throw new MatchmadeException(
-                "StateSchemaIsAppSchema",
+                ErrorIds.StateSchemaIsAppSchema,
                 FailureKind.InvalidArgument,
                 $"The module's own schema must differ from the app's schema '{appSchema}', or Prisma would see drift; pick another -StateSchema.");
         }
 
         var dataSourceBuilder = new NpgsqlDataSourceBuilder(builder.ConnectionString);
-        return new DatabaseTarget(dataSourceBuilder.Build(), builder, new SchemaNames(appSchema, stateSchema), parsed.IgnoredParameters);
+        return new DatabaseTarget(dataSourceBuilder.Build(), builder, new SchemaNames(appSchema, stateSchema), parsed, source);
+    }
+
+    /// <summary>
+    /// -ConnectionString, else Prisma's directUrl ($env:DIRECT_URL: the connection that bypasses a pooler), else
+    /// $env:DATABASE_URL; with where it came from (never the string itself: it may hold a password).
+    /// </summary>
+    private static (string Text, string Source) Choose(ConnectionRequest request)
+    {
+        if (request.ConnectionString is not null)
+        {
+            return (request.ConnectionString, "-ConnectionString");
+        }
+
+        foreach (var variable in new[] { ConnectionRequest.DirectEnvironmentVariable, ConnectionRequest.EnvironmentVariable })
+        {
+            var text = Environment.GetEnvironmentVariable(variable);
+            if (!string.IsNullOrWhiteSpace(text))
+            {
+                return (text, "$env:" + variable);
+            }
+        }
+
+        throw new MatchmadeException(
+            ErrorIds.ConnectionStringMissing,
+            FailureKind.InvalidArgument,
+            $"No database given: pass -ConnectionString 'postgresql://USER@HOST:5432/DATABASE' or set the {ConnectionRequest.DirectEnvironmentVariable} or {ConnectionRequest.EnvironmentVariable} environment variable (Prisma's URLs work as is; {ConnectionRequest.DirectEnvironmentVariable}, the direct connection, is used first).");
     }
 
     /// <summary>Opens a connection, or throws a <see cref="MatchmadeException"/> that names the cause and the fix.</summary>

@@ -34,6 +34,23 @@ public sealed class MergedProfile
 
     /// <summary>The absent shared fields in <see cref="FieldCatalog.SharedFields"/> order (a shared, read-only instance).</summary>
     public required IReadOnlyList<string> Missing { get; init; }
+
+    /// <summary>
+    /// A shared field's value by its name in <see cref="FieldCatalog.SharedFields"/>: JSON text for arrays and
+    /// objects, the text (or null) for strings. The one place a shared field's name meets its property.
+    /// </summary>
+    public string? this[string field] => FieldCatalog.SharedFieldIndex(field) switch
+    {
+        0 => CoreValues,
+        1 => Constraints,
+        2 => Beliefs,
+        3 => InteractionStyle,
+        4 => Lifestyle,
+        5 => Location,
+        6 => AgeRange,
+        7 => Name,
+        _ => throw new ArgumentException($"{field} is not a shared field.", nameof(field)),
+    };
 }
 
 /// <summary>One ContextIntent row, ids and timestamps aside.</summary>

@@ -1,4 +1,5 @@
 using Matchmade.Core.Merge;
+using Matchmade.Core.Migration.Pipeline;
 using Matchmade.Core.Sql;
 using Npgsql;
 using NpgsqlTypes;
@@ -31,7 +32,10 @@ public sealed class BatchReader
     }
 
     /// <summary>What one read returned: how many ids it walked past, the last one, and the users to migrate.</summary>
-    public sealed record Batch(int IdsRead, string LastUserId, List<BatchUser> Users);
+    public sealed record Batch(int IdsRead, string LastUserId, List<BatchUser> Users) : IKeysetBatch
+    {
+        public int UserCount => Users.Count;
+    }
 
     /// <summary>
     /// Walks the next up to <paramref name="limit"/> user ids after <paramref name="after"/> (and not past

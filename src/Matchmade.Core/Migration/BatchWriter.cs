@@ -1,6 +1,7 @@
 using Matchmade.Core.Merge;
 using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
+using Matchmade.Core.Connection;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -54,10 +55,10 @@ public sealed class BatchWriter
     /// <summary>-Force: rebuilds users' rows in place (ids and createdAt kept; ContextIntents of vanished contexts removed).</summary>
     public void Upsert(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PreparedUser> users, Guid runId, DateTime now, CancellationToken cancellationToken)
     {
-        Execute(connection, transaction, SqlText.For("stage-tables.sql", schemas));
+        Db.Execute(connection, transaction, SqlText.For("stage-tables.sql", schemas));
         CopyProfiles(connection, copyStageProfiles, users, now, cancellationToken);
         CopyIntents(connection, copyStageIntents, users, now, cancellationToken);
-        Execute(connection, transaction, upsertProfiles);
+        Db.Execute(connection, transaction, upsertProfiles);
         var userIds = users.Select(u => u.UserId).ToArray();
         using (var intents = new NpgsqlCommand(upsertIntents, connection, transaction))
         {
@@ -90,8 +91,8 @@ public sealed class BatchWriter
                     case Slot.Completeness: importer.Write(p.Completeness, NpgsqlDbType.Integer); break;
                     case Slot.Missing: importer.Write(p.Missing as string[] ?? [.. p.Missing], NpgsqlDbType.Array | NpgsqlDbType.Text); break;
                     case Slot.CreatedAt or Slot.UpdatedAt: importer.Write(now, NpgsqlDbType.Timestamp); break;
-                    case Slot.Json: importer.Write(ProfileJson(p, name), NpgsqlDbType.Jsonb); break;
-                    case Slot.Text: WriteNullable(importer, ProfileText(p, name), NpgsqlDbType.Text); break;
+                    case Slot.Json: importer.Write(p[name]!, NpgsqlDbType.Jsonb); break;
+                    case Slot.Text: WriteNullable(importer, p[name], NpgsqlDbType.Text); break;
                     default: throw new InvalidOperationException($"ProfileNew column {name} has no writer.");
                 }
             }
@@ -149,24 +150,6 @@ public sealed class BatchWriter
         importer.Complete();
     }
 
-    private static string ProfileJson(MergedProfile p, string column) => column switch
-    {
-        "coreValues" => p.CoreValues,
-        "constraints" => p.Constraints,
-        "beliefs" => p.Beliefs,
-        "interactionStyle" => p.InteractionStyle,
-        "lifestyle" => p.Lifestyle,
-        _ => throw new InvalidOperationException($"ProfileNew column {column} is not a shared JSON field."),
-    };
-
-    private static string? ProfileText(MergedProfile p, string column) => column switch
-    {
-        "location" => p.Location,
-        "ageRange" => p.AgeRange,
-        "name" => p.Name,
-        _ => throw new InvalidOperationException($"ProfileNew column {column} is not a shared text field."),
-    };
-
     private static void WriteNullable(NpgsqlBinaryImporter importer, string? value, NpgsqlDbType type)
     {
         if (value is null)
@@ -218,9 +201,10 @@ public sealed class BatchWriter
         return SqlText.For(file, schemas).Replace("{columns}", columnList, StringComparison.Ordinal).Replace("{updates}", updates, StringComparison.Ordinal);
     }
 
-    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
+    /// <summary>The write time for createdAt/updatedAt: UTC to the millisecond, as Prisma stores TIMESTAMP(3).</summary>
+    public static DateTime Now()
     {
-        using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.ExecuteNonQuery();
+        var now = DateTime.UtcNow;
+        return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Unspecified);
     }
 }

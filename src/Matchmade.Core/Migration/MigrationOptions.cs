@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Matchmade.Core.Migration;
 
 /// <summary>How to run the migration. Defaults are what a DBA gets without saying anything.</summary>
@@ -44,6 +46,26 @@ public sealed record MigrationOptions
     /// </summary>
     public bool ChangeTracking { get; init; } = true;
 
+    /// <summary>
+    /// Live runs: before each batch, wait while any streaming standby's replay is more than this many seconds behind
+    /// (<see cref="Replication.ReplicationLagGate"/>). 0 = off.
+    /// </summary>
+    public int MaxReplicationLagSeconds { get; init; }
+
     /// <summary>Write findings without their values (the report otherwise holds personal data).</summary>
     public bool RedactValues { get; init; }
+
+    /// <summary>The parameters as the report and the run history record them.</summary>
+    internal Dictionary<string, string?> RecordedParameters() => new(StringComparer.Ordinal)
+    {
+        ["batchSize"] = BatchSize.ToString(CultureInfo.InvariantCulture),
+        ["force"] = Force ? "true" : "false",
+        ["maxUsers"] = MaxUsers?.ToString(CultureInfo.InvariantCulture),
+        ["userIds"] = UserIds is null ? null : UserIds.Count.ToString(CultureInfo.InvariantCulture) + " ids",
+        ["lockTimeoutMs"] = ((long)LockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+        ["redactValues"] = RedactValues ? "true" : "false",
+        ["throttleLimit"] = ThrottleLimit.ToString(CultureInfo.InvariantCulture),
+        ["maxReplicationLagSeconds"] = MaxReplicationLagSeconds.ToString(CultureInfo.InvariantCulture),
+        ["changeTracking"] = ChangeTracking ? "true" : "false",
+    };
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
 using Matchmade.Core.Merge;
 using Matchmade.Core.Sql;
 using Npgsql;
@@ -16,7 +17,7 @@ public sealed record RunRecord(
 /// The run history in the module's own schema. Start and finish go through the lock's session; each batch's counts
 /// are added inside the batch's own transaction, so an interrupted run's row says exactly what it committed.
 /// </summary>
-public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget target)
+public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget target, IOperationLog log)
 {
     private readonly SchemaNames schemas = target.Schemas;
 
@@ -133,7 +134,9 @@ public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget targe
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
-            _ = e;
+            // Not an error of the run: its batches are committed and its outcome is returned; only the history row
+            // stays Running until the next run marks it Interrupted.
+            log.Warning($"The run history could not record the end of run {runId}: {Secrets.Scrub(e.Message)}. The next run marks it Interrupted.");
         }
     }
 }

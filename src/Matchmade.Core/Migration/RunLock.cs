@@ -16,6 +16,9 @@ public sealed record LockHolder(int Pid, string? ApplicationName, string? Client
 /// <summary>
 /// One migration (or undo) at a time per database: a session-level advisory lock held on a connection of its own for
 /// the whole run. The server drops it when the session ends, however the run ends (kill, terminate, restart).
+/// That holds only when the connection keeps its server session: a transaction or statement pooler (PgBouncer) is
+/// refused before the lock is taken (<see cref="PoolerGuard"/>); a session pooler gives the run one server session
+/// for its whole connection, and resets it (DISCARD ALL, PgBouncer's default server_reset_query) when the run ends.
 /// </summary>
 public sealed class RunLock : IDisposable
 {
@@ -30,6 +33,8 @@ public sealed class RunLock : IDisposable
 
     public static RunLock Acquire(DatabaseTarget target, string activity, CancellationToken cancellationToken)
     {
+        PoolerGuard.EnsureSessionKept(target, activity, cancellationToken);
+
         var connection = target.Open(cancellationToken);
         try
         {
@@ -43,7 +48,7 @@ public sealed class RunLock : IDisposable
 
             var holder = FindHolder(connection);
             throw new MatchmadeException(
-                "MigrationInProgress",
+                ErrorIds.MigrationInProgress,
                 FailureKind.ResourceBusy,
                 $"{activity} refused: another Matchmade run holds the lock on database '{target.Database}' ({holder?.ToString() ?? "the holder has just gone; try again"}). Wait for it to finish, or stop it (Ctrl+C in its shell, or SELECT pg_terminate_backend(pid) as a DBA); its completed batches are kept.",
                 target: target.Display);

@@ -126,7 +126,7 @@ public static class ReportReader
     /// <summary>Reads schemaVersion, kind, run and counts: only the beginning of the file (and its last bytes, to catch a cut).</summary>
     public static ReportHeader ReadHeader(string path)
     {
-        using var stream = new StreamingJson(path);
+        using var stream = Open(path);
         return ReadHead(stream, path);
     }
 
@@ -142,7 +142,7 @@ public static class ReportReader
     /// </summary>
     public static IEnumerable<ReportEntry> ReadEntries(string path, IReadOnlyCollection<ReportEntryKind>? kinds = null, string? userId = null)
     {
-        using var stream = new StreamingJson(path);
+        using var stream = Open(path);
         ReadHead(stream, path);
         while (true)
         {
@@ -258,7 +258,7 @@ public static class ReportReader
         }
     }
 
-    private static ReportHeader ReadHead(StreamingJson stream, string path)
+    private static ReportHeader ReadHead(StreamingJsonReader stream, string path)
     {
         if (stream.Next() != JsonTokenType.StartObject)
         {
@@ -328,7 +328,7 @@ public static class ReportReader
 
                 if (version > ReportFormat.SchemaVersion && kind is not null)
                 {
-                    throw new MatchmadeException("ReportSchemaUnsupported", FailureKind.InvalidData,
+                    throw new MatchmadeException(ErrorIds.ReportSchemaUnsupported, FailureKind.InvalidData,
                         $"'{path}' is a report of schemaVersion {version}; this module reads up to {ReportFormat.SchemaVersion}. Update the Matchmade module to read it.", target: path);
                 }
             }
@@ -342,267 +342,49 @@ public static class ReportReader
         }
     }
 
-    private static MatchmadeException NotRecognized(string path, string why) => new("ReportNotRecognized", FailureKind.InvalidData,
+    /// <summary>Opens a report for streaming; one that opens an object and does not close it was cut short.</summary>
+    private static StreamingJsonReader Open(string path)
+    {
+        FileStream file;
+        try
+        {
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new MatchmadeException(ErrorIds.ReportNotFound, FailureKind.ObjectNotFound, $"No report at '{path}'. Check the path, or run Invoke-ProfileMigration (every run writes one).", e, path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new MatchmadeException(ErrorIds.ReportNotReadable, FailureKind.ReadError, $"Cannot read the report '{path}': {e.Message}", e, path);
+        }
+
+        var stream = new StreamingJsonReader(file, MaxDepth, why => Corrupt(path, why));
+        try
+        {
+            // A report is written whole and renamed into place; one that opens an object and does not close it was
+            // cut short. (Other first bytes are left to the parser: not JSON is corrupt, other JSON is not a report.)
+            var first = stream.FirstByte();
+            if (first is null || (first == (byte)'{' && !stream.EndsWithBrace()))
+            {
+                throw stream.Corrupt("the file is empty or cut short");
+            }
+
+            stream.Rewind();
+            return stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    private static MatchmadeException Corrupt(string path, string why) => new(ErrorIds.ReportCorrupt, FailureKind.InvalidData,
+        $"The report '{path}' is damaged ({why}). Reports are written whole, so this file was cut short or edited; use another copy, or read the run's counts with Get-MigrationReport -ConnectionString … -RunId.", target: path);
+
+    private static MatchmadeException NotRecognized(string path, string why) => new(ErrorIds.ReportNotRecognized, FailureKind.InvalidData,
         $"'{path}' is not a Matchmade migration report ({why}). Pass a {ReportFormat.FilePrefix}*.json file written by Invoke-ProfileMigration.", target: path);
 
     /// <summary>A forward-only JSON token stream over a file, refilling its buffer as it goes.</summary>
-    private sealed class StreamingJson : IDisposable
-    {
-        private readonly string path;
-        private readonly FileStream file;
-        private byte[] buffer = new byte[1 << 16];
-        private int start, end;
-        private bool finalBlock;
-        private JsonReaderState state = new(new JsonReaderOptions { MaxDepth = MaxDepth });
-        private JsonTokenType token;
-
-        public StreamingJson(string path)
-        {
-            this.path = path;
-            try
-            {
-                file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                throw new MatchmadeException("ReportNotFound", FailureKind.ObjectNotFound, $"No report at '{path}'. Check the path, or run Invoke-ProfileMigration (every run writes one).", e, path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-            {
-                throw new MatchmadeException("ReportNotReadable", FailureKind.ReadError, $"Cannot read the report '{path}': {e.Message}", e, path);
-            }
-
-            try
-            {
-                // A report is written whole and renamed into place; one that opens an object and does not close it was
-                // cut short. (Other first bytes are left to the parser: not JSON is corrupt, other JSON is not a report.)
-                var first = FirstByte();
-                if (first is null || (first == (byte)'{' && !EndsWithBrace()))
-                {
-                    throw Corrupt("the file is empty or cut short");
-                }
-
-                file.Position = HasBom() ? 3 : 0;
-            }
-            catch
-            {
-                file.Dispose();
-                throw;
-            }
-        }
-
-        public string? PropertyName { get; private set; }
-
-        public string? StringValue { get; private set; }
-
-        public long? NumberValue { get; private set; }
-
-        public JsonTokenType Next()
-        {
-            while (true)
-            {
-                var reader = new Utf8JsonReader(buffer.AsSpan(start, end - start), finalBlock, state);
-                bool read;
-                try
-                {
-                    read = reader.Read();
-                    if (read)
-                    {
-                        token = reader.TokenType;
-                        PropertyName = token == JsonTokenType.PropertyName ? reader.GetString() : null;
-                        StringValue = token == JsonTokenType.String ? reader.GetString() : null;
-                        NumberValue = token == JsonTokenType.Number && reader.TryGetInt64(out var n) ? n : null;
-                    }
-                }
-                catch (Exception e) when (e is JsonException or InvalidOperationException)
-                {
-                    throw Corrupt(e.Message);
-                }
-
-                if (read)
-                {
-                    start += (int)reader.BytesConsumed;
-                    state = reader.CurrentState;
-                    return token;
-                }
-
-                if (finalBlock)
-                {
-                    throw Corrupt("the file ends in the middle of the report");
-                }
-
-                Refill();
-            }
-        }
-
-        /// <summary>The next value (an array element or a property's value) as a document, or null at the container's end.</summary>
-        public JsonDocument? NextValue()
-        {
-            JsonDocument? document = null;
-            return Value(parse: true, ref document) ? document : null;
-        }
-
-        /// <summary>Skips the next value without building it; false at the container's end.</summary>
-        public bool SkipNextValue()
-        {
-            JsonDocument? none = null;
-            return Value(parse: false, ref none);
-        }
-
-        public void SkipValue()
-        {
-            if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
-            {
-                var depth = 1;
-                while (depth > 0)
-                {
-                    var t = Next();
-                    depth += t is JsonTokenType.StartObject or JsonTokenType.StartArray ? 1 : t is JsonTokenType.EndObject or JsonTokenType.EndArray ? -1 : 0;
-                }
-            }
-        }
-
-        /// <summary>Nothing but white space may follow the root object.</summary>
-        public void ExpectEnd()
-        {
-            while (true)
-            {
-                if (buffer.AsSpan(start, end - start).Trim(" \t\r\n"u8).Length > 0)
-                {
-                    throw Corrupt("there is text after the report");
-                }
-
-                if (finalBlock)
-                {
-                    return;
-                }
-
-                start = end = 0;
-                Refill();
-            }
-        }
-
-        public MatchmadeException Corrupt(string why) => new("ReportCorrupt", FailureKind.InvalidData,
-            $"The report '{path}' is damaged ({why}). Reports are written whole, so this file was cut short or edited; use another copy, or read the run's counts with Get-MigrationReport -ConnectionString … -RunId.", target: path);
-
-        public void Dispose() => file.Dispose();
-
-        private bool Value(bool parse, ref JsonDocument? document)
-        {
-            while (true)
-            {
-                var reader = new Utf8JsonReader(buffer.AsSpan(start, end - start), finalBlock, state);
-                try
-                {
-                    if (reader.Read())
-                    {
-                        if (reader.TokenType is JsonTokenType.EndArray or JsonTokenType.EndObject)
-                        {
-                            Commit(ref reader);
-                            return false;
-                        }
-
-                        var probe = reader;
-                        if (probe.TrySkip())
-                        {
-                            if (parse)
-                            {
-                                document = JsonDocument.ParseValue(ref reader);
-                                Commit(ref reader);
-                            }
-                            else
-                            {
-                                Commit(ref probe);
-                            }
-
-                            return true;
-                        }
-                    }
-                }
-                catch (JsonException e)
-                {
-                    throw Corrupt(e.Message);
-                }
-
-                if (finalBlock)
-                {
-                    throw Corrupt("the file ends in the middle of a finding");
-                }
-
-                Refill();
-            }
-        }
-
-        private void Commit(ref Utf8JsonReader reader)
-        {
-            token = reader.TokenType;
-            start += (int)reader.BytesConsumed;
-            state = reader.CurrentState;
-        }
-
-        private bool HasBom()
-        {
-            Span<byte> head = stackalloc byte[3];
-            file.Position = 0;
-            return file.Read(head) == 3 && head.SequenceEqual("\uFEFF"u8);
-        }
-
-        /// <summary>The first byte after a byte order mark and white space, or null if there is none.</summary>
-        private byte? FirstByte()
-        {
-            file.Position = HasBom() ? 3 : 0;
-            Span<byte> head = stackalloc byte[256];
-            int read;
-            while ((read = file.Read(head)) > 0)
-            {
-                foreach (var b in head[..read])
-                {
-                    if (b is not ((byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t'))
-                    {
-                        return b;
-                    }
-                }
-            }
-
-            return null;
-        }
-
-        private bool EndsWithBrace()
-        {
-            var tail = new byte[Math.Min(64, (int)Math.Min(file.Length, int.MaxValue))];
-            file.Position = file.Length - tail.Length;
-            file.ReadExactly(tail);
-            for (var i = tail.Length - 1; i >= 0; i--)
-            {
-                if (tail[i] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
-                {
-                    continue;
-                }
-
-                return tail[i] == (byte)'}';
-            }
-
-            return false;
-        }
-
-        private void Refill()
-        {
-            var remaining = end - start;
-            if (start == 0 && end == buffer.Length)
-            {
-                // One value larger than the buffer (a 10 MB string): grow (the larger buffer is dropped with the stream).
-                Array.Resize(ref buffer, buffer.Length * 2);
-            }
-            else if (start > 0)
-            {
-                Buffer.BlockCopy(buffer, start, buffer, 0, remaining);
-                start = 0;
-                end = remaining;
-            }
-
-            var read = file.Read(buffer, end, buffer.Length - end);
-            end += read;
-            finalBlock = read == 0;
-        }
-    }
 }

@@ -66,7 +66,7 @@ public sealed class ReportWriter : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             DeleteSpills();
-            throw new MatchmadeException("ReportPathNotWritable", FailureKind.WriteError,
+            throw new MatchmadeException(ErrorIds.ReportPathNotWritable, FailureKind.WriteError,
                 $"Cannot write the report in '{directory}': {e.Message.TrimEnd().TrimEnd('.')}. Pick a folder you can write to, with free space, with -ReportPath.", e, directory);
         }
     }
@@ -97,7 +97,7 @@ public sealed class ReportWriter : IDisposable
             var directory = FullPath(string.IsNullOrWhiteSpace(requestedPath) ? "." : requestedPath);
             if (!Directory.Exists(directory))
             {
-                throw new MatchmadeException("ReportPathNotWritable", FailureKind.WriteError,
+                throw new MatchmadeException(ErrorIds.ReportPathNotWritable, FailureKind.WriteError,
                     $"The report folder '{directory}' does not exist. Create it, or pick another folder or file with -ReportPath.", target: directory);
             }
 
@@ -107,13 +107,13 @@ public sealed class ReportWriter : IDisposable
         var path = FullPath(requestedPath);
         if (File.Exists(path))
         {
-            throw new MatchmadeException("ReportExists", FailureKind.InvalidArgument,
+            throw new MatchmadeException(ErrorIds.ReportExists, FailureKind.InvalidArgument,
                 $"The report file '{path}' exists already and is never overwritten. Pick another -ReportPath (a folder gets a new dated name), or move or remove the old report.", target: path);
         }
 
         if (!Directory.Exists(System.IO.Path.GetDirectoryName(path)))
         {
-            throw new MatchmadeException("ReportPathNotWritable", FailureKind.WriteError,
+            throw new MatchmadeException(ErrorIds.ReportPathNotWritable, FailureKind.WriteError,
                 $"The folder of the report file '{path}' does not exist. Create it, or pick another -ReportPath.", target: path);
         }
 
@@ -245,7 +245,7 @@ public sealed class ReportWriter : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             PrivateFile.TryDelete(temp);
-            throw new MatchmadeException("ReportWriteFailed", FailureKind.WriteError,
+            throw new MatchmadeException(ErrorIds.ReportWriteFailed, FailureKind.WriteError,
                 $"Writing the report '{Path}' failed: {e.Message} The database work is done; the run history in the module's schema has the counts.", e, Path);
         }
 
@@ -256,7 +256,7 @@ public sealed class ReportWriter : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The report is whole in the temp file: keep it rather than lose the findings.
-            throw new MatchmadeException("ReportWriteFailed", FailureKind.WriteError,
+            throw new MatchmadeException(ErrorIds.ReportWriteFailed, FailureKind.WriteError,
                 $"The report was written to '{temp}' but could not be renamed to '{Path}': {e.Message} Rename it by hand; it is a complete report.", e, temp);
         }
 
@@ -318,7 +318,7 @@ public sealed class ReportWriter : IDisposable
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            throw new MatchmadeException("ReportPathNotWritable", FailureKind.WriteError, $"'{path}' is not a usable report path: {e.Message}", e, path);
+            throw new MatchmadeException(ErrorIds.ReportPathNotWritable, FailureKind.WriteError, $"'{path}' is not a usable report path: {e.Message}", e, path);
         }
     }
 
@@ -376,7 +376,7 @@ public sealed class ReportWriter : IDisposable
         }
         catch (IOException e)
         {
-            throw new MatchmadeException("ReportWriteFailed", FailureKind.WriteError,
+            throw new MatchmadeException(ErrorIds.ReportWriteFailed, FailureKind.WriteError,
                 $"Writing the report's findings next to '{Path}' failed: {e.Message} Free some space there or pick another -ReportPath, and run again (migrated users are skipped).", e, Path);
         }
 

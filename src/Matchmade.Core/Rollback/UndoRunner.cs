@@ -33,12 +33,12 @@ public static class UndoRunner
             }
 
             using var transaction = connection.BeginTransaction();
-            Execute(connection, transaction, $"SET LOCAL lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
+            Db.SetLockTimeout(connection, transaction, options.LockTimeout);
             var present = SchemaInspector.TablesPresent(connection, schemas.App, [.. PrismaSchema.NewTables, PrismaSchema.MigrationsTable], transaction);
             if (!PrismaSchema.NewTables.All(present.Contains))
             {
                 throw new MatchmadeException(
-                    "NothingToUndo",
+                    ErrorIds.NothingToUndo,
                     FailureKind.ObjectNotFound,
                     $"Schema '{schemas.App}' of database '{target.Database}' has no {string.Join(" and ", PrismaSchema.NewTables.Where(t => !present.Contains(t)))}: there is nothing to undo (or -Schema names the wrong schema).",
                     target: schemas.App);
@@ -47,7 +47,7 @@ public static class UndoRunner
             if (!options.DryRun)
             {
                 // Lock the new tables first, so the counts and the backup are exactly what is dropped.
-                Execute(connection, transaction, $"LOCK TABLE {schemas.AppQuoted}.\"ContextIntent\", {schemas.AppQuoted}.\"ProfileNew\" IN ACCESS EXCLUSIVE MODE");
+                Db.Execute(connection, transaction, $"LOCK TABLE {schemas.AppQuoted}.\"ContextIntent\", {schemas.AppQuoted}.\"ProfileNew\" IN ACCESS EXCLUSIVE MODE");
             }
             var profiles = Count(connection, transaction, $"SELECT count(*) FROM {schemas.AppQuoted}.\"ProfileNew\"");
             var intents = Count(connection, transaction, $"SELECT count(*) FROM {schemas.AppQuoted}.\"ContextIntent\"");
@@ -58,7 +58,7 @@ public static class UndoRunner
             if (foreignProfiles + foreignIntents > 0 && !options.Force)
             {
                 throw new MatchmadeException(
-                    "ForeignRowsPresent",
+                    ErrorIds.ForeignRowsPresent,
                     FailureKind.InvalidOperation,
                     $"Undo refused: {foreignProfiles:N0} ProfileNew and {foreignIntents:N0} ContextIntent rows were not written by Matchmade or changed since (the app has started writing; e.g. users {string.Join(", ", samples)}). Dropping the tables would lose them. Use -Force to drop them anyway, with -BackupPath to keep a copy.",
                     target: schemas.App);
@@ -89,7 +89,7 @@ public static class UndoRunner
                 log.Verbose($"Backed up {backedUp:N0} rows to {backupPath}.");
             }
 
-            Execute(connection, transaction, SqlText.For("undo-drop.sql", schemas));
+            Db.Execute(connection, transaction, SqlText.For("undo-drop.sql", schemas));
             if (present.Contains(PrismaSchema.MigrationsTable))
             {
                 using var prismaCommand = new NpgsqlCommand(SqlText.For("undo-prisma.sql", schemas), connection, transaction);
@@ -112,7 +112,7 @@ public static class UndoRunner
         }
         catch (Exception e)
         {
-            if (backupPath is not null && File.Exists(backupPath) && e is not MatchmadeException { ErrorId: "BackupExists" })
+            if (backupPath is not null && File.Exists(backupPath) && e is not MatchmadeException { ErrorId: ErrorIds.BackupExists })
             {
                 // Nothing was dropped: a backup of a rollback that did not happen would only mislead.
                 PrivateFile.TryDelete(backupPath);
@@ -127,12 +127,12 @@ public static class UndoRunner
         var full = Path.GetFullPath(path);
         if (File.Exists(full))
         {
-            throw new MatchmadeException("BackupExists", FailureKind.InvalidArgument, $"The backup file '{full}' exists already and is never overwritten. Pick another -BackupPath.", target: full);
+            throw new MatchmadeException(ErrorIds.BackupExists, FailureKind.InvalidArgument, $"The backup file '{full}' exists already and is never overwritten. Pick another -BackupPath.", target: full);
         }
 
         if (!Directory.Exists(Path.GetDirectoryName(full)))
         {
-            throw new MatchmadeException("BackupPathNotWritable", FailureKind.WriteError, $"The folder of the backup file '{full}' does not exist. Create it or pick another -BackupPath.", target: full);
+            throw new MatchmadeException(ErrorIds.BackupPathNotWritable, FailureKind.WriteError, $"The folder of the backup file '{full}' does not exist. Create it or pick another -BackupPath.", target: full);
         }
 
         return full;
@@ -174,7 +174,7 @@ public static class UndoRunner
         catch (IOException e)
         {
             PrivateFile.TryDelete(temp);
-            throw new MatchmadeException("BackupWriteFailed", FailureKind.WriteError, $"Writing the backup '{path}' failed: {e.Message}. Nothing was dropped.", e, path);
+            throw new MatchmadeException(ErrorIds.BackupWriteFailed, FailureKind.WriteError, $"Writing the backup '{path}' failed: {e.Message}. Nothing was dropped.", e, path);
         }
     }
 
@@ -193,9 +193,4 @@ public static class UndoRunner
         return (long)command.ExecuteScalar()!;
     }
 
-    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
-    {
-        using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.ExecuteNonQuery();
-    }
 }

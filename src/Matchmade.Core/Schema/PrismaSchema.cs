@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Matchmade.Core.Connection;
 using Matchmade.Core.Sql;
 using Npgsql;
 
@@ -23,8 +24,8 @@ public sealed record ShippedMigration(string Name, string FileName)
     /// </summary>
     public void Apply(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, bool record)
     {
-        Execute($"SET LOCAL search_path TO {schemas.AppQuoted}");
-        Execute(Encoding.UTF8.GetString(Bytes));
+        Db.Execute(connection, transaction, $"SET LOCAL search_path TO {schemas.AppQuoted}");
+        Db.Execute(connection, transaction, Encoding.UTF8.GetString(Bytes));
         if (record)
         {
             using var insert = new NpgsqlCommand(SqlText.For("prisma-record-migration.sql", schemas), connection, transaction);
@@ -32,12 +33,6 @@ public sealed record ShippedMigration(string Name, string FileName)
             insert.Parameters.AddWithValue("checksum", Checksum);
             insert.Parameters.AddWithValue("name", Name);
             insert.ExecuteNonQuery();
-        }
-
-        void Execute(string sql)
-        {
-            using var command = new NpgsqlCommand(sql, connection, transaction);
-            command.ExecuteNonQuery();
         }
     }
 }

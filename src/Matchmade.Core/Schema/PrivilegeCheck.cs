@@ -61,7 +61,7 @@ public static class PrivilegeCheck
         if (missing.Count > 0)
         {
             throw new MatchmadeException(
-                "PermissionDenied",
+                ErrorIds.PermissionDenied,
                 FailureKind.PermissionDenied,
                 $"Role '{target.UserName}' lacks what the migration needs: {string.Join("; ", missing)}. Nothing was written. See docs/permissions.md for the grants of each command.",
                 target: target.Display);

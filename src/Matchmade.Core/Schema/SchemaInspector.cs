@@ -1,3 +1,4 @@
+using Matchmade.Core.Connection;
 using Matchmade.Core.Sql;
 using Npgsql;
 
@@ -20,6 +21,27 @@ public sealed record PrismaMigrationRecord(PrismaMigrationState State, string? C
 /// <summary>Reads what exists in the app's schema. Read-only.</summary>
 public static class SchemaInspector
 {
+    /// <summary>
+    /// The database's own schemas (not pg_*, information_schema or the module's state schema), those with the app's
+    /// "User" table first; for
+    /// -Schema's tab completion (the PowerShell layer cannot touch Npgsql's types itself).
+    /// </summary>
+    public static List<string> SchemaNames(ConnectionRequest request, CancellationToken cancellationToken)
+    {
+        using var target = DatabaseTarget.Create(request);
+        using var connection = target.Open(cancellationToken);
+        using var command = new NpgsqlCommand(SqlText.Raw("schema-names.sql"), connection);
+        command.Parameters.AddWithValue("state", target.Schemas.State);
+        using var reader = command.ExecuteReader();
+        var names = new List<string>();
+        while (reader.Read())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
     public static HashSet<string> TablesPresent(NpgsqlConnection connection, string schema, IEnumerable<string> names, NpgsqlTransaction? transaction = null)
     {
         using var command = new NpgsqlCommand(SqlText.Raw("tables-present.sql"), connection, transaction);

@@ -30,7 +30,7 @@ public static class SchemaStep
         {
             if (readOnlyTransaction is null)
             {
-                Execute(connection, transaction, $"SET LOCAL lock_timeout = {(long)lockTimeout.TotalMilliseconds}");
+                Db.SetLockTimeout(connection, transaction, lockTimeout);
             }
 
             var present = SchemaInspector.TablesPresent(connection, schemas.App, [.. PrismaSchema.OldTables, .. PrismaSchema.NewTables, PrismaSchema.MigrationsTable], transaction);
@@ -38,7 +38,7 @@ public static class SchemaStep
             if (missingOld.Length > 0)
             {
                 throw new MatchmadeException(
-                    "SourceTablesNotFound",
+                    ErrorIds.SourceTablesNotFound,
                     FailureKind.ObjectNotFound,
                     $"Schema '{schemas.App}' of database '{target.Database}' lacks the app's tables {string.Join(", ", missingOld)}. Check -Schema (or the URL's ?schema=) and the database name.",
                     target: schemas.App);
@@ -48,7 +48,7 @@ public static class SchemaStep
             if (prisma.State == PrismaMigrationState.Failed)
             {
                 throw new MatchmadeException(
-                    "PrismaMigrationFailed",
+                    ErrorIds.PrismaMigrationFailed,
                     FailureKind.InvalidOperation,
                     $"Prisma's history ({schemas.App}._prisma_migrations) records migration {PrismaSchema.MigrationName} as failed (started, neither finished nor rolled back). Resolve it first: `npx prisma migrate resolve --rolled-back {PrismaSchema.MigrationName}` if its tables are incomplete (drop them), or `--applied` if they are complete; then run again.",
                     target: PrismaSchema.MigrationName);
@@ -66,7 +66,7 @@ public static class SchemaStep
             if (newPresent.Length > 0)
             {
                 throw new MatchmadeException(
-                    "PartialSchema",
+                    ErrorIds.PartialSchema,
                     FailureKind.InvalidOperation,
                     $"Only {string.Join(", ", newPresent)} of the new tables exists in '{schemas.App}'. Something created part of the migration; drop it (Undo-ProfileMigration) or finish it with Prisma, then run again.",
                     target: schemas.App);
@@ -124,7 +124,7 @@ public static class SchemaStep
         if (problems.Count > 0)
         {
             throw new MatchmadeException(
-                "UnexpectedTableShape",
+                ErrorIds.UnexpectedTableShape,
                 FailureKind.InvalidData,
                 $"The existing new tables in '{target.Schemas.App}' do not have the shape migration.sql gives them: {string.Join("; ", problems)}. They were not created by migration {PrismaSchema.MigrationName}; fix or drop them, then run again.",
                 target: target.Schemas.App);
@@ -154,9 +154,4 @@ public static class SchemaStep
         return columns;
     }
 
-    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
-    {
-        using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.ExecuteNonQuery();
-    }
 }

@@ -13,11 +13,7 @@ public static class StatusReader
         using var connection = target.Open(cancellationToken);
         try
         {
-            using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
-            using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction))
-            {
-                readOnly.ExecuteNonQuery();
-            }
+            using var transaction = Db.BeginReadOnlySnapshot(connection);
 
             var schemas = target.Schemas;
             var present = SchemaInspector.TablesPresent(

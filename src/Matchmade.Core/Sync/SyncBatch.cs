@@ -1,6 +1,8 @@
+using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Merge;
 using Matchmade.Core.Migration;
+using Matchmade.Core.Migration.Pipeline;
 using Matchmade.Core.Reporting;
 using Matchmade.Core.Sql;
 using Npgsql;
@@ -16,7 +18,7 @@ public sealed record SyncBatchResult(int Resynced, int Created, int Deleted, int
 
 /// <summary>
 /// One sync batch, self-contained: reads the old rows of a set of users as they are now, merges them by the same rules
-/// (<see cref="MigrationRunner.Prepare"/>), rebuilds their new rows in place (<see cref="BatchWriter.Upsert"/>: ids and
+/// (<see cref="BatchMerger.Merge"/>), rebuilds their new rows in place (<see cref="BatchWriter.Upsert"/>: ids and
 /// createdAt of surviving rows kept, ContextIntents of vanished contexts removed, users without new rows inserted),
 /// removes the rows of users that no longer exist, and releases exactly the change records it claimed: all in one
 /// REPEATABLE READ transaction (one snapshot of the old rows), so a user is synced whole or not at all, and a change
@@ -55,7 +57,7 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
         }
 
         var read = new BatchReader(schemas, targetExists: true, ids, force: true).Read(connection, transaction, string.Empty, null, Math.Max(1, ids.Length));
-        var prepared = MigrationRunner.Prepare(read.Users);
+        var prepared = BatchMerger.Merge(read.Users, parallel: false);
         var errors = new List<RunError>(prepared.Errors);
         var written = Write(connection, transaction, prepared.Prepared, errors);
         var existing = read.Users.Select(u => u.Source.UserId).ToHashSet(StringComparer.Ordinal);
@@ -93,14 +95,14 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
             return users;
         }
 
-        var now = MigrationRunner.Now();
+        var now = BatchWriter.Now();
         transaction.Save("sync_batch");
         try
         {
             writer.Upsert(connection, transaction, users, runId, now, CancellationToken.None);
             return users;
         }
-        catch (PostgresException e) when (MigrationRunner.IsDataError(e))
+        catch (PostgresException e) when (DbErrors.IsDataError(e))
         {
             transaction.Rollback("sync_batch");
         }
@@ -115,10 +117,10 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
                 transaction.Release("sync_user");
                 written.Add(user);
             }
-            catch (PostgresException e) when (MigrationRunner.IsDataError(e))
+            catch (PostgresException e) when (DbErrors.IsDataError(e))
             {
                 transaction.Rollback("sync_user");
-                errors.Add(new RunError(user.UserId, "UserWriteFailed", $"{Secrets.Scrub(e.MessageText)} (SQLSTATE {e.SqlState})"));
+                errors.Add(new RunError(user.UserId, ErrorIds.UserWriteFailed, $"{Secrets.Scrub(e.MessageText)} (SQLSTATE {e.SqlState})"));
             }
         }
 

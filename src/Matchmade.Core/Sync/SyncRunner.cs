@@ -32,12 +32,12 @@ public sealed class SyncRunner
     {
         if (options.BatchSize is < 1 or > MigrationOptions.MaxBatchSize)
         {
-            throw new MatchmadeException("InvalidBatchSize", FailureKind.InvalidArgument, $"BatchSize must be between 1 and {MigrationOptions.MaxBatchSize}.");
+            throw new MatchmadeException(ErrorIds.InvalidBatchSize, FailureKind.InvalidArgument, $"BatchSize must be between 1 and {MigrationOptions.MaxBatchSize}.");
         }
 
         if (options.Interval <= TimeSpan.Zero)
         {
-            throw new MatchmadeException("InvalidInterval", FailureKind.InvalidArgument, "IntervalSeconds must be at least 1.");
+            throw new MatchmadeException(ErrorIds.InvalidInterval, FailureKind.InvalidArgument, "IntervalSeconds must be at least 1.");
         }
 
         this.target = target;
@@ -59,7 +59,7 @@ public sealed class SyncRunner
 
         using var report = ReportWriter.Create(options.ReportPath, startedAt, options.RedactValues);
         using var runLock = RunLock.Acquire(target, "Sync-ProfileMigration", stop);
-        var history = new RunHistory(runLock.Connection, target);
+        var history = new RunHistory(runLock.Connection, target, log);
         using var connection = target.Open(stop);
         TrackingState tracking;
         try
@@ -153,7 +153,7 @@ public sealed class SyncRunner
         if (missing.Length > 0)
         {
             throw new MatchmadeException(
-                "TablesNotFound",
+                ErrorIds.TablesNotFound,
                 FailureKind.ObjectNotFound,
                 $"Schema '{target.Schemas.App}' lacks {string.Join(", ", missing)}: there is nothing to sync yet (run Invoke-ProfileMigration first), or -Schema names the wrong schema.",
                 target: target.Schemas.App);
@@ -163,7 +163,7 @@ public sealed class SyncRunner
         if (!tracking.TableExists && !options.Full)
         {
             throw new MatchmadeException(
-                "TrackingNotInstalled",
+                ErrorIds.TrackingNotInstalled,
                 FailureKind.InvalidOperation,
                 $"Change tracking is not installed in schema '{target.Schemas.App}' (migrated with -NoChangeTracking?): there is no record of what changed. Run Sync-ProfileMigration -Full (reconciles every user), or Invoke-ProfileMigration to install tracking.",
                 target: target.Schemas.App);
@@ -282,7 +282,7 @@ public sealed class SyncRunner
         }
     }
 
-    private T WithRetries<T>(string activity, Func<T> work, CancellationToken stop) => Retries.Run(activity, work, options.MaxRetries, log, stop);
+    private T WithRetries<T>(string activity, Func<T> work, CancellationToken stop) => Retry.Run(activity, work, options.MaxRetries, log, stop);
 
     private SyncOutcome Finish(NpgsqlConnection connection, ReportWriter report, RunStatus status, MatchmadeException? failure)
     {

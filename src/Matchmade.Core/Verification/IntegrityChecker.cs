@@ -21,17 +21,13 @@ namespace Matchmade.Core.Verification;
 /// </summary>
 public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
 {
-    private const int MaxDifferences = 10;
-    // Reads only (no commits to amortise): a smaller batch keeps two batches of old and stored rows in memory at once cheaply.
-    private const int BatchSize = 2000;
-
     public IEnumerable<IntegrityCheckResult> Run(IReadOnlyCollection<string>? checks, IReadOnlyCollection<string>? userIds, CancellationToken cancellationToken)
     {
         var wanted = checks is { Count: > 0 } ? checks.ToHashSet(StringComparer.OrdinalIgnoreCase) : IntegrityChecks.Names.ToHashSet(StringComparer.OrdinalIgnoreCase);
         var unknown = wanted.Where(c => !IntegrityChecks.Names.Contains(c, StringComparer.OrdinalIgnoreCase)).ToArray();
         if (unknown.Length > 0)
         {
-            throw new MatchmadeException("UnknownCheck", FailureKind.InvalidArgument, $"No check named {string.Join(", ", unknown)}. The checks are: {string.Join(", ", IntegrityChecks.Names)}.");
+            throw new MatchmadeException(ErrorIds.UnknownCheck, FailureKind.InvalidArgument, $"No check named {string.Join(", ", unknown)}. The checks are: {string.Join(", ", IntegrityChecks.Names)}.");
         }
 
         using var connection = target.Open(cancellationToken);
@@ -39,8 +35,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         HashSet<string> present;
         try
         {
-            transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
-            Execute(connection, transaction, "SET TRANSACTION READ ONLY");
+            transaction = Db.BeginReadOnlySnapshot(connection);
             present = SchemaInspector.TablesPresent(connection, target.Schemas.App, [.. PrismaSchema.OldTables, .. PrismaSchema.NewTables, PrismaSchema.MigrationsTable], transaction);
         }
         catch (Exception e)
@@ -54,7 +49,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
             if (missing.Length > 0)
             {
                 throw new MatchmadeException(
-                    "TablesNotFound",
+                    ErrorIds.TablesNotFound,
                     FailureKind.ObjectNotFound,
                     $"Schema '{target.Schemas.App}' lacks {string.Join(", ", missing)}: there is nothing to verify yet (run Invoke-ProfileMigration), or -Schema names the wrong schema.",
                     target: target.Schemas.App);
@@ -80,7 +75,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
 
             if (wanted.Contains("Reconciliation") || wanted.Contains("NothingLost"))
             {
-                var (reconciliation, nothingLost) = Guard2(() => Reconcile(connection, transaction, userIds, cancellationToken));
+                var (reconciliation, nothingLost) = Guard2(() => Reconciliation.Run(connection, transaction, target.Schemas, userIds, log, cancellationToken));
                 if (wanted.Contains("Reconciliation"))
                 {
                     yield return reconciliation;
@@ -105,6 +100,34 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
             throw DbErrors.During(e, $"The integrity check {name}", target);
         }
     }
+
+    /// <summary>
+    /// Sync-ProfileMigration -Full: the reconciliation's own comparison over every user, in one read-only snapshot,
+    /// returning every user whose stored rows differ from what the rules compute from the old tables now (users not
+    /// migrated yet included).
+    /// </summary>
+    public List<string> DifferingUsers(CancellationToken cancellationToken)
+    {
+        using var connection = target.Open(cancellationToken);
+        try
+        {
+            using var transaction = Db.BeginReadOnlySnapshot(connection);
+            var differing = new List<string>();
+            Reconciliation.Run(connection, transaction, target.Schemas, null, log, cancellationToken, differing);
+            return differing;
+        }
+        catch (Exception e) when (e is not MatchmadeException and not OperationCanceledException)
+        {
+            throw DbErrors.During(e, "The reconciliation", target);
+        }
+    }
+
+    /// <summary>
+    /// Complete-ProfileMigration's re-check under its locks, in its transaction (so it sees the rows its final sync
+    /// wrote): the reconciliation of the users it just synced (null when there are none).
+    /// </summary>
+    public IntegrityCheckResult? ReconcileInTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken) =>
+        userIds.Count == 0 ? null : Guard2(() => Reconciliation.Run(connection, transaction, target.Schemas, userIds, log, cancellationToken)).Item1;
 
     /// <summary>
     /// Users the app changed in the old tables since they were migrated and that await a sync. Without tracking
@@ -259,380 +282,5 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
             _ => new("PrismaHistory", false, CheckSeverity.Error, record.State.ToString(), "Applied",
                 $"_prisma_migrations records {PrismaSchema.MigrationName} as {record.State}; the new tables exist, so the app's Prisma history is inconsistent. Run Invoke-ProfileMigration (it records the migration) or prisma migrate resolve --applied.", []),
         };
-    }
-
-    /// <summary>
-    /// Sync-ProfileMigration -Full: the reconciliation's own comparison over every user, in one read-only snapshot,
-    /// returning every user whose stored rows differ from what the rules compute from the old tables now.
-    /// </summary>
-    public List<string> DifferingUsers(CancellationToken cancellationToken)
-    {
-        using var connection = target.Open(cancellationToken);
-        try
-        {
-            using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
-            Execute(connection, transaction, "SET TRANSACTION READ ONLY");
-            var differing = new List<string>();
-            Reconcile(connection, transaction, null, cancellationToken, differing);
-            return differing;
-        }
-        catch (Exception e) when (e is not MatchmadeException and not OperationCanceledException)
-        {
-            throw DbErrors.During(e, "The reconciliation", target);
-        }
-    }
-
-    /// <summary>
-    /// Complete-ProfileMigration's re-check under its locks, in its transaction (so it sees the rows its final sync
-    /// wrote): the reconciliation of the users it just synced (null when there are none).
-    /// </summary>
-    public IntegrityCheckResult? ReconcileInTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken) =>
-        userIds.Count == 0 ? null : Guard2(() => Reconcile(connection, transaction, userIds, cancellationToken)).Item1;
-
-    private (IntegrityCheckResult Reconciliation, IntegrityCheckResult NothingLost) Reconcile(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string>? userIds, CancellationToken cancellationToken, List<string>? allDiffering = null)
-    {
-        var reader = new BatchReader(target.Schemas, targetExists: true, userIds, force: true);
-        var profilesSql = SqlText.For("stored-profiles.sql", target.Schemas);
-        var intentsSql = SqlText.For("stored-intents.sql", target.Schemas).Replace(
-            "{intent_columns}",
-            string.Join(", ", FieldCatalog.IntentColumns.Select(c => SqlText.Quote(c) + (FieldCatalog.IsJsonIntentColumn(c) ? "::text" : string.Empty))),
-            StringComparison.Ordinal);
-        var differences = new List<string>();
-        var lost = new List<string>();
-        var differingUsers = new List<string>();
-        var losingUsers = new List<string>();
-        long users = 0, differing = 0, losing = 0, keys = 0;
-        // The next batch's reads (old rows and stored rows, same snapshot, same connection) run in the background
-        // while this batch is compared: the database and the comparison overlap instead of taking turns.
-        (BatchReader.Batch Batch, Dictionary<string, StoredProfile> Profiles, Dictionary<string, List<StoredIntent>> Intents) Fetch(string from)
-        {
-            var read = reader.Read(connection, transaction, from, null, BatchSize);
-            var ids = read.Users.Select(u => u.Source.UserId).ToArray();
-            return read.IdsRead == 0 ? (read, [], []) : (read, ReadProfiles(connection, transaction, profilesSql, ids), ReadIntents(connection, transaction, intentsSql, ids));
-        }
-
-        var next = Task.Run(() => Fetch(string.Empty));
-        try
-        {
-            while (true)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var (batch, profiles, intents) = next.GetAwaiter().GetResult();
-                if (batch.IdsRead == 0)
-                {
-                    break;
-                }
-
-                var from = batch.LastUserId;
-                next = Task.Run(() => Fetch(from));
-                // Users are compared on every core; the results are taken in user order, so the first differences
-                // named are the same whatever the machine.
-                var outcomes = new (List<string> Differences, long Keys, List<string> Lost)[batch.Users.Count];
-                Parallel.For(0, batch.Users.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, i =>
-                {
-                    var user = batch.Users[i].Source;
-                    var expected = ProfileMerger.Merge(user);
-                    var profile = profiles.GetValueOrDefault(user.UserId);
-                    var stored = intents.GetValueOrDefault(user.UserId);
-                    var (userKeys, userLost) = Account(user, expected, profile, stored);
-                    outcomes[i] = (Compare(user.UserId, expected, profile, stored), userKeys, userLost);
-                });
-                for (var i = 0; i < outcomes.Length; i++)
-                {
-                    users++;
-                    var userId = batch.Users[i].Source.UserId;
-                    var (userDifferences, userKeys, userLost) = outcomes[i];
-                    if (userDifferences.Count > 0)
-                    {
-                        differing++;
-                        Add(differingUsers, userId, 5);
-                        allDiffering?.Add(userId);
-                        foreach (var d in userDifferences)
-                        {
-                            Add(differences, d, MaxDifferences);
-                        }
-                    }
-
-                    keys += userKeys;
-                    if (userLost.Count > 0)
-                    {
-                        losing++;
-                        Add(losingUsers, userId, 5);
-                        foreach (var l in userLost)
-                        {
-                            Add(lost, l, MaxDifferences);
-                        }
-                    }
-                }
-
-                log.Progress(new OperationProgress("Reconciling every user with the old tables", string.Create(CultureInfo.InvariantCulture, $"{users:N0} users compared, {differing:N0} differ"), -1, null));
-            }
-        }
-        finally
-        {
-            // Never leave a read running on the connection the caller is about to close.
-            try
-            {
-                next.Wait(CancellationToken.None);
-            }
-            catch (AggregateException)
-            {
-            }
-        }
-
-        log.Progress(new OperationProgress("Reconciling every user with the old tables", "done", 100, null, Completed: true));
-        var scope = userIds is null ? "users" : "of the given users";
-        var reconciliation = new IntegrityCheckResult(
-            "Reconciliation",
-            differing == 0,
-            differing == 0 ? CheckSeverity.Info : CheckSeverity.Error,
-            string.Create(CultureInfo.InvariantCulture, $"{differing} of {users} {scope} differ"),
-            "0 differ",
-            differing == 0 ? string.Create(CultureInfo.InvariantCulture, $"All {users:N0} {scope} have exactly the rows the rules compute from the old tables.") : "First differences: " + string.Join("; ", differences),
-            differingUsers);
-        var nothingLost = new IntegrityCheckResult(
-            "NothingLost",
-            losing == 0,
-            losing == 0 ? CheckSeverity.Info : CheckSeverity.Error,
-            string.Create(CultureInfo.InvariantCulture, $"{losing} of {users} {scope} lost keys"),
-            "0 lost",
-            losing == 0 ? string.Create(CultureInfo.InvariantCulture, $"All {keys:N0} keys of the old blobs are in a column, a conflict, the unmapped list or the invalid list.") : "First losses: " + string.Join("; ", lost),
-            losingUsers);
-        return (reconciliation, nothingLost);
-    }
-
-    private sealed record StoredProfile(string CoreValues, string Constraints, string Beliefs, string InteractionStyle, string Lifestyle, string? Location, string? AgeRange, string? Name, int Completeness, string[] Missing);
-
-    private sealed record StoredIntent(ContextType ContextType, int Completeness, string[] Missing, string?[] Values);
-
-    private static Dictionary<string, StoredProfile> ReadProfiles(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, string[] ids)
-    {
-        var result = new Dictionary<string, StoredProfile>(ids.Length, StringComparer.Ordinal);
-        using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
-            result[reader.GetString(0)] = new StoredProfile(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
-                Text(6), Text(7), Text(8), reader.GetInt32(9), reader.IsDBNull(10) ? [] : reader.GetFieldValue<string[]>(10));
-        }
-
-        return result;
-    }
-
-    private static Dictionary<string, List<StoredIntent>> ReadIntents(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, string[] ids)
-    {
-        var result = new Dictionary<string, List<StoredIntent>>(ids.Length, StringComparer.Ordinal);
-        using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            var values = new string?[FieldCatalog.IntentColumns.Count];
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i] = reader.IsDBNull(4 + i) ? null : reader.GetString(4 + i);
-            }
-
-            var userId = reader.GetString(0);
-            if (!result.TryGetValue(userId, out var list))
-            {
-                result[userId] = list = [];
-            }
-
-            list.Add(new StoredIntent(ContextTypes.Parse(reader.GetString(1)), reader.GetInt32(2), reader.IsDBNull(3) ? [] : reader.GetFieldValue<string[]>(3), values));
-        }
-
-        return result;
-    }
-
-    /// <summary>Field by field, ids and timestamps aside.</summary>
-    private static List<string> Compare(string userId, MergeResult expected, StoredProfile? profile, List<StoredIntent>? intents)
-    {
-        var differences = new List<string>();
-        if (profile is null)
-        {
-            differences.Add($"{userId}: no ProfileNew");
-        }
-        else
-        {
-            var p = expected.Profile;
-            Json("coreValues", p.CoreValues, profile.CoreValues);
-            Json("constraints", p.Constraints, profile.Constraints);
-            Json("beliefs", p.Beliefs, profile.Beliefs);
-            Json("interactionStyle", p.InteractionStyle, profile.InteractionStyle);
-            Json("lifestyle", p.Lifestyle, profile.Lifestyle);
-            Text("location", p.Location, profile.Location);
-            Text("ageRange", p.AgeRange, profile.AgeRange);
-            Text("name", p.Name, profile.Name);
-            Text("completeness", p.Completeness.ToString(CultureInfo.InvariantCulture), profile.Completeness.ToString(CultureInfo.InvariantCulture));
-            Text("missing", string.Join(",", p.Missing), string.Join(",", profile.Missing));
-        }
-
-        var stored = (intents ?? []).ToDictionary(i => i.ContextType);
-        foreach (var intent in expected.Intents)
-        {
-            var context = ContextTypes.ToDbName(intent.ContextType);
-            if (!stored.Remove(intent.ContextType, out var row))
-            {
-                differences.Add($"{userId}: no ContextIntent for {context}");
-                continue;
-            }
-
-            Text($"{context}.completeness", intent.Completeness.ToString(CultureInfo.InvariantCulture), row.Completeness.ToString(CultureInfo.InvariantCulture));
-            Text($"{context}.missing", string.Join(",", intent.Missing), string.Join(",", row.Missing));
-            for (var i = 0; i < FieldCatalog.IntentColumns.Count; i++)
-            {
-                var column = FieldCatalog.IntentColumns[i];
-                if (FieldCatalog.IsJsonIntentColumn(column) && intent.Values[i] is { } json && row.Values[i] is { } storedJson)
-                {
-                    Json($"{context}.{column}", json, storedJson);
-                }
-                else
-                {
-                    Text($"{context}.{column}", intent.Values[i], row.Values[i]);
-                }
-            }
-        }
-
-        differences.AddRange(stored.Keys.Select(t => $"{userId}: ContextIntent for {ContextTypes.ToDbName(t)} has no ContextProfile"));
-        return differences;
-
-        void Json(string field, string want, string have)
-        {
-            if (!JsonValues.Equal(want, have))
-            {
-                differences.Add($"{userId}.{field}: expected {Short(want)}, stored {Short(have)}");
-            }
-        }
-
-        void Text(string field, string? want, string? have)
-        {
-            if (!string.Equals(want, have, StringComparison.Ordinal))
-            {
-                differences.Add($"{userId}.{field}: expected {Short(want ?? "NULL")}, stored {Short(have ?? "NULL")}");
-            }
-        }
-    }
-
-    /// <summary>
-    /// Every key of every blob must be accounted for: the merge's findings account for unmapped and invalid keys and
-    /// for the values that lost a conflict; every other present key must be visible in the stored rows (each array
-    /// element in the stored array, each object key in the stored object, a string or context field non-null).
-    /// </summary>
-    private static (long Keys, List<string> Lost) Account(SourceUser user, MergeResult expected, StoredProfile? profile, List<StoredIntent>? intents)
-    {
-        long keys = 0;
-        var lost = new List<string>();
-        var invalid = expected.Findings.OfType<InvalidValue>().Select(f => (f.ContextType, f.Field)).ToHashSet();
-        foreach (var context in user.Contexts)
-        {
-            if (context.ProfileData is null)
-            {
-                continue;
-            }
-
-            JsonDocument document;
-            try
-            {
-                document = JsonDocument.Parse(context.ProfileData, JsonValues.DocumentOptions);
-            }
-            catch (JsonException)
-            {
-                // Deeper than the merge reads (or not JSON): the merge reports the whole blob as one invalid value.
-                keys++;
-                if (!invalid.Contains((context.ContextType, null)))
-                {
-                    lost.Add($"{user.UserId}/{ContextTypes.ToDbName(context.ContextType)}: a blob the merge cannot read is not reported as invalid");
-                }
-
-                continue;
-            }
-
-            using var _ = document;
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                keys++;
-                if (document.RootElement.ValueKind != JsonValueKind.Null && !invalid.Contains((context.ContextType, null)))
-                {
-                    lost.Add($"{user.UserId}/{ContextTypes.ToDbName(context.ContextType)}: a non-object blob is not reported as invalid");
-                }
-
-                continue;
-            }
-
-            var intent = intents?.FirstOrDefault(i => i.ContextType == context.ContextType);
-            foreach (var property in document.RootElement.EnumerateObject())
-            {
-                keys++;
-                var key = property.Name;
-                var value = property.Value;
-                if (!JsonValues.IsPresent(value) || invalid.Contains((context.ContextType, key)))
-                {
-                    continue;
-                }
-
-                var where = $"{user.UserId}/{ContextTypes.ToDbName(context.ContextType)}.{key}";
-                if (FieldCatalog.IsSharedField(key))
-                {
-                    if (!InStoredProfile(key, value, profile))
-                    {
-                        lost.Add($"{where} is not in ProfileNew");
-                    }
-                }
-                else if (FieldCatalog.FieldsOf(context.ContextType).Contains(key))
-                {
-                    if (intent?.Values[FieldCatalog.IntentColumnIndex(key)] is null)
-                    {
-                        lost.Add($"{where} is not in its ContextIntent");
-                    }
-                }
-            }
-        }
-
-        return (keys, lost);
-    }
-
-    private static bool InStoredProfile(string field, JsonElement value, StoredProfile? profile)
-    {
-        if (profile is null)
-        {
-            return false;
-        }
-
-        switch (FieldCatalog.KindOf(field))
-        {
-            case SharedFieldKind.String:
-                return (field switch { "location" => profile.Location, "ageRange" => profile.AgeRange, _ => profile.Name }) is not null;
-            case SharedFieldKind.Array:
-            {
-                using var stored = JsonDocument.Parse(field == "coreValues" ? profile.CoreValues : profile.Constraints, JsonValues.DocumentOptions);
-                var elements = stored.RootElement.ValueKind == JsonValueKind.Array ? stored.RootElement.EnumerateArray().ToList() : [];
-                return value.EnumerateArray().All(v => elements.Exists(s => JsonValues.Equal(s, v)));
-            }
-
-            default:
-            {
-                using var stored = JsonDocument.Parse(field switch { "beliefs" => profile.Beliefs, "interactionStyle" => profile.InteractionStyle, _ => profile.Lifestyle }, JsonValues.DocumentOptions);
-                return stored.RootElement.ValueKind == JsonValueKind.Object && value.EnumerateObject().All(p => stored.RootElement.TryGetProperty(p.Name, out _));
-            }
-        }
-    }
-
-    private static string Short(string text) => text.Length <= 80 ? text : text[..77] + "...";
-
-    private static void Add(List<string> list, string item, int max)
-    {
-        if (list.Count < max)
-        {
-            list.Add(item);
-        }
-    }
-
-    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
-    {
-        using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.ExecuteNonQuery();
     }
 }

@@ -23,10 +23,9 @@ public sealed class CompleteProfileMigrationCommand : MatchmadeCommandBase
     [ValidateRange(1, 3600)]
     public int LockTimeoutSeconds { get; set; } = (int)CompletionOptions.DefaultLockTimeout.TotalSeconds;
 
-    protected override void EndProcessing()
+    private protected override void ProcessDatabase()
     {
-        string where = string.Empty;
-        Invoke(() => where = $"{Engine.Target.Display} schema '{Engine.Target.Schemas.App}'");
+        var where = $"{Engine.Target.Display} schema '{Engine.Target.Schemas.App}'";
         var action = RemoveArchive
             ? $"Remove the archive of the old Profile table of {where}; Undo-ProfileMigration can then no longer step back past the completion"
             : $"Complete the migration of {where}: drop the old Profile table (its rows kept in the archive) and rename ProfileNew to Profile";
@@ -36,51 +35,47 @@ public sealed class CompleteProfileMigrationCommand : MatchmadeCommandBase
             return; // answered No to -Confirm
         }
 
-        Invoke(() =>
+        var outcome = Engine.Complete(
+            new CompletionOptions { DryRun = dryRun, Force = Force, RemoveArchive = RemoveArchive, LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds) },
+            Cancellation);
+        var gates = outcome.Gates.Select(g => $"{g.Name}: {(g.Passed ? "Passed" : g.ErrorId is null ? "Not checked" : $"Refused ({g.ErrorId})")} - {g.Detail}").ToArray();
+        if (dryRun)
         {
-            var outcome = Engine.Complete(
-                new CompletionOptions { DryRun = dryRun, Force = Force, RemoveArchive = RemoveArchive, LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds) },
-                Cancellation);
-            var gates = outcome.Gates.Select(g => $"{g.Name}: {(g.Passed ? "Passed" : g.ErrorId is null ? "Not checked" : $"Refused ({g.ErrorId})")} - {g.Detail}").ToArray();
-            if (dryRun)
+            foreach (var line in gates.Select(g => "Gate " + g).Concat(outcome.Plan))
             {
-                foreach (var line in gates.Select(g => "Gate " + g).Concat(outcome.Plan))
-                {
-                    Host.UI.WriteLine("What if: " + line);
-                }
+                Host.UI.WriteLine("What if: " + line);
             }
+        }
 
-            WriteObject(new CompletionResult
-            {
-                RunId = outcome.RunId,
-                Mode = (RemoveArchive ? "RemoveArchive" : "Complete") + (dryRun ? "WhatIf" : string.Empty),
-                Status = outcome.Status.ToString(),
-                Server = outcome.Server,
-                Database = outcome.Database,
-                Schema = outcome.Schema,
-                Gates = gates,
-                Plan = [.. outcome.Plan],
-                UsersSynced = outcome.UsersSynced,
-                RowsArchived = outcome.RowsArchived,
-                ArchiveRowsToppedUp = outcome.ArchiveRowsToppedUp,
-                ArchiveCopyTime = outcome.ArchiveCopyTime,
-                WriteLockWait = outcome.WriteLockWait,
-                WriteLockHeld = outcome.WriteLockHeld,
-                ExclusiveLockWait = outcome.ExclusiveLockWait,
-                ExclusiveLockHeld = outcome.ExclusiveLockHeld,
-                LockRetries = outcome.LockRetries,
-                PrismaMigration = outcome.PrismaMigration,
-                ArchiveRemoved = outcome.ArchiveRemoved,
-                StartedAt = outcome.StartedAt,
-                FinishedAt = outcome.FinishedAt,
-                Duration = outcome.Duration,
-                Message = outcome.Message,
-            });
-            if (outcome.Failure is not null)
-            {
-                ThrowTerminatingError(ErrorRecords.From(outcome.Failure));
-            }
+        WriteObject(new CompletionResult
+        {
+            RunId = outcome.RunId,
+            Mode = (RemoveArchive ? "RemoveArchive" : "Complete") + (dryRun ? "WhatIf" : string.Empty),
+            Status = outcome.Status.ToString(),
+            Server = outcome.Server,
+            Database = outcome.Database,
+            Schema = outcome.Schema,
+            Gates = gates,
+            Plan = [.. outcome.Plan],
+            UsersSynced = outcome.UsersSynced,
+            RowsArchived = outcome.RowsArchived,
+            ArchiveRowsToppedUp = outcome.ArchiveRowsToppedUp,
+            ArchiveCopyTime = outcome.ArchiveCopyTime,
+            WriteLockWait = outcome.WriteLockWait,
+            WriteLockHeld = outcome.WriteLockHeld,
+            ExclusiveLockWait = outcome.ExclusiveLockWait,
+            ExclusiveLockHeld = outcome.ExclusiveLockHeld,
+            LockRetries = outcome.LockRetries,
+            PrismaMigration = outcome.PrismaMigration,
+            ArchiveRemoved = outcome.ArchiveRemoved,
+            StartedAt = outcome.StartedAt,
+            FinishedAt = outcome.FinishedAt,
+            Duration = outcome.Duration,
+            Message = outcome.Message,
         });
-        base.EndProcessing();
+        if (outcome.Failure is not null)
+        {
+            throw outcome.Failure;
+        }
     }
 }

@@ -36,10 +36,13 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
 
     /// <summary>Only findings of this user.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(NoCompleter))]
     [ValidateNotNullOrEmpty]
     public string? UserId { get; set; }
 
-    protected override void ProcessRecord()
+    private protected override bool UsesDatabase => ParameterSetName != PathSet;
+
+    private protected override void OnRecord()
     {
         if (ParameterSetName != PathSet)
         {
@@ -60,50 +63,48 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
         }
     }
 
-    protected override void EndProcessing()
+    private protected override void ProcessDatabase()
     {
-        if (ParameterSetName != PathSet)
+        var run = FindRun(Latest ? null : RunId);
+        var summary = new MigrationReportSummary
         {
-            Invoke(() =>
-            {
-                var runs = Engine.Runs(Latest ? null : RunId, 1, Cancellation);
-                if (runs.Count == 0)
-                {
-                    throw new MatchmadeException("RunNotFound", FailureKind.ObjectNotFound,
-                        Latest ? $"The database has no Matchmade run history for schema '{Engine.Target.Schemas.App}' (no live run yet)." : $"No run {RunId} in the database's run history for schema '{Engine.Target.Schemas.App}'.");
-                }
-
-                var run = runs[0];
-                var summary = new MigrationReportSummary
-                {
-                    RunId = run.RunId, Mode = run.Mode, Status = run.Status, ModuleVersion = run.ModuleVersion,
-                    StartedAt = new DateTimeOffset(DateTime.SpecifyKind(run.StartedAt, DateTimeKind.Utc)),
-                    FinishedAt = run.FinishedAt is { } f ? new DateTimeOffset(DateTime.SpecifyKind(f, DateTimeKind.Utc)) : null,
-                    Server = $"{Engine.Target.Host}:{Engine.Target.Port}", Database = Engine.Target.Database, Schema = Engine.Target.Schemas.App,
-                    UsersTotal = run.UsersTotal, UsersMigrated = run.UsersMigrated, UsersSkipped = run.UsersSkipped, UsersFailed = run.UsersFailed,
-                    ContextIntentsWritten = run.ContextIntentsWritten, Conflicts = run.Conflicts, UnmappedFields = run.UnmappedFields,
-                    InvalidValues = run.InvalidValues, Errors = run.Errors, Message = run.Message, Path = null,
-                };
-                if (run.ReportPath is { } path && File.Exists(path))
-                {
-                    Emit(path, summary);
-                }
-                else
-                {
-                    if (Wants(ReportKind.Summary))
-                    {
-                        WriteObject(summary);
-                    }
-
-                    if (Kind is null || Kind.Any(k => k != ReportKind.Summary))
-                    {
-                        WriteWarning($"The findings of run {run.RunId} are in its report file{(run.ReportPath is null ? string.Empty : $" '{run.ReportPath}'")}, which is not reachable from here; the run history has the counts only.");
-                    }
-                }
-            });
+            RunId = run.RunId,
+            Mode = run.Mode,
+            Status = run.Status,
+            ModuleVersion = run.ModuleVersion,
+            StartedAt = new DateTimeOffset(DateTime.SpecifyKind(run.StartedAt, DateTimeKind.Utc)),
+            FinishedAt = run.FinishedAt is { } f ? new DateTimeOffset(DateTime.SpecifyKind(f, DateTimeKind.Utc)) : null,
+            Server = $"{Engine.Target.Host}:{Engine.Target.Port}",
+            Database = Engine.Target.Database,
+            Schema = Engine.Target.Schemas.App,
+            UsersTotal = run.UsersTotal,
+            UsersMigrated = run.UsersMigrated,
+            UsersSkipped = run.UsersSkipped,
+            UsersFailed = run.UsersFailed,
+            ContextIntentsWritten = run.ContextIntentsWritten,
+            Conflicts = run.Conflicts,
+            UnmappedFields = run.UnmappedFields,
+            InvalidValues = run.InvalidValues,
+            Errors = run.Errors,
+            Message = run.Message,
+            Path = null,
+        };
+        if (run.ReportPath is { } path && File.Exists(path))
+        {
+            Emit(path, summary);
         }
+        else
+        {
+            if (Wants(ReportKind.Summary))
+            {
+                WriteObject(summary);
+            }
 
-        base.EndProcessing();
+            if (Kind is null || Kind.Any(k => k != ReportKind.Summary))
+            {
+                WriteWarning($"The findings of run {run.RunId} are in its report file{(run.ReportPath is null ? string.Empty : $" '{run.ReportPath}'")}, which is not reachable from here; the run history has the counts only.");
+            }
+        }
     }
 
     private void Emit(string path, MigrationReportSummary? summaryOverride)
@@ -114,7 +115,7 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
             WriteObject(summaryOverride is null ? Summary(header) : summaryOverride with { Path = path });
         }
 
-        var kinds = Kind?.Where(k => k != ReportKind.Summary).Select(k => (ReportEntryKind)((int)k - 1)).ToArray();
+        var kinds = Kind?.Where(k => k != ReportKind.Summary).Select(EntryKindOf).ToArray();
         if (Kind is not null && kinds!.Length == 0)
         {
             return;
@@ -129,7 +130,7 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
                 ContextType = entry.ContextType,
                 Field = entry.Field,
                 Value = entry.Value,
-                Candidates = [.. entry.Candidates.Select(c => $"{c.ContextType}={c.Value}")],
+                Candidates = new ValueList([.. entry.Candidates.Select(c => $"{c.ContextType}={c.Value}")]),
                 Chosen = entry.Chosen,
                 Reason = entry.Reason,
                 ErrorId = entry.ErrorId,
@@ -166,16 +167,13 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
     private static DateTimeOffset? Time(string text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t) ? t : null;
 
-    private string NewestReport()
+    /// <summary>-Kind's finding kinds by name, not by position: the two enums may grow apart.</summary>
+    private static ReportEntryKind EntryKindOf(ReportKind kind) => kind switch
     {
-        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-        var newest = new DirectoryInfo(here).EnumerateFiles(ReportFormat.FilePrefix + "*.json").OrderByDescending(f => f.LastWriteTimeUtc).FirstOrDefault();
-        if (newest is null)
-        {
-            ThrowTerminatingError(ErrorRecords.From(new MatchmadeException("ReportNotFound", FailureKind.ObjectNotFound,
-                $"No {ReportFormat.FilePrefix}*.json in '{here}'. Pass -Path, or -ConnectionString … -Latest to read the database's run history.", target: here)));
-        }
-
-        return newest!.FullName;
-    }
+        ReportKind.Conflict => ReportEntryKind.Conflict,
+        ReportKind.UnmappedField => ReportEntryKind.UnmappedField,
+        ReportKind.InvalidValue => ReportEntryKind.InvalidValue,
+        ReportKind.Error => ReportEntryKind.Error,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Summary is not a finding."),
+    };
 }

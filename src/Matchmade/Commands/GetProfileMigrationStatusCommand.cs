@@ -10,19 +10,7 @@ namespace Matchmade.Commands;
 [OutputType(typeof(ProfileMigrationStatus))]
 public sealed class GetProfileMigrationStatusCommand : MatchmadeCommandBase
 {
-    protected override void ProcessRecord()
-    {
-        try
-        {
-            Invoke(WriteStatus);
-        }
-        finally
-        {
-            ReleaseEngine();
-        }
-    }
-
-    private void WriteStatus()
+    private protected override void ProcessDatabase()
     {
         var info = Engine.GetStatus(Cancellation);
         var state = info.Stage == Core.Completion.MigrationStage.Completed ? "Completed"
@@ -33,7 +21,7 @@ public sealed class GetProfileMigrationStatusCommand : MatchmadeCommandBase
         if (!info.OldTablesExist && info.Stage != Core.Completion.MigrationStage.Completed)
         {
             WriteMatchmadeError(new MatchmadeException(
-                "SourceTablesNotFound",
+                ErrorIds.SourceTablesNotFound,
                 FailureKind.ObjectNotFound,
                 $"Schema '{info.Schema}' of {info.Database} lacks the app's tables {string.Join(", ", info.MissingOldTables)}. Check -Schema (or the URL's ?schema=) and the database name.",
                 target: info.Schema));
@@ -45,6 +33,7 @@ public sealed class GetProfileMigrationStatusCommand : MatchmadeCommandBase
             Database = info.Database,
             ServerVersion = info.ServerVersion,
             Schema = info.Schema,
+            ConnectionSource = Engine.Target.ConnectionSource,
             State = state,
             OldTablesExist = info.OldTablesExist,
             MissingOldTables = [.. info.MissingOldTables],

@@ -15,6 +15,7 @@ public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
 
     /// <summary>Only these users (a canary). Also from the pipeline by property name (UserId).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(NoCompleter))]
     [ValidateNotNullOrEmpty]
     public string[]? UserId { get; set; }
 
@@ -42,6 +43,11 @@ public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
     [ValidateRange(1, 3600)]
     public int LockTimeoutSeconds { get; set; } = (int)MigrationOptions.DefaultLockTimeout.TotalSeconds;
 
+    /// <summary>Before each batch, wait while a streaming standby replays more than this many seconds behind. 0 = off (default).</summary>
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int MaxReplicationLagSeconds { get; set; }
+
     /// <summary>The JSON report's file or folder. Default: ./migration-report-YYYY-MM-DD.json, never overwriting.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -55,7 +61,7 @@ public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
     [Parameter]
     public SwitchParameter NoChangeTracking { get; set; }
 
-    protected override void ProcessRecord()
+    private protected override void OnRecord()
     {
         if (UserId is not null)
         {
@@ -63,11 +69,10 @@ public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
         }
     }
 
-    protected override void EndProcessing()
+    private protected override void ProcessDatabase()
     {
         var scope = userIds.Count > 0 ? $"{userIds.Count} user id(s)" : MaxUsers > 0 ? $"up to {MaxUsers} users" : "all users";
-        string where = string.Empty;
-        Invoke(() => where = $"{Engine.Target.Display} schema '{Engine.Target.Schemas.App}'");
+        var where = $"{Engine.Target.Display} schema '{Engine.Target.Schemas.App}'";
         var action = $"Migrate {scope} of {where} to ProfileNew and ContextIntent{(Force ? ", rebuilding users already migrated" : string.Empty)}";
         var dryRun = !ShouldProcess(action + ".", action + "?", "Invoke-ProfileMigration", out var reason);
         if (dryRun && reason != ShouldProcessReason.WhatIf)
@@ -75,64 +80,84 @@ public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
             return; // answered No to -Confirm
         }
 
-        Invoke(() =>
+        var outcome = Engine.Migrate(
+            new MigrationOptions
+            {
+                DryRun = dryRun,
+                Force = Force,
+                BatchSize = BatchSize,
+                ThrottleLimit = ThrottleLimit,
+                UserIds = userIds.Count > 0 ? userIds.Distinct(StringComparer.Ordinal).ToArray() : null,
+                MaxUsers = MaxUsers > 0 ? MaxUsers : null,
+                LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds),
+                MaxReplicationLagSeconds = MaxReplicationLagSeconds,
+                // Relative paths and the default location follow PowerShell's current location, not the process's.
+                ReportPath = ReportPath is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(ReportPath),
+                RedactValues = RedactValues,
+                ChangeTracking = !NoChangeTracking,
+            },
+            Cancellation);
+        var result = new MigrationResult
         {
-            var outcome = Engine.Migrate(
-                new MigrationOptions
-                {
-                    DryRun = dryRun,
-                    Force = Force,
-                    BatchSize = BatchSize,
-                    ThrottleLimit = ThrottleLimit,
-                    UserIds = userIds.Count > 0 ? userIds.Distinct(StringComparer.Ordinal).ToArray() : null,
-                    MaxUsers = MaxUsers > 0 ? MaxUsers : null,
-                    LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds),
-                    // Relative paths and the default location follow PowerShell's current location, not the process's.
-                    ReportPath = ReportPath is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(ReportPath),
-                    RedactValues = RedactValues,
-                    ChangeTracking = !NoChangeTracking,
-                },
-                Cancellation);
-            var result = new MigrationResult
-            {
-                RunId = outcome.RunId,
-                Mode = outcome.Mode.ToString(),
-                Status = outcome.Status.ToString(),
-                Server = outcome.Server,
-                Database = outcome.Database,
-                Schema = outcome.Schema,
-                SchemaStep = outcome.SchemaStep?.ToString() ?? string.Empty,
-                UsersTotal = outcome.UsersTotal,
-                UsersMigrated = outcome.UsersMigrated,
-                UsersSkipped = outcome.UsersSkipped,
-                UsersFailed = outcome.UsersFailed,
-                UsersRemaining = outcome.UsersRemaining,
-                ContextIntentsWritten = outcome.ContextIntentsWritten,
-                Conflicts = outcome.Conflicts,
-                UnmappedFields = outcome.UnmappedFields,
-                InvalidValues = outcome.InvalidValues,
-                Errors = outcome.Errors,
-                StartedAt = outcome.StartedAt,
-                FinishedAt = outcome.FinishedAt,
-                Duration = outcome.Duration,
-                UsersPerSecond = Math.Round(outcome.UsersPerSecond, 1),
-                ReportPath = outcome.ReportPath,
-                Message = outcome.Message,
-            };
+            RunId = outcome.RunId,
+            Mode = outcome.Mode.ToString(),
+            Status = outcome.Status.ToString(),
+            Server = outcome.Server,
+            Database = outcome.Database,
+            Schema = outcome.Schema,
+            SchemaStep = outcome.SchemaStep?.ToString() ?? string.Empty,
+            UsersTotal = outcome.UsersTotal,
+            UsersMigrated = outcome.UsersMigrated,
+            UsersSkipped = outcome.UsersSkipped,
+            UsersFailed = outcome.UsersFailed,
+            UsersRemaining = outcome.UsersRemaining,
+            ContextIntentsWritten = outcome.ContextIntentsWritten,
+            Conflicts = outcome.Conflicts,
+            UnmappedFields = outcome.UnmappedFields,
+            InvalidValues = outcome.InvalidValues,
+            Errors = outcome.Errors,
+            StartedAt = outcome.StartedAt,
+            FinishedAt = outcome.FinishedAt,
+            Duration = outcome.Duration,
+            UsersPerSecond = Math.Round(outcome.UsersPerSecond, 1),
+            ReportPath = outcome.ReportPath,
+            Message = outcome.Message,
+        };
 
-            // Kept where a stopped pipeline (Ctrl+C) can still be asked: nothing can be written to it any more.
-            SessionState.PSVariable.Set("global:MatchmadeLastRun", result);
-            WriteObject(result);
-            if (outcome.Failure is not null)
-            {
-                ThrowTerminatingError(ErrorRecords.From(outcome.Failure));
-            }
+        // Kept where a stopped pipeline (Ctrl+C) can still be asked: nothing can be written to it any more.
+        SessionState.PSVariable.Set("global:MatchmadeLastRun", result);
+        if (outcome.Status == RunStatus.Cancelled)
+        {
+            SayStopped(result);
+        }
 
-            if (outcome.UsersFailed > 0)
-            {
-                WriteWarning(string.Create(CultureInfo.InvariantCulture, $"{outcome.UsersFailed} user(s) could not be migrated; see the errors in {outcome.ReportPath}. Fix their data and run again."));
-            }
-        });
-        base.EndProcessing();
+        WriteObject(result);
+        if (outcome.Failure is not null)
+        {
+            throw outcome.Failure;
+        }
+
+        if (outcome.UsersFailed > 0)
+        {
+            WriteWarning(string.Create(CultureInfo.InvariantCulture, $"{outcome.UsersFailed} user(s) could not be migrated; see the errors in {outcome.ReportPath}. Fix their data and run again."));
+        }
+    }
+
+    /// <summary>
+    /// Ctrl+C must not end in a bare prompt. The stopped pipeline refuses every stream, so the warning goes straight
+    /// to the host's console (the same WARNING: line a warning stream would give).
+    /// </summary>
+    private void SayStopped(MigrationResult result)
+    {
+        var text = string.Create(CultureInfo.InvariantCulture,
+            $"{result.Message} {result.UsersMigrated:N0} user(s) {(result.Mode == nameof(RunMode.DryRun) ? "checked" : "migrated")} in this run, {result.UsersRemaining:N0} remaining; report: {result.ReportPath ?? "(none)"}. $MatchmadeLastRun has the result.");
+        if (Stopping)
+        {
+            Host.UI.WriteWarningLine(text);
+        }
+        else
+        {
+            WriteWarning(text);
+        }
     }
 }

@@ -48,10 +48,9 @@ public sealed class SyncProfileMigrationCommand : MatchmadeCommandBase
     [Parameter]
     public SwitchParameter RedactValues { get; set; }
 
-    protected override void EndProcessing()
+    private protected override void ProcessDatabase()
     {
-        string where = string.Empty;
-        Invoke(() => where = $"{Engine.Target.Display} schema '{Engine.Target.Schemas.App}'");
+        var where = $"{Engine.Target.Display} schema '{Engine.Target.Schemas.App}'";
         var action = Full
             ? $"Reconcile every user of {where} with the old tables and rebuild the new rows of those that differ"
             : $"Re-sync the new rows of the users the app changed in the old tables of {where}{(Continuous ? ", following new changes" : string.Empty)}";
@@ -61,63 +60,59 @@ public sealed class SyncProfileMigrationCommand : MatchmadeCommandBase
             return; // answered No to -Confirm
         }
 
-        Invoke(() =>
+        var outcome = Engine.Sync(
+            new SyncOptions
+            {
+                DryRun = dryRun,
+                BatchSize = BatchSize,
+                Full = Full,
+                Continuous = Continuous,
+                Until = Until is { } until ? new DateTimeOffset(until.ToUniversalTime(), TimeSpan.Zero) : null,
+                Interval = TimeSpan.FromSeconds(IntervalSeconds),
+                LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds),
+                ReportPath = ReportPath is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(ReportPath),
+                RedactValues = RedactValues,
+            },
+            Cancellation);
+        var result = new SyncResult
         {
-            var outcome = Engine.Sync(
-                new SyncOptions
-                {
-                    DryRun = dryRun,
-                    BatchSize = BatchSize,
-                    Full = Full,
-                    Continuous = Continuous,
-                    Until = Until is { } until ? new DateTimeOffset(until.ToUniversalTime(), TimeSpan.Zero) : null,
-                    Interval = TimeSpan.FromSeconds(IntervalSeconds),
-                    LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds),
-                    ReportPath = ReportPath is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(ReportPath),
-                    RedactValues = RedactValues,
-                },
-                Cancellation);
-            var result = new SyncResult
-            {
-                RunId = outcome.RunId,
-                Mode = (outcome.Full ? "Full" : "Sync") + (outcome.DryRun ? "WhatIf" : string.Empty),
-                Status = outcome.Status.ToString(),
-                Server = outcome.Server,
-                Database = outcome.Database,
-                Schema = outcome.Schema,
-                UsersResynced = outcome.UsersResynced,
-                UsersCreated = outcome.UsersCreated,
-                UsersDeleted = outcome.UsersDeleted,
-                UsersFailed = outcome.UsersFailed,
-                ContextIntentsWritten = outcome.ContextIntentsWritten,
-                Conflicts = outcome.Conflicts,
-                UnmappedFields = outcome.UnmappedFields,
-                InvalidValues = outcome.InvalidValues,
-                Errors = outcome.Errors,
-                PendingUsers = outcome.PendingUsers,
-                Lag = outcome.Lag,
-                TrackingInstalled = outcome.TrackingInstalled,
-                Passes = outcome.Passes,
-                StartedAt = outcome.StartedAt,
-                FinishedAt = outcome.FinishedAt,
-                Duration = outcome.Duration,
-                ReportPath = outcome.ReportPath,
-                Message = outcome.Message,
-            };
+            RunId = outcome.RunId,
+            Mode = (outcome.Full ? "Full" : "Sync") + (outcome.DryRun ? "WhatIf" : string.Empty),
+            Status = outcome.Status.ToString(),
+            Server = outcome.Server,
+            Database = outcome.Database,
+            Schema = outcome.Schema,
+            UsersResynced = outcome.UsersResynced,
+            UsersCreated = outcome.UsersCreated,
+            UsersDeleted = outcome.UsersDeleted,
+            UsersFailed = outcome.UsersFailed,
+            ContextIntentsWritten = outcome.ContextIntentsWritten,
+            Conflicts = outcome.Conflicts,
+            UnmappedFields = outcome.UnmappedFields,
+            InvalidValues = outcome.InvalidValues,
+            Errors = outcome.Errors,
+            PendingUsers = outcome.PendingUsers,
+            Lag = outcome.Lag,
+            TrackingInstalled = outcome.TrackingInstalled,
+            Passes = outcome.Passes,
+            StartedAt = outcome.StartedAt,
+            FinishedAt = outcome.FinishedAt,
+            Duration = outcome.Duration,
+            ReportPath = outcome.ReportPath,
+            Message = outcome.Message,
+        };
 
-            // Kept where a stopped pipeline (Ctrl+C, the usual end of -Continuous) can still be asked.
-            SessionState.PSVariable.Set("global:MatchmadeLastSync", result);
-            WriteObject(result);
-            if (outcome.Failure is not null)
-            {
-                ThrowTerminatingError(ErrorRecords.From(outcome.Failure));
-            }
+        // Kept where a stopped pipeline (Ctrl+C, the usual end of -Continuous) can still be asked.
+        SessionState.PSVariable.Set("global:MatchmadeLastSync", result);
+        WriteObject(result);
+        if (outcome.Failure is not null)
+        {
+            throw outcome.Failure;
+        }
 
-            if (outcome.UsersFailed > 0)
-            {
-                WriteWarning(string.Create(CultureInfo.InvariantCulture, $"{outcome.UsersFailed} user(s) could not be synced and stay pending; see the errors in {outcome.ReportPath}. Fix their data and sync again."));
-            }
-        });
-        base.EndProcessing();
+        if (outcome.UsersFailed > 0)
+        {
+            WriteWarning(string.Create(CultureInfo.InvariantCulture, $"{outcome.UsersFailed} user(s) could not be synced and stay pending; see the errors in {outcome.ReportPath}. Fix their data and sync again."));
+        }
     }
 }

@@ -1,7 +1,4 @@
-using System.Collections;
 using System.Management.Automation;
-using System.Management.Automation.Language;
-using Matchmade.Core.Verification;
 
 namespace Matchmade.Commands;
 
@@ -20,16 +17,19 @@ public sealed class TestMigrationIntegrityCommand : MatchmadeCommandBase
 
     /// <summary>Limit the reconciliation and nothing-lost checks to these users.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(NoCompleter))]
     [ValidateNotNullOrEmpty]
     public string[]? UserId { get; set; }
 
-    /// <summary>Return one [bool]: true when every check passed.</summary>
+    /// <summary>Return one [bool] for the whole call: true only when every check passed on every database; false when any failed or could not run.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
     private readonly List<string> userIds = [];
+    private int checksFailed;
+    private int databasesChecked;
 
-    protected override void ProcessRecord()
+    private protected override void OnRecord()
     {
         if (UserId is not null)
         {
@@ -37,48 +37,44 @@ public sealed class TestMigrationIntegrityCommand : MatchmadeCommandBase
         }
     }
 
-    protected override void EndProcessing()
+    private protected override void ProcessDatabase()
     {
-        Invoke(() =>
+        var failed = 0;
+        var database = Engine.Target;
+        foreach (var result in Engine.Verify(Check, userIds.Count > 0 ? userIds : null, Cancellation))
         {
-            var failed = 0;
-            foreach (var result in Engine.Verify(Check, userIds.Count > 0 ? userIds : null, Cancellation))
+            failed += result.Passed ? 0 : 1;
+            if (!Quiet)
             {
-                failed += result.Passed ? 0 : 1;
-                if (!Quiet)
+                WriteObject(new IntegrityCheck
                 {
-                    WriteObject(new IntegrityCheck
-                    {
-                        Name = result.Name,
-                        Passed = result.Passed,
-                        Severity = result.Severity.ToString(),
-                        Observed = result.Observed,
-                        Expected = result.Expected,
-                        Detail = result.Detail,
-                        SampleIds = [.. result.SampleIds],
-                    });
-                }
+                    Server = $"{database.Host}:{database.Port}",
+                    Database = database.Database,
+                    Name = result.Name,
+                    Passed = result.Passed,
+                    Severity = result.Severity.ToString(),
+                    Observed = result.Observed,
+                    Expected = result.Expected,
+                    Detail = result.Detail,
+                    SampleIds = new ValueList([.. result.SampleIds]),
+                });
             }
+        }
 
-            if (Quiet)
-            {
-                WriteObject(failed == 0);
-            }
-            else if (failed > 0)
-            {
-                WriteWarning($"{failed} integrity check(s) failed; see their Detail and SampleIds.");
-            }
-        });
-        base.EndProcessing();
+        checksFailed += failed;
+        databasesChecked++;
+        if (!Quiet && failed > 0)
+        {
+            WriteWarning($"{failed} integrity check(s) failed on {database.Display}; see their Detail and SampleIds.");
+        }
     }
-}
 
-/// <summary>Tab completion for -Check: the names of the integrity checks.</summary>
-public sealed class CheckNameCompleter : IArgumentCompleter
-{
-    public IEnumerable<System.Management.Automation.CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Names().Where(n => n.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase)).Select(n => new System.Management.Automation.CompletionResult(n, n, CompletionResultType.ParameterValue, n));
-
-    // In its own method so the core (private load context) is touched only when completing.
-    private static IReadOnlyList<string> Names() => IntegrityChecks.Names;
+    // A gate never passes because a check could not run: a database that failed (its error is written) makes it false.
+    private protected override void OnEnd()
+    {
+        if (Quiet)
+        {
+            WriteObject(checksFailed == 0 && DatabasesFailed == 0 && databasesChecked > 0);
+        }
+    }
 }

@@ -3,6 +3,11 @@ namespace Matchmade;
 /// <summary>Output of Test-MigrationIntegrity: one check's verdict.</summary>
 public sealed class IntegrityCheck
 {
+    /// <summary>host:port of the database checked.</summary>
+    public string Server { get; init; } = "";
+
+    /// <summary>The database checked (its name).</summary>
+    public string Database { get; init; } = "";
     public string Name { get; init; } = "";
     public bool Passed { get; init; }
 
@@ -11,7 +16,7 @@ public sealed class IntegrityCheck
     public string Observed { get; init; } = "";
     public string Expected { get; init; } = "";
     public string Detail { get; init; } = "";
-    public string[] SampleIds { get; init; } = [];
+    public ValueList SampleIds { get; init; } = ValueList.None;
 
     public override string ToString() => $"{Name}: {(Passed ? "passed" : "FAILED")} ({Observed}; expected {Expected})";
 }

@@ -52,8 +52,8 @@ public sealed class MigrationFinding
     /// <summary>The value as stored, as JSON text (unmapped and invalid values).</summary>
     public string? Value { get; init; }
 
-    /// <summary>A conflict's candidates, "contextType=value" each, in context order.</summary>
-    public string[] Candidates { get; init; } = [];
+    /// <summary>A conflict's candidates, "contextType=value" each, in context order (one string "a; b" in a CSV).</summary>
+    public ValueList Candidates { get; init; } = ValueList.None;
 
     /// <summary>A conflict's winning value, as JSON text.</summary>
     public string? Chosen { get; init; }

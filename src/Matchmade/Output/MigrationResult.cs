@@ -17,11 +17,19 @@ public sealed class MigrationResult
     /// <summary>Created, AlreadyPresent or WouldCreate (dry run).</summary>
     public string SchemaStep { get; init; } = "";
     public long UsersTotal { get; init; }
+    /// <summary>Users written by this run; a dry run counts the users it would write (see UsersToMigrate).</summary>
     public long UsersMigrated { get; init; }
     public long UsersSkipped { get; init; }
     public long UsersFailed { get; init; }
     public long UsersRemaining { get; init; }
+    /// <summary>ContextIntent rows written; a dry run counts the rows it would write (see ContextIntentsToWrite).</summary>
     public long ContextIntentsWritten { get; init; }
+
+    /// <summary>A dry run's users that a live run would migrate, named for what they are (null for a live run).</summary>
+    public long? UsersToMigrate => Mode == "DryRun" ? UsersMigrated : null;
+
+    /// <summary>A dry run's ContextIntent rows that a live run would write (null for a live run).</summary>
+    public long? ContextIntentsToWrite => Mode == "DryRun" ? ContextIntentsWritten : null;
     public long Conflicts { get; init; }
     public long UnmappedFields { get; init; }
     public long InvalidValues { get; init; }
@@ -33,5 +41,5 @@ public sealed class MigrationResult
     public string? ReportPath { get; init; }
     public string? Message { get; init; }
 
-    public override string ToString() => $"{Mode} run {RunId}: {Status}, {UsersMigrated} of {UsersTotal} users migrated, {UsersSkipped} skipped, {UsersFailed} failed";
+    public override string ToString() => $"{Mode} run {RunId}: {Status}, {UsersMigrated} of {UsersTotal} users {(Mode == "DryRun" ? "would be migrated" : "migrated")}, {UsersSkipped} skipped, {UsersFailed} failed";
 }

@@ -8,6 +8,9 @@ public sealed class ProfileMigrationStatus
     public string ServerVersion { get; init; } = "";
     public string Schema { get; init; } = "";
 
+    /// <summary>Where the connection came from: -ConnectionString, $env:DIRECT_URL (Prisma's directUrl) or $env:DATABASE_URL.</summary>
+    public string ConnectionSource { get; init; } = "";
+
     /// <summary>NotStarted (new tables absent), InProgress (users left), Migrated (none left), Completed (Complete-ProfileMigration ran), SourceMissing (old tables absent).</summary>
     public string State { get; init; } = "";
     public bool OldTablesExist { get; init; }

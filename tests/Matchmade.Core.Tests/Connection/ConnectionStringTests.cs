@@ -158,5 +158,44 @@ public sealed class DatabaseUrlEnvironmentTests
     }
 }
 
+[Collection(nameof(EnvironmentVariableCollection))]
+public sealed class DirectUrlEnvironmentTests
+{
+    [Fact]
+    public void Prismas_DIRECT_URL_comes_before_DATABASE_URL_and_the_target_says_where_it_came_from()
+    {
+        var saved = (Environment.GetEnvironmentVariable("DIRECT_URL"), Environment.GetEnvironmentVariable("DATABASE_URL"));
+        try
+        {
+            Environment.SetEnvironmentVariable("DATABASE_URL", "postgresql://app@pgbouncer.internal:6432/appdb?pgbouncer=true");
+            Environment.SetEnvironmentVariable("DIRECT_URL", "postgresql://dba@db.internal:5432/appdb");
+            using (var target = DatabaseTarget.Create(new ConnectionRequest()))
+            {
+                Assert.Equal("dba@db.internal:5432/appdb", target.Display);
+                Assert.Equal("$env:DIRECT_URL", target.ConnectionSource);
+                Assert.False(target.PgBouncerHint);
+            }
+
+            Environment.SetEnvironmentVariable("DIRECT_URL", null);
+            using (var target = DatabaseTarget.Create(new ConnectionRequest()))
+            {
+                Assert.Equal("app@pgbouncer.internal:6432/appdb", target.Display);
+                Assert.Equal("$env:DATABASE_URL", target.ConnectionSource);
+                Assert.True(target.PgBouncerHint);
+            }
+
+            using (var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = "Host=h;Database=d;Username=u" }))
+            {
+                Assert.Equal("-ConnectionString", target.ConnectionSource);
+            }
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DIRECT_URL", saved.Item1);
+            Environment.SetEnvironmentVariable("DATABASE_URL", saved.Item2);
+        }
+    }
+}
+
 [CollectionDefinition(nameof(EnvironmentVariableCollection), DisableParallelization = true)]
 public sealed class EnvironmentVariableCollection;

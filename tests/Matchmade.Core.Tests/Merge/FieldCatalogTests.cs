@@ -93,7 +93,30 @@ public sealed class FieldCatalogTests
     public void The_rules_fingerprint_is_a_stable_SHA256()
     {
         Assert.Matches("^[0-9a-f]{64}$", FieldCatalog.RulesFingerprint);
-        Assert.Equal(FieldCatalog.RulesFingerprint, FieldCatalog.RulesFingerprint);
         Assert.Equal("slice-1a/rules-v2", FieldCatalog.RulesVersion);
+
+        // The fingerprint is the SHA-256 of the rules written out here by hand: a changed field list, kind, column
+        // order or rules version changes it (and must change this text too).
+        const string canonical = """
+            slice-1a/rules-v2
+            coreValues:array
+            constraints:array
+            beliefs:object
+            interactionStyle:object
+            lifestyle:object
+            location:string
+            ageRange:string
+            name:string
+            romantic=relationshipTimeline,exclusivityExpectation,familyIntentions,attractionImportance
+            friendship=friendshipDepth,groupActivityPreference,emotionalSupportExpectation
+            professional=partnershipType,commitmentHorizon,complementarySkills,equityOrRevShare
+            creative=creativeType,roleNeeded,processStyle,egoBalance,compensationExpectation
+            service=serviceType,budgetRange,timelineNeeded,credentialsRequired
+            columns=relationshipTimeline,exclusivityExpectation,familyIntentions,attractionImportance,friendshipDepth,groupActivityPreference,emotionalSupportExpectation,partnershipType,commitmentHorizon,complementarySkills,equityOrRevShare,creativeType,roleNeeded,processStyle,egoBalance,compensationExpectation,serviceType,budgetRange,timelineNeeded,credentialsRequired
+            json=complementarySkills
+
+            """;
+        var expected = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(canonical.ReplaceLineEndings("\n")))).ToLowerInvariant();
+        Assert.Equal(expected, FieldCatalog.RulesFingerprint);
     }
 }

@@ -101,6 +101,18 @@ public sealed class ProfileMergerTests
     }
 
     [Fact]
+    public void The_merge_is_shallow_a_later_nested_object_with_other_inner_keys_replaces_the_earlier_one_whole()
+    {
+        var r = MergeOf(
+            Ctx(ContextType.Romantic, """{"interactionStyle":{"x":{"a":1}}}""", 0),
+            Ctx(ContextType.Friendship, """{"interactionStyle":{"x":{"b":2}}}""", 1));
+
+        // Not a deep merge ({"x":{"a":1,"b":2}}): the key x competes as a whole, and the two values differ.
+        Assert.Equal("""{"x":{"b":2}}""", r.Profile.InteractionStyle);
+        Findings(r, """conflict u1 interactionStyle.x [romantic:{"a":1}, friendship:{"b":2}] -> {"b":2}""");
+    }
+
+    [Fact]
     public void An_absent_nested_value_never_overrides_a_present_one_and_is_no_conflict()
     {
         var r = MergeOf(

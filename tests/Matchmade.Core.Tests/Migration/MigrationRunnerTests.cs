@@ -237,6 +237,63 @@ public sealed class MigrationRunnerTests : IDisposable
     }
 
     [Fact]
+    public void Two_real_runs_at_once_the_second_and_an_undo_are_refused_naming_the_first_which_goes_on()
+    {
+        var reference = NewDatabase(qa: true, synthetic: 1000);
+        Run(reference, new MigrationOptions { BatchSize = 20 });
+        string expected;
+        using (var c = Open(reference))
+        {
+            expected = NewTablesContentHash(c);
+        }
+
+        var cs = NewDatabase(qa: true, synthetic: 1000);
+        MatchmadeException? second = null, undo = null;
+        int? holderPid = null;
+        long writtenWhenRefused = -1;
+        var log = new RecordingLog();
+        log.OnProgress = p =>
+        {
+            // Run A has reported its first batch; its worker is writing the next ones meanwhile.
+            if (second is not null || !p.Status.StartsWith("Migrated ", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            using (var admin = Open(cs))
+            {
+                holderPid = Scalar<int>(admin, $"SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = {RunLock.ClassId} AND objid = {RunLock.ObjectId} AND granted");
+                writtenWhenRefused = Scalar<long>(admin, "SELECT count(*) FROM \"ProfileNew\"");
+            }
+
+            second = Assert.Throws<MatchmadeException>(() => Run(cs, new MigrationOptions { BatchSize = 20 }));
+            using var target = Target(cs);
+            undo = Assert.Throws<MatchmadeException>(() => Matchmade.Core.Rollback.UndoRunner.Run(target, new Matchmade.Core.Rollback.UndoOptions(), new RecordingLog(), CancellationToken.None));
+        };
+        var first = RunWith(cs, new MigrationOptions { BatchSize = 20 }, log);
+
+        Assert.NotNull(second);
+        Assert.NotNull(undo);
+        Assert.True(writtenWhenRefused is > 0 and < 1003, $"{writtenWhenRefused} written when refused");
+        foreach (var refused in new[] { second!, undo! })
+        {
+            Assert.Equal("MigrationInProgress", refused.ErrorId);
+            Assert.Equal(FailureKind.ResourceBusy, refused.Kind);
+            Assert.Contains($"pid {holderPid}", refused.Message, StringComparison.Ordinal);
+            Assert.Contains($"application_name '{DatabaseTarget.ApplicationName}'", refused.Message, StringComparison.Ordinal);
+        }
+
+        // A is unaffected: every user, the same rows as a run alone, one run in the history.
+        Assert.Equal(RunStatus.Completed, first.Status);
+        Assert.Equal((1003L, 0L, 0L), (first.UsersMigrated, first.UsersFailed, first.Errors));
+        using var check = Open(cs);
+        Assert.Equal(expected, NewTablesContentHash(check));
+        Assert.Equal(0L, HalfMigratedRows(check));
+        Assert.Equal("Completed", Scalar<string>(check, "SELECT string_agg(status, ',') FROM matchmade.run"));
+        Assert.Equal(2L, Scalar<long>(check, "SELECT count(*) FROM pg_tables WHERE tablename IN ('ProfileNew','ContextIntent')"));
+    }
+
+    [Fact]
     public void A_user_whose_rows_cannot_be_written_is_reported_and_the_rest_go_on()
     {
         var cs = NewDatabase(qa: true, synthetic: 60);
@@ -293,15 +350,29 @@ public sealed class MigrationRunnerTests : IDisposable
         Assert.Equal(RunStatus.Failed, interrupted.Status);
         Assert.Equal("ConnectionLost", interrupted.Failure!.ErrorId);
 
+        long committed;
         using (var c = Open(killed))
         {
             // Only whole users: every ProfileNew has all its ContextIntents and no ContextIntent lacks its ProfileNew.
             Assert.Equal(0L, HalfMigratedRows(c));
+            committed = Scalar<long>(c, "SELECT count(*) FROM \"ProfileNew\"");
+            Assert.True(committed >= 100, $"{committed} committed");
+            // The run history counts exactly what its committed batches wrote.
+            Assert.Equal(committed, Scalar<long>(c, "SELECT users_migrated FROM matchmade.run"));
+            Assert.Equal(committed, Scalar<long>(c, "SELECT count(*) FROM matchmade.migrated_user"));
+            if (workers == 1)
+            {
+                // Whole batches, not just whole users: a commit per user would leave a part of the batch the kill hit.
+                // (Every batch of one worker has 50 users here; a batch's users share its write time.)
+                Assert.Equal(0, committed % 50);
+                Assert.Equal(0L, Scalar<long>(c, "SELECT count(*) FROM (SELECT migrated_at FROM matchmade.migrated_user GROUP BY 1 HAVING count(*) % 50 <> 0) b"));
+            }
         }
 
         var resumed = Run(killed, new MigrationOptions { BatchSize = 50, ThrottleLimit = workers });
         Assert.Equal(RunStatus.Completed, resumed.Status);
-        Assert.True(resumed.UsersSkipped >= 100);
+        Assert.Equal(committed, resumed.UsersSkipped);
+        Assert.Equal(503 - committed, resumed.UsersMigrated);
         using var check = Open(killed);
         Assert.Equal(expected, NewTablesContentHash(check));
         Assert.Equal("Completed,Interrupted", Scalar<string>(check, "SELECT string_agg(status, ',' ORDER BY status) FROM matchmade.run"));

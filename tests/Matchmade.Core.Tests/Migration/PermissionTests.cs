@@ -141,6 +141,38 @@ public sealed class PermissionTests : IDisposable
         Assert.True(Scalar<bool>(check, $"SELECT rolled_back_at IS NOT NULL FROM \"_prisma_migrations\" WHERE migration_name = '{Matchmade.Core.Schema.PrismaSchema.MigrationName}'"));
     }
 
+    [Fact]
+    public void The_dry_run_reads_in_a_transaction_the_server_itself_marks_read_only()
+    {
+        var reader = Role("rodry", $"""
+            GRANT CONNECT ON DATABASE "{Database}" TO @role@;
+            GRANT USAGE ON SCHEMA public TO @role@;
+            GRANT SELECT ON "User", "ContextProfile", "Profile", "ChatMessage", "_prisma_migrations" TO @role@;
+            """);
+        using (var c = Open(cs))
+        {
+            // Row-level security shows this role the users only inside a READ ONLY transaction: if the dry run read
+            // in a writable one, it would find nobody.
+            Exec(c, $"""
+                ALTER TABLE "User" ENABLE ROW LEVEL SECURITY;
+                CREATE POLICY read_only_only ON "User" FOR SELECT TO {reader} USING (current_setting('transaction_read_only')::boolean);
+                """);
+        }
+
+        using (var plain = Open(As(reader)))
+        {
+            Assert.Equal(0L, Scalar<long>(plain, "SELECT count(*) FROM \"User\""));
+            Exec(plain, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+            Assert.Equal(53L, Scalar<long>(plain, "SELECT count(*) FROM \"User\""));
+            Exec(plain, "COMMIT");
+        }
+
+        var dry = Run(reader, new MigrationOptions { DryRun = true, BatchSize = 10 });
+        Assert.True(dry.Status == RunStatus.Completed, dry.Failure?.Message);
+        Assert.Equal(53, dry.UsersTotal);
+        Assert.Equal(53, dry.UsersMigrated);
+    }
+
     private string Database => new NpgsqlConnectionStringBuilder(cs).Database!;
 
     private string Role(string name, string grants)

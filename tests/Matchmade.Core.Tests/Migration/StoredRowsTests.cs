@@ -112,5 +112,49 @@ public sealed class StoredRowsTests
         Assert.True(intents > 900);
     }
 
+    /// <summary>
+    /// The seed's QA users against rows written out by hand from RULES.md (not computed by the module's reader or
+    /// merger): every column of every row, ids and timestamps aside (checked for shape above). jsonb orders object
+    /// keys by length, then bytes; to_jsonb lists columns in that order too.
+    /// </summary>
+    [Fact]
+    public void The_QA_users_rows_are_exactly_the_ones_written_out_by_hand()
+    {
+        using var db = DatabaseFixture.CreateFresh("qarows");
+        using (var c = db.Open())
+        {
+            SampleData.LoadQaUsers(c);
+        }
+
+        var reports = Directory.CreateTempSubdirectory("mm-qarows-").FullName;
+        try
+        {
+            using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = db.ConnectionString });
+            var outcome = new MigrationRunner(target, new MigrationOptions { ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None);
+            Assert.Equal(RunStatus.Completed, outcome.Status);
+        }
+        finally
+        {
+            Directory.Delete(reports, recursive: true);
+        }
+
+        using var connection = db.Open();
+        var stored = DbAssert.NewTablesContent(connection).Replace("#ContextIntent ", "\nContextIntent ", StringComparison.Ordinal).Split('\n');
+        Assert.Equal(QaRows.ReplaceLineEndings("\n").Split('\n'), stored);
+    }
+
+    private const string QaRows = """
+        ProfileNew {"name": "Alex", "userId": "user_qa1", "beliefs": {"religion": "agnostic"}, "missing": [], "ageRange": "28-32", "location": "San Francisco, CA", "lifestyle": {"diet": "vegetarian", "exercise": "weekly hikes"}, "coreValues": ["honesty", "curiosity", "loyalty"], "constraints": ["remote only"], "completeness": 100, "interactionStyle": {"energy": "introvert", "communication": "direct"}}
+        ProfileNew {"name": "Sam", "userId": "cmjfwhbqb0000qe2g6xd8iww9", "beliefs": {}, "missing": ["constraints", "beliefs", "interactionStyle", "lifestyle"], "ageRange": "35-40", "location": "Austin, TX", "lifestyle": {}, "coreValues": ["kindness", "family"], "constraints": [], "completeness": 50, "interactionStyle": {}}
+        ProfileNew {"name": null, "userId": "user_qa3", "beliefs": {}, "missing": ["coreValues", "constraints", "beliefs", "interactionStyle", "lifestyle", "location", "ageRange", "name"], "ageRange": null, "location": null, "lifestyle": {}, "coreValues": [], "constraints": [], "completeness": 0, "interactionStyle": {}}
+        ContextIntent {"userId": "cmjfwhbqb0000qe2g6xd8iww9", "missing": ["commitmentHorizon", "complementarySkills"], "egoBalance": null, "roleNeeded": null, "budgetRange": null, "contextType": "professional", "serviceType": null, "completeness": 50, "creativeType": null, "processStyle": null, "timelineNeeded": null, "friendshipDepth": null, "partnershipType": "advisor", "equityOrRevShare": "equity", "familyIntentions": null, "commitmentHorizon": null, "complementarySkills": null, "credentialsRequired": null, "attractionImportance": null, "relationshipTimeline": null, "exclusivityExpectation": null, "compensationExpectation": null, "groupActivityPreference": null, "emotionalSupportExpectation": null}
+        ContextIntent {"userId": "cmjfwhbqb0000qe2g6xd8iww9", "missing": ["relationshipTimeline", "exclusivityExpectation", "familyIntentions"], "egoBalance": null, "roleNeeded": null, "budgetRange": null, "contextType": "romantic", "serviceType": null, "completeness": 25, "creativeType": null, "processStyle": null, "timelineNeeded": null, "friendshipDepth": null, "partnershipType": null, "equityOrRevShare": null, "familyIntentions": null, "commitmentHorizon": null, "complementarySkills": null, "credentialsRequired": null, "attractionImportance": "moderate", "relationshipTimeline": null, "exclusivityExpectation": null, "compensationExpectation": null, "groupActivityPreference": null, "emotionalSupportExpectation": null}
+        ContextIntent {"userId": "user_qa1", "missing": ["attractionImportance"], "egoBalance": null, "roleNeeded": null, "budgetRange": null, "contextType": "romantic", "serviceType": null, "completeness": 75, "creativeType": null, "processStyle": null, "timelineNeeded": null, "friendshipDepth": null, "partnershipType": null, "equityOrRevShare": null, "familyIntentions": "wants kids someday", "commitmentHorizon": null, "complementarySkills": null, "credentialsRequired": null, "attractionImportance": null, "relationshipTimeline": "within 1-2 years", "exclusivityExpectation": "monogamous", "compensationExpectation": null, "groupActivityPreference": null, "emotionalSupportExpectation": null}
+        ContextIntent {"userId": "user_qa1", "missing": ["emotionalSupportExpectation"], "egoBalance": null, "roleNeeded": null, "budgetRange": null, "contextType": "friendship", "serviceType": null, "completeness": 66, "creativeType": null, "processStyle": null, "timelineNeeded": null, "friendshipDepth": "a few close friends", "partnershipType": null, "equityOrRevShare": null, "familyIntentions": null, "commitmentHorizon": null, "complementarySkills": null, "credentialsRequired": null, "attractionImportance": null, "relationshipTimeline": null, "exclusivityExpectation": null, "compensationExpectation": null, "groupActivityPreference": "small groups", "emotionalSupportExpectation": null}
+        ContextIntent {"userId": "user_qa1", "missing": ["equityOrRevShare"], "egoBalance": null, "roleNeeded": null, "budgetRange": null, "contextType": "professional", "serviceType": null, "completeness": 75, "creativeType": null, "processStyle": null, "timelineNeeded": null, "friendshipDepth": null, "partnershipType": "co-founder", "equityOrRevShare": null, "familyIntentions": null, "commitmentHorizon": "3+ years", "complementarySkills": ["sales", "fundraising"], "credentialsRequired": null, "attractionImportance": null, "relationshipTimeline": null, "exclusivityExpectation": null, "compensationExpectation": null, "groupActivityPreference": null, "emotionalSupportExpectation": null}
+        ContextIntent {"userId": "user_qa3", "missing": ["friendshipDepth", "groupActivityPreference", "emotionalSupportExpectation"], "egoBalance": null, "roleNeeded": null, "budgetRange": null, "contextType": "friendship", "serviceType": null, "completeness": 0, "creativeType": null, "processStyle": null, "timelineNeeded": null, "friendshipDepth": null, "partnershipType": null, "equityOrRevShare": null, "familyIntentions": null, "commitmentHorizon": null, "complementarySkills": null, "credentialsRequired": null, "attractionImportance": null, "relationshipTimeline": null, "exclusivityExpectation": null, "compensationExpectation": null, "groupActivityPreference": null, "emotionalSupportExpectation": null}
+        ContextIntent {"userId": "user_qa3", "missing": ["relationshipTimeline", "exclusivityExpectation", "familyIntentions", "attractionImportance"], "egoBalance": null, "roleNeeded": null, "budgetRange": null, "contextType": "romantic", "serviceType": null, "completeness": 0, "creativeType": null, "processStyle": null, "timelineNeeded": null, "friendshipDepth": null, "partnershipType": null, "equityOrRevShare": null, "familyIntentions": null, "commitmentHorizon": null, "complementarySkills": null, "credentialsRequired": null, "attractionImportance": null, "relationshipTimeline": null, "exclusivityExpectation": null, "compensationExpectation": null, "groupActivityPreference": null, "emotionalSupportExpectation": null}
+        """;
+
     private static void Json(string expected, string actual) => Assert.True(JsonValues.Equal(expected, actual), $"expected {expected}, stored {actual}");
 }

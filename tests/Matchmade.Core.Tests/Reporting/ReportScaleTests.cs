@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Matchmade.Core.Merge;
 using Matchmade.Core.Reporting;
+using Matchmade.Core.Reporting.Export;
 using Xunit.Abstractions;
 
 namespace Matchmade.Core.Tests.Reporting;
@@ -85,6 +86,65 @@ public sealed class ReportScaleTests(ITestOutputHelper output) : ReportFiles
         Assert.True(memory.PeakWorkingSetGrowth < Limit, memory.Describe());
         Assert.True(written + readAll + readErrors < TimeSpan.FromSeconds(60), $"took {written + readAll + readErrors}");
     }
+
+    [Fact]
+    public void A_million_finding_report_exports_to_a_page_in_flat_memory()
+    {
+        // Conflict-heavy, with 50,000 distinct unmapped key names (beyond the 10,000 the page counts one by one).
+        const int count = 1_000_000;
+        string path;
+        using (var writer = ReportWriter.Create(Dir, Start))
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var user = "c" + (i / 4).ToString("D24", CultureInfo.InvariantCulture);
+                switch (i % 10)
+                {
+                    case < 6:
+                        writer.Add(new Conflict(user, Fields[i % 10], [new(ContextType.Romantic, $"\"city {i % 977}\""), new(ContextType.Friendship, $"\"town {i % 13}\"")], $"\"city {i % 977}\""));
+                        break;
+                    case < 9:
+                        writer.Add(new UnmappedField(user, (ContextType)(i % 5), "key" + (i % 50_000).ToString(CultureInfo.InvariantCulture), $"[\"v{i}\",{i}]"));
+                        break;
+                    default:
+                        writer.Add(new InvalidValue(user, ContextType.Professional, "coreValues", $"\"honesty {i}\"", "expected array, found string"));
+                        break;
+                }
+            }
+
+            path = writer.Complete(Run(), Counts(writer));
+        }
+
+        var page = Path.Combine(Dir, "page.html");
+        var memory = new MemoryProbe();
+        var gate = new object();
+        using var sampler = new Timer(_ =>
+        {
+            lock (gate)
+            {
+                memory.Sample();
+            }
+        }, null, 0, 20);
+        var outcome = ReportExporter.Export(path, page, ReportExportFormat.Html, new ExportOptions(), overwrite: false);
+        sampler.Dispose();
+        lock (gate)
+        {
+            memory.Sample();
+        }
+
+        Assert.Equal(count, outcome.Findings);
+        var html = File.ReadAllText(page);
+        Assert.Contains("data-figure=\"conflicts\" data-value=\"600000\"", html, StringComparison.Ordinal);
+        Assert.Contains("counted together", html, StringComparison.Ordinal); // the keys beyond the first 10,000
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"report {new FileInfo(path).Length / 1024.0 / 1024.0:N1} MB, {count:N0} findings -> page {outcome.Bytes / 1024.0:N0} KB in {outcome.Elapsed.TotalSeconds:N2} s"));
+        output.WriteLine(memory.Describe());
+        Assert.True(memory.ManagedGrowth < Limit, memory.Describe());
+        Assert.True(memory.WorkingSetGrowth < Limit, memory.Describe());
+        Assert.True(outcome.Bytes < 5L * 1024 * 1024, $"page of {outcome.Bytes} bytes");
+    }
+
+    private static readonly string[] Fields = ["location", "ageRange", "name", "beliefs.religion", "lifestyle.diet", "interactionStyle.pace"];
 
     /// <summary>Managed heap (live objects) and process working set, against their values at the start.</summary>
     private sealed class MemoryProbe

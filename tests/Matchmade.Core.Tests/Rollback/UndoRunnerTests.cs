@@ -89,6 +89,36 @@ public sealed class UndoRunnerTests : IDisposable
     }
 
     [Fact]
+    public void Undo_refuses_rows_the_app_inserted_itself_even_with_old_timestamps()
+    {
+        var cs = Migrated();
+        using (var c = Open(cs))
+        {
+            // A user who signed up after the migration, whose new rows the app wrote itself (no old rows at all).
+            Exec(c, """
+                INSERT INTO "User" (id, email, "updatedAt") VALUES ('app_user', 'app@matchmade.test', now());
+                INSERT INTO "ProfileNew" (id, "userId", "updatedAt", "createdAt") VALUES ('app-profile', 'app_user', '2000-01-01', '2000-01-01');
+                INSERT INTO "ContextIntent" (id, "userId", "contextType", "updatedAt", "createdAt") VALUES ('app-intent', 'app_user', 'romantic', '2000-01-01', '2000-01-01');
+                """);
+        }
+
+        var e = Assert.Throws<MatchmadeException>(() => Undo(cs, new UndoOptions()));
+        Assert.Equal("ForeignRowsPresent", e.ErrorId);
+        Assert.Contains("1 ProfileNew and 1 ContextIntent rows", e.Message, StringComparison.Ordinal);
+        Assert.Contains("app_user", e.Message, StringComparison.Ordinal);
+        using (var c = Open(cs))
+        {
+            Assert.Equal(54L, Scalar<long>(c, "SELECT count(*) FROM \"ProfileNew\""));
+        }
+
+        var backup = Path.Combine(files, "forced.jsonl");
+        var forced = Undo(cs, new UndoOptions { Force = true, BackupPath = backup });
+        Assert.True(forced.Dropped);
+        Assert.Equal(54, forced.ProfileNewRows);
+        Assert.Contains(File.ReadAllLines(backup), l => l.Contains("app-profile", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Undo_refuses_while_a_migration_holds_the_lock_and_when_there_is_nothing_to_undo()
     {
         var cs = Migrated();

@@ -1,16 +1,19 @@
--- Rows of the new tables the module did not write (the app has started writing): ProfileNew rows that are not the
--- ones recorded in migrated_user or were updated after, and ContextIntent rows of users the module did not migrate
--- or updated after it did. Returns counts and a few sample user ids.
+-- Rows of the new tables the module did not write (the app has started writing) or that changed since it did:
+-- ProfileNew rows that are not the ones recorded in migrated_user, and ContextIntent rows of users the module did not
+-- migrate. "Changed since" is seen by updatedAt and, for edits that leave updatedAt alone (a hand-written UPDATE), by
+-- xmin: the module writes a user's ProfileNew, ContextIntent and migrated_user rows in one (sub)transaction, so they
+-- share an xmin until someone updates a row. (A dump and restore gives every row a new xmin: Undo then asks for -Force.)
+-- Returns counts and a few sample user ids.
 WITH mine AS (
-    SELECT user_id, profile_id, migrated_at FROM {state}.migrated_user WHERE app_schema = @app_schema
+    SELECT user_id, profile_id, migrated_at, xmin AS written_by FROM {state}.migrated_user WHERE app_schema = @app_schema
 ), foreign_profiles AS (
     SELECT p."userId" FROM {app}."ProfileNew" p
     LEFT JOIN mine m ON m.user_id = p."userId" AND m.profile_id = p.id
-    WHERE m.user_id IS NULL OR p."updatedAt" > m.migrated_at
+    WHERE m.user_id IS NULL OR p."updatedAt" > m.migrated_at OR NOT (p.xmin = m.written_by)
 ), foreign_intents AS (
     SELECT ci."userId" FROM {app}."ContextIntent" ci
     LEFT JOIN mine m ON m.user_id = ci."userId"
-    WHERE m.user_id IS NULL OR ci."updatedAt" > m.migrated_at
+    WHERE m.user_id IS NULL OR ci."updatedAt" > m.migrated_at OR NOT (ci.xmin = m.written_by)
 )
 SELECT (SELECT count(*) FROM foreign_profiles),
        (SELECT count(*) FROM foreign_intents),

@@ -4,14 +4,9 @@ using Npgsql;
 
 namespace Matchmade.Core.Migration;
 
-/// <summary>The one retry policy of the runs (migration and sync): transient server errors retry the work.</summary>
-internal static class Retries
+/// <summary>Retries a step that hit a transient failure (a lock the app holds, a serialization failure, a deadlock).</summary>
+internal static class Retry
 {
-    /// <summary>
-    /// Runs <paramref name="work"/>; lock timeouts, serialization failures, deadlocks and lost connections retry it up to
-    /// <paramref name="maxRetries"/> times with exponential backoff and full jitter (at most 10 s), so retries of
-    /// concurrent sessions do not line up.
-    /// </summary>
     public static T Run<T>(string activity, Func<T> work, int maxRetries, IOperationLog log, CancellationToken stop)
     {
         for (var attempt = 1; ; attempt++)
@@ -22,6 +17,7 @@ internal static class Retries
             }
             catch (Exception e) when (DbErrors.IsTransient(e) && attempt <= maxRetries)
             {
+                // Exponential backoff with full jitter, so retries of concurrent sessions do not line up.
                 var delay = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)Math.Min(10_000, 200 * Math.Pow(2, attempt))));
                 log.Warning($"{activity} hit {Secrets.Scrub((e as PostgresException)?.MessageText ?? e.Message)}; retry {attempt} of {maxRetries} in {delay.TotalMilliseconds:N0} ms.");
                 stop.WaitHandle.WaitOne(delay);

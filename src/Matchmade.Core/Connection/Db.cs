@@ -1,0 +1,46 @@
+using System.Globalization;
+using Npgsql;
+
+namespace Matchmade.Core.Connection;
+
+/// <summary>
+/// The module's few plain statements, said once: run a statement, open the read-only snapshot every read-only pass
+/// uses, set lock_timeout. Values never go through here (they are parameters); only fixed SQL and numbers.
+/// </summary>
+internal static class Db
+{
+    public static void Execute(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// One REPEATABLE READ, READ ONLY transaction: every statement in it sees the same snapshot, and the server itself
+    /// refuses any write (the dry run, Test-MigrationIntegrity, Get-ProfileMigrationStatus).
+    /// </summary>
+    public static NpgsqlTransaction BeginReadOnlySnapshot(NpgsqlConnection connection)
+    {
+        var transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
+        try
+        {
+            Execute(connection, transaction, "SET TRANSACTION READ ONLY");
+            return transaction;
+        }
+        catch
+        {
+            transaction.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// How long a statement waits for a lock the app holds before it fails (and the step is retried or reported):
+    /// for the session, or with <paramref name="transaction"/> for that transaction only (SET LOCAL).
+    /// </summary>
+    public static void SetLockTimeout(NpgsqlConnection connection, NpgsqlTransaction? transaction, TimeSpan timeout)
+    {
+        var milliseconds = ((long)timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        Execute(connection, transaction, transaction is null ? $"SET lock_timeout = {milliseconds}" : $"SET LOCAL lock_timeout = {milliseconds}");
+    }
+}

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Merge;
+using Matchmade.Core.Reporting;
+using Npgsql;
+
+namespace Matchmade.Core.Migration.Pipeline;
+
+/// <summary>What every live-write sink of a run shares: the writer, the run history, the run's id, options and totals.</summary>
+internal sealed record LiveWrite(BatchWriter Writer, RunHistory History, Guid RunId, MigrationOptions Options, RunCounters Counters, IOperationLog Log);
+
+/// <summary>
+/// The live run's sink, one per worker on the worker's own connection: each batch is one transaction holding its
+/// users' new rows and its run-history counts, so a user is migrated whole or not at all. When one user's data
+/// breaks the batch, the batch is redone user by user behind savepoints and the users the server refuses are reported.
+/// </summary>
+internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, Action<BatchResult> handOver) : IBatchSink<MergedBatch>
+{
+    public void Accept(MergedBatch batch)
+    {
+        var number = batch.UserCount > 0 ? run.Counters.NextBatchNumber() : 0;
+        handOver(Retry.Run($"Batch {number}", () => Write(batch, number), run.Options.MaxRetries, run.Log, CancellationToken.None));
+    }
+
+    private BatchResult Write(MergedBatch batch, long number)
+    {
+        var watch = Stopwatch.StartNew();
+        if (batch.UserCount == 0)
+        {
+            return new BatchResult(0, batch.IdsRead, 0, batch.LastUserId, 0, 0, 0, [], [], watch.Elapsed);
+        }
+
+        using var transaction = connection.BeginTransaction();
+        var now = BatchWriter.Now();
+        var errors = new List<RunError>(batch.Merged.Errors);
+        var written = batch.Merged.Prepared;
+        try
+        {
+            transaction.Save("batch");
+            Copy(transaction, written, now);
+        }
+        catch (PostgresException e) when (DbErrors.IsDataError(e))
+        {
+            transaction.Rollback("batch");
+            run.Log.Verbose($"Batch {number} failed ({Secrets.Scrub(e.MessageText)}, SQLSTATE {e.SqlState}); isolating the user(s) responsible.");
+            written = WriteOneByOne(transaction, batch.Merged.Prepared, errors, now);
+        }
+
+        var findings = batch.Merged.Findings;
+        if (written.Count != batch.Merged.Prepared.Count)
+        {
+            var kept = written.Select(w => w.UserId).ToHashSet(StringComparer.Ordinal);
+            findings = findings.FindAll(f => kept.Contains(f.UserId));
+        }
+
+        var intents = written.Sum(u => u.Intents.Count);
+        run.History.Batch(transaction, run.RunId, written.Count, errors.Count, intents, findings);
+        transaction.Commit();
+        run.Counters.Add(written.Count, errors.Count, intents);
+        return new BatchResult(number, batch.IdsRead, batch.UserCount, batch.LastUserId, written.Count, errors.Count, intents, findings, errors, watch.Elapsed);
+    }
+
+    /// <summary>One user's data broke the batch: redo it user by user, keep the good ones, report the bad ones.</summary>
+    private List<PreparedUser> WriteOneByOne(NpgsqlTransaction transaction, List<PreparedUser> users, List<RunError> errors, DateTime now)
+    {
+        var written = new List<PreparedUser>(users.Count);
+        foreach (var user in users)
+        {
+            transaction.Save("one_user");
+            try
+            {
+                Copy(transaction, [user], now);
+                transaction.Release("one_user");
+                written.Add(user);
+            }
+            catch (PostgresException e) when (DbErrors.IsDataError(e))
+            {
+                transaction.Rollback("one_user");
+                var hint = e.SqlState == PostgresErrorCodes.UniqueViolation ? "; the user already has new rows the module did not expect (written by the app?): rebuild them with -Force" : string.Empty;
+                errors.Add(new RunError(user.UserId, ErrorIds.UserWriteFailed, $"{Secrets.Scrub(e.MessageText)} (SQLSTATE {e.SqlState}){hint}"));
+            }
+        }
+
+        return written;
+    }
+
+    private void Copy(NpgsqlTransaction transaction, List<PreparedUser> users, DateTime now)
+    {
+        if (users.Count == 0)
+        {
+            return;
+        }
+
+        if (run.Options.Force)
+        {
+            run.Writer.Upsert(connection, transaction, users, run.RunId, now, CancellationToken.None);
+        }
+        else
+        {
+            run.Writer.Insert(connection, users, run.RunId, now, CancellationToken.None);
+        }
+    }
+}

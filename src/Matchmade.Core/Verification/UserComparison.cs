@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Text.Json;
+using Matchmade.Core.Json;
+using Matchmade.Core.Merge;
+
+namespace Matchmade.Core.Verification;
+
+/// <summary>One user's stored rows against the rows the rules compute from the user's old rows.</summary>
+internal static class UserComparison
+{
+    /// <summary>Field by field, ids and timestamps aside.</summary>
+    public static List<string> Compare(string userId, MergeResult expected, StoredProfile? profile, List<StoredIntent>? intents)
+    {
+        var differences = new List<string>();
+        if (profile is null)
+        {
+            differences.Add($"{userId}: no ProfileNew");
+        }
+        else
+        {
+            var p = expected.Profile;
+            for (var i = 0; i < FieldCatalog.SharedFields.Count; i++)
+            {
+                var field = FieldCatalog.SharedFields[i];
+                if (FieldCatalog.KindOf(field) == SharedFieldKind.String)
+                {
+                    Text(field, p[field], profile.Shared[i]);
+                }
+                else
+                {
+                    Json(field, p[field]!, profile.Shared[i] ?? "null");
+                }
+            }
+
+            Text("completeness", p.Completeness.ToString(CultureInfo.InvariantCulture), profile.Completeness.ToString(CultureInfo.InvariantCulture));
+            Text("missing", string.Join(",", p.Missing), string.Join(",", profile.Missing));
+        }
+
+        var stored = (intents ?? []).ToDictionary(i => i.ContextType);
+        foreach (var intent in expected.Intents)
+        {
+            var context = ContextTypes.ToDbName(intent.ContextType);
+            if (!stored.Remove(intent.ContextType, out var row))
+            {
+                differences.Add($"{userId}: no ContextIntent for {context}");
+                continue;
+            }
+
+            Text($"{context}.completeness", intent.Completeness.ToString(CultureInfo.InvariantCulture), row.Completeness.ToString(CultureInfo.InvariantCulture));
+            Text($"{context}.missing", string.Join(",", intent.Missing), string.Join(",", row.Missing));
+            for (var i = 0; i < FieldCatalog.IntentColumns.Count; i++)
+            {
+                var column = FieldCatalog.IntentColumns[i];
+                if (FieldCatalog.IsJsonIntentColumn(column) && intent.Values[i] is { } json && row.Values[i] is { } storedJson)
+                {
+                    Json($"{context}.{column}", json, storedJson);
+                }
+                else
+                {
+                    Text($"{context}.{column}", intent.Values[i], row.Values[i]);
+                }
+            }
+        }
+
+        differences.AddRange(stored.Keys.Select(t => $"{userId}: ContextIntent for {ContextTypes.ToDbName(t)} has no ContextProfile"));
+        return differences;
+
+        void Json(string field, string want, string have)
+        {
+            if (!JsonValues.Equal(want, have))
+            {
+                differences.Add($"{userId}.{field}: expected {Short(want)}, stored {Short(have)}");
+            }
+        }
+
+        void Text(string field, string? want, string? have)
+        {
+            if (!string.Equals(want, have, StringComparison.Ordinal))
+            {
+                differences.Add($"{userId}.{field}: expected {Short(want ?? "NULL")}, stored {Short(have ?? "NULL")}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every key of every blob must be accounted for: the merge's findings account for unmapped and invalid keys and
+    /// for the values that lost a conflict; every other present key must be visible in the stored rows (each array
+    /// element in the stored array, each object key in the stored object, a string or context field non-null).
+    /// </summary>
+    public static (long Keys, List<string> Lost) Account(SourceUser user, MergeResult expected, StoredProfile? profile, List<StoredIntent>? intents)
+    {
+        long keys = 0;
+        var lost = new List<string>();
+        var invalid = expected.Findings.OfType<InvalidValue>().Select(f => (f.ContextType, f.Field)).ToHashSet();
+        foreach (var context in user.Contexts)
+        {
+            if (context.ProfileData is null)
+            {
+                continue;
+            }
+
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(context.ProfileData, JsonValues.DocumentOptions);
+            }
+            catch (JsonException)
+            {
+                // Deeper than the merge reads (or not JSON): the merge reports the whole blob as one invalid value.
+                keys++;
+                if (!invalid.Contains((context.ContextType, null)))
+                {
+                    lost.Add($"{user.UserId}/{ContextTypes.ToDbName(context.ContextType)}: a blob the merge cannot read is not reported as invalid");
+                }
+
+                continue;
+            }
+
+            using var _ = document;
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                keys++;
+                if (document.RootElement.ValueKind != JsonValueKind.Null && !invalid.Contains((context.ContextType, null)))
+                {
+                    lost.Add($"{user.UserId}/{ContextTypes.ToDbName(context.ContextType)}: a non-object blob is not reported as invalid");
+                }
+
+                continue;
+            }
+
+            var intent = intents?.FirstOrDefault(i => i.ContextType == context.ContextType);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                keys++;
+                var key = property.Name;
+                var value = property.Value;
+                if (!JsonValues.IsPresent(value) || invalid.Contains((context.ContextType, key)))
+                {
+                    continue;
+                }
+
+                var where = $"{user.UserId}/{ContextTypes.ToDbName(context.ContextType)}.{key}";
+                if (FieldCatalog.IsSharedField(key))
+                {
+                    if (!InStoredProfile(key, value, profile))
+                    {
+                        lost.Add($"{where} is not in ProfileNew");
+                    }
+                }
+                else if (FieldCatalog.FieldsOf(context.ContextType).Contains(key))
+                {
+                    if (intent?.Values[FieldCatalog.IntentColumnIndex(key)] is null)
+                    {
+                        lost.Add($"{where} is not in its ContextIntent");
+                    }
+                }
+            }
+        }
+
+        return (keys, lost);
+    }
+
+    private static bool InStoredProfile(string field, JsonElement value, StoredProfile? profile)
+    {
+        var stored = profile?.Shared[FieldCatalog.SharedFieldIndex(field)];
+        switch (FieldCatalog.KindOf(field))
+        {
+            case SharedFieldKind.String:
+                return stored is not null;
+            case SharedFieldKind.Array:
+            {
+                using var document = JsonDocument.Parse(stored ?? "null", JsonValues.DocumentOptions);
+                var elements = document.RootElement.ValueKind == JsonValueKind.Array ? document.RootElement.EnumerateArray().ToList() : [];
+                return value.EnumerateArray().All(v => elements.Exists(s => JsonValues.Equal(s, v)));
+            }
+
+            default:
+            {
+                using var document = JsonDocument.Parse(stored ?? "null", JsonValues.DocumentOptions);
+                return document.RootElement.ValueKind == JsonValueKind.Object && value.EnumerateObject().All(p => document.RootElement.TryGetProperty(p.Name, out _));
+            }
+        }
+    }
+
+    private static string Short(string text) => text.Length <= 80 ? text : text[..77] + "...";
+}

@@ -1,0 +1,142 @@
+using System.Management.Automation;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Reporting.Export;
+
+namespace Matchmade.Commands;
+
+/// <summary>
+/// <para type="synopsis">Writes a migration report as one self-contained HTML page (or Markdown) for people to read.</para>
+/// </summary>
+[Cmdlet(VerbsData.Export, "MigrationReport", DefaultParameterSetName = PathSet, SupportsShouldProcess = true)]
+[OutputType(typeof(ReportExport))]
+public sealed class ExportMigrationReportCommand : MatchmadeCommandBase
+{
+    private const string PathSet = "ReportPath";
+    private const string LatestSet = "Latest";
+    private const string RunIdSet = "RunId";
+
+    /// <summary>The report file. Default: the newest migration-report-*.json in the current location. A piped MigrationResult (or any object with a ReportPath) binds by property name.</summary>
+    [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
+    [ValidateNotNullOrEmpty]
+    public string? ReportPath { get; set; }
+
+    /// <summary>The report of the latest run in the database's run history.</summary>
+    [Parameter(ParameterSetName = LatestSet, Mandatory = true)]
+    public SwitchParameter Latest { get; set; }
+
+    /// <summary>The report of this run of the database's run history.</summary>
+    [Parameter(ParameterSetName = RunIdSet, Mandatory = true)]
+    public Guid RunId { get; set; }
+
+    /// <summary>The page to write (.html or .md), or a folder. Default: beside the report, with the report's name.</summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>Html or Markdown. Default: from the extension of -Path, else Html.</summary>
+    [Parameter]
+    public ExportFormat Format { get; set; }
+
+    /// <summary>Replace an existing page.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Show every value as [redacted].</summary>
+    [Parameter]
+    public SwitchParameter RedactValues { get; set; }
+
+    /// <summary>Test-MigrationIntegrity's results, for the integrity verdict.</summary>
+    [Parameter]
+    public IntegrityCheck[]? IntegrityCheck { get; set; }
+
+    /// <summary>Rows per top table and bars per chart.</summary>
+    [Parameter]
+    [ValidateRange(1, 1000)]
+    public int Top { get; set; } = new ExportOptions().TopN;
+
+    /// <summary>Findings of each kind listed in the page's collapsible lists.</summary>
+    [Parameter]
+    [ValidateRange(0, 100_000)]
+    public int ListLimit { get; set; } = new ExportOptions().ListCap;
+
+    private protected override bool UsesDatabase => ParameterSetName != PathSet;
+
+    private protected override void OnRecord()
+    {
+        if (ParameterSetName != PathSet)
+        {
+            return;
+        }
+
+        var report = ReportPath is null ? NewestReport() : GetUnresolvedProviderPathFromPSPath(ReportPath);
+        try
+        {
+            Export(report);
+        }
+        catch (MatchmadeException e)
+        {
+            WriteMatchmadeError(e);
+        }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    private protected override void ProcessDatabase()
+    {
+        var run = FindRun(Latest ? null : RunId);
+        if (run.ReportPath is not { } report || !File.Exists(report))
+        {
+            throw new MatchmadeException(ErrorIds.ReportNotFound, FailureKind.ObjectNotFound,
+                $"The report file of run {run.RunId}{(run.ReportPath is null ? string.Empty : $" ('{run.ReportPath}')")} is not reachable from here. Copy it here and pass -ReportPath.", target: run.ReportPath);
+        }
+
+        Export(report);
+    }
+
+    private void Export(string report)
+    {
+        var (page, format) = Target(report);
+        if (!ShouldProcess(page, $"Write the {format} page of the report '{report}'"))
+        {
+            return;
+        }
+
+        var options = new ExportOptions
+        {
+            TopN = Top,
+            ListCap = ListLimit,
+            RedactValues = RedactValues,
+            Integrity = IntegrityCheck is { Length: > 0 } checks ? new IntegritySummary(checks.Length, [.. checks.Where(c => !c.Passed).Select(c => c.Name)]) : null,
+        };
+        var outcome = ReportExporter.Export(report, page, (ReportExportFormat)format, options, Force, Cancellation);
+        WriteObject(new ReportExport
+        {
+            Path = outcome.Path, Format = format, Bytes = outcome.Bytes, Findings = outcome.Findings, Elapsed = outcome.Elapsed, ReportPath = outcome.ReportPath,
+        });
+    }
+
+    /// <summary>The page's path and format: -Path (a file, or a folder that gets the report's name), else beside the report.</summary>
+    private (string Page, ExportFormat Format) Target(string report)
+    {
+        var requested = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
+        var fromName = requested is null || Directory.Exists(requested) ? null : ReportExporter.FormatOf(requested);
+        var given = MyInvocation.BoundParameters.ContainsKey(nameof(Format)) ? Format : (ExportFormat?)null;
+        if (given is null && requested is not null && fromName is null && !Directory.Exists(requested))
+        {
+            throw new MatchmadeException(ErrorIds.ExportFormatUnknown, FailureKind.InvalidArgument,
+                $"'{requested}' ends neither in .html nor in .md. Name the page so, or add -Format Html or -Format Markdown.", target: requested);
+        }
+
+        var format = given ?? (ExportFormat?)fromName ?? ExportFormat.Html;
+        if (requested is not null && !Directory.Exists(requested))
+        {
+            return (requested, format);
+        }
+
+        var name = System.IO.Path.ChangeExtension(System.IO.Path.GetFileName(report), ReportExporter.ExtensionOf((ReportExportFormat)format));
+        return (System.IO.Path.Combine(requested ?? System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(report))!, name), format);
+    }
+}

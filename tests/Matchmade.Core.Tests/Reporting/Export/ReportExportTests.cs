@@ -1,0 +1,234 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Merge;
+using Matchmade.Core.Reporting;
+using Matchmade.Core.Reporting.Export;
+using Matchmade.Tests.Shared;
+
+namespace Matchmade.Core.Tests.Reporting.Export;
+
+/// <summary>The page says what the report says, shows hostile data as text, and references nothing outside itself.</summary>
+public sealed partial class ReportExportTests : ReportFiles
+{
+    internal const string Script = "<script>alert(1)</script>";
+    internal const string ImgOnError = "\"><img src=x onerror=alert(2)>";
+    internal const string Bidi = "gpj.\u202Eexe";
+
+    [Fact]
+    public void The_figures_on_the_page_equal_the_reports_counts()
+    {
+        var report = Write(Dir, Sample);
+        var page = Export(report, "page.html");
+        var header = ReportReader.ReadHeader(report);
+        var figures = Figures(page);
+        foreach (var name in new[] { "usersTotal", "usersMigrated", "usersSkipped", "usersFailed", "profilesWritten", "contextIntentsWritten", "conflicts", "unmappedFields", "unmappedKeys", "invalidValues", "errors" })
+        {
+            Assert.Equal(header.Count(name), figures[name]);
+        }
+
+        Assert.Equal((3L, 2L, 3L, 2L, 2L), (header.Count("conflicts"), header.Count("unmappedFields"), header.Count("unmappedKeys"), header.Count("invalidValues"), header.Count("errors")));
+        Assert.Equal(2, figures["usersWithConflicts"]); // u1 has two conflicting fields, u2 one
+        // The charts: one bar per field with its count; the unmapped chart counts users.
+        Assert.Equal(2, Bar(page, "chart-conflicts", "location"));
+        Assert.Equal(1, Bar(page, "chart-conflicts", "beliefs.religion"));
+        Assert.Equal(2, Bar(page, "chart-unmapped", "intent"));
+        Assert.Equal(1, Bar(page, "chart-invalid", "coreValues (string)"));
+        Assert.Equal(1, Bar(page, "chart-invalid", "(whole blob) (array)"));
+        // 2 users with conflicts of 7 migrated: 28.57% is over 5%; the counts add up; errors fail; integrity unknown.
+        Assert.Equal("fail", Verdict(page, "conflict-rate"));
+        Assert.Equal("pass", Verdict(page, "nothing-lost"));
+        Assert.Equal("fail", Verdict(page, "errors"));
+        Assert.Equal("unknown", Verdict(page, "integrity"));
+        Assert.Contains("28.57%", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Counts_that_disagree_with_the_lists_fail_the_nothing_lost_verdict()
+    {
+        using var writer = ReportWriter.Create(Dir, Start);
+        Sample(writer);
+        var report = writer.Complete(Run(), Counts(writer) with { Conflicts = 4 });
+        Assert.Equal("fail", Verdict(Export(report, "page.html"), "nothing-lost"));
+    }
+
+    [Fact]
+    public void Hostile_values_render_as_text()
+    {
+        var report = Write(Dir, w =>
+        {
+            w.Add(new Conflict(Script, ImgOnError, [new(ContextType.Romantic, Json(Script)), new(ContextType.Friendship, Json(Bidi))], Json(Script)));
+            w.Add(new UnmappedField(ImgOnError, ContextType.Romantic, Script, Json(ImgOnError)));
+            w.Add(new UnmappedField(ImgOnError, ContextType.Romantic, Bidi + "|x*_[a](b)", Json(Bidi)));
+            w.Add(new InvalidValue(Bidi, ContextType.Creative, Script, Json(ImgOnError), "expected array, found string " + Script));
+            w.AddError(new RunError(Script, ImgOnError, Bidi));
+        });
+        foreach (var (page, script) in new[] { (Export(report, "page.html"), "&lt;script&gt;alert(1)&lt;/script&gt;"), (Export(report, "page.md"), "&lt;script&gt;alert\\(1\\)&lt;/script&gt;") })
+        {
+            Assert.DoesNotContain("<script", page, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("<img", page, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("\u202E", page, StringComparison.Ordinal);
+            Assert.Contains("U+202E", page, StringComparison.Ordinal);
+            Assert.Contains(script, page, StringComparison.Ordinal);
+        }
+
+        var html = Export(report, "page.html");
+        Assert.Contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;", html, StringComparison.Ordinal);
+        // Every element the page has is one the writer made: no attribute outside the page's own small set.
+        foreach (Match tag in Tag().Matches(html))
+        {
+            foreach (Match attribute in Attribute().Matches(tag.Groups["attrs"].Value))
+            {
+                Assert.Contains(attribute.Groups["name"].Value, AllowedAttributes);
+            }
+        }
+
+        var markdown = Export(report, "page.md");
+        Assert.Contains("gpj.\\[U+202E\\]exe\\|x\\*\\_\\[a\\]\\(b\\)", markdown, StringComparison.Ordinal);
+        Assert.All(markdown.Split('\n').Where(l => l.StartsWith('|')), line => Assert.Equal(line.Split(" | ").Length, UnescapedPipes(line)));
+    }
+
+    [Fact]
+    public void The_page_references_nothing_outside_itself()
+    {
+        var page = Export(Write(Dir, Sample), "page.html");
+        Assert.DoesNotMatch("(?i)https?://", page);
+        Assert.DoesNotMatch("(?i)\\b(src|href|action|formaction|xlink:href)\\s*=", page);
+        Assert.DoesNotMatch("(?i)url\\(|@import|<script|<link|<iframe|<object|<embed", page);
+        Assert.Contains("Content-Security-Policy\" content=\"default-src 'none'", page, StringComparison.Ordinal);
+        Assert.Contains("@media print", page, StringComparison.Ordinal);
+        Assert.Equal(5, Regex.Matches(page, "<figure class=\"panel\"").Count);
+    }
+
+    [Fact]
+    public void RedactValues_hides_values_and_keeps_the_rest()
+    {
+        var report = Write(Dir, Sample);
+        var path = Path.Combine(Dir, "redacted.html");
+        ReportExporter.Export(report, path, ReportExportFormat.Html, new ExportOptions { RedactValues = true }, overwrite: false);
+        var page = File.ReadAllText(path);
+        Assert.DoesNotContain("San Francisco", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("long-term", page, StringComparison.Ordinal);
+        Assert.Contains("[redacted]", page, StringComparison.Ordinal);
+        Assert.Contains("intent", page, StringComparison.Ordinal);
+        Assert.Contains("u1", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_redacted_report_still_gives_the_invalid_values_json_type_from_the_reason()
+    {
+        var report = Write(Dir, Sample, redact: true);
+        var page = Export(report, "page.html");
+        Assert.Equal(1, Bar(page, "chart-invalid", "coreValues (string)"));
+        Assert.DoesNotContain("San Francisco", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Top_tables_count_the_rest_and_full_lists_are_capped()
+    {
+        var report = Write(Dir, w =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                w.Add(new UnmappedField($"u{i:D3}", ContextType.Romantic, $"key{i % 20:D2}", "1"));
+            }
+        });
+        var path = Path.Combine(Dir, "capped.html");
+        var outcome = ReportExporter.Export(report, path, ReportExportFormat.Html, new ExportOptions { TopN = 5, ListCap = 7 }, overwrite: false);
+        var page = File.ReadAllText(path);
+        Assert.Equal(40, outcome.Findings);
+        Assert.Matches("data-more-keys=\"15\" data-more-findings=\"30\"", page);
+        Assert.Contains("the first 7 of 40", page, StringComparison.Ordinal);
+        Assert.Matches("id=\"list-unmapped\" data-rows=\"7\"", page);
+    }
+
+    [Fact]
+    public void An_existing_page_is_kept_unless_overwrite_is_asked_for()
+    {
+        var report = Write(Dir, Sample);
+        var path = Path.Combine(Dir, "page.md");
+        File.WriteAllText(path, "mine");
+        var e = Assert.Throws<MatchmadeException>(() => ReportExporter.Export(report, path, ReportExportFormat.Markdown, new ExportOptions(), overwrite: false));
+        Assert.Equal("ExportExists", e.ErrorId);
+        Assert.Equal("mine", File.ReadAllText(path));
+        var outcome = ReportExporter.Export(report, path, ReportExportFormat.Markdown, new ExportOptions(), overwrite: true);
+        Assert.StartsWith("# Migration report", File.ReadAllText(path), StringComparison.Ordinal);
+        Assert.Equal(new FileInfo(path).Length, outcome.Bytes);
+        Assert.Equal(10, outcome.Findings); // 3 conflicts, 3 unmapped keys, 2 invalid values, 2 errors
+        Assert.Equal("ExportPathNotWritable", Assert.Throws<MatchmadeException>(() =>
+            ReportExporter.Export(report, Path.Combine(Dir, "missing", "p.html"), ReportExportFormat.Html, new ExportOptions(), overwrite: false)).ErrorId);
+        Assert.Equal(2, Directory.GetFiles(Dir).Length); // the report and the page: no temp file left
+    }
+
+    [BrowserFact]
+    public void The_page_renders_in_a_real_browser()
+    {
+        var report = Write(Dir, w =>
+        {
+            Sample(w);
+            w.Add(new UnmappedField(Script, ContextType.Service, ImgOnError, Json(Bidi)));
+        });
+        var page = Path.Combine(Dir, "page.html");
+        ReportExporter.Export(report, page, ReportExportFormat.Html, new ExportOptions(), overwrite: false);
+        var (width, height, rows) = Browser.DecodePng(Browser.Screenshot(page, 1280, 3000));
+        Assert.Equal((1280, 3000), (width, height));
+        var (first, last, ink) = Browser.Content(rows);
+        Assert.InRange(first, 0, 100); // the title at the top
+        Assert.InRange(last, 1500, height - 1); // run, criteria, counts, five charts and the tables: a long page
+        Assert.InRange(ink, 0.01, 0.5); // text and bars, on a mostly white page
+    }
+
+    internal static void Sample(ReportWriter w)
+    {
+        w.Add(new Conflict("u1", "location", [new(ContextType.Romantic, "\"San Francisco\""), new(ContextType.Friendship, "\"New York\"")], "\"San Francisco\""));
+        w.Add(new Conflict("u1", "beliefs.religion", [new(ContextType.Romantic, "\"catholic\""), new(ContextType.Friendship, "\"buddhist\"")], "\"catholic\""));
+        w.Add(new UnmappedField("u1", ContextType.Romantic, "intent", "\"long-term\""));
+        w.Add(new UnmappedField("u1", ContextType.Romantic, "preferences", "[\"hiking\",\"jazz\"]"));
+        w.Add(new Conflict("u2", "location", [new(ContextType.Romantic, "\"Oslo\""), new(ContextType.Professional, "\"Bergen\"")], "\"Oslo\""));
+        w.Add(new UnmappedField("u2", ContextType.Friendship, "intent", "\"casual\""));
+        w.Add(new InvalidValue("u3", ContextType.Professional, "coreValues", "\"honesty\"", "expected array, found string"));
+        w.Add(new InvalidValue("u3", ContextType.Creative, null, "[1,2]", "the blob is a JSON array, not an object; nothing of it was migrated"));
+        w.AddError(new RunError("u4", "UserWriteFailed", "duplicate key value violates unique constraint (SQLSTATE 23505)"));
+        w.AddError(new RunError(null, "ConnectionLost", "Batch 12 of the migration lost its connection"));
+    }
+
+    internal static Dictionary<string, long> Figures(string page) => FigureAttr().Matches(page)
+        .ToDictionary(m => m.Groups["name"].Value, m => long.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));
+
+    private static readonly HashSet<string> AllowedAttributes =
+    [
+        "lang", "charset", "http-equiv", "content", "name", "class", "id", "data-figure", "data-value", "data-verdict", "data-state", "role",
+        "aria-labelledby", "width", "height", "viewBox", "data-bar", "x", "y", "text-anchor", "rx", "fill", "colspan", "data-more-keys",
+        "data-more-findings", "data-rows",
+    ];
+
+    private static long Bar(string page, string chart, string label)
+    {
+        var svg = Regex.Match(page, $"<svg[^>]*id=\"{chart}\".*?</svg>", RegexOptions.Singleline).Value;
+        var bar = Regex.Match(svg, $"data-bar=\"{Regex.Escape(PageText.Html(label))}\" data-value=\"(\\d+)\"");
+        Assert.True(bar.Success, $"no bar '{label}' in {chart}");
+        return long.Parse(bar.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    private static string Verdict(string page, string id) => Regex.Match(page, $"data-verdict=\"{id}\" data-state=\"(\\w+)\"").Groups[1].Value;
+
+    private static int UnescapedPipes(string line) => Regex.Matches(line, "(?<!\\\\)\\|").Count - 1;
+
+    private static string Json(string s) => System.Text.Json.JsonSerializer.Serialize(s);
+
+    private string Export(string report, string name)
+    {
+        var path = Path.Combine(Dir, name);
+        ReportExporter.Export(report, path, ReportExporter.FormatOf(path)!.Value, new ExportOptions(), overwrite: true);
+        return File.ReadAllText(path);
+    }
+
+    [GeneratedRegex("data-figure=\"(?<name>\\w+)\" data-value=\"(?<value>-?\\d+)\"")]
+    private static partial Regex FigureAttr();
+
+    [GeneratedRegex("<(?!!)/?[a-zA-Z][a-zA-Z0-9-]*(?<attrs>[^>]*)>")]
+    private static partial Regex Tag();
+
+    [GeneratedRegex("(?<name>[a-zA-Z][a-zA-Z0-9:-]*)\\s*=\\s*\"")]
+    private static partial Regex Attribute();
+}

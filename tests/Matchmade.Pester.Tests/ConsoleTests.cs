@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Matchmade.Fixtures;
+using static Matchmade.Tests.Shared.DbAssert;
+
+namespace Matchmade.Pester.Tests;
+
+/// <summary>
+/// Real pwsh on a real console: a pseudo-terminal made by util-linux's <c>script</c>, typed into like a DBA types.
+/// -Confirm answered N leaves the database untouched; Ctrl+C (the terminal's ^C, so SIGINT from the line discipline)
+/// stops the run after the current batch: status Cancelled, only whole users, a complete report.
+/// </summary>
+public sealed class ConsoleTests : IDisposable
+{
+    private readonly string work = Directory.CreateTempSubdirectory("mm-console-").FullName;
+    private readonly string database = SampleDatabases.Clone("console");
+
+    public void Dispose()
+    {
+        TestServer.Shared.DropDatabase(database);
+        Directory.Delete(work, recursive: true);
+    }
+
+    [Fact]
+    public void Confirm_answered_N_leaves_everything_untouched()
+    {
+        string before;
+        using (var c = SampleDatabases.Open(database))
+        {
+            before = WholeDatabaseHash(c);
+        }
+
+        using var console = Start("Invoke-ProfileMigration -ConnectionString $env:MATCHMADE_TEST_URL -ReportPath $PWD -Confirm; 'AFTER-PROMPT'");
+        console.WaitFor("(default is \"Y\")");
+        console.Type("N\r");
+        Assert.Equal(0, console.WaitForExit());
+        Assert.Contains("AFTER-PROMPT", console.Output, StringComparison.Ordinal);
+
+        using var after = SampleDatabases.Open(database);
+        Assert.Equal(before, WholeDatabaseHash(after));
+        Assert.Empty(Directory.GetFiles(work, "*.json"));
+    }
+
+    [Fact]
+    public void Ctrl_C_stops_after_the_current_batch_with_whole_users_and_a_complete_report()
+    {
+        // A canary makes the new tables; then a trigger slows every batch down (0.1 s) so that ^C lands mid-run.
+        using var console = Start("""
+            Invoke-ProfileMigration -ConnectionString $env:MATCHMADE_TEST_URL -ReportPath (Join-Path $PWD canary) -MaxUsers 5 -Confirm:$false | Out-Null
+            'CANARY-DONE'
+            while (-not (Test-Path go)) { Start-Sleep -Milliseconds 50 }
+            Invoke-ProfileMigration -ConnectionString $env:MATCHMADE_TEST_URL -ReportPath $PWD -BatchSize 5 -Confirm:$false -Verbose
+            'NOT-STOPPED'
+            """);
+        Directory.CreateDirectory(Path.Combine(work, "canary"));
+        console.WaitFor("CANARY-DONE");
+        using (var c = SampleDatabases.Open(database))
+        {
+            Exec(c, """
+                CREATE FUNCTION public.mm_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.1); RETURN NULL; END $$;
+                CREATE TRIGGER mm_slow AFTER INSERT ON "ProfileNew" FOR EACH STATEMENT EXECUTE FUNCTION public.mm_slow();
+                """);
+        }
+
+        File.WriteAllText(Path.Combine(work, "go"), string.Empty);
+        console.WaitFor("Batch 3:");
+        console.Type("\x03");
+        console.WaitForExit();
+        Assert.DoesNotContain("NOT-STOPPED", console.Output, StringComparison.Ordinal);
+
+        using var check = SampleDatabases.Open(database);
+        Assert.Equal("Cancelled", Scalar<string>(check, "SELECT status FROM matchmade.run ORDER BY started_at DESC LIMIT 1"));
+        var migrated = Scalar<long>(check, "SELECT count(*) FROM \"ProfileNew\"");
+        Assert.InRange(migrated, 5 + 15, 900);
+        Assert.Equal(0, migrated % 5);
+        Assert.Equal(0, HalfMigratedRows(check));
+
+        var report = Assert.Single(Directory.GetFiles(work, "*.json"));
+        using var json = JsonDocument.Parse(File.ReadAllText(report)); // complete: it parses to the end
+        Assert.Contains("\"status\":\"Cancelled\"", File.ReadAllText(report), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_sandbox_shell_is_real_pwsh_on_the_console_with_the_module_and_DATABASE_URL()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<configuration>/net10.0
+        var sandbox = Path.Combine(PwshRun.RepoRoot, "tools", "Matchmade.Sandbox", "bin", configuration, "net10.0", "Matchmade.Sandbox.dll");
+        using var console = Open(new ProcessStartInfo(Pwsh.DotnetHost) { ArgumentList = { sandbox, "-Shell", "-Users", "10" } });
+        console.WaitFor("exit leaves the shell");
+        console.WaitFor("PS ");
+        console.Type("'users left: ' + (Get-ProfileMigrationStatus).UsersNotMigrated\r");
+        console.WaitFor("users left: 13");
+        console.Type("exit\r");
+        Assert.Equal(0, console.WaitForExit());
+        Assert.Contains("pwsh 7.6.9", console.Output, StringComparison.Ordinal);
+    }
+
+    private Terminal Start(string script)
+    {
+        File.WriteAllText(Path.Combine(work, "console.ps1"), "$ErrorActionPreference = 'Stop'\nImport-Module -Name $env:MATCHMADE_MODULE\n" + script + "\n");
+        return Open(Pwsh.StartInfo(["-File", Path.Combine(work, "console.ps1")], console: true));
+    }
+
+    /// <summary>Runs the command on a new pseudo-terminal (util-linux script), with the suites' environment.</summary>
+    private Terminal Open(ProcessStartInfo pwsh)
+    {
+        var command = "stty cols 120 rows 40; exec " + string.Join(' ', new[] { pwsh.FileName }.Concat(pwsh.ArgumentList).Select(a => "'" + a + "'"));
+        var info = new ProcessStartInfo("script") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = work };
+        foreach (var argument in new[] { "-q", "-f", "-e", "-c", command, "/dev/null" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in pwsh.Environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        PwshRun.Apply(info, SampleDatabases.SuiteEnvironment(database));
+        info.Environment["TERM"] = "xterm";
+        return new Terminal(Process.Start(info)!);
+    }
+
+    /// <summary>The terminal's other end: what pwsh printed, and keys typed into it.</summary>
+    private sealed class Terminal : IDisposable
+    {
+        private readonly Process process;
+        private readonly StringBuilder output = new();
+
+        public Terminal(Process process)
+        {
+            this.process = process;
+            // Raw characters, not lines: a prompt waits on an unfinished line.
+            _ = Task.Run(() => Pump(process.StandardOutput));
+            _ = Task.Run(() => Pump(process.StandardError));
+        }
+
+        public string Output
+        {
+            get
+            {
+                lock (output)
+                {
+                    return output.ToString();
+                }
+            }
+        }
+
+        public void WaitFor(string text)
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (!Output.Contains(text, StringComparison.Ordinal))
+            {
+                Assert.True(DateTime.UtcNow < deadline && !process.HasExited, $"'{text}' did not appear on the console:\n{Output}");
+                Thread.Sleep(50);
+            }
+        }
+
+        public void Type(string keys)
+        {
+            lock (process)
+            {
+                process.StandardInput.Write(keys);
+                process.StandardInput.Flush();
+            }
+        }
+
+        public int WaitForExit()
+        {
+            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "pwsh did not exit:\n" + Output);
+            process.WaitForExit();
+            return process.ExitCode;
+        }
+
+        public void Dispose()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            process.Dispose();
+        }
+
+        private void Pump(StreamReader reader)
+        {
+            var buffer = new char[4096];
+            int read;
+            while ((read = reader.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                lock (output)
+                {
+                    output.Append(buffer, 0, read);
+                }
+
+                // A line editor (PSReadLine) asks where the cursor is; a terminal answers.
+                if (new string(buffer, 0, read).Contains("\x1b[6n", StringComparison.Ordinal))
+                {
+                    Type("\x1b[1;1R");
+                }
+            }
+        }
+    }
+}

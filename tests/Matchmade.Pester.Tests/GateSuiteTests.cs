@@ -1,0 +1,92 @@
+using Matchmade.Fixtures;
+using Npgsql;
+
+namespace Matchmade.Pester.Tests;
+
+/// <summary>
+/// The gate users run in their CI (tests/pester/Matchmade.Gate.Tests.ps1), run by Invoke-Pester in real pwsh: clean
+/// after a full run; failing, naming the check, after one tampered value; failing while users are left to migrate.
+/// </summary>
+public sealed class GateSuiteTests : IClassFixture<GateSuiteTests.MigratedDatabases>
+{
+    private static readonly string Gate = Path.Combine(PwshRun.RepoRoot, "tests", "pester", "Matchmade.Gate.Tests.ps1");
+    private readonly MigratedDatabases databases;
+
+    public GateSuiteTests(MigratedDatabases databases) => this.databases = databases;
+
+    [Fact]
+    public void The_gate_passes_after_a_full_run()
+    {
+        var outcome = RunGate(databases.Migrated, "migrated: expected to pass");
+        Assert.True(outcome.Failed == 0 && outcome.ExitCode == 0, outcome.Describe());
+        Assert.Equal(5, outcome.Passed);
+    }
+
+    [Fact]
+    public void The_gate_fails_naming_the_check_after_one_tampered_value()
+    {
+        var tampered = TestServer.Shared.CloneDatabase(Name(databases.Migrated), "gate_tampered");
+        try
+        {
+            using (var connection = SampleDatabases.Open(tampered))
+            using (var update = new NpgsqlCommand("""UPDATE "ProfileNew" SET "location" = 'Atlantis' WHERE "userId" = (SELECT min("userId") FROM "ProfileNew")""", connection))
+            {
+                Assert.Equal(1, update.ExecuteNonQuery());
+            }
+
+            var outcome = RunGate(tampered, "one tampered value: expected to fail");
+            var failure = Assert.Single(outcome.Failures);
+            Assert.Contains("passes every integrity check", failure.Name, StringComparison.Ordinal);
+            Assert.Contains("Reconciliation", failure.Message, StringComparison.Ordinal);
+            Assert.NotEqual(0, outcome.ExitCode);
+        }
+        finally
+        {
+            TestServer.Shared.DropDatabase(tampered);
+        }
+    }
+
+    [Fact]
+    public void The_gate_fails_while_users_are_left_to_migrate()
+    {
+        var outcome = RunGate(databases.Canary, "users left to migrate: expected to fail");
+        Assert.Contains(outcome.Failures, f => f.Name.Contains("has every user migrated", StringComparison.Ordinal));
+        Assert.NotEqual(0, outcome.ExitCode);
+    }
+
+    private static PesterOutcome RunGate(string connectionString, string situation) =>
+        PesterHost.Run(Gate, new Dictionary<string, string?> { ["DATABASE_URL"] = SampleDatabases.Url(connectionString) }, situation);
+
+    private static string Name(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString).Database!;
+
+    /// <summary>Two clones of the sample template: one migrated in full, one after a 100-user canary (migrated in real pwsh).</summary>
+    public sealed class MigratedDatabases : IDisposable
+    {
+        private readonly string work = Directory.CreateTempSubdirectory("mm-gate-").FullName;
+
+        public MigratedDatabases()
+        {
+            Migrated = SampleDatabases.Clone("gate_migrated");
+            Canary = SampleDatabases.Clone("gate_canary");
+            var result = PwshRun.Command(
+                "Invoke-ProfileMigration -ConnectionString $env:FULL -Confirm:$false | Out-Null; Invoke-ProfileMigration -ConnectionString $env:CANARY -MaxUsers 100 -Confirm:$false | Out-Null",
+                new Dictionary<string, string?> { ["FULL"] = SampleDatabases.Url(Migrated), ["CANARY"] = SampleDatabases.Url(Canary) },
+                work);
+            Assert.True(result.ExitCode == 0, result.All);
+
+            // CREATE DATABASE ... TEMPLATE needs nobody connected to the migrated one: the run's connections are gone with pwsh.
+            NpgsqlConnection.ClearAllPools();
+        }
+
+        public string Migrated { get; }
+
+        public string Canary { get; }
+
+        public void Dispose()
+        {
+            TestServer.Shared.DropDatabase(Migrated);
+            TestServer.Shared.DropDatabase(Canary);
+            Directory.Delete(work, recursive: true);
+        }
+    }
+}

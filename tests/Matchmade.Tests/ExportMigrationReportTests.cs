@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Management.Automation;
+using System.Text.RegularExpressions;
+using Matchmade.Fixtures;
+using Matchmade.Tests.Hosting;
+using Matchmade.Tests.Shared;
+using static Matchmade.Tests.Shared.DbAssert;
+
+namespace Matchmade.Tests;
+
+/// <summary>Export-MigrationReport through the engine, on the report of a real run.</summary>
+public sealed partial class ExportMigrationReportTests : IDisposable
+{
+    private const string ExportCmdlet = "Matchmade.Commands.ExportMigrationReportCommand";
+    private readonly string reports = Directory.CreateTempSubdirectory("mm-ps-export-").FullName;
+    private readonly DatabaseFixture db = DatabaseFixture.CreateFresh("ps_export");
+
+    public ExportMigrationReportTests()
+    {
+        using var c = db.Open();
+        Exec(c, PrismaMigrationsTable);
+        SampleData.LoadQaUsers(c);
+        SampleData.LoadSynthetic(c, 300, seed: 18);
+    }
+
+    public void Dispose()
+    {
+        db.Dispose();
+        Directory.Delete(reports, recursive: true);
+    }
+
+    [Fact]
+    public void A_piped_run_becomes_a_page_whose_figures_are_the_runs()
+    {
+        using var session = new PowerShellSession();
+        var run = session.Run("Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false", db.Url, reports).ThrowOnError().Output.Single();
+        var checks = session.Run("Test-MigrationIntegrity -ConnectionString $args[0]", db.Url).ThrowOnError().Output;
+        var page = Path.Combine(reports, "page.html");
+        var export = session.Run("$args[0] | Export-MigrationReport -Path $args[1] -IntegrityCheck $args[2]", run, page, checks).ThrowOnError().Output.Single();
+
+        Assert.Equal("Matchmade.ReportExport", export.BaseObject.GetType().FullName);
+        Assert.Equal(page, export.Properties["Path"].Value);
+        Assert.Equal("Html", export.Properties["Format"].Value.ToString());
+        Assert.Equal(new FileInfo(page).Length, export.Properties["Bytes"].Value);
+        Assert.Equal(run.Properties["ReportPath"].Value, export.Properties["ReportPath"].Value);
+        var findings = session.Run("@(Get-MigrationReport -Path $args[0] -Kind Conflict, UnmappedField, InvalidValue, Error).Count", run.Properties["ReportPath"].Value).ThrowOnError().Output.Single();
+        Assert.Equal(Convert.ToInt64(findings.BaseObject, CultureInfo.InvariantCulture), export.Properties["Findings"].Value);
+
+        var html = File.ReadAllText(page);
+        var figures = Figure().Matches(html).ToDictionary(m => m.Groups[1].Value, m => long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+        foreach (var name in new[] { "UsersTotal", "UsersMigrated", "UsersSkipped", "UsersFailed", "ContextIntentsWritten", "Conflicts", "UnmappedFields", "InvalidValues", "Errors" })
+        {
+            Assert.Equal(run.Properties[name].Value, figures[char.ToLowerInvariant(name[0]) + name[1..]]);
+        }
+
+        Assert.True(figures["conflicts"] > 0 && figures["unmappedKeys"] > 0, "the sample data has conflicts and unmapped keys");
+        Assert.Matches("data-verdict=\"integrity\" data-state=\"pass\"", html);
+        Assert.Matches("data-verdict=\"nothing-lost\" data-state=\"pass\"", html);
+        Assert.Contains("preferences", html, StringComparison.Ordinal); // a QA user's unmapped key
+        Assert.DoesNotMatch("(?i)https?://", html);
+    }
+
+    [Fact]
+    public void An_existing_page_is_refused_without_Force_and_WhatIf_writes_nothing()
+    {
+        using var session = new PowerShellSession();
+        var run = session.Run("Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -WhatIf", db.Url, reports).ThrowOnError().Output.Single();
+        var report = (string)run.Properties["ReportPath"].Value;
+        var page = Path.Combine(reports, "ticket.md");
+
+        session.Run("Export-MigrationReport -ReportPath $args[0] -Path $args[1] -WhatIf", report, page).ThrowOnError();
+        Assert.False(File.Exists(page));
+
+        // Any object with a ReportPath binds by property name (a SyncResult, a hand-made object).
+        var first = session.Run("[pscustomobject]@{ ReportPath = $args[0] } | Export-MigrationReport -Path $args[1]", report, page).ThrowOnError().Output.Single();
+        Assert.Equal("Markdown", first.Properties["Format"].Value.ToString());
+        var markdown = File.ReadAllText(page);
+        Assert.StartsWith("# Migration report", markdown, StringComparison.Ordinal);
+        Assert.Contains("| Zero data loss | PASS |", markdown, StringComparison.Ordinal);
+
+        var refused = session.Run("Export-MigrationReport -ReportPath $args[0] -Path $args[1]", report, page);
+        var error = Assert.Single(refused.AllErrors);
+        Assert.Equal($"ExportExists,{ExportCmdlet}", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+        Assert.Equal(markdown, File.ReadAllText(page));
+        File.WriteAllText(page, "old");
+        session.Run("Export-MigrationReport -ReportPath $args[0] -Path $args[1] -Force -RedactValues", report, page).ThrowOnError();
+        Assert.Contains("\\[redacted\\]", File.ReadAllText(page), StringComparison.Ordinal);
+
+        var unknown = session.Run("Export-MigrationReport -ReportPath $args[0] -Path $args[1]", report, Path.Combine(reports, "page.txt"));
+        Assert.Equal($"ExportFormatUnknown,{ExportCmdlet}", Assert.Single(unknown.AllErrors).FullyQualifiedErrorId);
+        var forced = session.Run("Export-MigrationReport -ReportPath $args[0] -Path $args[1] -Format Html", report, Path.Combine(reports, "page.txt")).ThrowOnError().Output.Single();
+        Assert.StartsWith("<!DOCTYPE html>", File.ReadAllText((string)forced.Properties["Path"].Value), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Latest_writes_the_page_into_a_folder_with_the_reports_name()
+    {
+        using var session = new PowerShellSession();
+        var run = session.Run("Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false", db.Url, reports).ThrowOnError().Output.Single();
+        var pages = Directory.CreateDirectory(Path.Combine(reports, "pages")).FullName;
+        var export = session.Run("Export-MigrationReport -ConnectionString $args[0] -Latest -Path $args[1]", db.Url, pages).ThrowOnError().Output.Single();
+        var expected = Path.Combine(pages, Path.GetFileNameWithoutExtension((string)run.Properties["ReportPath"].Value) + ".html");
+        Assert.Equal(expected, export.Properties["Path"].Value);
+        Assert.True(File.Exists(expected));
+
+        // Without -Path: beside the report.
+        var beside = session.Run("Export-MigrationReport -ReportPath $args[0] -Format Markdown", run.Properties["ReportPath"].Value).ThrowOnError().Output.Single();
+        Assert.Equal(Path.ChangeExtension((string)run.Properties["ReportPath"].Value, ".md"), beside.Properties["Path"].Value);
+    }
+
+    [BrowserFact]
+    public void The_page_of_a_real_run_renders_in_a_real_browser()
+    {
+        using var session = new PowerShellSession();
+        var page = Path.Combine(reports, "page.html");
+        session.Run("Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false | Export-MigrationReport -Path $args[2]", db.Url, reports, page).ThrowOnError();
+        var (width, height, rows) = Browser.DecodePng(Browser.Screenshot(page, 1280, 4000));
+        Assert.Equal((1280, 4000), (width, height));
+        var (first, last, ink) = Browser.Content(rows);
+        Assert.InRange(first, 0, 100);
+        Assert.InRange(last, 2000, height - 1);
+        Assert.InRange(ink, 0.01, 0.5);
+    }
+
+    [GeneratedRegex("data-figure=\"(\\w+)\" data-value=\"(\\d+)\"")]
+    private static partial Regex Figure();
+}
