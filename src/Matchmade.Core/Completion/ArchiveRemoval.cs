@@ -54,7 +54,7 @@ internal static class ArchiveRemoval
 
             if (!options.DryRun)
             {
-                CutOverLock.Execute(connection, transaction, SqlText.For("archive-drop.sql", schemas));
+                Db.Execute(connection, transaction, SqlText.For("archive-drop.sql", schemas));
                 transaction.Commit();
                 log.Verbose($"Removed the archive {schemas.State}.{CompletionState.ArchiveTable} ({rows:N0} rows); Undo-ProfileMigration can no longer step back past the completion.");
             }

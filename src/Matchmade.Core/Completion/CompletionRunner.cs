@@ -97,9 +97,9 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
         var prismaTable = SchemaInspector.TablesPresent(connection, schemas.App, [PrismaSchema.MigrationsTable]).Count == 1;
         using var transaction = connection.BeginTransaction();
         var watch = Stopwatch.StartNew();
-        CutOverLock.Execute(connection, transaction, $"SET LOCAL lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
+        Db.SetLockTimeout(connection, transaction, options.LockTimeout);
         log.Progress(new OperationProgress(Activity, "Copying the old Profile table into the archive (the app goes on)", 5, null));
-        CutOverLock.Execute(connection, transaction, SqlText.For("archive-copy.sql", schemas));
+        Db.Execute(connection, transaction, SqlText.For("archive-copy.sql", schemas));
         var copyTime = watch.Elapsed;
         stop.ThrowIfCancellationRequested();
         log.Verbose($"Archive copied to {schemas.State}.{CompletionState.ArchiveTable} in {copyTime.TotalSeconds:N2} s.");

@@ -53,7 +53,7 @@ internal static class CompletionUndo
             return outcome;
         }
 
-        CutOverLock.Execute(connection, transaction, SqlText.For("undo-completion.sql", schemas));
+        Db.Execute(connection, transaction, SqlText.For("undo-completion.sql", schemas));
         var restored = CutOverLock.Count(connection, transaction, $"SELECT count(*) FROM {schemas.AppQuoted}.\"Profile\"");
         if (prismaTable)
         {
@@ -63,7 +63,7 @@ internal static class CompletionUndo
         }
 
         ChangeTracking.Install(connection, transaction, schemas);
-        CutOverLock.Execute(connection, transaction, SqlText.For("archive-drop.sql", schemas));
+        Db.Execute(connection, transaction, SqlText.For("archive-drop.sql", schemas));
         transaction.Commit();
         log.Verbose($"Stepped back from the completion: Profile is ProfileNew again, the old Profile table is back with {restored:N0} of {archived:N0} archived rows (the others' ContextProfile is gone), change tracking is reinstalled{(prismaTable ? $", and {PrismaSchema.Cleanup.Name} is marked rolled back in _prisma_migrations" : string.Empty)}.");
         return outcome with { RestoredRows = restored };

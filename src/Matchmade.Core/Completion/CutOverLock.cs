@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Npgsql;
 
@@ -14,13 +15,13 @@ internal static class CutOverLock
     public static (TimeSpan Waited, int Retries) Take(NpgsqlConnection connection, NpgsqlTransaction transaction, string lockSql, string what, TimeSpan lockTimeout, int maxRetries, IOperationLog log, CancellationToken stop)
     {
         var watch = Stopwatch.StartNew();
-        Execute(connection, transaction, $"SET LOCAL lock_timeout = {(long)lockTimeout.TotalMilliseconds}");
+        Db.SetLockTimeout(connection, transaction, lockTimeout);
         for (var attempt = 0; ; attempt++)
         {
             transaction.Save("matchmade_lock");
             try
             {
-                Execute(connection, transaction, lockSql);
+                Db.Execute(connection, transaction, lockSql);
                 transaction.Release("matchmade_lock");
                 return (watch.Elapsed, attempt);
             }
@@ -33,12 +34,6 @@ internal static class CutOverLock
                 stop.ThrowIfCancellationRequested();
             }
         }
-    }
-
-    public static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
-    {
-        using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.ExecuteNonQuery();
     }
 
     public static long Count(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql)

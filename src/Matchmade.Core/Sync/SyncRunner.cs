@@ -68,7 +68,7 @@ public sealed class SyncRunner
             PrivilegeCheck.ForLiveRun(connection, target, force: true);
             history.Prepare();
             history.Start(runId, RunMode.Sync, Parameters(), 0, 0);
-            Execute(connection, $"SET lock_timeout = {(long)options.LockTimeout.TotalMilliseconds}");
+            Db.SetLockTimeout(connection, null, options.LockTimeout);
         }
         catch (Exception e) when (e is not MatchmadeException)
         {
@@ -340,10 +340,4 @@ public sealed class SyncRunner
         ["lockTimeoutMs"] = ((long)options.LockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
         ["redactValues"] = options.RedactValues ? "true" : "false",
     };
-
-    private static void Execute(NpgsqlConnection connection, string sql)
-    {
-        using var command = new NpgsqlCommand(sql, connection);
-        command.ExecuteNonQuery();
-    }
 }

@@ -1,3 +1,4 @@
+using Matchmade.Core.Connection;
 using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
 using Npgsql;
@@ -40,7 +41,7 @@ public static class ChangeTracking
     public static int Install(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas)
     {
         var (present, _, _) = Present(connection, transaction, schemas);
-        Execute(connection, transaction, SqlText.For("tracking-install.sql", schemas));
+        Db.Execute(connection, transaction, SqlText.For("tracking-install.sql", schemas));
         var created = 0;
         foreach (var table in TrackedTables)
         {
@@ -48,7 +49,7 @@ public static class ChangeTracking
             {
                 if (!present.Contains($"{table}:{trigger}"))
                 {
-                    Execute(connection, transaction, SqlText.For(file, schemas, "{table}", table));
+                    Db.Execute(connection, transaction, SqlText.For(file, schemas, "{table}", table));
                     created++;
                 }
             }
@@ -68,12 +69,12 @@ public static class ChangeTracking
         transaction.Save("tracking");
         try
         {
-            Execute(connection, transaction, SqlText.For("tracking-remove.sql", schemas));
+            Db.Execute(connection, transaction, SqlText.For("tracking-remove.sql", schemas));
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && present.Count > 0)
         {
             transaction.Rollback("tracking");
-            Execute(connection, transaction, SqlText.For("tracking-disarm.sql", schemas));
+            Db.Execute(connection, transaction, SqlText.For("tracking-disarm.sql", schemas));
             var statements = present.Select(p => p.Split(':')).Select(p => $"DROP TRIGGER {p[1]} ON {schemas.AppQuoted}.{SqlText.Quote(p[0])};");
             log.Warning($"Change tracking is switched off, but its triggers stay on the old tables: dropping them needs their owner. As the owner, run: {string.Join(" ", statements)}");
         }
@@ -93,7 +94,7 @@ public static class ChangeTracking
         inUse.Parameters.AddWithValue("state", schemas.State);
         if ((long)inUse.ExecuteScalar()! == 0)
         {
-            Execute(connection, transaction, SqlText.For("tracking-drop-shared.sql", schemas));
+            Db.Execute(connection, transaction, SqlText.For("tracking-drop-shared.sql", schemas));
         }
     }
 
@@ -128,11 +129,5 @@ public static class ChangeTracking
         using var reader = command.ExecuteReader();
         reader.Read();
         return (reader.GetFieldValue<string[]>(0).ToHashSet(StringComparer.Ordinal), reader.GetBoolean(1), reader.GetBoolean(2));
-    }
-
-    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql)
-    {
-        using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.ExecuteNonQuery();
     }
 }
