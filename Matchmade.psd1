@@ -14,6 +14,8 @@
     CmdletsToExport      = @(
         'Get-ProfileMigrationStatus'
         'Invoke-ProfileMigration'
+        'Sync-ProfileMigration'
+        'Complete-ProfileMigration'
         'Test-MigrationIntegrity'
         'Get-MigrationReport'
         'Export-MigrationReport'

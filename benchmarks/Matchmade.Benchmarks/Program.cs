@@ -14,6 +14,8 @@ var workers = 2;
 var keep = false;
 var loadOnly = false;
 var save = true;
+var appWrites = 20_000;
+var syncUsers = 10_000;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i].TrimStart('-').ToLowerInvariant())
@@ -25,7 +27,9 @@ for (var i = 0; i < args.Length; i++)
         case "loadonly": loadOnly = true; break;
         case "nosave": save = false; break;
         case "chartonly": Results.Redraw(); return 0;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -ThrottleLimit N (the second live run's workers, default 2; 1 = no second run), -Keep, -LoadOnly, -NoSave, -ChartOnly"); return 2;
+        case "appwrites": appWrites = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "syncusers": syncUsers = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -ThrottleLimit N (the second live run's workers, default 2; 1 = no second run), -AppWrites N (default 20000), -SyncUsers N (default 10000), -Keep, -LoadOnly, -NoSave, -ChartOnly"); return 2;
     }
 }
 
@@ -89,6 +93,12 @@ if (workers > 1)
     phases.Add(($"live run, {workers} workers", $"Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false -ThrottleLimit {workers}{batchArgument}"));
 }
 
+// The transition (issue 13): with tracking installed by the live run, the app's write latency with and without the
+// trigger, then a sync of the users those writes (and one more edit of each) changed.
+var changed = Math.Min(syncUsers, users);
+(double OnP50, double OnP99, double OffP50, double OffP99) latency = default;
+phases.Add(($"Sync-ProfileMigration ({changed:N0} changed)", $"$s = Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false{batchArgument}; [pscustomobject]@{{ UsersMigrated = $s.UsersResynced + $s.UsersCreated; Status = $s.Status }}"));
+
 foreach (var (name, script) in phases.Concat(new[]
 {
     ("Test-MigrationIntegrity", "$checks = @(Test-MigrationIntegrity -ConnectionString $args[0]); [pscustomobject]@{ UsersMigrated = [long]($checks | Where-Object Name -eq 'Reconciliation').Observed.Split(' ')[2]; Status = if (@($checks | Where-Object { -not $_.Passed }).Count) { 'Failed' } else { 'Passed' } }"),
@@ -98,6 +108,14 @@ foreach (var (name, script) in phases.Concat(new[]
     // peak RSS is the engine and the module plus what that phase itself needs.
     GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     GC.WaitForPendingFinalizers();
+    if (name.StartsWith("Sync-ProfileMigration", StringComparison.Ordinal))
+    {
+        // Untimed: the app's writes with and without the tracking trigger (installed by the live runs above), then one
+        // more edit of each changed user: what the timed sync brings over.
+        latency = TransitionBenchmark.AppWriteLatency(cs, changed, appWrites);
+        TransitionBenchmark.ChangeUsers(cs, changed);
+    }
+
     var startRss = Process.GetCurrentProcess().WorkingSet64;
     var server = ServerCounters(cs);
     using var sampler = new PeakSampler();
@@ -142,6 +160,9 @@ foreach (var row in rows)
 {
     Console.WriteLine("| " + string.Join(" | ", row.Select((v, i) => i == 0 || i == 8 ? v.PadRight(widths[i]) : v.PadLeft(widths[i]))) + " |");
 }
+
+Console.WriteLine();
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"App write latency, single-row UPDATE \"Profile\" through Npgsql, {appWrites:N0} writes in alternating blocks: tracking on p50 {latency.OnP50:N3} ms, p99 {latency.OnP99:N3} ms; off p50 {latency.OffP50:N3} ms, p99 {latency.OffP99:N3} ms; p50 overhead {(latency.OffP50 > 0 ? 100 * (latency.OnP50 / latency.OffP50 - 1) : 0):N1} %."));
 
 Directory.Delete(reports, recursive: true);
 if (save)

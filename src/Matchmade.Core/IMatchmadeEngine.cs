@@ -1,7 +1,9 @@
+using Matchmade.Core.Completion;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Migration;
 using Matchmade.Core.Rollback;
 using Matchmade.Core.Status;
+using Matchmade.Core.Sync;
 using Matchmade.Core.Verification;
 
 namespace Matchmade.Core;
@@ -24,6 +26,12 @@ public interface IMatchmadeEngine : IDisposable
 
     /// <summary>Drops the new tables (or, dry run, says what would be dropped).</summary>
     UndoOutcome Undo(UndoOptions options, CancellationToken cancellationToken);
+
+    /// <summary>Brings the new tables up to date with the app's writes to the old tables; <paramref name="stop"/> ends it after the current batch.</summary>
+    SyncOutcome Sync(SyncOptions options, CancellationToken stop);
+
+    /// <summary>The cut-over (Slice 1c), its plan (dry run), or removing the archive afterwards.</summary>
+    CompletionOutcome Complete(CompletionOptions options, CancellationToken stop);
 
     /// <summary>The module's run history, newest first (runs of this schema); empty when the state schema does not exist.</summary>
     IReadOnlyList<RunRecord> Runs(Guid? runId, int limit, CancellationToken cancellationToken);
@@ -61,11 +69,25 @@ public static class MatchmadeEngine
             return StatusReader.Read(Target, cancellationToken);
         }
 
-        public MigrationOutcome Migrate(MigrationOptions options, CancellationToken stop) =>
-            new MigrationRunner(Target, options, log).Run(stop);
+        public MigrationOutcome Migrate(MigrationOptions options, CancellationToken stop)
+        {
+            CompletionState.RefuseIfCompleted(Target, "Invoke-ProfileMigration", stop);
+            return new MigrationRunner(Target, options, log).Run(stop);
+        }
 
-        public IEnumerable<IntegrityCheckResult> Verify(IReadOnlyCollection<string>? checks, IReadOnlyCollection<string>? userIds, CancellationToken cancellationToken) =>
-            new IntegrityChecker(Target, log).Run(checks, userIds, cancellationToken);
+        public IEnumerable<IntegrityCheckResult> Verify(IReadOnlyCollection<string>? checks, IReadOnlyCollection<string>? userIds, CancellationToken cancellationToken)
+        {
+            CompletionState.RefuseIfCompleted(Target, "Test-MigrationIntegrity", cancellationToken);
+            return new IntegrityChecker(Target, log).Run(checks, userIds, cancellationToken);
+        }
+
+        public SyncOutcome Sync(SyncOptions options, CancellationToken stop)
+        {
+            CompletionState.RefuseIfCompleted(Target, "Sync-ProfileMigration", stop);
+            return new SyncRunner(Target, options, log).Run(stop);
+        }
+
+        public CompletionOutcome Complete(CompletionOptions options, CancellationToken stop) => new CompletionRunner(Target, options, log).Run(stop);
 
         public UndoOutcome Undo(UndoOptions options, CancellationToken cancellationToken) => UndoRunner.Run(Target, options, log, cancellationToken);
 

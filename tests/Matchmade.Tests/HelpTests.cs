@@ -19,10 +19,12 @@ public sealed class HelpTests
     {
         ["Get-ProfileMigrationStatus"] = 2,
         ["Invoke-ProfileMigration"] = 3,
+        ["Sync-ProfileMigration"] = 3,
         ["Test-MigrationIntegrity"] = 2,
         ["Get-MigrationReport"] = 2,
         ["Export-MigrationReport"] = 2,
         ["Undo-ProfileMigration"] = 2,
+        ["Complete-ProfileMigration"] = 3,
     };
 
     [Fact]
@@ -36,10 +38,12 @@ public sealed class HelpTests
     [Theory]
     [InlineData("Get-ProfileMigrationStatus")]
     [InlineData("Invoke-ProfileMigration")]
+    [InlineData("Sync-ProfileMigration")]
     [InlineData("Test-MigrationIntegrity")]
     [InlineData("Get-MigrationReport")]
     [InlineData("Export-MigrationReport")]
     [InlineData("Undo-ProfileMigration")]
+    [InlineData("Complete-ProfileMigration")]
     public void Full_help_has_the_markdowns_synopsis_and_a_description(string name)
     {
         using var session = new PowerShellSession();
@@ -60,10 +64,12 @@ public sealed class HelpTests
     [Theory]
     [InlineData("Get-ProfileMigrationStatus")]
     [InlineData("Invoke-ProfileMigration")]
+    [InlineData("Sync-ProfileMigration")]
     [InlineData("Test-MigrationIntegrity")]
     [InlineData("Get-MigrationReport")]
     [InlineData("Export-MigrationReport")]
     [InlineData("Undo-ProfileMigration")]
+    [InlineData("Complete-ProfileMigration")]
     public void Every_parameter_is_described_with_the_binders_facts(string name)
     {
         using var session = new PowerShellSession();
@@ -108,10 +114,12 @@ public sealed class HelpTests
     [Theory]
     [InlineData("Get-ProfileMigrationStatus")]
     [InlineData("Invoke-ProfileMigration")]
+    [InlineData("Sync-ProfileMigration")]
     [InlineData("Test-MigrationIntegrity")]
     [InlineData("Get-MigrationReport")]
     [InlineData("Export-MigrationReport")]
     [InlineData("Undo-ProfileMigration")]
+    [InlineData("Complete-ProfileMigration")]
     public void Examples_and_outputs(string name)
     {
         using var session = new PowerShellSession();
@@ -225,5 +233,6 @@ public sealed class HelpTests
         _ => value.ToString()?.Trim() ?? string.Empty,
     };
 
-    private static string TypeName(Type type) => type.IsArray ? TypeName(type.GetElementType()!) + "[]" : type.Name;
+    // As the help generator names them: a nullable parameter by its underlying type.
+    private static string TypeName(Type type) => type.IsArray ? TypeName(type.GetElementType()!) + "[]" : Nullable.GetUnderlyingType(type)?.Name ?? type.Name;
 }

@@ -208,7 +208,7 @@ public sealed class InvokeProfileMigrationTests : IDisposable
         var role = "mm_mig_" + Guid.NewGuid().ToString("N")[..8];
         using (var c = db.Open())
         {
-            Exec(c, $"CREATE ROLE {role} LOGIN PASSWORD '{password}'; GRANT ALL ON DATABASE \"{db.Database}\" TO {role}; GRANT ALL ON SCHEMA public TO {role}; GRANT SELECT, REFERENCES ON ALL TABLES IN SCHEMA public TO {role}; GRANT USAGE ON TYPE \"RelationshipContextType\" TO {role}");
+            Exec(c, $"CREATE ROLE {role} LOGIN PASSWORD '{password}'; GRANT ALL ON DATABASE \"{db.Database}\" TO {role}; GRANT ALL ON SCHEMA public TO {role}; GRANT SELECT, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public TO {role}; GRANT USAGE ON TYPE \"RelationshipContextType\" TO {role}");
         }
 
         var b = new NpgsqlConnectionStringBuilder(db.ConnectionString);

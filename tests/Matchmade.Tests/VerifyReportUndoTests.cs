@@ -34,7 +34,7 @@ public sealed class VerifyReportUndoTests : IDisposable
         var reportPath = (string)run.Properties["ReportPath"].Value;
 
         var checks = session.Run("Test-MigrationIntegrity -ConnectionString $args[0]", db.Url).ThrowOnError();
-        Assert.Equal(16, checks.Output.Count);
+        Assert.Equal(17, checks.Output.Count);
         Assert.All(checks.Output, o => Assert.Equal("Matchmade.IntegrityCheck", o.BaseObject.GetType().FullName));
         Assert.All(checks.Output, o => Assert.True((bool)o.Properties["Passed"].Value, $"{o.Properties["Name"].Value}: {o.Properties["Detail"].Value}"));
         Assert.Equal(true, Assert.Single(session.Run("Test-MigrationIntegrity -ConnectionString $args[0] -Quiet", db.Url).ThrowOnError().Output).BaseObject);

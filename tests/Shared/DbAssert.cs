@@ -17,14 +17,15 @@ public static class DbAssert
     /// A hash over the new tables' content, ids and timestamps aside: equal hashes mean the same migration result.
     /// Each row is its whole <c>to_jsonb</c> minus id/createdAt/updatedAt, so a value moved between two nullable
     /// columns, a NULL against an empty string, or a value holding a separator all hash differently.
+    /// After Complete-ProfileMigration the profiles are in <paramref name="profileTable"/> "Profile" (same rows, same hash).
     /// </summary>
-    public static string NewTablesContentHash(NpgsqlConnection connection, string schema = "public") => Scalar<string>(connection, NewTablesContentSql(schema, "md5(coalesce(string_agg(r, E'\\n' ORDER BY r), ''))"));
+    public static string NewTablesContentHash(NpgsqlConnection connection, string schema = "public", string profileTable = "ProfileNew") => Scalar<string>(connection, NewTablesContentSql(schema, "md5(coalesce(string_agg(r, E'\\n' ORDER BY r), ''))", profileTable));
 
     /// <summary>The new tables' rows, ids and timestamps aside, as JSON text, one per line, sorted: for exact expectations.</summary>
-    public static string NewTablesContent(NpgsqlConnection connection, string schema = "public") => Scalar<string>(connection, NewTablesContentSql(schema, "coalesce(string_agg(r, E'\\n' ORDER BY r), '')"));
+    public static string NewTablesContent(NpgsqlConnection connection, string schema = "public") => Scalar<string>(connection, NewTablesContentSql(schema, "coalesce(string_agg(r, E'\\n' ORDER BY r), '')", "ProfileNew"));
 
-    private static string NewTablesContentSql(string schema, string aggregate) => $"""
-        SELECT (SELECT {aggregate} FROM (SELECT 'ProfileNew ' || (to_jsonb(p) - 'id' - 'createdAt' - 'updatedAt')::text AS r FROM {Q(schema)}."ProfileNew" p) a)
+    private static string NewTablesContentSql(string schema, string aggregate, string profileTable) => $"""
+        SELECT (SELECT {aggregate} FROM (SELECT 'ProfileNew ' || (to_jsonb(p) - 'id' - 'createdAt' - 'updatedAt')::text AS r FROM {Q(schema)}.{Q(profileTable)} p) a)
             || '#' ||
                (SELECT {aggregate} FROM (SELECT 'ContextIntent ' || (to_jsonb(c) - 'id' - 'createdAt' - 'updatedAt')::text AS r FROM {Q(schema)}."ContextIntent" c) b)
         """;
@@ -62,7 +63,10 @@ public static class DbAssert
         var parts = new List<string> { string.Join(",", tables) };
         foreach (var table in tables)
         {
-            parts.Add(Scalar<string>(connection, $"SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM {table} t"));
+            // A sequence's row has no composite type: its state is last_value.
+            parts.Add(Scalar<string>(connection, $"SELECT CASE WHEN to_regclass(@t) IS NOT NULL AND (SELECT relkind FROM pg_class WHERE oid = to_regclass(@t)) = 'S' THEN '' ELSE NULL END", ("t", table)) is not null
+                ? Scalar<long>(connection, $"SELECT last_value FROM {table}").ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : Scalar<string>(connection, $"SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM {table} t"));
         }
 
         return string.Join(";", parts);

@@ -33,4 +33,16 @@ $page = Export-MigrationReport -ReportPath $latest.Path -Path ([System.IO.Path]:
 $page | Out-Default
 "Open it in a browser: $($page.Path)"
 
+"== 9. The transition: sync what the app wrote to the old tables since (the demo's app is idle: nothing pending)"
+Sync-ProfileMigration -ReportPath $reports -Confirm:$false | Out-Default
+
+'== 10. Complete (the seed''s cleanup, Slice 1c): the plan first, then the cut-over'
+Complete-ProfileMigration -WhatIf | Out-Null
+Complete-ProfileMigration -Confirm:$false | Out-Default
+Get-ProfileMigrationStatus | Out-Default
+
+'== 11. Undo steps back one stage: to the transition (ProfileNew and the old Profile table again)'
+Undo-ProfileMigration -Confirm:$false | Out-Default
+Get-ProfileMigrationStatus | Out-Default
+
 "Reports: $reports"

@@ -14,6 +14,7 @@ public static class ErrorIds
     public const string InvalidThrottleLimit = nameof(InvalidThrottleLimit);
     public const string InvalidMaxUsers = nameof(InvalidMaxUsers);
     public const string InvalidMaxReplicationLag = nameof(InvalidMaxReplicationLag);
+    public const string InvalidInterval = nameof(InvalidInterval);
     public const string UnknownCheck = nameof(UnknownCheck);
 
     // Connecting.
@@ -70,4 +71,18 @@ public static class ErrorIds
     public const string ExportExists = nameof(ExportExists);
     public const string ExportPathNotWritable = nameof(ExportPathNotWritable);
     public const string ExportFormatUnknown = nameof(ExportFormatUnknown);
+
+    // Sync-ProfileMigration and Complete-ProfileMigration.
+    public const string TrackingNotInstalled = nameof(TrackingNotInstalled);
+    public const string AlreadyCompleted = nameof(AlreadyCompleted);
+    public const string ArchiveExists = nameof(ArchiveExists);
+    public const string MigrationNotFinished = nameof(MigrationNotFinished);
+    public const string LastRunNotClean = nameof(LastRunNotClean);
+    public const string IntegrityCheckFailed = nameof(IntegrityCheckFailed);
+    public const string CutOverCheckFailed = nameof(CutOverCheckFailed);
+    public const string CutOverSyncFailed = nameof(CutOverSyncFailed);
+    public const string MigrationCompleted = nameof(MigrationCompleted);
+    public const string NotCompleted = nameof(NotCompleted);
+    public const string ArchiveNotFound = nameof(ArchiveNotFound);
+    public const string ArchiveStillNeeded = nameof(ArchiveStillNeeded);
 }

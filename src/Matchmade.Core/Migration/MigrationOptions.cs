@@ -41,6 +41,12 @@ public sealed record MigrationOptions
     public string? ReportPath { get; init; }
 
     /// <summary>
+    /// Live runs: install change tracking (triggers on the old tables) before the first user is read, so
+    /// Sync-ProfileMigration can bring over what the app writes meanwhile. False = -NoChangeTracking.
+    /// </summary>
+    public bool ChangeTracking { get; init; } = true;
+
+    /// <summary>
     /// Live runs: before each batch, wait while any streaming standby's replay is more than this many seconds behind
     /// (<see cref="Replication.ReplicationLagGate"/>). 0 = off.
     /// </summary>
@@ -60,5 +66,6 @@ public sealed record MigrationOptions
         ["redactValues"] = RedactValues ? "true" : "false",
         ["throttleLimit"] = ThrottleLimit.ToString(CultureInfo.InvariantCulture),
         ["maxReplicationLagSeconds"] = MaxReplicationLagSeconds.ToString(CultureInfo.InvariantCulture),
+        ["changeTracking"] = ChangeTracking ? "true" : "false",
     };
 }

@@ -3,7 +3,7 @@ using Matchmade.Core.Schema;
 
 namespace Matchmade.Core.Migration;
 
-public enum RunMode { Live, DryRun }
+public enum RunMode { Live, DryRun, Sync, Complete }
 
 public enum RunStatus { Completed, Cancelled, Failed }
 

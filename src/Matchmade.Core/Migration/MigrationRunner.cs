@@ -7,6 +7,7 @@ using Matchmade.Core.Replication;
 using Matchmade.Core.Reporting;
 using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
+using Matchmade.Core.Tracking;
 using Npgsql;
 
 namespace Matchmade.Core.Migration;
@@ -125,10 +126,17 @@ public sealed class MigrationRunner
     {
         try
         {
-            PrivilegeCheck.ForLiveRun(connection, target, options.Force);
+            PrivilegeCheck.ForLiveRun(connection, target, options.Force, options.ChangeTracking);
             history.Prepare();
             Db.SetLockTimeout(connection, null, options.LockTimeout);
             var schemaStep = Retry.Run("The schema step", () => SchemaStep.Ensure(connection, target, dryRun: false, options.LockTimeout, log), options.MaxRetries, log, stop);
+            if (options.ChangeTracking)
+            {
+                // Before the first user is read, so no write the app makes during the backfill can slip through.
+                var created = Retry.Run("Installing change tracking", () => ChangeTracking.Install(connection, target.Schemas), options.MaxRetries, log, stop);
+                log.Verbose(created > 0 ? $"Change tracking installed ({created} triggers on the old tables)." : "Change tracking already installed.");
+            }
+
             var scope = Scope.Count(connection, null, targetExists: true, target, options, log);
             history.Start(runId, Mode, options.RecordedParameters(), scope.Total, scope.Skipped);
             return (scope, schemaStep, null);
@@ -187,7 +195,7 @@ public sealed class MigrationRunner
                 {
                     try
                     {
-                        AddToReport(report, batch);
+                        AddToReport(report, batch.Findings, batch.Errors);
                     }
                     catch (MatchmadeException e) when (e.ErrorId == ErrorIds.ReportWriteFailed)
                     {
@@ -231,7 +239,7 @@ public sealed class MigrationRunner
             var reader = new BatchReader(target.Schemas, schemaStep == SchemaStepOutcome.AlreadyPresent, options.UserIds, options.Force);
             var sink = new DryRunSink(counters, batch =>
             {
-                AddToReport(report, batch);
+                AddToReport(report, batch.Findings, batch.Errors);
                 progress.Batch(scope.Cap, batch);
             });
             MatchmadeException? failure = null;
@@ -253,20 +261,26 @@ public sealed class MigrationRunner
     private static RunStatus StatusOf(MatchmadeException? failure, CancellationToken stop) =>
         failure is not null ? RunStatus.Failed : stop.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Completed;
 
-    private static void AddToReport(ReportWriter report, BatchResult batch)
+    internal static void AddToReport(ReportWriter report, IReadOnlyList<Finding> findings, IReadOnlyList<RunError> errors)
     {
-        foreach (var finding in batch.Findings)
+        foreach (var finding in findings)
         {
             report.Add(finding);
         }
 
-        foreach (var error in batch.Errors)
+        foreach (var error in errors)
         {
             report.AddError(error);
         }
     }
 
-    private long Remaining(Scope scope) => scope.Cap - counters.Migrated - counters.Failed;
+    /// <summary>
+    /// Users still to take. Only a canary's -MaxUsers is a hard cap: otherwise the run walks to the last user id, so users
+    /// the app creates during the run (the transition) do not make it stop short of the users counted at the start.
+    /// </summary>
+    private long Remaining(Scope scope) => options.MaxUsers is null && scope.Cap > 0
+        ? long.MaxValue
+        : scope.Cap - counters.Migrated - counters.Failed;
 
     private MigrationOutcome Finish(ReportWriter report, Scope scope, RunStatus status, SchemaStepOutcome? schemaStep, MatchmadeException? failure)
     {

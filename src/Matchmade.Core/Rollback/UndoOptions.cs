@@ -14,8 +14,20 @@ public sealed record UndoOptions
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }
 
+/// <summary>Which step back Undo-ProfileMigration took.</summary>
+public enum UndoStep
+{
+    /// <summary>The migration (Slice 1a): the new tables dropped.</summary>
+    Migration,
+
+    /// <summary>The completion (Slice 1c): ProfileNew and the old Profile table restored.</summary>
+    Completion,
+}
+
 public sealed record UndoOutcome
 {
+    public UndoStep Step { get; init; } = UndoStep.Migration;
+
     public required bool DryRun { get; init; }
     public required bool Dropped { get; init; }
     public required string Schema { get; init; }
@@ -26,4 +38,10 @@ public sealed record UndoOutcome
     public required string PrismaMigration { get; init; }
     public string? BackupPath { get; init; }
     public long BackupRows { get; init; }
+
+    /// <summary>Undo of a completion: rows in the archive of the old Profile table.</summary>
+    public long ArchiveRows { get; init; }
+
+    /// <summary>Undo of a completion: archived rows restored into the old Profile table (those whose ContextProfile still exists).</summary>
+    public long RestoredRows { get; init; }
 }

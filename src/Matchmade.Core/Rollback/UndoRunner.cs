@@ -1,10 +1,12 @@
 using System.Text;
+using Matchmade.Core.Completion;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Migration;
 using Matchmade.Core.Reporting;
 using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
+using Matchmade.Core.Tracking;
 using Npgsql;
 
 namespace Matchmade.Core.Rollback;
@@ -24,6 +26,12 @@ public static class UndoRunner
         var schemas = target.Schemas;
         try
         {
+            if (CompletionState.Read(connection, null, schemas).Completed)
+            {
+                // One stage at a time: after a completion, Undo steps back to the transition first.
+                return CompletionUndo.Run(connection, target, options, log, cancellationToken);
+            }
+
             using var transaction = connection.BeginTransaction();
             Db.SetLockTimeout(connection, transaction, options.LockTimeout);
             var present = SchemaInspector.TablesPresent(connection, schemas.App, [.. PrismaSchema.NewTables, PrismaSchema.MigrationsTable], transaction);
@@ -89,6 +97,8 @@ public static class UndoRunner
                 prismaCommand.ExecuteNonQuery();
             }
 
+            // Change tracking goes with the tables it fed (DROP TRIGGER needs to own the old tables).
+            ChangeTracking.Remove(connection, transaction, schemas, log);
             if (stateExists)
             {
                 using var state = new NpgsqlCommand(SqlText.For("undo-state.sql", schemas), connection, transaction);

@@ -11,7 +11,7 @@ namespace Matchmade.Core.Schema;
 /// </summary>
 public static class PrivilegeCheck
 {
-    public static void ForLiveRun(NpgsqlConnection connection, DatabaseTarget target, bool force)
+    public static void ForLiveRun(NpgsqlConnection connection, DatabaseTarget target, bool force, bool changeTracking = false)
     {
         var schemas = target.Schemas;
         using var command = new NpgsqlCommand(SqlText.Raw("privileges.sql"), connection);
@@ -20,6 +20,7 @@ public static class PrivilegeCheck
         command.Parameters.AddWithValue("old_tables", new[] { PrismaSchema.User, PrismaSchema.ContextProfile, PrismaSchema.Profile });
         command.Parameters.AddWithValue("new_tables", PrismaSchema.NewTables.ToArray());
         command.Parameters.AddWithValue("new_privileges", force ? new[] { "SELECT", "INSERT", "UPDATE", "DELETE" } : new[] { "SELECT", "INSERT" });
+        command.Parameters.AddWithValue("tracked_tables", changeTracking ? Tracking.ChangeTracking.TrackedTables.ToArray() : Array.Empty<string>());
         using var reader = command.ExecuteReader();
         reader.Read();
         var missing = new List<string>();
@@ -56,6 +57,7 @@ public static class PrivilegeCheck
             missing.Add($"SELECT and INSERT on {schemas.AppQuoted}.\"_prisma_migrations\"");
         }
 
+        missing.AddRange(reader.GetFieldValue<string[]>(10).Select(t => $"TRIGGER on {schemas.AppQuoted}.{SqlText.Quote(t)} (change tracking; or run with -NoChangeTracking)"));
         if (missing.Count > 0)
         {
             throw new MatchmadeException(

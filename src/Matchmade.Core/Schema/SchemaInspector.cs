@@ -57,7 +57,7 @@ public static class SchemaInspector
         return present;
     }
 
-    public static PrismaMigrationRecord ReadPrismaMigration(NpgsqlConnection connection, SchemaNames schemas, bool historyTableExists, NpgsqlTransaction? transaction = null)
+    public static PrismaMigrationRecord ReadPrismaMigration(NpgsqlConnection connection, SchemaNames schemas, bool historyTableExists, NpgsqlTransaction? transaction = null, string migrationName = PrismaSchema.MigrationName)
     {
         if (!historyTableExists)
         {
@@ -65,7 +65,7 @@ public static class SchemaInspector
         }
 
         using var command = new NpgsqlCommand(SqlText.For("prisma-migration-rows.sql", schemas), connection, transaction);
-        command.Parameters.AddWithValue("name", PrismaSchema.MigrationName);
+        command.Parameters.AddWithValue("name", migrationName);
         using var reader = command.ExecuteReader();
         PrismaMigrationRecord? newest = null;
         while (reader.Read())

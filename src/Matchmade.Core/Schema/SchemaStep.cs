@@ -1,4 +1,3 @@
-using System.Text;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Sql;
@@ -80,18 +79,7 @@ public static class SchemaStep
                 return SchemaStepOutcome.WouldCreate;
             }
 
-            // migration.sql has no schema qualifiers (Prisma relies on search_path), so point it at the app's schema.
-            Db.Execute(connection, transaction, $"SET LOCAL search_path TO {schemas.AppQuoted}");
-            Db.Execute(connection, transaction, Encoding.UTF8.GetString(PrismaSchema.MigrationBytes));
-            if (prisma.State != PrismaMigrationState.NoHistoryTable)
-            {
-                using var record = new NpgsqlCommand(SqlText.For("prisma-record-migration.sql", schemas), connection, transaction);
-                record.Parameters.AddWithValue("id", Guid.NewGuid().ToString());
-                record.Parameters.AddWithValue("checksum", PrismaSchema.MigrationChecksum);
-                record.Parameters.AddWithValue("name", PrismaSchema.MigrationName);
-                record.ExecuteNonQuery();
-            }
-
+            PrismaSchema.Initial.Apply(connection, transaction, schemas, record: prisma.State != PrismaMigrationState.NoHistoryTable);
             Finish();
             log.Verbose($"Schema step: created {string.Join(" and ", PrismaSchema.NewTables)} from migration.sql{(prisma.State == PrismaMigrationState.NoHistoryTable ? " (no _prisma_migrations table: nothing recorded)" : $" and recorded {PrismaSchema.MigrationName} in _prisma_migrations")}.");
             return SchemaStepOutcome.Created;

@@ -33,6 +33,15 @@ public static class SqlText
         Raw(fileName).Replace("{app}", names.AppQuoted, StringComparison.Ordinal)
                      .Replace("{state}", names.StateQuoted, StringComparison.Ordinal);
 
+    /// <summary>
+    /// The file with one more quoted identifier filled in (e.g. {table}) before the schemas, so a schema's name can
+    /// never be mistaken for a placeholder.
+    /// </summary>
+    public static string For(string fileName, SchemaNames names, string placeholder, string identifier) =>
+        Raw(fileName).Replace(placeholder, Quote(identifier), StringComparison.Ordinal)
+                     .Replace("{app}", names.AppQuoted, StringComparison.Ordinal)
+                     .Replace("{state}", names.StateQuoted, StringComparison.Ordinal);
+
     /// <summary>Quotes one identifier with Npgsql's own rules (always quoted, embedded quotes doubled).</summary>
     public static string Quote(string identifier) => Quoter.QuoteIdentifier(identifier);
 

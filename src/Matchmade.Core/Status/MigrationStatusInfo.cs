@@ -1,3 +1,4 @@
+using Matchmade.Core.Completion;
 using Matchmade.Core.Schema;
 
 namespace Matchmade.Core.Status;
@@ -20,4 +21,22 @@ public sealed record MigrationStatusInfo
     public long? ContextIntentCount { get; init; }
     public long? UsersNotMigrated { get; init; }
     public required PrismaMigrationState PrismaMigration { get; init; }
+
+    /// <summary>Where the database stands in the lifecycle (migrate, sync, complete, undo).</summary>
+    public MigrationStage Stage { get; init; }
+
+    /// <summary>Completed: whether the archive of the old Profile table is still kept (Undo can step back).</summary>
+    public bool ArchivePresent { get; init; }
+
+    /// <summary>Rows in the archive (null when there is none).</summary>
+    public long? ArchiveRows { get; init; }
+
+    /// <summary>Change tracking: triggers and change table present.</summary>
+    public bool TrackingInstalled { get; init; }
+
+    /// <summary>Users changed in the old tables since they were migrated, awaiting Sync-ProfileMigration.</summary>
+    public long? PendingChangedUsers { get; init; }
+
+    /// <summary>Age of the oldest change not yet synced (null: none).</summary>
+    public TimeSpan? OldestPendingChangeAge { get; init; }
 }

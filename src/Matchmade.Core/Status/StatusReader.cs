@@ -30,10 +30,13 @@ public static class StatusReader
             var missingNew = PrismaSchema.NewTables.Where(t => !present.Contains(t)).ToArray();
             var users = Count(PrismaSchema.User);
             var profileNew = Count(PrismaSchema.ProfileNew);
-            long? notMigrated = users is null ? null
+            var completion = Completion.CompletionState.Read(connection, transaction, schemas);
+            long? notMigrated = users is null || completion.Completed ? null
                 : present.Contains(PrismaSchema.ProfileNew) ? Scalar(SqlText.For("status-not-migrated.sql", schemas))
                 : users;
+            var prisma = SchemaInspector.ReadPrismaMigration(connection, schemas, present.Contains(PrismaSchema.MigrationsTable), transaction);
 
+            var tracking = Tracking.ChangeTracking.Read(connection, transaction, schemas);
             var info = new MigrationStatusInfo
             {
                 Server = $"{target.Host}:{target.Port}",
@@ -50,7 +53,13 @@ public static class StatusReader
                 ProfileNewCount = profileNew,
                 ContextIntentCount = Count(PrismaSchema.ContextIntent),
                 UsersNotMigrated = notMigrated,
-                PrismaMigration = SchemaInspector.ReadPrismaMigration(connection, schemas, present.Contains(PrismaSchema.MigrationsTable), transaction).State,
+                PrismaMigration = prisma.State,
+                Stage = completion.Stage(notMigrated, prisma.State),
+                ArchivePresent = completion.ArchivePresent && completion.Completed,
+                ArchiveRows = completion.ArchivePresent && completion.Completed ? Scalar($"SELECT count(*) FROM {schemas.StateQuoted}.\"{Completion.CompletionState.ArchiveTable}\"") : null,
+                TrackingInstalled = tracking.Installed,
+                PendingChangedUsers = tracking.PendingUsers,
+                OldestPendingChangeAge = tracking.Lag,
             };
             transaction.Commit();
             return info;

@@ -7,6 +7,7 @@ using Matchmade.Core.Merge;
 using Matchmade.Core.Migration;
 using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
+using Matchmade.Core.Tracking;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -67,6 +68,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
                 {
                     "Schema" => CheckSchema(connection, transaction),
                     "PrismaHistory" => CheckPrisma(connection, transaction, present.Contains(PrismaSchema.MigrationsTable)),
+                    "PendingChanges" => CheckPendingChanges(connection, transaction),
                     _ => SqlCheck(connection, transaction, name),
                 });
             }
@@ -97,6 +99,61 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         {
             throw DbErrors.During(e, $"The integrity check {name}", target);
         }
+    }
+
+    /// <summary>
+    /// Sync-ProfileMigration -Full: the reconciliation's own comparison over every user, in one read-only snapshot,
+    /// returning every user whose stored rows differ from what the rules compute from the old tables now (users not
+    /// migrated yet included).
+    /// </summary>
+    public List<string> DifferingUsers(CancellationToken cancellationToken)
+    {
+        using var connection = target.Open(cancellationToken);
+        try
+        {
+            using var transaction = Db.BeginReadOnlySnapshot(connection);
+            var differing = new List<string>();
+            Reconciliation.Run(connection, transaction, target.Schemas, null, log, cancellationToken, differing);
+            return differing;
+        }
+        catch (Exception e) when (e is not MatchmadeException and not OperationCanceledException)
+        {
+            throw DbErrors.During(e, "The reconciliation", target);
+        }
+    }
+
+    /// <summary>
+    /// Complete-ProfileMigration's re-check under its locks, in its transaction (so it sees the rows its final sync
+    /// wrote): the reconciliation of the users it just synced (null when there are none).
+    /// </summary>
+    public IntegrityCheckResult? ReconcileInTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken) =>
+        userIds.Count == 0 ? null : Guard2(() => Reconciliation.Run(connection, transaction, target.Schemas, userIds, log, cancellationToken)).Item1;
+
+    /// <summary>
+    /// Users the app changed in the old tables since they were migrated and that await a sync. Without tracking
+    /// (-NoChangeTracking, or never installed) it passes with a warning: nothing is pending that it could know of,
+    /// and the reconciliation still proves the rows.
+    /// </summary>
+    private IntegrityCheckResult CheckPendingChanges(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        var state = ChangeTracking.Read(connection, transaction, target.Schemas);
+        if (!state.Installed)
+        {
+            return new("PendingChanges", true, CheckSeverity.Warning, "change tracking not installed", "0 pending",
+                "Change tracking is not installed (Invoke-ProfileMigration -NoChangeTracking, or its triggers were dropped): writes the app makes to the old tables are not tracked. Sync-ProfileMigration -Full catches up; the Reconciliation check proves the rows.", []);
+        }
+
+        if (state.PendingUsers is null)
+        {
+            return new("PendingChanges", false, CheckSeverity.Error, "change table not readable", "0 pending",
+                $"Change tracking is installed but this role may not read {target.Schemas.StateQuoted}.changed_user: GRANT USAGE ON SCHEMA {target.Schemas.StateQuoted} and SELECT ON {target.Schemas.StateQuoted}.changed_user (docs/permissions.md).", []);
+        }
+
+        var lag = state.Lag is { } age ? string.Create(CultureInfo.InvariantCulture, $", the oldest change {age.TotalSeconds:N0} s old") : string.Empty;
+        return state.PendingUsers == 0
+            ? new("PendingChanges", true, CheckSeverity.Info, "0 pending", "0 pending", "Every change the app made to the old tables has been synced.", [])
+            : new("PendingChanges", false, CheckSeverity.Error, string.Create(CultureInfo.InvariantCulture, $"{state.PendingUsers} users pending"), "0 pending",
+                string.Create(CultureInfo.InvariantCulture, $"{state.PendingUsers:N0} users changed in the old tables since they were migrated{lag}: run Sync-ProfileMigration (or Sync-ProfileMigration -Continuous until the app switches over)."), []);
     }
 
     private (IntegrityCheckResult, IntegrityCheckResult) Guard2(Func<(IntegrityCheckResult, IntegrityCheckResult)> check)

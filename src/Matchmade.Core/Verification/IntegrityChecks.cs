@@ -19,6 +19,7 @@ public static class IntegrityChecks
         ("ContextTypeDistribution", "ContextIntents per context type equal ContextProfiles per context type (seed check)"),
         ("Schema", "the new tables' columns, types, defaults, indexes, unique keys and foreign keys are exactly migration.sql's"),
         ("PrismaHistory", "_prisma_migrations records the migration as applied, with the shipped checksum"),
+        ("PendingChanges", "no user changed in the old tables since it was migrated awaits Sync-ProfileMigration (change tracking)"),
         ("Reconciliation", "every user's stored rows equal what the rules compute from the old tables, field by field"),
         ("NothingLost", "every key of every old blob is in a column, a conflict, the unmapped list or the invalid list"),
     ];

@@ -35,10 +35,10 @@ internal static class Reconciliation
     private const int BatchSize = 2000;
 
     public static (IntegrityCheckResult Reconciliation, IntegrityCheckResult NothingLost) Run(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, IReadOnlyCollection<string>? userIds, IOperationLog log, CancellationToken stop)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, IReadOnlyCollection<string>? userIds, IOperationLog log, CancellationToken stop, List<string>? allDiffering = null)
     {
         var old = new OldRowsSource(new BatchReader(schemas, targetExists: true, userIds, force: true), connection, transaction, null);
-        var sink = new ReconciliationSink(log, stop);
+        var sink = new ReconciliationSink(log, stop, allDiffering);
         new BatchPipeline<ReconcileBatch>(new StoredRowsSource(old, connection, transaction, schemas), sink) { BatchSize = BatchSize }.Run(stop);
         stop.ThrowIfCancellationRequested();
         log.Progress(new OperationProgress(ReconciliationSink.Activity, "done", 100, null, Completed: true));
@@ -108,8 +108,12 @@ internal static class Reconciliation
         }
     }
 
-    /// <summary>Compares each batch on every core and keeps the totals and the first differences, in user order.</summary>
-    private sealed class ReconciliationSink(IOperationLog log, CancellationToken stop) : IBatchSink<ReconcileBatch>
+    /// <summary>
+    /// Compares each batch on every core and keeps the totals and the first differences, in user order. With
+    /// <paramref name="allDiffering"/> (Sync-ProfileMigration -Full, a completion without tracking), it also collects every
+    /// user whose stored rows are not what the rules compute now, users not migrated yet included: a sync rebuilds them all.
+    /// </summary>
+    private sealed class ReconciliationSink(IOperationLog log, CancellationToken stop, List<string>? allDiffering) : IBatchSink<ReconcileBatch>
     {
         public const string Activity = "Reconciling every user with the old tables";
         private const int MaxDifferences = 10;
@@ -183,12 +187,14 @@ internal static class Reconciliation
             if (compared is not { } outcome)
             {
                 notMigrated++;
+                allDiffering?.Add(userId);
                 return;
             }
 
             if (outcome.Differences.Count > 0)
             {
                 differing++;
+                allDiffering?.Add(userId);
                 Add(differingUsers, userId, 5);
                 outcome.Differences.ForEach(d => Add(differences, d, MaxDifferences));
             }

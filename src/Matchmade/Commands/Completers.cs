@@ -10,7 +10,7 @@ namespace Matchmade.Commands;
 /// <summary>Tab completion for -Check: the names of the integrity checks, except those already given.</summary>
 public sealed class CheckNameCompleter : IArgumentCompleter
 {
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    public IEnumerable<System.Management.Automation.CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var word = wordToComplete.Trim('\'', '"');
         var given = commandAst.FindAll(a => a is StringConstantExpressionAst, searchNestedScriptBlocks: false)
@@ -19,7 +19,7 @@ public sealed class CheckNameCompleter : IArgumentCompleter
             .ToHashSet(StringComparer.OrdinalIgnoreCase);
         return Names()
             .Where(n => n.StartsWith(word, StringComparison.OrdinalIgnoreCase) && !given.Contains(n))
-            .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n));
+            .Select(n => new System.Management.Automation.CompletionResult(n, n, CompletionResultType.ParameterValue, n));
     }
 
     // In its own method so the core (private load context) is touched only when completing.
@@ -32,7 +32,7 @@ public sealed class CheckNameCompleter : IArgumentCompleter
 /// </summary>
 public sealed class SchemaNameCompleter : IArgumentCompleter
 {
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    public IEnumerable<System.Management.Automation.CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var word = wordToComplete.Trim('\'', '"');
         IReadOnlyList<string> names;
@@ -47,7 +47,7 @@ public sealed class SchemaNameCompleter : IArgumentCompleter
 
         return names
             .Where(n => n.StartsWith(word, StringComparison.OrdinalIgnoreCase))
-            .Select(n => new CompletionResult(n.All(c => char.IsLetterOrDigit(c) || c == '_') ? n : $"'{CodeGeneration.EscapeSingleQuotedStringContent(n)}'", n, CompletionResultType.ParameterValue, n));
+            .Select(n => new System.Management.Automation.CompletionResult(n.All(c => char.IsLetterOrDigit(c) || c == '_') ? n : $"'{CodeGeneration.EscapeSingleQuotedStringContent(n)}'", n, CompletionResultType.ParameterValue, n));
     }
 
     private static string? ConnectionString(IDictionary fakeBoundParameters)
@@ -72,5 +72,5 @@ public sealed class SchemaNameCompleter : IArgumentCompleter
 /// <summary>Tab completion for parameters whose values cannot be guessed (user ids): nothing, rather than file names.</summary>
 public sealed class NoCompleter : IArgumentCompleter
 {
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) => [];
+    public IEnumerable<System.Management.Automation.CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) => [];
 }

@@ -13,11 +13,12 @@ public sealed class GetProfileMigrationStatusCommand : MatchmadeCommandBase
     private protected override void ProcessDatabase()
     {
         var info = Engine.GetStatus(Cancellation);
-        var state = !info.OldTablesExist ? "SourceMissing"
+        var state = info.Stage == Core.Completion.MigrationStage.Completed ? "Completed"
+            : !info.OldTablesExist ? "SourceMissing"
             : !info.NewTablesExist ? "NotStarted"
             : info.UsersNotMigrated > 0 ? "InProgress"
             : "Migrated";
-        if (!info.OldTablesExist)
+        if (!info.OldTablesExist && info.Stage != Core.Completion.MigrationStage.Completed)
         {
             WriteMatchmadeError(new MatchmadeException(
                 ErrorIds.SourceTablesNotFound,
@@ -44,6 +45,12 @@ public sealed class GetProfileMigrationStatusCommand : MatchmadeCommandBase
             ContextIntentCount = info.ContextIntentCount,
             UsersNotMigrated = info.UsersNotMigrated,
             PrismaMigration = info.PrismaMigration.ToString(),
+            TrackingInstalled = info.TrackingInstalled,
+            PendingChangedUsers = info.PendingChangedUsers,
+            OldestPendingChangeAge = info.OldestPendingChangeAge,
+            Stage = info.Stage.ToString(),
+            ArchivePresent = info.ArchivePresent,
+            ArchiveRows = info.ArchiveRows,
         });
     }
 }

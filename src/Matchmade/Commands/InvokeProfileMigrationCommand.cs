@@ -57,6 +57,10 @@ public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
     [Parameter]
     public SwitchParameter RedactValues { get; set; }
 
+    /// <summary>Do not install change tracking (triggers on the old tables); then only Sync-ProfileMigration -Full can catch up with the app's writes.</summary>
+    [Parameter]
+    public SwitchParameter NoChangeTracking { get; set; }
+
     private protected override void OnRecord()
     {
         if (UserId is not null)
@@ -90,6 +94,7 @@ public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
                 // Relative paths and the default location follow PowerShell's current location, not the process's.
                 ReportPath = ReportPath is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(ReportPath),
                 RedactValues = RedactValues,
+                ChangeTracking = !NoChangeTracking,
             },
             Cancellation);
         var result = new MigrationResult

@@ -34,11 +34,14 @@ public sealed class UndoProfileMigrationCommand : MatchmadeCommandBase
         };
         // Look first (read-only, with the same refusals), so the question and -WhatIf can give the row counts.
         var preview = Engine.Undo(options with { DryRun = true }, Cancellation);
-        var what = $"Drop ProfileNew ({preview.ProfileNewRows:N0} rows) and ContextIntent ({preview.ContextIntentRows:N0} rows) in {Engine.Target.Display} schema '{preview.Schema}'"
+        var what = preview.Step == UndoStep.Completion
+            ? $"Undo the completion of {Engine.Target.Display} schema '{preview.Schema}': rename Profile ({preview.ProfileNewRows:N0} rows) back to ProfileNew, restore the old Profile table from its archive ({preview.ArchiveRows:N0} rows), reinstall change tracking"
+              + (preview.PrismaMigration == "NoHistoryTable" ? string.Empty : ", and mark the cleanup migration rolled back in _prisma_migrations")
+            : $"Drop ProfileNew ({preview.ProfileNewRows:N0} rows) and ContextIntent ({preview.ContextIntentRows:N0} rows) in {Engine.Target.Display} schema '{preview.Schema}'"
             + (preview.ForeignProfileRows + preview.ForeignContextIntentRows > 0 ? $", including {preview.ForeignProfileRows + preview.ForeignContextIntentRows:N0} rows the module did not write" : string.Empty)
             + (preview.PrismaMigration == "NoHistoryTable" ? string.Empty : ", and mark the migration rolled back in _prisma_migrations")
             + (options.BackupPath is null ? string.Empty : $"; back up the rows to {options.BackupPath} first");
-        if (!ShouldProcess(what + ".", what + "? The old tables are not touched.", "Undo-ProfileMigration"))
+        if (!ShouldProcess(what + ".", what + (preview.Step == UndoStep.Completion ? "?" : "? The old tables are not touched."), "Undo-ProfileMigration"))
         {
             return;
         }
@@ -49,6 +52,7 @@ public sealed class UndoProfileMigrationCommand : MatchmadeCommandBase
             Server = $"{Engine.Target.Host}:{Engine.Target.Port}",
             Database = Engine.Target.Database,
             Schema = outcome.Schema,
+            Step = outcome.Step.ToString(),
             Dropped = outcome.Dropped,
             ProfileNewRows = outcome.ProfileNewRows,
             ContextIntentRows = outcome.ContextIntentRows,
@@ -56,6 +60,8 @@ public sealed class UndoProfileMigrationCommand : MatchmadeCommandBase
             PrismaMigration = outcome.PrismaMigration,
             BackupPath = outcome.BackupPath,
             BackupRows = outcome.BackupRows,
+            ArchiveRows = outcome.ArchiveRows,
+            RestoredRows = outcome.RestoredRows,
         });
     }
 }

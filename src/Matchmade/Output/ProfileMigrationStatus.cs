@@ -11,7 +11,7 @@ public sealed class ProfileMigrationStatus
     /// <summary>Where the connection came from: -ConnectionString, $env:DIRECT_URL (Prisma's directUrl) or $env:DATABASE_URL.</summary>
     public string ConnectionSource { get; init; } = "";
 
-    /// <summary>NotStarted (new tables absent), InProgress (users left), Migrated (none left), SourceMissing (old tables absent).</summary>
+    /// <summary>NotStarted (new tables absent), InProgress (users left), Migrated (none left), Completed (Complete-ProfileMigration ran), SourceMissing (old tables absent).</summary>
     public string State { get; init; } = "";
     public bool OldTablesExist { get; init; }
     public string[] MissingOldTables { get; init; } = [];
@@ -25,6 +25,24 @@ public sealed class ProfileMigrationStatus
 
     /// <summary>What Prisma's _prisma_migrations says of the migration: NoHistoryTable, NotRecorded, Applied, Failed, RolledBack.</summary>
     public string PrismaMigration { get; init; } = "";
+
+    /// <summary>Whether change tracking (triggers on the old tables) is installed.</summary>
+    public bool TrackingInstalled { get; init; }
+
+    /// <summary>Users the app changed in the old tables since they were migrated, awaiting Sync-ProfileMigration.</summary>
+    public long? PendingChangedUsers { get; init; }
+
+    /// <summary>Age of the oldest change not yet synced (null: none pending).</summary>
+    public TimeSpan? OldestPendingChangeAge { get; init; }
+
+    /// <summary>The lifecycle stage: NotStarted, Migrating, Migrated (tracking and pending changes above), Completed (archive present or removed), RolledBack.</summary>
+    public string Stage { get; init; } = "";
+
+    /// <summary>Completed: whether the archive of the old Profile table is kept (Undo-ProfileMigration can step back).</summary>
+    public bool ArchivePresent { get; init; }
+
+    /// <summary>Rows in the archive (null when there is none).</summary>
+    public long? ArchiveRows { get; init; }
 
     public override string ToString() => $"{Server}/{Database} [{Schema}]: {State}";
 }

@@ -6,6 +6,8 @@ public sealed class UndoResult
     public string Server { get; init; } = "";
     public string Database { get; init; } = "";
     public string Schema { get; init; } = "";
+    /// <summary>Migration (the new tables dropped) or Completion (the completion undone: back to the transition).</summary>
+    public string Step { get; init; } = "";
     public bool Dropped { get; init; }
     public long ProfileNewRows { get; init; }
     public long ContextIntentRows { get; init; }
@@ -18,5 +20,11 @@ public sealed class UndoResult
     public string? BackupPath { get; init; }
     public long BackupRows { get; init; }
 
-    public override string ToString() => $"{Database} [{Schema}]: dropped ProfileNew ({ProfileNewRows} rows) and ContextIntent ({ContextIntentRows} rows)";
+    /// <summary>Undo of a completion: rows of the old Profile table in the archive, and those restored (whose ContextProfile still exists).</summary>
+    public long ArchiveRows { get; init; }
+    public long RestoredRows { get; init; }
+
+    public override string ToString() => Step == "Completion"
+        ? $"{Database} [{Schema}]: completion undone, Profile is ProfileNew again and the old Profile table has {RestoredRows} rows"
+        : $"{Database} [{Schema}]: dropped ProfileNew ({ProfileNewRows} rows) and ContextIntent ({ContextIntentRows} rows)";
 }

@@ -61,7 +61,7 @@ public sealed class PermissionTests : IDisposable
         var migrator = Role("migrator", $"""
             GRANT CONNECT, CREATE ON DATABASE "{Database}" TO @role@;
             GRANT USAGE, CREATE ON SCHEMA public TO @role@;
-            GRANT SELECT ON "User", "ContextProfile", "Profile" TO @role@;
+            GRANT SELECT, TRIGGER ON "User", "ContextProfile", "Profile" TO @role@;
             GRANT REFERENCES ON "User" TO @role@;
             GRANT SELECT, INSERT ON "_prisma_migrations" TO @role@;
             """);
@@ -80,6 +80,7 @@ public sealed class PermissionTests : IDisposable
         using (var c = Open(cs))
         {
             Exec(c, $"GRANT SELECT ON \"ProfileNew\", \"ContextIntent\" TO {reader}");
+            Exec(c, $"GRANT USAGE ON SCHEMA matchmade TO {reader}; GRANT SELECT ON matchmade.changed_user TO {reader}");
         }
 
         using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = As(reader) });
@@ -92,7 +93,7 @@ public sealed class PermissionTests : IDisposable
         var migrator = Role("undoer", $"""
             GRANT CONNECT, CREATE ON DATABASE "{Database}" TO @role@;
             GRANT USAGE, CREATE ON SCHEMA public TO @role@;
-            GRANT SELECT ON "User", "ContextProfile", "Profile" TO @role@;
+            GRANT SELECT, TRIGGER ON "User", "ContextProfile", "Profile" TO @role@;
             GRANT REFERENCES ON "User" TO @role@;
             GRANT SELECT, INSERT ON "_prisma_migrations" TO @role@;
             """);
@@ -121,9 +122,18 @@ public sealed class PermissionTests : IDisposable
 
         using (var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = As(migrator) }))
         {
-            var undone = UndoRunner.Run(target, new UndoOptions(), new RecordingLog(), CancellationToken.None);
+            var log = new RecordingLog();
+            var undone = UndoRunner.Run(target, new UndoOptions(), log, CancellationToken.None);
             Assert.True(undone.Dropped);
             Assert.Equal(53, undone.ProfileNewRows);
+            // Not the old tables' owner: the triggers stay (the warning names the owner's statements) but record nothing.
+            Assert.Contains(log.Warnings, w => w.Contains("DROP TRIGGER matchmade_record_change ON \"public\".\"Profile\";", StringComparison.Ordinal));
+        }
+
+        using (var c = Open(cs))
+        {
+            Exec(c, """UPDATE "Profile" SET data = '{"name": "After undo"}'""");
+            Assert.Equal(0L, Scalar<long>(c, "SELECT count(*) FROM matchmade.changed_user"));
         }
 
         using var check = Open(cs);

@@ -32,7 +32,7 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
         }
 
         using var transaction = connection.BeginTransaction();
-        var now = Now();
+        var now = BatchWriter.Now();
         var errors = new List<RunError>(batch.Merged.Errors);
         var written = batch.Merged.Prepared;
         try
@@ -100,12 +100,5 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
         {
             run.Writer.Insert(connection, users, run.RunId, now, CancellationToken.None);
         }
-    }
-
-    /// <summary>The write time for createdAt/updatedAt: UTC to the millisecond, as Prisma stores TIMESTAMP(3).</summary>
-    private static DateTime Now()
-    {
-        var now = DateTime.UtcNow;
-        return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Unspecified);
     }
 }

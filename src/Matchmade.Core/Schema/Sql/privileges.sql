@@ -18,4 +18,8 @@ SELECT
   CASE WHEN to_regclass(format('%I.%I', @app, '_prisma_migrations')) IS NULL THEN true
        ELSE has_table_privilege(format('%I.%I', @app, '_prisma_migrations'), 'SELECT')
         AND has_table_privilege(format('%I.%I', @app, '_prisma_migrations'), 'INSERT') END               AS prisma_ok,
-  to_regclass(format('%I.%I', @app, 'ProfileNew')) IS NOT NULL                                             AS new_exist;
+  to_regclass(format('%I.%I', @app, 'ProfileNew')) IS NOT NULL                                             AS new_exist,
+  -- Change tracking creates triggers on the old tables: the TRIGGER privilege (owners have it).
+  ARRAY(SELECT t FROM unnest(@tracked_tables::text[]) t
+        WHERE to_regclass(format('%I.%I', @app, t)) IS NOT NULL
+          AND NOT has_table_privilege(format('%I.%I', @app, t), 'TRIGGER'))                                AS not_triggerable;

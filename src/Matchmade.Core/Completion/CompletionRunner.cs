@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Globalization;
+using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Migration;
+using Matchmade.Core.Schema;
+using Matchmade.Core.Sql;
+using Matchmade.Core.Sync;
+using Matchmade.Core.Tracking;
+using Matchmade.Core.Verification;
+using Npgsql;
+
+namespace Matchmade.Core.Completion;
+
+/// <summary>
+/// Complete-ProfileMigration: the seed's cleanup (Slice 1c) as one transaction. The gates first (read-only); then, in
+/// the transaction, the slow part before any lock beyond a read (the archive copy), the write-blocking lock on the
+/// old tables (reads go on), the final sync of what the app changed (<see cref="SyncBatch"/>), the re-check, the
+/// archive's top-up, and only then the short ACCESS EXCLUSIVE lock for cleanup-migration.sql, Prisma's record and
+/// removing the change tracking. Any failure rolls all of it back.
+/// </summary>
+public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions options, IOperationLog log)
+{
+    private const string Activity = "Completing the migration";
+    private readonly Guid runId = Guid.NewGuid();
+    private readonly DateTimeOffset startedAt = DateTimeOffset.UtcNow;
+    private readonly SchemaNames schemas = target.Schemas;
+
+    public CompletionOutcome Run(CancellationToken stop)
+    {
+        if (options.RemoveArchive)
+        {
+            return ArchiveRemoval.Run(target, options, log, stop);
+        }
+
+        using var runLock = RunLock.Acquire(target, "Complete-ProfileMigration", stop);
+        using var connection = target.Open(stop);
+        List<CompletionGate> gates;
+        long rows;
+        bool tracking;
+        try
+        {
+            gates = CompletionGates.Evaluate(connection, target, options, log, stop);
+            var ready = gates.TrueForAll(g => g.Passed);
+            rows = ready ? CutOverLock.Count(connection, null, $"SELECT count(*) FROM {schemas.AppQuoted}.\"Profile\"") : 0;
+            tracking = ready && ChangeTracking.Read(connection, null, schemas).Installed;
+        }
+        catch (Exception e) when (e is not MatchmadeException and not OperationCanceledException)
+        {
+            throw DbErrors.During(e, "Checking the completion's gates", target);
+        }
+
+        var plan = Plan(rows, tracking);
+        if (options.DryRun)
+        {
+            return Outcome(RunStatus.Completed, gates, plan) with { DryRun = true, RowsArchived = rows, Message = gates.TrueForAll(g => g.Passed) ? "Every gate passes: the completion would go ahead as planned." : "A gate refuses: the completion would not start." };
+        }
+
+        if (gates.Find(g => g.ErrorId is not null) is { } refused)
+        {
+            throw new MatchmadeException(refused.ErrorId!, FailureKind.InvalidOperation, $"Complete-ProfileMigration refused (nothing was changed): {refused.Detail}", target: schemas.App);
+        }
+
+        var history = new RunHistory(runLock.Connection, target, log);
+        history.Prepare();
+        history.Start(runId, RunMode.Complete, new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["force"] = options.Force ? "true" : "false",
+            ["lockTimeoutMs"] = ((long)options.LockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+        }, 0, 0);
+        CompletionOutcome outcome;
+        try
+        {
+            outcome = CutOver(connection, history, tracking, stop) with { Gates = gates, Plan = plan };
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            outcome = Outcome(RunStatus.Cancelled, gates, plan) with { Message = "Stopped on request: the cut-over was rolled back, nothing changed." };
+        }
+        catch (Exception e)
+        {
+            var failure = DbErrors.During(e, "The cut-over", target);
+            outcome = Outcome(RunStatus.Failed, gates, plan) with { Failure = failure, Message = $"The cut-over was rolled back, nothing changed: {failure.Message}" };
+        }
+
+        log.Progress(new OperationProgress(Activity, outcome.Status.ToString(), 100, null, Completed: true));
+        history.Finish(runId, new MigrationOutcome
+        {
+            RunId = runId, Mode = RunMode.Complete, Status = outcome.Status, Server = outcome.Server, Database = outcome.Database, Schema = outcome.Schema,
+            Errors = outcome.Failure is null ? 0 : 1, StartedAt = startedAt, FinishedAt = outcome.FinishedAt, Message = outcome.Message,
+        });
+        return outcome;
+    }
+
+    private CompletionOutcome CutOver(NpgsqlConnection connection, RunHistory history, bool tracking, CancellationToken stop)
+    {
+        var prismaTable = SchemaInspector.TablesPresent(connection, schemas.App, [PrismaSchema.MigrationsTable]).Count == 1;
+        using var transaction = connection.BeginTransaction();
+        var watch = Stopwatch.StartNew();
+        Db.SetLockTimeout(connection, transaction, options.LockTimeout);
+        log.Progress(new OperationProgress(Activity, "Copying the old Profile table into the archive (the app goes on)", 5, null));
+        Db.Execute(connection, transaction, SqlText.For("archive-copy.sql", schemas));
+        var copyTime = watch.Elapsed;
+        stop.ThrowIfCancellationRequested();
+        log.Verbose($"Archive copied to {schemas.State}.{CompletionState.ArchiveTable} in {copyTime.TotalSeconds:N2} s.");
+        options.AfterArchiveCopy?.Invoke();
+
+        log.Progress(new OperationProgress(Activity, "Blocking the app's writes to the old tables", 40, null));
+        var (writeWait, writeRetries) = CutOverLock.Take(connection, transaction, SqlText.For("cutover-write-lock.sql", schemas), "write-blocking lock on User, ContextProfile and Profile", options.LockTimeout, options.MaxRetries, log, stop);
+        var writeHeld = Stopwatch.StartNew();
+        // The top-up first: with tracking it finds the rows changed since the copy by the change records, which the
+        // final sync then releases.
+        var replaced = Rows(connection, transaction, tracking ? "archive-topup-tracked-delete.sql" : "archive-topup-delete.sql");
+        var added = Rows(connection, transaction, tracking ? "archive-topup-tracked-insert.sql" : "archive-topup-insert.sql");
+        var archived = CutOverLock.Count(connection, transaction, $"SELECT count(*) FROM {schemas.StateQuoted}.\"{CompletionState.ArchiveTable}\"");
+        log.Verbose($"Archive topped up under the write lock: {replaced:N0} rows of contexts changed since the copy removed, {added:N0} added; {archived:N0} rows.");
+        log.Progress(new OperationProgress(Activity, "Final sync under the write lock", 50, null));
+        var synced = FinalSync(connection, transaction, history, tracking, stop);
+        var recheck = new IntegrityChecker(target, log).ReconcileInTransaction(connection, transaction, synced, stop);
+        if (recheck is { Passed: false })
+        {
+            throw new MatchmadeException(ErrorIds.CutOverCheckFailed, FailureKind.InvalidData,
+                $"Under the cut-over's lock, after the final sync, the reconciliation of the {synced.Count:N0} users it synced fails: {recheck.Detail}. The cut-over was rolled back (nothing changed); run Test-MigrationIntegrity and Sync-ProfileMigration -Full, then complete again.", target: schemas.App);
+        }
+        options.BeforeExclusiveLock?.Invoke();
+
+        log.Progress(new OperationProgress(Activity, "Renaming ProfileNew to Profile", 90, null));
+        var (exclusiveWait, exclusiveRetries) = CutOverLock.Take(connection, transaction, SqlText.For("cutover-exclusive-lock.sql", schemas), "ACCESS EXCLUSIVE lock on ProfileNew, Profile, ContextProfile and User", options.LockTimeout, options.MaxRetries, log, stop);
+        var exclusiveHeld = Stopwatch.StartNew();
+        ChangeTracking.Remove(connection, transaction, schemas, log);
+        PrismaSchema.Cleanup.Apply(connection, transaction, schemas, record: prismaTable);
+        transaction.Commit();
+        exclusiveHeld.Stop();
+        writeHeld.Stop();
+        var message = string.Create(CultureInfo.InvariantCulture,
+            $"Completed: ProfileNew is now Profile. {synced.Count:N0} users synced under the write lock; {archived:N0} rows of the old Profile table kept in {schemas.State}.{CompletionState.ArchiveTable}; the app's writes to the old tables waited at most {writeHeld.Elapsed.TotalMilliseconds:N0} ms; the tables were locked exclusively for {exclusiveHeld.Elapsed.TotalMilliseconds:N0} ms.");
+        log.Verbose(message);
+        return Outcome(RunStatus.Completed, [], []) with
+        {
+            UsersSynced = synced.Count, RowsArchived = archived, ArchiveRowsToppedUp = added, ArchiveCopyTime = copyTime,
+            WriteLockWait = writeWait, WriteLockHeld = writeHeld.Elapsed, ExclusiveLockWait = exclusiveWait, ExclusiveLockHeld = exclusiveHeld.Elapsed,
+            LockRetries = writeRetries + exclusiveRetries, PrismaMigration = prismaTable ? PrismaMigrationState.Applied.ToString() : PrismaMigrationState.NoHistoryTable.ToString(),
+            Message = message,
+        };
+    }
+
+    /// <summary>
+    /// Under the write lock nothing can change in the old tables, so one claim of the change records covers every
+    /// change; without tracking (-Force) every user that differs is re-synced. Returns the users synced.
+    /// </summary>
+    private List<string> FinalSync(NpgsqlConnection connection, NpgsqlTransaction transaction, RunHistory history, bool tracking, CancellationToken stop)
+    {
+        List<ClaimedUser> users;
+        long[] orphans = [];
+        if (tracking)
+        {
+            (users, orphans, _) = SyncRunner.Claim(connection, transaction, schemas);
+        }
+        else
+        {
+            // Another session reads (the write lock lets it): the old tables cannot change while it does.
+            users = new IntegrityChecker(target, log).DifferingUsers(stop).ConvertAll(id => new ClaimedUser(id, []));
+        }
+
+        var batch = new SyncBatch(schemas, runId);
+        for (var start = 0; start < users.Count || (start == 0 && orphans.Length > 0); start += options.BatchSize)
+        {
+            stop.ThrowIfCancellationRequested();
+            var slice = users.GetRange(start, Math.Min(options.BatchSize, users.Count - start));
+            var result = batch.Run(connection, transaction, slice, start == 0 ? orphans : [], history);
+            if (result.Failed > 0)
+            {
+                throw new MatchmadeException(ErrorIds.CutOverSyncFailed, FailureKind.InvalidData,
+                    $"The final sync could not write {result.Failed:N0} users (e.g. {string.Join("; ", result.Errors.Take(3).Select(e => $"{e.UserId}: {e.Reason}"))}). The cut-over was rolled back (nothing changed); fix their data in the old tables, run Sync-ProfileMigration, then complete again.", target: schemas.App);
+            }
+        }
+
+        log.Verbose($"Final sync under the write lock: {users.Count:N0} users ({(tracking ? "changed since the last sync" : "every user that differs: no change tracking")}).");
+        return users.ConvertAll(u => u.UserId);
+    }
+
+    private List<string> Plan(long rows, bool tracking) =>
+    [
+        $"1. Gates: the migration is done, the last run completed cleanly, change tracking is installed{(options.Force ? " (or -Force)" : string.Empty)}, every integrity check passes.",
+        string.Create(CultureInfo.InvariantCulture, $"2. In one transaction: copy the old Profile table ({rows:N0} rows) into {schemas.State}.{CompletionState.ArchiveTable}; reads only, the app goes on."),
+        $"3. LOCK {schemas.App}.User, ContextProfile, Profile IN SHARE ROW EXCLUSIVE MODE (lock_timeout {options.LockTimeout.TotalSeconds:N0} s, up to {options.MaxRetries} jittered retries): the app's writes to the old tables wait, reads and ChatMessage inserts go on.",
+        $"4. Top up the archive with the rows changed since the copy ({(tracking ? "found by the change records" : "a whole-table comparison: no change tracking")}); final sync of {(tracking ? "the users the app changed (change tracking)" : "every user that differs (full reconciliation: no change tracking)")}; re-check those users' reconciliation.",
+        $"5. LOCK {schemas.App}.ProfileNew, Profile, ContextProfile, User IN ACCESS EXCLUSIVE MODE (same timeout and retries), held to the commit: remove change tracking, apply {PrismaSchema.Cleanup.Name}/migration.sql (drop the old Profile, rename ProfileNew to Profile), record it in _prisma_migrations where that table exists; commit.",
+    ];
+
+    private long Rows(NpgsqlConnection connection, NpgsqlTransaction transaction, string file)
+    {
+        using var command = new NpgsqlCommand(SqlText.For(file, schemas), connection, transaction);
+        command.Parameters.AddWithValue("app_schema", schemas.App);
+        return command.ExecuteNonQuery();
+    }
+
+    private CompletionOutcome Outcome(RunStatus status, IReadOnlyList<CompletionGate> gates, IReadOnlyList<string> plan) => new()
+    {
+        RunId = runId, DryRun = false, Status = status, Server = $"{target.Host}:{target.Port}", Database = target.Database, Schema = schemas.App,
+        Gates = gates, Plan = plan, StartedAt = startedAt, FinishedAt = DateTimeOffset.UtcNow,
+    };
+}

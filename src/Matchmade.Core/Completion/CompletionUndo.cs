@@ -1,0 +1,71 @@
+using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Rollback;
+using Matchmade.Core.Schema;
+using Matchmade.Core.Sql;
+using Matchmade.Core.Tracking;
+using Npgsql;
+
+namespace Matchmade.Core.Completion;
+
+/// <summary>
+/// Undo-ProfileMigration after a completion: steps back to the transition in one transaction. Profile gets its
+/// transition names back (ProfileNew with its constraint names), the old Profile table comes back from the archive
+/// with its index and foreign key, the cleanup migration is marked rolled back in _prisma_migrations and change
+/// tracking is reinstalled, so the schema is target.prisma's again and the app's old code runs. The archive goes:
+/// its rows are the old table again.
+/// </summary>
+internal static class CompletionUndo
+{
+    public static UndoOutcome Run(NpgsqlConnection connection, DatabaseTarget target, UndoOptions options, IOperationLog log, CancellationToken stop)
+    {
+        var schemas = target.Schemas;
+        using var transaction = connection.BeginTransaction();
+        var state = CompletionState.Read(connection, transaction, schemas);
+        if (!state.ArchivePresent)
+        {
+            throw new MatchmadeException(ErrorIds.ArchiveNotFound, FailureKind.ObjectNotFound,
+                $"Schema '{schemas.App}' was completed and its archive {schemas.State}.{CompletionState.ArchiveTable} has been removed: the old Profile table's rows are gone, so the completion cannot be undone.", target: schemas.State);
+        }
+
+        if (!options.DryRun && (options.BackupPath is not null || options.Force))
+        {
+            log.Warning("Undoing a completion drops nothing: -BackupPath and -Force do not apply to this step.");
+        }
+
+        if (!options.DryRun)
+        {
+            CutOverLock.Take(connection, transaction, SqlText.For("undo-completion-lock.sql", schemas), "ACCESS EXCLUSIVE lock on Profile, ContextProfile and User", options.LockTimeout, 5, log, stop);
+        }
+
+        var archived = CutOverLock.Count(connection, transaction, $"SELECT count(*) FROM {schemas.StateQuoted}.\"{CompletionState.ArchiveTable}\"");
+        var profiles = CutOverLock.Count(connection, transaction, $"SELECT count(*) FROM {schemas.AppQuoted}.\"Profile\"");
+        var intents = CutOverLock.Count(connection, transaction, $"SELECT count(*) FROM {schemas.AppQuoted}.\"ContextIntent\"");
+        var prismaTable = SchemaInspector.TablesPresent(connection, schemas.App, [PrismaSchema.MigrationsTable], transaction).Count == 1;
+        var outcome = new UndoOutcome
+        {
+            DryRun = options.DryRun, Dropped = false, Step = UndoStep.Completion, Schema = schemas.App, ProfileNewRows = profiles, ContextIntentRows = intents,
+            ForeignProfileRows = 0, ForeignContextIntentRows = 0, ArchiveRows = archived,
+            PrismaMigration = prismaTable ? (options.DryRun ? PrismaMigrationState.Applied : PrismaMigrationState.RolledBack).ToString() : PrismaMigrationState.NoHistoryTable.ToString(),
+        };
+        if (options.DryRun)
+        {
+            return outcome;
+        }
+
+        Db.Execute(connection, transaction, SqlText.For("undo-completion.sql", schemas));
+        var restored = CutOverLock.Count(connection, transaction, $"SELECT count(*) FROM {schemas.AppQuoted}.\"Profile\"");
+        if (prismaTable)
+        {
+            using var prisma = new NpgsqlCommand(SqlText.For("undo-prisma.sql", schemas), connection, transaction);
+            prisma.Parameters.AddWithValue("name", PrismaSchema.Cleanup.Name);
+            prisma.ExecuteNonQuery();
+        }
+
+        ChangeTracking.Install(connection, transaction, schemas);
+        Db.Execute(connection, transaction, SqlText.For("archive-drop.sql", schemas));
+        transaction.Commit();
+        log.Verbose($"Stepped back from the completion: Profile is ProfileNew again, the old Profile table is back with {restored:N0} of {archived:N0} archived rows (the others' ContextProfile is gone), change tracking is reinstalled{(prismaTable ? $", and {PrismaSchema.Cleanup.Name} is marked rolled back in _prisma_migrations" : string.Empty)}.");
+        return outcome with { RestoredRows = restored };
+    }
+}

@@ -1,0 +1,343 @@
+using System.Globalization;
+using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Merge;
+using Matchmade.Core.Migration;
+using Matchmade.Core.Reporting;
+using Matchmade.Core.Schema;
+using Matchmade.Core.Sql;
+using Matchmade.Core.Tracking;
+using Matchmade.Core.Verification;
+using Npgsql;
+
+namespace Matchmade.Core.Sync;
+
+/// <summary>
+/// Sync-ProfileMigration: brings the new tables up to date with what the app wrote to the old tables since the
+/// migration read them. A pass claims the change records up to the highest sequence number at its start and hands
+/// the changed users, a batch at a time, to <see cref="SyncBatch"/>; this class is only the loop around it (passes,
+/// -Continuous, -Full, the report and the run history).
+/// </summary>
+public sealed class SyncRunner
+{
+    private readonly DatabaseTarget target;
+    private readonly SyncOptions options;
+    private readonly IOperationLog log;
+    private readonly Guid runId = Guid.NewGuid();
+    private readonly DateTimeOffset startedAt = DateTimeOffset.UtcNow;
+    private long claimed, resynced, created, deleted, failed, intents, batches;
+    private int passes;
+
+    public SyncRunner(DatabaseTarget target, SyncOptions options, IOperationLog log)
+    {
+        if (options.BatchSize is < 1 or > MigrationOptions.MaxBatchSize)
+        {
+            throw new MatchmadeException(ErrorIds.InvalidBatchSize, FailureKind.InvalidArgument, $"BatchSize must be between 1 and {MigrationOptions.MaxBatchSize}.");
+        }
+
+        if (options.Interval <= TimeSpan.Zero)
+        {
+            throw new MatchmadeException(ErrorIds.InvalidInterval, FailureKind.InvalidArgument, "IntervalSeconds must be at least 1.");
+        }
+
+        this.target = target;
+        this.options = options;
+        this.log = log;
+    }
+
+    /// <summary>
+    /// Syncs until nothing claimed is left (or, -Continuous, until <paramref name="stop"/> or -Until); a stop ends it
+    /// after the current batch. Argument, lock, missing-table and tracking problems found before anything is written
+    /// are thrown; a failure afterwards ends the sync with Status Failed and <see cref="SyncOutcome.Failure"/>.
+    /// </summary>
+    public SyncOutcome Run(CancellationToken stop)
+    {
+        if (options.DryRun)
+        {
+            return WhatIf(stop);
+        }
+
+        using var report = ReportWriter.Create(options.ReportPath, startedAt, options.RedactValues);
+        using var runLock = RunLock.Acquire(target, "Sync-ProfileMigration", stop);
+        var history = new RunHistory(runLock.Connection, target, log);
+        using var connection = target.Open(stop);
+        TrackingState tracking;
+        try
+        {
+            tracking = Preflight(connection);
+            PrivilegeCheck.ForLiveRun(connection, target, force: true);
+            history.Prepare();
+            history.Start(runId, RunMode.Sync, Parameters(), 0, 0);
+            Db.SetLockTimeout(connection, null, options.LockTimeout);
+        }
+        catch (Exception e) when (e is not MatchmadeException)
+        {
+            throw DbErrors.During(e, "Preparing the sync", target);
+        }
+
+        var batch = new SyncBatch(target.Schemas, runId);
+        MatchmadeException? failure = null;
+        try
+        {
+            do
+            {
+                var synced = options.Full && (passes == 0 || !tracking.TableExists) ? FullPass(connection, batch, history, report, tracking.TableExists, stop) : Pass(connection, batch, history, report, stop);
+                passes++;
+                if (options.Continuous && synced == 0 && !stop.IsCancellationRequested)
+                {
+                    Wait(stop);
+                }
+            }
+            while (options.Continuous && !stop.IsCancellationRequested && !(DateTimeOffset.UtcNow >= options.Until));
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopped while waiting to retry or while -Full reconciled: nothing of the batch in hand was written.
+        }
+        catch (Exception e)
+        {
+            failure = e as MatchmadeException ?? DbErrors.During(e, $"Batch {batches + 1} of the sync", target);
+            report.AddError(new RunError(null, failure.ErrorId, failure.Message));
+        }
+
+        var status = failure is not null ? RunStatus.Failed
+            : stop.IsCancellationRequested && !options.Continuous ? RunStatus.Cancelled
+            : RunStatus.Completed;
+        var outcome = Finish(connection, report, status, failure);
+        history.Finish(runId, new MigrationOutcome
+        {
+            RunId = runId, Mode = RunMode.Sync, Status = status, Server = outcome.Server, Database = outcome.Database, Schema = outcome.Schema,
+            UsersFailed = failed, Errors = outcome.Errors, StartedAt = startedAt, FinishedAt = outcome.FinishedAt, ReportPath = outcome.ReportPath, Message = outcome.Message,
+        });
+        return outcome;
+    }
+
+    /// <summary>-WhatIf: how many users a sync would re-sync now; nothing is written, no lock is taken.</summary>
+    private SyncOutcome WhatIf(CancellationToken stop)
+    {
+        long wouldSync;
+        TrackingState tracking;
+        using (var connection = target.Open(stop))
+        {
+            try
+            {
+                tracking = Preflight(connection);
+            }
+            catch (Exception e) when (e is not MatchmadeException)
+            {
+                throw DbErrors.During(e, "Reading the pending changes", target);
+            }
+
+            wouldSync = tracking.PendingUsers ?? 0;
+        }
+
+        if (options.Full)
+        {
+            wouldSync = new IntegrityChecker(target, log).DifferingUsers(stop).Count;
+        }
+
+        var finished = DateTimeOffset.UtcNow;
+        return new SyncOutcome
+        {
+            RunId = runId, DryRun = true, Full = options.Full, Status = RunStatus.Completed, Server = $"{target.Host}:{target.Port}", Database = target.Database,
+            Schema = target.Schemas.App, PendingUsers = tracking.PendingUsers ?? 0, Lag = tracking.Lag, TrackingInstalled = tracking.Installed, StartedAt = startedAt, FinishedAt = finished,
+            Message = string.Create(CultureInfo.InvariantCulture, $"Would re-sync {wouldSync:N0} users{(options.Full ? " (those whose stored rows differ from the old tables)" : " (changed since they were migrated)")}."),
+        };
+    }
+
+    /// <summary>The new tables must exist; without the change table only -Full can work.</summary>
+    private TrackingState Preflight(NpgsqlConnection connection)
+    {
+        var present = SchemaInspector.TablesPresent(connection, target.Schemas.App, [.. PrismaSchema.OldTables, .. PrismaSchema.NewTables]);
+        var missing = PrismaSchema.OldTables.Concat(PrismaSchema.NewTables).Where(t => !present.Contains(t)).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new MatchmadeException(
+                ErrorIds.TablesNotFound,
+                FailureKind.ObjectNotFound,
+                $"Schema '{target.Schemas.App}' lacks {string.Join(", ", missing)}: there is nothing to sync yet (run Invoke-ProfileMigration first), or -Schema names the wrong schema.",
+                target: target.Schemas.App);
+        }
+
+        var tracking = ChangeTracking.Read(connection, null, target.Schemas);
+        if (!tracking.TableExists && !options.Full)
+        {
+            throw new MatchmadeException(
+                ErrorIds.TrackingNotInstalled,
+                FailureKind.InvalidOperation,
+                $"Change tracking is not installed in schema '{target.Schemas.App}' (migrated with -NoChangeTracking?): there is no record of what changed. Run Sync-ProfileMigration -Full (reconciles every user), or Invoke-ProfileMigration to install tracking.",
+                target: target.Schemas.App);
+        }
+
+        if (!tracking.Installed && tracking.TableExists)
+        {
+            log.Warning($"Some of the change-tracking triggers on schema '{target.Schemas.App}' are missing (dropped?): writes since then may not be recorded. Run Invoke-ProfileMigration to reinstall them, then Sync-ProfileMigration -Full once.");
+        }
+
+        return tracking;
+    }
+
+    /// <summary>One pass over the change records committed so far. Returns the users it claimed.</summary>
+    private long Pass(NpgsqlConnection connection, SyncBatch batch, RunHistory history, ReportWriter report, CancellationToken stop)
+    {
+        var (users, orphans, oldest) = Claim(connection);
+        if (oldest is { } first)
+        {
+            log.Progress(new OperationProgress("Syncing changed profiles", string.Create(CultureInfo.InvariantCulture,
+                $"Pass {passes + 1}: {users.Count:N0} users pending, the oldest change {(DateTimeOffset.UtcNow - first).TotalSeconds:N1} s old"), 0, null));
+        }
+
+        Process(connection, batch, history, report, users, orphans, stop);
+        return users.Count + orphans.Length;
+    }
+
+    /// <summary>
+    /// -Full: claims the change records first (if any), then reconciles every user (a later snapshot, so it sees every
+    /// claimed change), rebuilds exactly the users that differ, and releases the claimed records of the users found equal.
+    /// </summary>
+    private long FullPass(NpgsqlConnection connection, SyncBatch batch, RunHistory history, ReportWriter report, bool trackingTable, CancellationToken stop)
+    {
+        var (claims, orphans, _) = trackingTable ? Claim(connection) : ([], [], null);
+        var differing = new IntegrityChecker(target, log).DifferingUsers(stop);
+        log.Verbose($"-Full: {differing.Count:N0} users differ from the old tables.");
+        var seqs = claims.ToDictionary(c => c.UserId, c => c.Seqs, StringComparer.Ordinal);
+        var users = differing.Select(id => new ClaimedUser(id, seqs.Remove(id, out var s) ? s : [])).ToList();
+        var equal = seqs.Values.SelectMany(s => s).Concat(orphans).ToArray();
+        Process(connection, batch, history, report, users, equal, stop);
+        return users.Count + equal.Length;
+    }
+
+    private void Process(NpgsqlConnection connection, SyncBatch batch, RunHistory history, ReportWriter report, List<ClaimedUser> users, long[] alsoRelease, CancellationToken stop)
+    {
+        claimed += users.Count;
+        for (var start = 0; (start < users.Count || (start == 0 && alsoRelease.Length > 0)) && !stop.IsCancellationRequested; start += options.BatchSize)
+        {
+            var slice = users.GetRange(start, Math.Min(options.BatchSize, users.Count - start));
+            var release = start == 0 ? alsoRelease : [];
+            var result = WithRetries($"Batch {batches + 1}", () => batch.Run(connection, slice, release, history), stop);
+            batches++;
+            resynced += result.Resynced;
+            created += result.Created;
+            deleted += result.Deleted;
+            failed += result.Failed;
+            intents += result.Intents;
+            MigrationRunner.AddToReport(report, result.Findings, result.Errors);
+            log.Verbose(string.Create(CultureInfo.InvariantCulture,
+                $"Sync batch {batches}: {slice.Count:N0} users, {result.Resynced:N0} re-synced, {result.Created:N0} created, {result.Deleted:N0} deleted, {result.Failed:N0} failed."));
+            log.Progress(new OperationProgress("Syncing changed profiles", string.Create(CultureInfo.InvariantCulture,
+                $"Pass {passes + 1}: {Math.Min(start + slice.Count, users.Count):N0} of {users.Count:N0} changed users synced"), users.Count == 0 ? 100 : (int)(100L * (start + slice.Count) / users.Count), null));
+        }
+    }
+
+    private (List<ClaimedUser> Users, long[] Orphans, DateTimeOffset? Oldest) Claim(NpgsqlConnection connection) => Claim(connection, null, target.Schemas);
+
+    /// <summary>The change records up to the highest sequence number now, grouped by user (ids ascending).</summary>
+    internal static (List<ClaimedUser> Users, long[] Orphans, DateTimeOffset? Oldest) Claim(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas)
+    {
+        long max;
+        using (var command = new NpgsqlCommand(SqlText.For("sync-max-seq.sql", schemas), connection, transaction))
+        {
+            max = (long)command.ExecuteScalar()!;
+        }
+
+        var users = new List<ClaimedUser>();
+        long[] orphans = [];
+        DateTimeOffset? oldest = null;
+        using var claim = new NpgsqlCommand(SqlText.For("sync-claim.sql", schemas), connection, transaction);
+        claim.Parameters.AddWithValue("app_schema", schemas.App);
+        claim.Parameters.AddWithValue("max_seq", max);
+        using var reader = claim.ExecuteReader();
+        while (reader.Read())
+        {
+            var seqs = reader.GetFieldValue<long[]>(1);
+            var at = reader.GetFieldValue<DateTimeOffset>(2);
+            oldest = oldest is null || at < oldest ? at : oldest;
+            if (reader.IsDBNull(0))
+            {
+                orphans = seqs;
+            }
+            else
+            {
+                users.Add(new ClaimedUser(reader.GetString(0), seqs));
+            }
+        }
+
+        return (users, orphans, oldest);
+    }
+
+    /// <summary>-Continuous with nothing pending: wait an interval (or until -Until), showing what is pending.</summary>
+    private void Wait(CancellationToken stop)
+    {
+        var wait = options.Interval;
+        if (options.Until is { } until && until - DateTimeOffset.UtcNow < wait)
+        {
+            wait = until - DateTimeOffset.UtcNow;
+        }
+
+        log.Progress(new OperationProgress("Syncing changed profiles", string.Create(CultureInfo.InvariantCulture,
+            $"Following the app's writes: {resynced + created + deleted:N0} users synced in {passes:N0} passes; nothing pending, next look in {wait.TotalSeconds:N0} s"), -1, null));
+        if (wait > TimeSpan.Zero)
+        {
+            stop.WaitHandle.WaitOne(wait);
+        }
+    }
+
+    private T WithRetries<T>(string activity, Func<T> work, CancellationToken stop) => Retry.Run(activity, work, options.MaxRetries, log, stop);
+
+    private SyncOutcome Finish(NpgsqlConnection connection, ReportWriter report, RunStatus status, MatchmadeException? failure)
+    {
+        TrackingState? left = null;
+        try
+        {
+            left = connection.State == System.Data.ConnectionState.Open ? ChangeTracking.Read(connection, null, target.Schemas) : null;
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // The connection died with the failure being reported: the pending count is unknown.
+        }
+
+        var message = string.Create(CultureInfo.InvariantCulture, $"Sync{(options.Full ? " -Full" : string.Empty)}: {resynced:N0} users re-synced, {created:N0} created, {deleted:N0} deleted, {failed:N0} failed in {passes:N0} passes; {left?.PendingUsers?.ToString("N0", CultureInfo.InvariantCulture) ?? "unknown"} users pending.");
+        if (failure is not null)
+        {
+            message += " " + failure.Message;
+        }
+        else if (status == RunStatus.Cancelled)
+        {
+            message += " Stopped on request after the current batch; run again to continue.";
+        }
+
+        var finishedAt = DateTimeOffset.UtcNow;
+        var path = report.Complete(
+            new ReportRunInfo
+            {
+                RunId = runId, Mode = RunMode.Sync.ToString(), Status = status.ToString(), ModuleVersion = DatabaseTarget.ModuleVersion, RulesFingerprint = FieldCatalog.RulesFingerprint,
+                StartedAt = startedAt, FinishedAt = finishedAt, Server = $"{target.Host}:{target.Port}", Database = target.Database, Schema = target.Schemas.App,
+                UserName = target.UserName, Parameters = Parameters(), Message = message,
+            },
+            new ReportCounts
+            {
+                UsersTotal = claimed, UsersMigrated = resynced + created, UsersFailed = failed, ProfilesWritten = resynced + created, ContextIntentsWritten = intents,
+                Conflicts = report.Conflicts, UnmappedFields = report.UnmappedEntries, UnmappedKeys = report.UnmappedKeys, InvalidValues = report.InvalidValues, Errors = report.Errors,
+            });
+        log.Progress(new OperationProgress("Syncing changed profiles", status.ToString(), 100, null, Completed: true));
+        return new SyncOutcome
+        {
+            RunId = runId, DryRun = false, Full = options.Full, Status = status, Server = $"{target.Host}:{target.Port}", Database = target.Database, Schema = target.Schemas.App,
+            UsersResynced = resynced, UsersCreated = created, UsersDeleted = deleted, UsersFailed = failed, ContextIntentsWritten = intents,
+            Conflicts = report.Conflicts, UnmappedFields = report.UnmappedEntries, InvalidValues = report.InvalidValues, Errors = report.Errors,
+            PendingUsers = left?.PendingUsers ?? -1, Lag = left?.Lag, TrackingInstalled = left?.Installed ?? false, Passes = passes,
+            StartedAt = startedAt, FinishedAt = finishedAt, ReportPath = path, Message = message, Failure = failure,
+        };
+    }
+
+    private Dictionary<string, string?> Parameters() => new(StringComparer.Ordinal)
+    {
+        ["batchSize"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
+        ["full"] = options.Full ? "true" : "false",
+        ["continuous"] = options.Continuous ? "true" : "false",
+        ["until"] = options.Until?.ToString("o", CultureInfo.InvariantCulture),
+        ["intervalSeconds"] = ((long)options.Interval.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+        ["lockTimeoutMs"] = ((long)options.LockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+        ["redactValues"] = options.RedactValues ? "true" : "false",
+    };
+}

@@ -1,0 +1,12 @@
+-- Which of tracking's triggers exist on the app's old tables (table:trigger pairs), whether the change table exists,
+-- and whether this role may read it (status and integrity run as read-only roles too).
+SELECT ARRAY(
+         SELECT c.relname || ':' || t.tgname
+         FROM pg_catalog.pg_trigger t
+         JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = @app AND c.relname = ANY(@tables)
+           AND t.tgname IN ('matchmade_record_change', 'matchmade_record_truncate')),
+       to_regclass(format('%I.%I', @state, 'changed_user')) IS NOT NULL,
+       CASE WHEN to_regclass(format('%I.%I', @state, 'changed_user')) IS NULL THEN false
+            ELSE has_schema_privilege(@state, 'USAGE') AND has_table_privilege(format('%I.%I', @state, 'changed_user'), 'SELECT') END;

@@ -1,0 +1,81 @@
+using System.Management.Automation;
+using Matchmade.Core.Completion;
+
+namespace Matchmade.Commands;
+
+/// <summary>
+/// <para type="synopsis">Completes the migration (the seed's Slice 1c cleanup): renames ProfileNew to Profile and drops the old Profile table, keeping its rows in an archive, in one gated transaction.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Complete, "ProfileMigration", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(CompletionResult))]
+public sealed class CompleteProfileMigrationCommand : MatchmadeCommandBase
+{
+    /// <summary>Complete without change tracking (the final sync reconciles every user under the write lock); with -RemoveArchive, remove an archive younger than its retention.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Remove the archive of the old Profile table instead: Undo-ProfileMigration can then no longer step back past the completion.</summary>
+    [Parameter]
+    public SwitchParameter RemoveArchive { get; set; }
+
+    /// <summary>How long each attempt at one of the cut-over's locks may wait (lock_timeout) before it is retried.</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int LockTimeoutSeconds { get; set; } = (int)CompletionOptions.DefaultLockTimeout.TotalSeconds;
+
+    private protected override void ProcessDatabase()
+    {
+        var where = $"{Engine.Target.Display} schema '{Engine.Target.Schemas.App}'";
+        var action = RemoveArchive
+            ? $"Remove the archive of the old Profile table of {where}; Undo-ProfileMigration can then no longer step back past the completion"
+            : $"Complete the migration of {where}: drop the old Profile table (its rows kept in the archive) and rename ProfileNew to Profile";
+        var dryRun = !ShouldProcess(action + ".", action + "?", "Complete-ProfileMigration", out var reason);
+        if (dryRun && reason != ShouldProcessReason.WhatIf)
+        {
+            return; // answered No to -Confirm
+        }
+
+        var outcome = Engine.Complete(
+            new CompletionOptions { DryRun = dryRun, Force = Force, RemoveArchive = RemoveArchive, LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds) },
+            Cancellation);
+        var gates = outcome.Gates.Select(g => $"{g.Name}: {(g.Passed ? "Passed" : g.ErrorId is null ? "Not checked" : $"Refused ({g.ErrorId})")} - {g.Detail}").ToArray();
+        if (dryRun)
+        {
+            foreach (var line in gates.Select(g => "Gate " + g).Concat(outcome.Plan))
+            {
+                Host.UI.WriteLine("What if: " + line);
+            }
+        }
+
+        WriteObject(new CompletionResult
+        {
+            RunId = outcome.RunId,
+            Mode = (RemoveArchive ? "RemoveArchive" : "Complete") + (dryRun ? "WhatIf" : string.Empty),
+            Status = outcome.Status.ToString(),
+            Server = outcome.Server,
+            Database = outcome.Database,
+            Schema = outcome.Schema,
+            Gates = gates,
+            Plan = [.. outcome.Plan],
+            UsersSynced = outcome.UsersSynced,
+            RowsArchived = outcome.RowsArchived,
+            ArchiveRowsToppedUp = outcome.ArchiveRowsToppedUp,
+            ArchiveCopyTime = outcome.ArchiveCopyTime,
+            WriteLockWait = outcome.WriteLockWait,
+            WriteLockHeld = outcome.WriteLockHeld,
+            ExclusiveLockWait = outcome.ExclusiveLockWait,
+            ExclusiveLockHeld = outcome.ExclusiveLockHeld,
+            LockRetries = outcome.LockRetries,
+            PrismaMigration = outcome.PrismaMigration,
+            ArchiveRemoved = outcome.ArchiveRemoved,
+            StartedAt = outcome.StartedAt,
+            FinishedAt = outcome.FinishedAt,
+            Duration = outcome.Duration,
+            Message = outcome.Message,
+        });
+        if (outcome.Failure is not null)
+        {
+            throw outcome.Failure;
+        }
+    }
+}

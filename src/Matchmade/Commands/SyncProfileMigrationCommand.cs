@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Management.Automation;
+using Matchmade.Core.Migration;
+using Matchmade.Core.Sync;
+
+namespace Matchmade.Commands;
+
+/// <summary>
+/// <para type="synopsis">Brings ProfileNew and ContextIntent up to date with what the app wrote to the old tables since the migration.</para>
+/// </summary>
+[Cmdlet(VerbsData.Sync, "ProfileMigration", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(SyncResult))]
+public sealed class SyncProfileMigrationCommand : MatchmadeCommandBase
+{
+    /// <summary>Users per transaction.</summary>
+    [Parameter]
+    [ValidateRange(1, MigrationOptions.MaxBatchSize)]
+    public int BatchSize { get; set; } = MigrationOptions.DefaultBatchSize;
+
+    /// <summary>Reconcile every user with the old tables and rebuild exactly those that differ (no change tracking needed).</summary>
+    [Parameter]
+    public SwitchParameter Full { get; set; }
+
+    /// <summary>Keep following the app's writes until Ctrl+C or -Until.</summary>
+    [Parameter]
+    public SwitchParameter Continuous { get; set; }
+
+    /// <summary>-Continuous: stop at this time.</summary>
+    [Parameter]
+    public DateTime? Until { get; set; }
+
+    /// <summary>-Continuous: seconds to wait between passes when nothing is pending.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int IntervalSeconds { get; set; } = (int)SyncOptions.DefaultInterval.TotalSeconds;
+
+    /// <summary>How long a statement may wait for a lock held by the app before the batch is retried (lock_timeout).</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int LockTimeoutSeconds { get; set; } = (int)MigrationOptions.DefaultLockTimeout.TotalSeconds;
+
+    /// <summary>The JSON report's file or folder. Default: ./migration-report-YYYY-MM-DD.json, never overwriting.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ReportPath { get; set; }
+
+    /// <summary>Write the report's findings without their values (the values are personal data).</summary>
+    [Parameter]
+    public SwitchParameter RedactValues { get; set; }
+
+    private protected override void ProcessDatabase()
+    {
+        var where = $"{Engine.Target.Display} schema '{Engine.Target.Schemas.App}'";
+        var action = Full
+            ? $"Reconcile every user of {where} with the old tables and rebuild the new rows of those that differ"
+            : $"Re-sync the new rows of the users the app changed in the old tables of {where}{(Continuous ? ", following new changes" : string.Empty)}";
+        var dryRun = !ShouldProcess(action + ".", action + "?", "Sync-ProfileMigration", out var reason);
+        if (dryRun && reason != ShouldProcessReason.WhatIf)
+        {
+            return; // answered No to -Confirm
+        }
+
+        var outcome = Engine.Sync(
+            new SyncOptions
+            {
+                DryRun = dryRun,
+                BatchSize = BatchSize,
+                Full = Full,
+                Continuous = Continuous,
+                Until = Until is { } until ? new DateTimeOffset(until.ToUniversalTime(), TimeSpan.Zero) : null,
+                Interval = TimeSpan.FromSeconds(IntervalSeconds),
+                LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds),
+                ReportPath = ReportPath is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(ReportPath),
+                RedactValues = RedactValues,
+            },
+            Cancellation);
+        var result = new SyncResult
+        {
+            RunId = outcome.RunId,
+            Mode = (outcome.Full ? "Full" : "Sync") + (outcome.DryRun ? "WhatIf" : string.Empty),
+            Status = outcome.Status.ToString(),
+            Server = outcome.Server,
+            Database = outcome.Database,
+            Schema = outcome.Schema,
+            UsersResynced = outcome.UsersResynced,
+            UsersCreated = outcome.UsersCreated,
+            UsersDeleted = outcome.UsersDeleted,
+            UsersFailed = outcome.UsersFailed,
+            ContextIntentsWritten = outcome.ContextIntentsWritten,
+            Conflicts = outcome.Conflicts,
+            UnmappedFields = outcome.UnmappedFields,
+            InvalidValues = outcome.InvalidValues,
+            Errors = outcome.Errors,
+            PendingUsers = outcome.PendingUsers,
+            Lag = outcome.Lag,
+            TrackingInstalled = outcome.TrackingInstalled,
+            Passes = outcome.Passes,
+            StartedAt = outcome.StartedAt,
+            FinishedAt = outcome.FinishedAt,
+            Duration = outcome.Duration,
+            ReportPath = outcome.ReportPath,
+            Message = outcome.Message,
+        };
+
+        // Kept where a stopped pipeline (Ctrl+C, the usual end of -Continuous) can still be asked.
+        SessionState.PSVariable.Set("global:MatchmadeLastSync", result);
+        WriteObject(result);
+        if (outcome.Failure is not null)
+        {
+            throw outcome.Failure;
+        }
+
+        if (outcome.UsersFailed > 0)
+        {
+            WriteWarning(string.Create(CultureInfo.InvariantCulture, $"{outcome.UsersFailed} user(s) could not be synced and stay pending; see the errors in {outcome.ReportPath}. Fix their data and sync again."));
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using Matchmade.Core.Completion;
+using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Migration;
+using Matchmade.Core.Rollback;
+using Matchmade.Core.Tests.Migration;
+using Matchmade.Core.Tests.Sync;
+using Matchmade.Fixtures;
+using Npgsql;
+using static Matchmade.Core.Tests.Completion.CompletionDb;
+using static Matchmade.Tests.Shared.DbAssert;
+
+namespace Matchmade.Core.Tests.Completion;
+
+/// <summary>Each gate refuses with its own error id and changes nothing; -Force without tracking; the archive's removal; a hostile schema name.</summary>
+public sealed class CompletionGateTests : IDisposable
+{
+    private readonly CompletionDb db = new();
+
+    public void Dispose() => db.Dispose();
+
+    [Theory]
+    [InlineData("TablesNotFound")]
+    [InlineData("MigrationNotFinished")]
+    [InlineData("LastRunNotClean")]
+    [InlineData("TrackingNotInstalled")]
+    [InlineData("IntegrityCheckFailed")]
+    [InlineData("ArchiveExists")]
+    [InlineData("AlreadyCompleted")]
+    public void Each_gate_refuses_with_its_own_error_and_changes_nothing(string errorId)
+    {
+        var cs = db.New(30);
+        switch (errorId)
+        {
+            case "TablesNotFound":
+                break;
+            case "MigrationNotFinished":
+                db.Migrate(cs, new MigrationOptions { MaxUsers = 5 });
+                break;
+            case "LastRunNotClean":
+                db.Migrate(cs);
+                using (var c = Open(cs))
+                {
+                    Exec(c, "UPDATE matchmade.run SET status = 'Cancelled'");
+                }
+
+                break;
+            case "TrackingNotInstalled":
+                db.Migrate(cs, new MigrationOptions { ChangeTracking = false });
+                break;
+            case "IntegrityCheckFailed":
+                db.Migrate(cs);
+                using (var c = Open(cs))
+                {
+                    // A stored row changed behind the module's back: no change record explains it.
+                    Exec(c, """UPDATE "ProfileNew" SET location = 'Nowhere' WHERE id = (SELECT min(id) FROM "ProfileNew")""");
+                }
+
+                break;
+            case "ArchiveExists":
+                db.Migrate(cs);
+                using (var c = Open(cs))
+                {
+                    Exec(c, """CREATE TABLE matchmade."ProfileOld" (id text)""");
+                }
+
+                break;
+            case "AlreadyCompleted":
+                db.Migrate(cs);
+                Assert.Equal(RunStatus.Completed, Complete(cs).Status);
+                break;
+        }
+
+        string before;
+        using (var c = Open(cs))
+        {
+            before = Everything(c);
+        }
+
+        var refused = Assert.Throws<MatchmadeException>(() => Complete(cs));
+        Assert.Equal(errorId, refused.ErrorId);
+        var plan = Complete(cs, new CompletionOptions { DryRun = true });
+        Assert.Contains(plan.Gates, g => g.ErrorId == errorId);
+        using var check = Open(cs);
+        Assert.Equal(before, Everything(check));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void An_app_transaction_holding_the_old_tables_makes_the_cut_over_retry_then_go_on_or_fail_with_nothing_changed(bool released)
+    {
+        var cs = db.New(30);
+        db.Migrate(cs);
+        string before;
+        using (var c = Open(cs))
+        {
+            before = Everything(c, history: false);
+        }
+
+        var app = Open(cs);
+        var log = new RecordingLog();
+        Thread? release = null;
+        var outcome = Complete(cs, new CompletionOptions
+        {
+            LockTimeout = TimeSpan.FromMilliseconds(300),
+            MaxRetries = 3,
+            AfterArchiveCopy = () =>
+            {
+                // An app transaction that has written the old Profile table (ROW EXCLUSIVE) and stays open.
+                Exec(app, """BEGIN; UPDATE "Profile" SET "updatedAt" = "updatedAt" WHERE false""");
+                if (released)
+                {
+                    release = new Thread(() =>
+                    {
+                        Thread.Sleep(700);
+                        Exec(app, "COMMIT");
+                    });
+                    release.Start();
+                }
+            },
+        }, log);
+        release?.Join();
+        app.Dispose();
+        Assert.Contains(log.Warnings, w => w.Contains("was not granted within", StringComparison.Ordinal));
+        if (released)
+        {
+            Assert.Equal(RunStatus.Completed, outcome.Status);
+            Assert.True(outcome.LockRetries > 0 && outcome.WriteLockWait >= TimeSpan.FromMilliseconds(300), $"{outcome.LockRetries} retries, waited {outcome.WriteLockWait}");
+            return;
+        }
+
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        Assert.Equal("LockTimeout", outcome.Failure!.ErrorId);
+        NpgsqlConnection.ClearAllPools();
+        using var check = Open(cs);
+        Assert.Equal(before, Everything(check, history: false));
+    }
+
+    [Fact]
+    public void Force_without_tracking_reconciles_every_user_under_the_lock()
+    {
+        var cs = db.New(80);
+        Assert.Equal(RunStatus.Completed, db.Migrate(cs, new MigrationOptions { ChangeTracking = false }).Status);
+        new AppWriter(cs).Write(30); // not tracked
+        var log = new RecordingLog();
+        var outcome = Complete(cs, new CompletionOptions { Force = true, BeforeExclusiveLock = () => SnapshotOldTables(cs) }, log);
+        Assert.Equal(RunStatus.Completed, outcome.Status);
+        Assert.True(outcome.UsersSynced > 0);
+        Assert.Contains(log.Warnings, w => w.Contains("full reconciliation", StringComparison.Ordinal));
+        var fresh = db.FreshMigrationAtCutOver(cs);
+        using var c = Open(cs);
+        Assert.Equal(fresh, NewTablesContentHash(c, profileTable: "Profile"));
+    }
+
+    [Fact]
+    public void The_archive_is_kept_while_undo_needs_it_and_removed_only_when_asked()
+    {
+        var cs = db.New(20);
+        db.Migrate(cs);
+        Assert.Equal(RunStatus.Completed, Complete(cs).Status);
+        var refused = Assert.Throws<MatchmadeException>(() => Complete(cs, new CompletionOptions { RemoveArchive = true }));
+        Assert.Equal("ArchiveStillNeeded", refused.ErrorId);
+        using (var c = Open(cs))
+        {
+            // A completion older than the retention: the archive may go without -Force.
+            Exec(c, "UPDATE matchmade.run SET finished_at = now() - interval '8 days' WHERE mode = 'Complete'");
+        }
+
+        Assert.True(Complete(cs, new CompletionOptions { RemoveArchive = true, DryRun = true }).Gates.All(g => g.Passed));
+        Assert.True(Complete(cs, new CompletionOptions { RemoveArchive = true }).ArchiveRemoved);
+        Assert.Equal("ArchiveNotFound", Assert.Throws<MatchmadeException>(() => Complete(cs, new CompletionOptions { RemoveArchive = true, Force = true })).ErrorId);
+        Assert.Equal("ArchiveNotFound", Assert.Throws<MatchmadeException>(() => Undo(cs)).ErrorId);
+        using var target = Target(cs);
+        var status = Matchmade.Core.Status.StatusReader.Read(target, CancellationToken.None);
+        Assert.Equal(MigrationStage.Completed, status.Stage);
+        Assert.False(status.ArchivePresent);
+    }
+
+    [Fact]
+    public void Complete_and_undo_in_schemas_named_like_an_injection()
+    {
+        const string Schema = "app \"x\"; DROP TABLE \"User\"; -- ü";
+        const string State = "mm state \"; --";
+        var cs = TestServer.Shared.CreateDatabase("hostile-complete", Schema);
+        try
+        {
+            using (var c = Open(cs))
+            {
+                SampleData.LoadQaUsers(c, Schema);
+                SampleData.LoadSynthetic(c, 40, seed: 3, schema: Schema);
+            }
+
+            var request = new ConnectionRequest { ConnectionString = cs, Schema = Schema, StateSchema = State };
+            using (var target = DatabaseTarget.Create(request))
+            {
+                Assert.Equal(RunStatus.Completed, new MigrationRunner(target, new MigrationOptions { ReportPath = db.Reports }, new RecordingLog()).Run(CancellationToken.None).Status);
+                new AppWriter(cs, Schema).Write(15);
+                var outcome = new CompletionRunner(target, new CompletionOptions(), new RecordingLog()).Run(CancellationToken.None);
+                Assert.Equal(RunStatus.Completed, outcome.Status);
+                Assert.True(outcome.UsersSynced > 0);
+                Assert.Equal(UndoStep.Completion, UndoRunner.Run(target, new UndoOptions(), new RecordingLog(), CancellationToken.None).Step);
+                Assert.Equal(RunStatus.Completed, new CompletionRunner(target, new CompletionOptions(), new RecordingLog()).Run(CancellationToken.None).Status);
+            }
+
+            using var check = Open(cs);
+            Assert.Equal(
+                Scalar<long>(check, "SELECT count(*) FROM \"app \"\"x\"\"; DROP TABLE \"\"User\"\"; -- ü\".\"Profile\""),
+                Scalar<long>(check, "SELECT count(*) FROM \"app \"\"x\"\"; DROP TABLE \"\"User\"\"; -- ü\".\"User\""));
+            Assert.True(Scalar<long>(check, "SELECT count(*) FROM \"mm state \"\"; --\".\"ProfileOld\"") > 0);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            TestServer.Shared.DropDatabase(cs);
+        }
+    }
+}

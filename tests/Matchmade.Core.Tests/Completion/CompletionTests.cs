@@ -1,0 +1,262 @@
+using System.Security.Cryptography;
+using Matchmade.Core.Completion;
+using Matchmade.Core.Migration;
+using Matchmade.Core.Schema;
+using Matchmade.Core.Tests.Migration;
+using Matchmade.Core.Tests.Sync;
+using Matchmade.Core.Tracking;
+using Matchmade.Core.Verification;
+using Npgsql;
+using static Matchmade.Core.Tests.Completion.CompletionDb;
+using static Matchmade.Tests.Shared.DbAssert;
+
+namespace Matchmade.Core.Tests.Completion;
+
+/// <summary>
+/// Complete-ProfileMigration on a real server: the app writes the old tables before and during the completion, the
+/// cut-over brings every write over, the new Profile is what a fresh migration of the old rows at the cut-over
+/// writes, the archive is the old table byte for byte, and a killed cut-over changes nothing.
+/// </summary>
+public sealed class CompletionTests : IDisposable
+{
+    private readonly CompletionDb db = new();
+
+    public void Dispose() => db.Dispose();
+
+    [Fact]
+    public void Complete_brings_over_the_app_writes_and_archives_the_old_table_byte_for_byte()
+    {
+        var cs = db.New(150, prismaHistory: true);
+        Assert.Equal(RunStatus.Completed, db.Migrate(cs).Status);
+        var writer = new AppWriter(cs);
+        writer.Write(3 * writer.Kinds); // pending changes for the final sync
+        string[] before = [];
+        var outcome = Complete(cs, new CompletionOptions
+        {
+            BatchSize = 7,
+            AfterArchiveCopy = () =>
+            {
+                writer.Write(2 * writer.Kinds); // changes the archive copy missed: the top-up's
+                using var c = Open(cs);
+                before = Scalar<string>(c, """SELECT string_agg(id || ' ' || "userId" || ' ' || "createdAt", ',' ORDER BY id) FROM "ProfileNew" """).Split(',');
+            },
+            BeforeExclusiveLock = () => SnapshotOldTables(cs),
+        });
+
+        Assert.Equal(RunStatus.Completed, outcome.Status);
+        Assert.True(outcome.UsersSynced > 0 && outcome.ArchiveRowsToppedUp > 0, $"{outcome.UsersSynced} synced, {outcome.ArchiveRowsToppedUp} topped up");
+        Assert.True(outcome.ExclusiveLockHeld < TimeSpan.FromSeconds(1), outcome.ExclusiveLockHeld.ToString());
+        using (var c = Open(cs))
+        {
+            Assert.Equal(Rows(c, "snap.\"Profile\""), Rows(c, "matchmade.\"ProfileOld\""));
+            Assert.Equal(outcome.RowsArchived, Scalar<long>(c, "SELECT count(*) FROM snap.\"Profile\""));
+            // The new rows are not rewritten: ids and createdAt of every user still there survive the final sync and the rename.
+            var users = Scalar<string>(c, """SELECT string_agg(id, ',') FROM snap."User" """).Split(',').ToHashSet();
+            var after = Scalar<string>(c, """SELECT string_agg(id || ' ' || "userId" || ' ' || "createdAt", ',' ORDER BY id) FROM "Profile" """).Split(',').ToHashSet();
+            var kept = before.Where(r => users.Contains(r.Split(' ')[1])).ToList();
+            Assert.True(kept.Count > 100);
+            Assert.All(kept, r => Assert.Contains(r, after));
+            Assert.Null(Scalar<string?>(c, "SELECT to_regclass('public.\"ProfileNew\"')::text"));
+            Assert.Equal(0L, Scalar<long>(c, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'matchmade%'"));
+            Assert.Equal(
+                "Profile_pkey PRIMARY KEY (id)|Profile_userId_fkey FOREIGN KEY (\"userId\") REFERENCES \"User\"(id) ON UPDATE CASCADE ON DELETE CASCADE",
+                Scalar<string>(c, "SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '|' ORDER BY conname) FROM pg_constraint WHERE conrelid = '\"Profile\"'::regclass"));
+            Assert.Equal(1L, Scalar<long>(c, "SELECT count(*) FROM pg_indexes WHERE tablename = 'Profile' AND indexname = 'Profile_userId_key'"));
+            Assert.Equal(
+                Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(RepoRoot(), "docs/contract/cleanup-migration.sql")))).ToLowerInvariant(),
+                Scalar<string>(c, "SELECT checksum FROM _prisma_migrations WHERE migration_name = @n AND finished_at IS NOT NULL AND rolled_back_at IS NULL", ("n", PrismaSchema.Cleanup.Name)));
+            Assert.Equal("Complete Completed", Scalar<string>(c, "SELECT mode || ' ' || status FROM matchmade.run ORDER BY started_at DESC LIMIT 1"));
+        }
+
+        Assert.Equal(db.FreshMigrationAtCutOver(cs), ContentHash(cs));
+    }
+
+    [Fact]
+    public void A_writer_during_the_completion_loses_nothing()
+    {
+        var cs = db.New(200);
+        Assert.Equal(RunStatus.Completed, db.Migrate(cs).Status);
+        var writer = new AppWriter(cs);
+        long landed = 0, failedCleanly = 0;
+        var stop = false;
+        Exception? writerFailure = null;
+        var writing = new Thread(() =>
+        {
+            try
+            {
+                Write();
+            }
+            catch (Exception e)
+            {
+                writerFailure = e;
+            }
+        });
+
+        void Write()
+        {
+            using var connection = writer.Open();
+            while (!Volatile.Read(ref stop))
+            {
+                try
+                {
+                    writer.WriteOne(connection);
+                    landed = writer.Done;
+                }
+                catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.QueryCanceled or PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn)
+                {
+                    failedCleanly++;
+                }
+            }
+        }
+
+        writing.Start();
+        SpinWait.SpinUntil(() => writer.Done > 30, TimeSpan.FromSeconds(30));
+        var outcome = Complete(cs, new CompletionOptions
+        {
+            BeforeExclusiveLock = () =>
+            {
+                // The app's statements now wait on the write lock; the writer stops, its waiting statement is
+                // cancelled (it fails cleanly), and the old tables are kept as they are at the cut-over.
+                Volatile.Write(ref stop, true);
+                using var c = Open(cs);
+                while (!writing.Join(50))
+                {
+                    Exec(c, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'app writer' AND wait_event_type = 'Lock'");
+                }
+
+                SnapshotOldTables(cs);
+            },
+        });
+        writing.Join();
+        Assert.Null(writerFailure);
+        Assert.Equal(RunStatus.Completed, outcome.Status);
+        Assert.True(landed > 30, $"{landed} writes landed, {failedCleanly} failed cleanly");
+        Assert.Equal(db.FreshMigrationAtCutOver(cs), ContentHash(cs));
+        using var check = Open(cs);
+        Assert.Equal(Rows(check, "snap.\"Profile\""), Rows(check, "matchmade.\"ProfileOld\""));
+    }
+
+    [Theory]
+    [InlineData("AfterArchiveCopy")]
+    [InlineData("BeforeExclusiveLock")]
+    public void A_killed_backend_leaves_everything_as_it_was_and_the_next_completion_works(string when)
+    {
+        var cs = db.New(120, prismaHistory: true);
+        Assert.Equal(RunStatus.Completed, db.Migrate(cs).Status);
+        new AppWriter(cs).Write(20);
+        string before;
+        using (var c = Open(cs))
+        {
+            before = Everything(c, history: false);
+        }
+
+        void Kill()
+        {
+            using var c = Open(cs);
+            Assert.Equal(1L, Scalar<long>(c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'Matchmade%' AND state = 'idle in transaction'"));
+        }
+
+        var killed = Complete(cs, when == "AfterArchiveCopy" ? new CompletionOptions { AfterArchiveCopy = Kill } : new CompletionOptions { BeforeExclusiveLock = Kill });
+        Assert.Equal(RunStatus.Failed, killed.Status);
+        Assert.Equal("ConnectionLost", killed.Failure!.ErrorId);
+        NpgsqlConnection.ClearAllPools();
+        using (var c = Open(cs))
+        {
+            Assert.Equal(before, Everything(c, history: false));
+            Assert.Equal("Complete Failed", Scalar<string>(c, "SELECT mode || ' ' || status FROM matchmade.run ORDER BY started_at DESC LIMIT 1"));
+        }
+
+        Assert.Equal(RunStatus.Completed, Complete(cs).Status);
+    }
+
+    [Fact]
+    public void Complete_undo_restores_the_transition_exactly_and_complete_again_works()
+    {
+        var cs = db.New(100, prismaHistory: true);
+        Assert.Equal(MigrationStage.NotStarted, Stage(cs));
+        Assert.Equal(RunStatus.Completed, db.Migrate(cs, new MigrationOptions { MaxUsers = 10 }).Status);
+        Assert.Equal(MigrationStage.Migrating, Stage(cs));
+        Assert.Equal(RunStatus.Completed, db.Migrate(cs).Status);
+        Assert.Equal(MigrationStage.Migrated, Stage(cs));
+        string catalog, oldRows, newRows;
+        using (var c = Open(cs))
+        {
+            catalog = Catalog(c);
+            oldRows = OldTablesHash(c);
+            newRows = Rows(c, "\"ProfileNew\"") + Rows(c, "\"ContextIntent\"");
+        }
+
+        Assert.Equal(RunStatus.Completed, Complete(cs).Status);
+        Assert.Equal(MigrationStage.Completed, Stage(cs));
+        var undo = Undo(cs);
+        Assert.Equal(Matchmade.Core.Rollback.UndoStep.Completion, undo.Step);
+        Assert.Equal(undo.ArchiveRows, undo.RestoredRows);
+        Assert.Equal(MigrationStage.Migrated, Stage(cs));
+        using (var c = Open(cs))
+        {
+            Assert.Equal(catalog, Catalog(c)); // tables, columns, defaults, constraint and index names, tracking's triggers
+            Assert.Equal(oldRows, OldTablesHash(c));
+            Assert.Equal(newRows, Rows(c, "\"ProfileNew\"") + Rows(c, "\"ContextIntent\""));
+            Assert.Null(Scalar<string?>(c, "SELECT to_regclass('matchmade.\"ProfileOld\"')::text"));
+            Assert.Equal(1L, Scalar<long>(c, "SELECT count(*) FROM _prisma_migrations WHERE migration_name = @n AND rolled_back_at IS NOT NULL", ("n", PrismaSchema.Cleanup.Name)));
+        }
+
+        using (var target = Target(cs))
+        {
+            Assert.All(new IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None), r => Assert.True(r.Passed, $"{r.Name}: {r.Detail}"));
+            Assert.True(ChangeTracking.Read(Open(cs), null, target.Schemas).Installed);
+        }
+
+        new AppWriter(cs).Write(10); // tracked again
+        Assert.Equal(RunStatus.Completed, Complete(cs).Status);
+        Assert.Equal(Matchmade.Core.Rollback.UndoStep.Completion, Undo(cs).Step);
+        var second = Undo(cs, new Matchmade.Core.Rollback.UndoOptions { Force = true });
+        Assert.Equal(Matchmade.Core.Rollback.UndoStep.Migration, second.Step);
+        Assert.True(second.Dropped);
+        Assert.Equal(MigrationStage.RolledBack, Stage(cs));
+    }
+
+    [Fact]
+    public void WhatIf_gives_the_plan_and_changes_nothing()
+    {
+        var cs = db.New(40);
+        Assert.Equal(RunStatus.Completed, db.Migrate(cs).Status);
+        string before;
+        using (var c = Open(cs))
+        {
+            before = Everything(c);
+        }
+
+        var plan = Complete(cs, new CompletionOptions { DryRun = true });
+        Assert.True(plan.DryRun);
+        Assert.All(plan.Gates, g => Assert.True(g.Passed, g.Detail));
+        Assert.Contains(plan.Plan, p => p.Contains("SHARE ROW EXCLUSIVE", StringComparison.Ordinal));
+        Assert.Contains(plan.Plan, p => p.Contains("ACCESS EXCLUSIVE", StringComparison.Ordinal));
+        using var check = Open(cs);
+        Assert.Equal(Scalar<long>(check, "SELECT count(*) FROM \"Profile\""), plan.RowsArchived);
+        Assert.Equal(before, Everything(check));
+    }
+
+    private static string ContentHash(string cs)
+    {
+        using var c = Open(cs);
+        return NewTablesContentHash(c, profileTable: "Profile");
+    }
+
+    private static MigrationStage Stage(string cs)
+    {
+        using var target = Target(cs);
+        return Matchmade.Core.Status.StatusReader.Read(target, CancellationToken.None).Stage;
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(dir, "Matchmade.slnx")))
+        {
+            dir = Path.GetDirectoryName(dir)!;
+        }
+
+        return dir;
+    }
+}
