@@ -27,6 +27,9 @@ public sealed record SyncOptions
 
     public TimeSpan LockTimeout { get; init; } = MigrationOptions.DefaultLockTimeout;
 
+    /// <summary>Before each batch, wait while a streaming standby replays more than this many seconds behind. 0 = off.</summary>
+    public int MaxReplicationLagSeconds { get; init; }
+
     /// <summary>Retries of a batch after lock timeouts, serialization failures or deadlocks, with jittered backoff.</summary>
     public int MaxRetries { get; init; } = 5;
 

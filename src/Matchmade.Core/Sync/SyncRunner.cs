@@ -3,6 +3,7 @@ using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Merge;
 using Matchmade.Core.Migration;
+using Matchmade.Core.Replication;
 using Matchmade.Core.Reporting;
 using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
@@ -27,6 +28,7 @@ public sealed class SyncRunner
     private readonly DateTimeOffset startedAt = DateTimeOffset.UtcNow;
     private long claimed, resynced, created, deleted, failed, intents, batches;
     private int passes;
+    private ReplicationLagGate? lagGate;
 
     public SyncRunner(DatabaseTarget target, SyncOptions options, IOperationLog log)
     {
@@ -59,6 +61,7 @@ public sealed class SyncRunner
 
         using var report = ReportWriter.Create(options.ReportPath, startedAt, options.RedactValues);
         using var runLock = RunLock.Acquire(target, "Sync-ProfileMigration", stop);
+        using var gate = lagGate = ReplicationLagGate.Create(target, options.MaxReplicationLagSeconds, log, "Syncing changed profiles", stop);
         var history = new RunHistory(runLock.Connection, target, log);
         using var connection = target.Open(stop);
         TrackingState tracking;
@@ -214,6 +217,12 @@ public sealed class SyncRunner
         {
             var slice = users.GetRange(start, Math.Min(options.BatchSize, users.Count - start));
             var release = start == 0 ? alsoRelease : [];
+            if (slice.Count > 0)
+            {
+                lagGate?.WaitBeforeBatch(stop); // a standby too far behind holds the next write back (Ctrl+C ends the wait)
+                stop.ThrowIfCancellationRequested();
+            }
+
             var result = WithRetries($"Batch {batches + 1}", () => batch.Run(connection, slice, release, history), stop);
             batches++;
             resynced += result.Resynced;
@@ -338,6 +347,7 @@ public sealed class SyncRunner
         ["until"] = options.Until?.ToString("o", CultureInfo.InvariantCulture),
         ["intervalSeconds"] = ((long)options.Interval.TotalSeconds).ToString(CultureInfo.InvariantCulture),
         ["lockTimeoutMs"] = ((long)options.LockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+        ["maxReplicationLagSeconds"] = options.MaxReplicationLagSeconds.ToString(CultureInfo.InvariantCulture),
         ["redactValues"] = options.RedactValues ? "true" : "false",
     };
 }

@@ -39,6 +39,11 @@ public sealed class SyncProfileMigrationCommand : MatchmadeCommandBase
     [ValidateRange(1, 3600)]
     public int LockTimeoutSeconds { get; set; } = (int)MigrationOptions.DefaultLockTimeout.TotalSeconds;
 
+    /// <summary>Before each batch, wait while a streaming standby replays more than this many seconds behind. 0 = off (default).</summary>
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int MaxReplicationLagSeconds { get; set; }
+
     /// <summary>The JSON report's file or folder. Default: ./migration-report-YYYY-MM-DD.json, never overwriting.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -70,6 +75,7 @@ public sealed class SyncProfileMigrationCommand : MatchmadeCommandBase
                 Until = Until is { } until ? new DateTimeOffset(until.ToUniversalTime(), TimeSpan.Zero) : null,
                 Interval = TimeSpan.FromSeconds(IntervalSeconds),
                 LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds),
+                MaxReplicationLagSeconds = MaxReplicationLagSeconds,
                 ReportPath = ReportPath is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(ReportPath),
                 RedactValues = RedactValues,
             },

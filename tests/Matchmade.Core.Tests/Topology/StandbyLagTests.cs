@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Migration;
+using Matchmade.Core.Sync;
 using Matchmade.Core.Tests.Migration;
 using Matchmade.Fixtures;
 using Npgsql;
@@ -119,6 +120,56 @@ public sealed class StandbyLagTests(StandbyFixture fixture, Xunit.Abstractions.I
         using var check = Open(cs);
         Assert.Equal((long)Users, Scalar<long>(check, "SELECT count(*) FROM \"ProfileNew\""));
         Assert.Equal(0L, HalfMigratedRows(check));
+    }
+
+    [Fact]
+    public async Task A_paused_standby_holds_a_sync_back_until_replay_resumes_and_every_change_is_synced()
+    {
+        var cs = NewDatabase();
+        Assert.Equal(RunStatus.Completed, Migrate(cs, 0, new RecordingLog()).Status); // installs change tracking
+        long changed;
+        using (var app = Open(cs))
+        {
+            // The app edits every blob of 600 users (those with a blob count: the others have nothing to edit).
+            const string Blobs = "SELECT p.id, cp.\"userId\" FROM \"Profile\" p JOIN \"ContextProfile\" cp ON cp.id = p.\"contextProfileId\" WHERE cp.\"userId\" IN (SELECT id FROM \"User\" ORDER BY id LIMIT 600)";
+            changed = Scalar<long>(app, $"SELECT count(DISTINCT \"userId\") FROM ({Blobs}) b");
+            Exec(app, $"UPDATE \"Profile\" SET data = jsonb_build_object('location', 'Lag City') WHERE id IN (SELECT id FROM ({Blobs}) b)");
+        }
+
+        PauseAndFallBehind();
+        var log = new RecordingLog();
+        using var holding = new ManualResetEventSlim();
+        log.OnProgress = p =>
+        {
+            if (p.Status.StartsWith("waiting for standby ", StringComparison.Ordinal))
+            {
+                holding.Set();
+            }
+        };
+        var observer = Task.Run(() =>
+        {
+            var held = holding.Wait(TimeSpan.FromSeconds(60));
+            Thread.Sleep(4000);
+            fixture.Standby!.SetReplayPaused(false);
+            return held;
+        });
+
+        var clock = Stopwatch.StartNew();
+        SyncOutcome outcome;
+        using (var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs }))
+        {
+            outcome = new SyncRunner(target, new SyncOptions { BatchSize = BatchSize, MaxReplicationLagSeconds = 2, ReportPath = reports }, log).Run(CancellationToken.None);
+        }
+
+        Assert.True(await observer, "The sync never waited for the paused standby.");
+        Assert.True(outcome.Status == RunStatus.Completed, $"{outcome.Status}: {outcome.Message}");
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(4), $"The sync took {clock.Elapsed}: it did not wait.");
+        Assert.True(changed > 2 * BatchSize, $"only {changed} users changed");
+        Assert.Equal(changed, outcome.UsersResynced);
+        Assert.Equal(0L, outcome.PendingUsers);
+        Assert.Contains(log.Verbose, v => v.StartsWith("Holding the next batch back: standby " + fixture.Standby!.StandbyName, StringComparison.Ordinal));
+        using var check = Open(cs);
+        Assert.Equal(changed, Scalar<long>(check, "SELECT count(*) FROM \"ProfileNew\" WHERE location = 'Lag City'"));
     }
 
     [Fact]
