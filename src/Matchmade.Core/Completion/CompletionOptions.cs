@@ -24,6 +24,9 @@ public sealed record CompletionOptions
     /// <summary>lock_timeout for each attempt at one of the cut-over's locks.</summary>
     public TimeSpan LockTimeout { get; init; } = DefaultLockTimeout;
 
+    /// <summary>Before the cut-over starts writing, wait while a streaming standby replays more than this many seconds behind. 0 = off.</summary>
+    public int MaxReplicationLagSeconds { get; init; }
+
     /// <summary>Attempts at each lock after the first, with jittered pauses between them.</summary>
     public int MaxRetries { get; init; } = 5;
 

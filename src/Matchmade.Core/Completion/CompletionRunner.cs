@@ -3,6 +3,7 @@ using System.Globalization;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Migration;
+using Matchmade.Core.Replication;
 using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
 using Matchmade.Core.Sync;
@@ -61,16 +62,21 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
             throw new MatchmadeException(refused.ErrorId!, FailureKind.InvalidOperation, $"Complete-ProfileMigration refused (nothing was changed): {refused.Detail}", target: schemas.App);
         }
 
+        using var lagGate = ReplicationLagGate.Create(target, options.MaxReplicationLagSeconds, log, Activity, stop);
         var history = new RunHistory(runLock.Connection, target, log);
         history.Prepare();
         history.Start(runId, RunMode.Complete, new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             ["force"] = options.Force ? "true" : "false",
             ["lockTimeoutMs"] = ((long)options.LockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            ["maxReplicationLagSeconds"] = options.MaxReplicationLagSeconds.ToString(CultureInfo.InvariantCulture),
         }, 0, 0);
         CompletionOutcome outcome;
         try
         {
+            // The archive copy writes the whole old table's WAL: a standby already too far behind waits for nothing more.
+            lagGate.WaitBeforeBatch(stop);
+            stop.ThrowIfCancellationRequested();
             outcome = CutOver(connection, history, tracking, stop) with { Gates = gates, Plan = plan };
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -23,6 +23,11 @@ public sealed class CompleteProfileMigrationCommand : MatchmadeCommandBase
     [ValidateRange(1, 3600)]
     public int LockTimeoutSeconds { get; set; } = (int)CompletionOptions.DefaultLockTimeout.TotalSeconds;
 
+    /// <summary>Before the cut-over starts writing, wait while a streaming standby replays more than this many seconds behind. 0 = off (default).</summary>
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int MaxReplicationLagSeconds { get; set; }
+
     private protected override void ProcessDatabase()
     {
         var where = $"{Engine.Target.Display} schema '{Engine.Target.Schemas.App}'";
@@ -36,7 +41,7 @@ public sealed class CompleteProfileMigrationCommand : MatchmadeCommandBase
         }
 
         var outcome = Engine.Complete(
-            new CompletionOptions { DryRun = dryRun, Force = Force, RemoveArchive = RemoveArchive, LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds) },
+            new CompletionOptions { DryRun = dryRun, Force = Force, RemoveArchive = RemoveArchive, LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds), MaxReplicationLagSeconds = MaxReplicationLagSeconds },
             Cancellation);
         var gates = outcome.Gates.Select(g => $"{g.Name}: {(g.Passed ? "Passed" : g.ErrorId is null ? "Not checked" : $"Refused ({g.ErrorId})")} - {g.Detail}").ToArray();
         if (dryRun)

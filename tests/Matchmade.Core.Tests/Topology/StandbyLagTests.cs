@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Matchmade.Core.Completion;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Migration;
@@ -170,6 +171,47 @@ public sealed class StandbyLagTests(StandbyFixture fixture, Xunit.Abstractions.I
         Assert.Contains(log.Verbose, v => v.StartsWith("Holding the next batch back: standby " + fixture.Standby!.StandbyName, StringComparison.Ordinal));
         using var check = Open(cs);
         Assert.Equal(changed, Scalar<long>(check, "SELECT count(*) FROM \"ProfileNew\" WHERE location = 'Lag City'"));
+    }
+
+    [Fact]
+    public async Task A_paused_standby_holds_the_cut_over_back_until_replay_resumes()
+    {
+        var cs = NewDatabase();
+        Assert.Equal(RunStatus.Completed, Migrate(cs, 0, new RecordingLog()).Status); // change tracking installed: the gates pass
+        PauseAndFallBehind();
+        var log = new RecordingLog();
+        using var holding = new ManualResetEventSlim();
+        log.OnProgress = p =>
+        {
+            if (p.Status.StartsWith("waiting for standby ", StringComparison.Ordinal))
+            {
+                holding.Set();
+            }
+        };
+        var archiveWhileHeld = new ConcurrentQueue<long>();
+        var observer = Task.Run(() =>
+        {
+            var held = holding.Wait(TimeSpan.FromSeconds(60));
+            using var c = Open(cs);
+            archiveWhileHeld.Enqueue(Scalar<long>(c, "SELECT count(*) FROM pg_tables WHERE schemaname = 'matchmade' AND tablename = 'ProfileOld'"));
+            Thread.Sleep(4000);
+            fixture.Standby!.SetReplayPaused(false);
+            return held;
+        });
+
+        var clock = Stopwatch.StartNew();
+        CompletionOutcome outcome;
+        using (var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs }))
+        {
+            outcome = new CompletionRunner(target, new CompletionOptions { MaxReplicationLagSeconds = 2 }, log).Run(CancellationToken.None);
+        }
+
+        Assert.True(await observer, "The completion never waited for the paused standby.");
+        Assert.True(outcome.Status == RunStatus.Completed, $"{outcome.Status}: {outcome.Message}");
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(4), $"The completion took {clock.Elapsed}: it did not wait.");
+        Assert.Equal([0L], archiveWhileHeld.ToArray()); // nothing of the cut-over written while it waited
+        using var check = Open(cs);
+        Assert.Equal((long)Users, Scalar<long>(check, "SELECT count(*) FROM \"Profile\" WHERE \"userId\" IS NOT NULL AND completeness IS NOT NULL"));
     }
 
     [Fact]
