@@ -73,14 +73,7 @@ public sealed class StandbyLagTests(StandbyFixture fixture, Xunit.Abstractions.I
         var cs = NewDatabase();
         PauseAndFallBehind();
         var log = new RecordingLog();
-        using var holding = new ManualResetEventSlim();
-        log.OnProgress = p =>
-        {
-            if (p.Status.StartsWith("waiting for standby ", StringComparison.Ordinal))
-            {
-                holding.Set();
-            }
-        };
+        using var holding = SignalWhenWaiting(log);
 
         // While the run holds back: no row is written for 4 s; then replay resumes.
         var whileHeld = new ConcurrentQueue<long>();
@@ -139,14 +132,7 @@ public sealed class StandbyLagTests(StandbyFixture fixture, Xunit.Abstractions.I
 
         PauseAndFallBehind();
         var log = new RecordingLog();
-        using var holding = new ManualResetEventSlim();
-        log.OnProgress = p =>
-        {
-            if (p.Status.StartsWith("waiting for standby ", StringComparison.Ordinal))
-            {
-                holding.Set();
-            }
-        };
+        using var holding = SignalWhenWaiting(log);
         var observer = Task.Run(() =>
         {
             var held = holding.Wait(TimeSpan.FromSeconds(60));
@@ -180,14 +166,7 @@ public sealed class StandbyLagTests(StandbyFixture fixture, Xunit.Abstractions.I
         Assert.Equal(RunStatus.Completed, Migrate(cs, 0, new RecordingLog()).Status); // change tracking installed: the gates pass
         PauseAndFallBehind();
         var log = new RecordingLog();
-        using var holding = new ManualResetEventSlim();
-        log.OnProgress = p =>
-        {
-            if (p.Status.StartsWith("waiting for standby ", StringComparison.Ordinal))
-            {
-                holding.Set();
-            }
-        };
+        using var holding = SignalWhenWaiting(log);
         var archiveWhileHeld = new ConcurrentQueue<long>();
         var observer = Task.Run(() =>
         {
@@ -304,6 +283,20 @@ public sealed class StandbyLagTests(StandbyFixture fixture, Xunit.Abstractions.I
         using var check = Open(cs);
         Assert.Equal(0L, Scalar<long>(check, "SELECT count(*) FROM pg_tables WHERE tablename = 'ProfileNew' OR schemaname = 'matchmade'"));
         Exec(check, $"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM lag_blind; REVOKE ALL ON SCHEMA public FROM lag_blind; REVOKE ALL ON DATABASE \"{database}\" FROM lag_blind");
+    }
+
+    /// <summary>Set once the log reports that the command is waiting for a standby.</summary>
+    private static ManualResetEventSlim SignalWhenWaiting(RecordingLog log)
+    {
+        var holding = new ManualResetEventSlim();
+        log.OnProgress = p =>
+        {
+            if (p.Status.StartsWith("waiting for standby ", StringComparison.Ordinal))
+            {
+                holding.Set();
+            }
+        };
+        return holding;
     }
 
     /// <summary>Pauses replay, then writes on the primary and lets 3 s pass: the standby is measurably behind.</summary>
