@@ -36,10 +36,10 @@ internal static class CompletionGates
         }
 
         var present = SchemaInspector.TablesPresent(connection, schemas.App, [.. PrismaSchema.OldTables, .. PrismaSchema.NewTables]);
-        var missing = PrismaSchema.OldTables.Concat(PrismaSchema.NewTables).Where(t => !present.Contains(t)).ToArray();
+        var missing = PrismaSchema.MissingOldOrNew(present);
         if (missing.Length > 0)
         {
-            gates.Add(new("Tables", false, $"Schema '{schemas.App}' lacks {string.Join(", ", missing)}: there is nothing to complete (run Invoke-ProfileMigration first), or -Schema names the wrong schema.", ErrorIds.TablesNotFound));
+            gates.Add(new("Tables", false, PrismaSchema.TablesMissing(schemas.App, missing, "complete (run Invoke-ProfileMigration first)"), ErrorIds.TablesNotFound));
             return gates;
         }
 

@@ -62,6 +62,13 @@ public static class PrismaSchema
     /// <summary>The tables the migration creates and fills.</summary>
     public static IReadOnlyList<string> NewTables { get; } = [ProfileNew, ContextIntent];
 
+    /// <summary>The old and new tables missing from <paramref name="present"/>, in the order above.</summary>
+    public static string[] MissingOldOrNew(IReadOnlySet<string> present) => [.. OldTables.Concat(NewTables).Where(t => !present.Contains(t))];
+
+    /// <summary>What a command that needs the old and the new tables says when some are missing.</summary>
+    public static string TablesMissing(string appSchema, IEnumerable<string> missing, string nothingTo) =>
+        $"Schema '{appSchema}' lacks {string.Join(", ", missing)}: there is nothing to {nothingTo}, or -Schema names the wrong schema.";
+
     /// <summary>migration.sql as shipped, byte for byte.</summary>
     public static byte[] MigrationBytes => Initial.Bytes;
 

@@ -152,13 +152,13 @@ public sealed class SyncRunner
     private TrackingState Preflight(NpgsqlConnection connection)
     {
         var present = SchemaInspector.TablesPresent(connection, target.Schemas.App, [.. PrismaSchema.OldTables, .. PrismaSchema.NewTables]);
-        var missing = PrismaSchema.OldTables.Concat(PrismaSchema.NewTables).Where(t => !present.Contains(t)).ToArray();
+        var missing = PrismaSchema.MissingOldOrNew(present);
         if (missing.Length > 0)
         {
             throw new MatchmadeException(
                 ErrorIds.TablesNotFound,
                 FailureKind.ObjectNotFound,
-                $"Schema '{target.Schemas.App}' lacks {string.Join(", ", missing)}: there is nothing to sync yet (run Invoke-ProfileMigration first), or -Schema names the wrong schema.",
+                PrismaSchema.TablesMissing(target.Schemas.App, missing, "sync yet (run Invoke-ProfileMigration first)"),
                 target: target.Schemas.App);
         }
 

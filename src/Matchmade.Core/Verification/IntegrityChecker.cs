@@ -45,13 +45,13 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
 
         using (transaction)
         {
-            var missing = PrismaSchema.OldTables.Concat(PrismaSchema.NewTables).Where(t => !present.Contains(t)).ToArray();
+            var missing = PrismaSchema.MissingOldOrNew(present);
             if (missing.Length > 0)
             {
                 throw new MatchmadeException(
                     ErrorIds.TablesNotFound,
                     FailureKind.ObjectNotFound,
-                    $"Schema '{target.Schemas.App}' lacks {string.Join(", ", missing)}: there is nothing to verify yet (run Invoke-ProfileMigration), or -Schema names the wrong schema.",
+                    PrismaSchema.TablesMissing(target.Schemas.App, missing, "verify yet (run Invoke-ProfileMigration)"),
                     target: target.Schemas.App);
             }
 
