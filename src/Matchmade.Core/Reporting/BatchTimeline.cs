@@ -52,26 +52,24 @@ public sealed class BatchTimeline
         {
             var batch = new ReportBatch(clock.Elapsed.TotalSeconds, took.TotalSeconds, users, 1);
             open = open is null ? batch : Merge(open, batch);
-            if (open.Batches < perPoint)
+            if (points.Count == MaxPoints)
             {
-                return;
+                // Full: merge in pairs, and the open point (its batches already counted) gathers as many.
+                var half = points.Count / 2;
+                for (var i = 0; i < half; i++)
+                {
+                    points[i] = Merge(points[2 * i], points[(2 * i) + 1]);
+                }
+
+                points.RemoveRange(half, points.Count - half);
+                perPoint *= 2;
             }
 
-            points.Add(open);
-            open = null;
-            if (points.Count < MaxPoints)
+            if (open.Batches >= perPoint)
             {
-                return;
+                points.Add(open);
+                open = null;
             }
-
-            var half = points.Count / 2;
-            for (var i = 0; i < half; i++)
-            {
-                points[i] = Merge(points[2 * i], points[(2 * i) + 1]);
-            }
-
-            points.RemoveRange(half, points.Count - half);
-            perPoint *= 2;
         }
     }
 
