@@ -70,7 +70,7 @@ public static class MarkdownPage
             return;
         }
 
-        Table(w, ["Run time (s)", "Batches", "Users", "Users/s per batch"],
+        Table(w, ["Seconds into the run", "Batches", "Users", "Users/s per batch"],
         [
             .. timeline.Segments(10).Select(s => new[]
             {

@@ -40,7 +40,7 @@ internal static class RunCharts
         var merged = timeline.Points.Count < timeline.Batches
             ? string.Create(CultureInfo.InvariantCulture, $" The run had more batches than the report keeps points: each point is {timeline.Points[0].Batches:N0} adjacent batches.")
             : string.Empty;
-        w.Write($"<span class=\"note\">Each point: a committed batch at the time it ended, and its users per second of its worker's time (reading, merging, writing). Workers (-ThrottleLimit) run side by side: the run's rate is about their sum.{Html(merged)}</span></figcaption>");
+        w.Write($"<span class=\"note\">Each point: a committed batch at the time it ended, and its users per second of its worker's time (reading, merging, writing). Workers run side by side (with -ThrottleLimit above 1): the run's rate is about their sum.{Html(merged)}</span></figcaption>");
         if (timeline.Points.Count == 0)
         {
             w.Write($"<p class=\"empty\">No batch was committed. {Html(Overall(a))}</p></figure>");

@@ -52,7 +52,7 @@ internal static class SvgChart
     /// </summary>
     public static void WriteTimeline(TextWriter w, string id, IReadOnlyList<ReportBatch> points, double runSeconds)
     {
-        const int Height = 230, Left = 72, Right = 18, Top = 14, Bottom = 40;
+        const int Height = 240, Left = 72, Right = 18, Top = 24, Bottom = 40;
         const double PlotWidth = Width - Left - Right, PlotHeight = Height - Top - Bottom;
         var xMax = Math.Max(Math.Max(runSeconds, points.Max(p => p.End)), 0.001);
         var yMax = Nice(points.Max(p => p.UsersPerSecond));
@@ -76,7 +76,7 @@ internal static class SvgChart
         }
 
         w.Write(string.Create(CultureInfo.InvariantCulture,
-            $"<text x=\"{Left - 6}\" y=\"{Top - 2}\" text-anchor=\"end\" class=\"fig\">users/s</text><text x=\"{Width - Right}\" y=\"{Height - 4}\" text-anchor=\"end\" class=\"fig\">seconds since the run started</text>"));
+            $"<text x=\"{Left}\" y=\"{Top - 12}\" class=\"fig\">users/s</text><text x=\"{Width - Right}\" y=\"{Height - 4}\" text-anchor=\"end\" class=\"fig\">seconds since the run started</text>"));
         w.Write($"<polyline fill=\"none\" stroke=\"{Palette[0]}\" stroke-width=\"1.5\" points=\"{string.Join(' ', points.Select(p => X(p.End) + "," + Y(p.UsersPerSecond)))}\"/>");
         var radius = points.Count > 200 ? "1.5" : "3";
         foreach (var p in points)
