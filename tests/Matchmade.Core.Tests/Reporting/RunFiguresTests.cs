@@ -5,6 +5,7 @@ using Matchmade.Core.Sync;
 using Matchmade.Core.Tests.Migration;
 using Matchmade.Core.Tests.Sync;
 using Matchmade.Fixtures;
+using Matchmade.Tests.Shared;
 using Npgsql;
 using static Matchmade.Tests.Shared.DbAssert;
 
@@ -15,25 +16,22 @@ public sealed class RunFiguresTests : IDisposable
 {
     private const string ContextsInDatabase = "SELECT string_agg(t || ':' || n, ',' ORDER BY t) FROM (SELECT \"contextType\"::text t, count(*) n FROM \"ContextIntent\" GROUP BY 1) x";
     private readonly string reports = Directory.CreateTempSubdirectory("mm-figures-").FullName;
-    private readonly List<string> databases = [];
+    private DatabaseFixture? database;
 
     public void Dispose()
     {
         NpgsqlConnection.ClearAllPools();
-        foreach (var database in databases)
-        {
-            TestServer.Shared.DropDatabase(database);
-        }
-
+        database?.Dispose();
         Directory.Delete(reports, recursive: true);
     }
+
+    private DatabaseFixture Db => database ??= DatabaseFixture.CreateFresh("figures");
 
     [Fact]
     public void Dry_and_live_runs_record_the_contexts_they_write_per_type_and_every_batch()
     {
-        var cs = TestServer.Shared.CreateDatabase("figures");
-        databases.Add(cs);
-        using (var c = Open(cs))
+        var cs = Db.ConnectionString;
+        using (var c = Db.Open())
         {
             SampleData.LoadQaUsers(c);
             SampleData.LoadSynthetic(c, 300, seed: 18);
@@ -43,7 +41,7 @@ public sealed class RunFiguresTests : IDisposable
         var dry = new MigrationRunner(target, new MigrationOptions { DryRun = true, BatchSize = 40, ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None);
         var live = new MigrationRunner(target, new MigrationOptions { BatchSize = 40, ThrottleLimit = 2, ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None);
         Assert.Equal((RunStatus.Completed, RunStatus.Completed), (dry.Status, live.Status));
-        using var check = Open(cs);
+        using var check = Db.Open();
         var written = Scalar<string>(check, ContextsInDatabase);
         foreach (var outcome in new[] { dry, live })
         {
@@ -66,9 +64,8 @@ public sealed class RunFiguresTests : IDisposable
     [Fact]
     public void A_sync_records_the_contexts_it_rewrote_and_its_batches()
     {
-        var cs = TestServer.Shared.CreateDatabase("figuresync");
-        databases.Add(cs);
-        using (var c = Open(cs))
+        var cs = Db.ConnectionString;
+        using (var c = Db.Open())
         {
             SampleData.LoadSynthetic(c, 60, seed: 5);
         }
