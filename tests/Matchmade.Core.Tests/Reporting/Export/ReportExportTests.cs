@@ -76,6 +76,23 @@ public sealed partial class ReportExportTests : ReportFiles
     }
 
     [Fact]
+    public void A_full_timeline_reads_back_from_the_header_line_and_draws_a_dot_per_point()
+    {
+        using var writer = ReportWriter.Create(Dir, Start);
+        Sample(writer);
+        var timeline = Enumerable.Range(1, BatchTimeline.MaxPoints).Select(i => new ReportBatch(i * 0.25, (200 + (i % 7 * 10)) / 1000.0, 5000 + i, 2)).ToArray();
+        var report = writer.Complete(Run(), Counts(writer) with { Batches = timeline });
+        Assert.Single(File.ReadLines(report), l => l.Contains("\"batches\":[", StringComparison.Ordinal) && l.StartsWith("{\"schemaVersion\"", StringComparison.Ordinal));
+        Assert.Equal(timeline, ReportReader.ReadHeader(report).ToCounts().Batches);
+        Assert.Equal(10, ReportReader.ReadEntries(report).Count()); // the findings after the header read as before
+        var page = Export(report, "page.html");
+        Assert.Equal(BatchTimeline.MaxPoints, Regex.Count(page, "<circle "));
+        Assert.Equal(2L * BatchTimeline.MaxPoints, Figures(page)["batches"]);
+        Assert.Contains("each point is 2 adjacent batches", page, StringComparison.Ordinal);
+        Assert.Contains("id=\"contexts-not-recorded\"", page, StringComparison.Ordinal); // one field without the other
+    }
+
+    [Fact]
     public void A_report_without_contexts_per_type_and_batches_says_they_are_not_recorded()
     {
         var report = Write(Dir, Sample); // as a module before these fields wrote it
