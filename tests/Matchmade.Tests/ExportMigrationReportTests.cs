@@ -54,6 +54,24 @@ public sealed partial class ExportMigrationReportTests : IDisposable
         }
 
         Assert.True(figures["conflicts"] > 0 && figures["unmappedKeys"] > 0, "the sample data has conflicts and unmapped keys");
+
+        // Contexts per type: the bars are the ContextIntent rows the run wrote, type by type, as the database has them.
+        using (var c = db.Open())
+        {
+            var written = Scalar<string>(c, "SELECT string_agg(t || ':' || n, ',' ORDER BY t) FROM (SELECT \"contextType\"::text t, count(*) n FROM \"ContextIntent\" GROUP BY 1) x");
+            var bars = ContextBar().Matches(Regex.Match(html, "<svg[^>]*id=\"chart-contexts\".*?</svg>", RegexOptions.Singleline).Value)
+                .Where(m => m.Groups[2].Value != "0").Select(m => $"{m.Groups[1].Value}:{m.Groups[2].Value}").Order(StringComparer.Ordinal);
+            Assert.Equal(written, string.Join(',', bars));
+        }
+
+        var summary = session.Run("Get-MigrationReport -Path $args[0] -Kind Summary", run.Properties["ReportPath"].Value).ThrowOnError().Output.Single();
+        var byType = (IReadOnlyDictionary<string, long>)summary.Properties["ContextsByType"].Value;
+        Assert.Equal(figures["contextIntentsWritten"], byType.Values.Sum());
+
+        // Batch throughput: one dot per batch, their users the run's.
+        var users = BatchUsers().Matches(html).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+        Assert.Equal(figures["usersMigrated"] + figures["usersFailed"], users);
+        Assert.Equal(users, figures["batchUsers"]);
         Assert.Matches("data-verdict=\"integrity\" data-state=\"pass\"", html);
         Assert.Matches("data-verdict=\"nothing-lost\" data-state=\"pass\"", html);
         Assert.Contains("preferences", html, StringComparison.Ordinal); // a QA user's unmapped key
@@ -123,6 +141,39 @@ public sealed partial class ExportMigrationReportTests : IDisposable
         Assert.InRange(ink, 0.01, 0.5);
     }
 
+    [Fact]
+    public void An_older_report_without_contexts_per_type_or_batches_reads_and_exports_as_not_recorded()
+    {
+        // The example of docs/report-schema.md before these fields: what a report of an earlier module version holds.
+        var report = Path.Combine(reports, "migration-report-2026-11-24.json");
+        File.WriteAllText(report, """
+            {"schemaVersion":1,"kind":"matchmade.migration-report","run":{"runId":"0b5e3c1a-7d2f-4e61-9a0c-5f2d8e4b7a19","mode":"Live","status":"Completed","moduleVersion":"0.1.0","rulesFingerprint":"9c1e","startedAt":"2026-11-24T16:20:22.1+00:00","finishedAt":"2026-11-24T16:21:52.4+00:00","server":"db.internal:5432","database":"app","schema":"public","userName":"dba","parameters":{"batchSize":"5000"},"message":null},"counts":{"usersTotal":4,"usersMigrated":3,"usersSkipped":0,"usersFailed":1,"profilesWritten":3,"contextIntentsWritten":7,"conflicts":0,"unmappedFields":0,"unmappedKeys":0,"invalidValues":0,"errors":1},
+            "conflicts":[],
+            "unmappedFields":[],
+            "invalidValues":[],
+            "errors":[
+            {"userId":"u4","errorId":"UserWriteFailed","reason":"duplicate key value violates unique constraint (SQLSTATE 23505)"}
+            ]
+            }
+            """);
+        using var session = new PowerShellSession();
+        var summary = session.Run("Get-MigrationReport -Path $args[0] -Kind Summary", report).ThrowOnError().Output.Single();
+        Assert.Null(summary.Properties["ContextsByType"].Value);
+        Assert.Equal(7L, summary.Properties["ContextIntentsWritten"].Value);
+
+        session.Run("Export-MigrationReport -ReportPath $args[0] -Path $args[1]", report, Path.Combine(reports, "old.html")).ThrowOnError();
+        var html = File.ReadAllText(Path.Combine(reports, "old.html"));
+        Assert.Contains("id=\"contexts-not-recorded\">Not recorded", html, StringComparison.Ordinal);
+        Assert.Contains("id=\"throughput-not-recorded\">Not recorded", html, StringComparison.Ordinal);
+        Assert.Matches("data-figure=\"contextIntentsWritten\" data-value=\"7\"", html);
+    }
+
     [GeneratedRegex("data-figure=\"(\\w+)\" data-value=\"(\\d+)\"")]
     private static partial Regex Figure();
+
+    [GeneratedRegex("data-bar=\"(\\w+)\" data-value=\"(\\d+)\"")]
+    private static partial Regex ContextBar();
+
+    [GeneratedRegex("data-users=\"(\\d+)\"")]
+    private static partial Regex BatchUsers();
 }

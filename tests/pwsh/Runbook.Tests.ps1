@@ -89,6 +89,7 @@ Describe 'The runbook, step by step' {
         $summary.Status | Should -Be 'Completed'
         $summary.Errors | Should -Be 0
         ($summary | Out-String -Width 120) | Should -Match '(?m)^UsersMigrated\s+: '
+        ($summary | Out-String -Width 120) | Should -Match '(?m)^ContextsByType\s+: romantic=\d+, friendship=\d+, professional=\d+, creative=\d+, service=\d+\s*$'
         $conflicts = Get-MigrationReport -Path $full.ReportPath -Kind Conflict
         $conflicts | Should -Not -BeNullOrEmpty
         # The table a DBA sees: grouped by Kind, the columns that matter at 80 columns.

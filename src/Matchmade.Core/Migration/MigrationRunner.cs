@@ -311,6 +311,8 @@ public sealed class MigrationRunner
             UnmappedKeys = report.UnmappedKeys,
             InvalidValues = report.InvalidValues,
             Errors = report.Errors,
+            IntentsByType = counters.IntentsByType,
+            Batches = counters.Timeline.Points(),
         };
         var path = CompleteReport(report, summary);
         var message = summary.Message;

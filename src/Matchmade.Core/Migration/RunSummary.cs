@@ -32,6 +32,12 @@ internal sealed record RunSummary
     public required long InvalidValues { get; init; }
     public required long Errors { get; init; }
 
+    /// <summary>ContextIntent rows per context type (index: ContextType); null when the run did not count them.</summary>
+    public IReadOnlyList<long>? IntentsByType { get; init; }
+
+    /// <summary>The committed batches over time; null when the run did not time them.</summary>
+    public IReadOnlyList<ReportBatch>? Batches { get; init; }
+
     private string Server => $"{Target.Host}:{Target.Port}";
 
     public ReportCounts ReportCounts() => new()
@@ -47,6 +53,8 @@ internal sealed record RunSummary
         UnmappedKeys = UnmappedKeys,
         InvalidValues = InvalidValues,
         Errors = Errors,
+        ContextsByType = IntentsByType is null ? null : ReportFigures.ContextsByType(IntentsByType),
+        Batches = Batches,
     };
 
     public ReportRunInfo ReportRunInfo() => new()

@@ -59,6 +59,21 @@ public static class ReportFormat
         public const string UnmappedKeys = "unmappedKeys";
         public const string InvalidValues = "invalidValues";
         public const string Errors = "errors";
+
+        /// <summary>Optional (reports before it lack it): ContextIntent rows per context type.</summary>
+        public const string ContextsByType = "contextsByType";
+
+        /// <summary>Optional (reports before it lack it): the committed batches over time, <see cref="BatchFields"/>.</summary>
+        public const string Batches = "batches";
+    }
+
+    /// <summary>Names inside the entries of <c>counts.batches</c>.</summary>
+    public static class BatchFields
+    {
+        public const string End = "end";
+        public const string Seconds = "seconds";
+        public const string Users = "users";
+        public const string Batches = "batches";
     }
 
     /// <summary>Names inside the entries of the four arrays.</summary>
@@ -117,6 +132,12 @@ public sealed record ReportCounts
 
     public long InvalidValues { get; init; }
     public long Errors { get; init; }
+
+    /// <summary>ContextIntent rows written per context type (database names, every type); null: not recorded (an older report).</summary>
+    public IReadOnlyDictionary<string, long>? ContextsByType { get; init; }
+
+    /// <summary>The committed batches in the order they ended (at most <see cref="BatchTimeline.MaxPoints"/>); null: not recorded.</summary>
+    public IReadOnlyList<ReportBatch>? Batches { get; init; }
 }
 
 /// <summary>A user that could not be migrated (UserId set), or a run-level failure (UserId null).</summary>

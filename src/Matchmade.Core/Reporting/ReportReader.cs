@@ -61,7 +61,7 @@ public sealed record ReportHeader(int SchemaVersion, string Path, JsonElement Ru
         };
     }
 
-    /// <summary><c>counts</c> as typed values (absent counts are 0).</summary>
+    /// <summary><c>counts</c> as typed values (absent counts are 0; absent optional figures null).</summary>
     public ReportCounts ToCounts() => new()
     {
         UsersTotal = Count(ReportFormat.CountFields.UsersTotal),
@@ -75,6 +75,8 @@ public sealed record ReportHeader(int SchemaVersion, string Path, JsonElement Ru
         UnmappedKeys = Count(ReportFormat.CountFields.UnmappedKeys),
         InvalidValues = Count(ReportFormat.CountFields.InvalidValues),
         Errors = Count(ReportFormat.CountFields.Errors),
+        ContextsByType = ReportFigures.ReadContextsByType(Counts),
+        Batches = ReportFigures.ReadBatches(Counts),
     };
 
     private DateTimeOffset? Time(string name) =>

@@ -498,6 +498,7 @@ public sealed class ReportWriter : IDisposable
         w.WriteNumber(ReportFormat.CountFields.UnmappedKeys, c.UnmappedKeys);
         w.WriteNumber(ReportFormat.CountFields.InvalidValues, c.InvalidValues);
         w.WriteNumber(ReportFormat.CountFields.Errors, c.Errors);
+        ReportFigures.Write(w, c);
         w.WriteEndObject();
     }
 

@@ -14,7 +14,11 @@ namespace Matchmade.Core.Sync;
 public sealed record ClaimedUser(string UserId, long[] Seqs);
 
 /// <summary>What one sync batch committed.</summary>
-public sealed record SyncBatchResult(int Resynced, int Created, int Deleted, int Failed, int Intents, IReadOnlyList<Finding> Findings, IReadOnlyList<RunError> Errors);
+public sealed record SyncBatchResult(int Resynced, int Created, int Deleted, int Failed, int Intents, IReadOnlyList<Finding> Findings, IReadOnlyList<RunError> Errors)
+{
+    /// <summary>The ContextIntents written, per context type (index: <see cref="ContextType"/>; they add up to <see cref="Intents"/>).</summary>
+    public long[] IntentsByType { get; init; } = new long[ContextTypes.All.Count];
+}
 
 /// <summary>
 /// One sync batch, self-contained: reads the old rows of a set of users as they are now, merges them by the same rules
@@ -84,7 +88,9 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
         var intents = written.Sum(u => u.Intents.Count);
         history?.Batch(transaction, runId, written.Count, errors.Count, intents, findings);
         var created = read.Users.Count(u => !u.AlreadyMigrated && kept.Contains(u.Source.UserId));
-        return new SyncBatchResult(written.Count - created, created, gone.Length, errors.Count, intents, findings, errors);
+        var byType = new long[ContextTypes.All.Count];
+        RunCounters.CountIntents(written, byType);
+        return new SyncBatchResult(written.Count - created, created, gone.Length, errors.Count, intents, findings, errors) { IntentsByType = byType };
     }
 
     /// <summary>The batch in one go; if one user's data breaks it, user by user (savepoints), keeping the good ones.</summary>

@@ -26,6 +26,8 @@ public sealed class SyncRunner
     private readonly IOperationLog log;
     private readonly Guid runId = Guid.NewGuid();
     private readonly DateTimeOffset startedAt = DateTimeOffset.UtcNow;
+    private readonly long[] intentsByType = new long[ContextTypes.All.Count];
+    private readonly BatchTimeline timeline = new();
     private long claimed, resynced, created, deleted, failed, intents, batches;
     private int passes;
     private ReplicationLagGate? lagGate;
@@ -223,7 +225,18 @@ public sealed class SyncRunner
                 stop.ThrowIfCancellationRequested();
             }
 
+            var lap = timeline.StartLap();
             var result = WithRetries($"Batch {batches + 1}", () => batch.Run(connection, slice, release, history), stop);
+            if (slice.Count > 0)
+            {
+                lap.Committed(slice.Count);
+            }
+
+            for (var t = 0; t < intentsByType.Length; t++)
+            {
+                intentsByType[t] += result.IntentsByType[t];
+            }
+
             batches++;
             resynced += result.Resynced;
             created += result.Created;
@@ -327,6 +340,7 @@ public sealed class SyncRunner
             {
                 UsersTotal = claimed, UsersMigrated = resynced + created, UsersFailed = failed, ProfilesWritten = resynced + created, ContextIntentsWritten = intents,
                 Conflicts = report.Conflicts, UnmappedFields = report.UnmappedEntries, UnmappedKeys = report.UnmappedKeys, InvalidValues = report.InvalidValues, Errors = report.Errors,
+                ContextsByType = ReportFigures.ContextsByType(intentsByType), Batches = timeline.Points(),
             });
         log.Progress(new OperationProgress("Syncing changed profiles", status.ToString(), 100, null, Completed: true));
         return new SyncOutcome

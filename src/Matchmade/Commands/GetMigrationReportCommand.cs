@@ -112,7 +112,7 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
         var header = ReportReader.ReadHeader(path);
         if (Wants(ReportKind.Summary))
         {
-            WriteObject(summaryOverride is null ? Summary(header) : summaryOverride with { Path = path });
+            WriteObject(summaryOverride is null ? Summary(header) : summaryOverride with { Path = path, ContextsByType = header.ToCounts().ContextsByType });
         }
 
         var kinds = Kind?.Where(k => k != ReportKind.Summary).Select(EntryKindOf).ToArray();
@@ -156,6 +156,7 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
         UsersSkipped = h.Count("usersSkipped"),
         UsersFailed = h.Count("usersFailed"),
         ContextIntentsWritten = h.Count("contextIntentsWritten"),
+        ContextsByType = h.ToCounts().ContextsByType,
         Conflicts = h.Count("conflicts"),
         UnmappedFields = h.Count("unmappedFields"),
         InvalidValues = h.Count("invalidValues"),

@@ -27,6 +27,10 @@ public sealed record MigrationReportSummary
     public long UsersSkipped { get; init; }
     public long UsersFailed { get; init; }
     public long ContextIntentsWritten { get; init; }
+
+    /// <summary>ContextIntent rows per context type (romantic, friendship, …); null when the report does not record them (an older report, or the run history only).</summary>
+    public IReadOnlyDictionary<string, long>? ContextsByType { get; init; }
+
     public long Conflicts { get; init; }
     public long UnmappedFields { get; init; }
     public long InvalidValues { get; init; }

@@ -14,7 +14,26 @@ internal sealed record BatchResult(
 /// <summary>A run's running totals, shared by its pipelines (each sink adds its batches).</summary>
 internal sealed class RunCounters
 {
+    private readonly long[] intentsByType = new long[ContextTypes.All.Count];
     private long migrated, failed, intents, batches;
+
+    /// <summary>The committed batches over time, for the report (each sink times its own with a lap).</summary>
+    public BatchTimeline Timeline { get; } = new();
+
+    /// <summary>ContextIntent rows per context type (index: <see cref="ContextType"/>).</summary>
+    public long[] IntentsByType
+    {
+        get
+        {
+            var byType = new long[intentsByType.Length];
+            for (var t = 0; t < byType.Length; t++)
+            {
+                byType[t] = Interlocked.Read(ref intentsByType[t]);
+            }
+
+            return byType;
+        }
+    }
 
     public long Migrated => Interlocked.Read(ref migrated);
 
@@ -26,10 +45,30 @@ internal sealed class RunCounters
 
     public long NextBatchNumber() => Interlocked.Increment(ref batches);
 
-    public void Add(int usersMigrated, int usersFailed, int intentsWritten)
+    /// <summary>Counts a batch's users written (and their ContextIntents, per type) and failed.</summary>
+    public void Add(IReadOnlyList<PreparedUser> written, int usersFailed)
     {
-        Interlocked.Add(ref migrated, usersMigrated);
+        Span<long> byType = stackalloc long[intentsByType.Length];
+        CountIntents(written, byType);
+        for (var t = 0; t < byType.Length; t++)
+        {
+            Interlocked.Add(ref intentsByType[t], byType[t]);
+            Interlocked.Add(ref intents, byType[t]);
+        }
+
+        Interlocked.Add(ref migrated, written.Count);
         Interlocked.Add(ref failed, usersFailed);
-        Interlocked.Add(ref intents, intentsWritten);
+    }
+
+    /// <summary>Adds the users' ContextIntents to <paramref name="byType"/> (index: <see cref="ContextType"/>).</summary>
+    public static void CountIntents(IReadOnlyList<PreparedUser> users, Span<long> byType)
+    {
+        foreach (var user in users)
+        {
+            foreach (var (_, intent) in user.Intents)
+            {
+                byType[(int)intent.ContextType]++;
+            }
+        }
     }
 }

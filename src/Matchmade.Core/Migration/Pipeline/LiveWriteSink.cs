@@ -17,10 +17,22 @@ internal sealed record LiveWrite(BatchWriter Writer, RunHistory History, Guid Ru
 /// </summary>
 internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, Action<BatchResult> handOver) : IBatchSink<MergedBatch>
 {
+    private readonly BatchTimeline.Lap lap = run.Counters.Timeline.StartLap();
+
     public void Accept(MergedBatch batch)
     {
         var number = batch.UserCount > 0 ? run.Counters.NextBatchNumber() : 0;
-        handOver(Retry.Run($"Batch {number}", () => Write(batch, number), run.Options.MaxRetries, run.Log, CancellationToken.None));
+        var result = Retry.Run($"Batch {number}", () => Write(batch, number), run.Options.MaxRetries, run.Log, CancellationToken.None);
+        if (number > 0)
+        {
+            lap.Committed(result.Migrated + result.Failed);
+        }
+        else
+        {
+            lap.Restart();
+        }
+
+        handOver(result);
     }
 
     private BatchResult Write(MergedBatch batch, long number)
@@ -57,7 +69,7 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
         var intents = written.Sum(u => u.Intents.Count);
         run.History.Batch(transaction, run.RunId, written.Count, errors.Count, intents, findings);
         transaction.Commit();
-        run.Counters.Add(written.Count, errors.Count, intents);
+        run.Counters.Add(written, errors.Count);
         return new BatchResult(number, batch.IdsRead, batch.UserCount, batch.LastUserId, written.Count, errors.Count, intents, findings, errors, watch.Elapsed);
     }
 

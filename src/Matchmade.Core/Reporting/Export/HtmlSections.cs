@@ -10,7 +10,7 @@ internal static class HtmlSections
     {
         var n = a.Options.TopN;
         w.Write("<section id=\"charts\"><h2>Charts</h2>");
-        ContextChart(w, a);
+        RunCharts.Contexts(w, a);
 
         var (conflicts, _, conflictKeys) = a.ConflictsByField.Top(n);
         Chart(w, "chart-conflicts", "Conflicts by field", "Bars: conflicts; after them: users.",
@@ -24,7 +24,7 @@ internal static class HtmlSections
         Chart(w, "chart-invalid", "Invalid values by field and JSON type", "Bars: values of that field found with that JSON type.",
             [.. invalid.Select(i => new Bar(FieldAndType(i.Key), i.Count, Users(i.Users)))], More(invalidKeys, "fields and types", a.InvalidByFieldAndType), "No invalid values.");
 
-        ThroughputChart(w, a);
+        RunCharts.Throughput(w, a);
         w.Write("</section>\n");
     }
 
@@ -75,7 +75,7 @@ internal static class HtmlSections
 
     private static string Users(long users) => users == 1 ? "1 user" : Number(users) + " users";
 
-    private static void Chart(TextWriter w, string id, string title, string legend, IReadOnlyList<Bar> bars, string? more, string empty)
+    internal static void Chart(TextWriter w, string id, string title, string legend, IReadOnlyList<Bar> bars, string? more, string empty)
     {
         w.Write($"<figure class=\"panel\" id=\"{id}-panel\"><figcaption><h3>{Html(title)}</h3><span class=\"note\">{Html(legend)}</span></figcaption>");
         if (bars.Count == 0)
@@ -91,27 +91,6 @@ internal static class HtmlSections
             }
         }
 
-        w.Write("</figure>");
-    }
-
-    private static void ContextChart(TextWriter w, ReportAggregate a)
-    {
-        var (seen, _, keys) = a.FindingsByContext.Top(a.Options.TopN);
-        var legend = string.Create(CultureInfo.InvariantCulture,
-            $"This report does not record ContextIntents per type (only their total, {a.Counts.ContextIntentsWritten:N0}). Shown instead: findings per context type (unmapped keys, invalid values, conflict candidates).");
-        Chart(w, "chart-contexts", "Contexts per type", legend, [.. seen.Select(t => new Bar(t.Key, t.Count))], More(keys, "context types", a.FindingsByContext), "No findings name a context.");
-    }
-
-    private static void ThroughputChart(TextWriter w, ReportAggregate a)
-    {
-        var run = a.Run;
-        var users = a.Counts.UsersMigrated + a.Counts.UsersFailed;
-        var seconds = run.FinishedAt is { } f ? (f - run.StartedAt).TotalSeconds : 0;
-        var overall = seconds > 0
-            ? string.Create(CultureInfo.InvariantCulture, $"Over the whole run: {users / seconds:N0} users/s ({users:N0} users in {seconds:N1} s, preparation included).")
-            : "The run has no end time, so no rate can be given.";
-        w.Write("<figure class=\"panel\" id=\"chart-throughput-panel\"><figcaption><h3>Batch throughput</h3></figcaption>");
-        w.Write($"<p class=\"empty\" data-figure=\"throughput\">Per-batch throughput (users/s per batch) is not recorded in the report; Invoke-ProfileMigration -Verbose prints it batch by batch. {Html(overall)}</p>");
         w.Write("</figure>");
     }
 

@@ -35,6 +35,8 @@ public static class MarkdownPage
             ["unmapped keys", Number(c.UnmappedKeys)], ["invalid values", Number(c.InvalidValues)], ["errors", Number(c.Errors)],
         ]);
 
+        Contexts(w, a);
+        Throughput(w, a);
         var n = a.Options.TopN;
         Top(w, "Conflicts by field", ["Field", "Conflicts", "Users", "Example (candidates)"], a.ConflictsByField, n, i => [i.Key, Number(i.Count), Number(i.Users), i.Example ?? string.Empty]);
         Top(w, "Unmapped keys", ["Key", "Users", "Blobs", "Example value"], a.UnmappedByKey, n, byUsers: true, i => [i.Key, Number(i.Users), Number(i.Count), i.Example ?? string.Empty]);
@@ -42,6 +44,42 @@ public static class MarkdownPage
             i => [HtmlSections.FieldAndType(i.Key), Number(i.Count), Number(i.Users), i.Example ?? string.Empty]);
         Top(w, "Errors by id", ["Error id", "Errors", "Users", "First user"], a.ErrorsById, n, i => [i.Key, Number(i.Count), Number(i.Users), i.ExampleUser ?? "(the run)"]);
         w.Write($"_Written by Export-MigrationReport (Matchmade {Markdown(Core.Connection.DatabaseTarget.ModuleVersion)}) at {HtmlPage.Time(generatedAt)}. The full lists: Get-MigrationReport._\n");
+    }
+
+    private static void Contexts(TextWriter w, ReportAggregate a)
+    {
+        w.Write("## Contexts per type\n\n");
+        if (a.Counts.ContextsByType is not { } byType)
+        {
+            w.Write($"{RunCharts.NotRecorded} in this report (only the total: {Number(a.Counts.ContextIntentsWritten)} ContextIntent rows).\n\n");
+            return;
+        }
+
+        var sum = byType.Values.Sum();
+        Table(w, ["Context type", "ContextIntent rows", "share"], [.. byType.Select(t => new[] { t.Key, Number(t.Value), sum > 0 ? Percent((double)t.Value / sum) : "—" })]);
+    }
+
+    /// <summary>The batch timeline as a few consecutive segments of the run (a small table instead of the chart).</summary>
+    private static void Throughput(TextWriter w, ReportAggregate a)
+    {
+        w.Write("## Batch throughput\n\n");
+        var timeline = Export.Throughput.Of(a.Counts.Batches);
+        if (timeline is null || timeline.Points.Count == 0)
+        {
+            w.Write($"{(timeline is null ? RunCharts.NotRecorded + " in this report." : "No batch was committed.")} {Markdown(RunCharts.Overall(a))}\n\n");
+            return;
+        }
+
+        Table(w, ["Seconds into the run", "Batches", "Users", "Users/s per batch"],
+        [
+            .. timeline.Segments(10).Select(s => new[]
+            {
+                string.Create(CultureInfo.InvariantCulture, $"{s.Start:N1} – {s.Segment.End:N1}"), Number(s.Segment.Batches), Number(s.Segment.Users),
+                Number((long)Math.Round(s.Segment.UsersPerSecond)),
+            }),
+        ]);
+        w.Write(string.Create(CultureInfo.InvariantCulture,
+            $"Users/s per batch: slowest {timeline.Slowest:N0}, median {timeline.Median:N0}, fastest {timeline.Fastest:N0} (per worker). {Markdown(RunCharts.Overall(a))}\n\n"));
     }
 
     private static void Top(TextWriter w, string title, string[] headers, Tally tally, int n, Func<TallyItem, string[]> cells) =>

@@ -46,7 +46,6 @@ public sealed class ReportAggregate
         UnmappedByKey = new Tally(options.KeyCapacity);
         InvalidByFieldAndType = new Tally(options.KeyCapacity);
         ErrorsById = new Tally(options.KeyCapacity);
-        FindingsByContext = new Tally(options.KeyCapacity);
     }
 
     public ReportHeader Header { get; }
@@ -65,9 +64,6 @@ public sealed class ReportAggregate
     public Tally InvalidByFieldAndType { get; }
 
     public Tally ErrorsById { get; }
-
-    /// <summary>Context types named by unmapped and invalid findings and by conflict candidates.</summary>
-    public Tally FindingsByContext { get; }
 
     // What the arrays actually hold, counted while reading (the header's counts are checked against these).
     public long ConflictEntries { get; private set; }
@@ -141,11 +137,6 @@ public sealed class ReportAggregate
         ConflictEntries++;
         var field = c.Field ?? "(none)";
         ConflictsByField.Add(field, c.UserId, () => Shown(string.Join(" / ", c.Candidates.Select(v => $"{v.ContextType}: {v.Value}"))));
-        foreach (var candidate in c.Candidates)
-        {
-            FindingsByContext.Add(candidate.ContextType, c.UserId, () => null);
-        }
-
         if (Conflicts.Count < Options.ListCap)
         {
             var candidates = string.Join(" / ", c.Candidates.Select(v => $"{v.ContextType}: {Shown(v.Value)}"));
@@ -157,7 +148,6 @@ public sealed class ReportAggregate
     {
         UnmappedKeys++;
         UnmappedByKey.Add(u.Field ?? "(none)", u.UserId, () => Shown(u.Value));
-        FindingsByContext.Add(u.ContextType ?? "(none)", u.UserId, () => null);
         if (Unmapped.Count < Options.ListCap)
         {
             Unmapped.Add(new FindingRow(u.UserId, u.ContextType, u.Field, Shown(u.Value), null));
@@ -169,7 +159,6 @@ public sealed class ReportAggregate
         InvalidEntries++;
         var field = i.Field ?? "(whole blob)";
         InvalidByFieldAndType.Add(field + KeySeparator + JsonType(i.Value, i.Reason), i.UserId, () => Shown(i.Value));
-        FindingsByContext.Add(i.ContextType ?? "(none)", i.UserId, () => null);
         if (Invalid.Count < Options.ListCap)
         {
             Invalid.Add(new FindingRow(i.UserId, i.ContextType, field, Shown(i.Value), i.Reason));

@@ -15,6 +15,8 @@ public sealed partial class ReportExportTests : ReportFiles
     internal const string ImgOnError = "\"><img src=x onerror=alert(2)>";
     internal const string Bidi = "gpj.\u202Eexe";
 
+    private static readonly ReportBatch[] Timeline = [new(1.5, 1.25, 3, 1), new(2.75, 1.2, 4, 1), new(3.1, 0.35, 1, 1)];
+
     [Fact]
     public void The_figures_on_the_page_equal_the_reports_counts()
     {
@@ -44,6 +46,70 @@ public sealed partial class ReportExportTests : ReportFiles
     }
 
     [Fact]
+    public void The_contexts_per_type_and_the_batches_the_report_records_are_drawn_and_tabled()
+    {
+        var report = WriteWithFigures(Sample);
+        var counts = ReportReader.ReadHeader(report).ToCounts();
+        Assert.Equal(Timeline, counts.Batches);
+
+        var page = Export(report, "page.html");
+        foreach (var (type, n) in counts.ContextsByType!)
+        {
+            Assert.Equal(n, Bar(page, "chart-contexts", type));
+        }
+
+        Assert.Equal(counts.ContextIntentsWritten, counts.ContextsByType!.Values.Sum());
+        var svg = Regex.Match(page, "<svg[^>]*id=\"chart-throughput\".*?</svg>", RegexOptions.Singleline).Value;
+        var points = Regex.Matches(svg, "data-end=\"([0-9.]+)\" data-seconds=\"([0-9.]+)\" data-users=\"(\\d+)\" data-batches=\"(\\d+)\"")
+            .Select(m => new ReportBatch(D(m.Groups[1].Value), D(m.Groups[2].Value), long.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), long.Parse(m.Groups[4].Value, CultureInfo.InvariantCulture)));
+        Assert.Equal(counts.Batches, points);
+        var figures = Figures(page);
+        Assert.Equal((3L, 8L), (figures["batches"], figures["batchUsers"]));
+        Assert.DoesNotContain("Not recorded", page, StringComparison.Ordinal);
+
+        var markdown = Export(report, "page.md");
+        Assert.Contains("| romantic | 5 | 41.67% |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| service | 0 | 0% |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| 0.0 – 1.5 | 1 | 3 | 2 |", markdown, StringComparison.Ordinal); // 3 users in 1.25 s
+        Assert.Contains("| 2.8 – 3.1 | 1 | 1 | 3 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("slowest 2, median 3, fastest 3", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_full_timeline_reads_back_from_the_header_line_and_draws_a_dot_per_point()
+    {
+        using var writer = ReportWriter.Create(Dir, Start);
+        Sample(writer);
+        var timeline = Enumerable.Range(1, BatchTimeline.MaxPoints).Select(i => new ReportBatch(i * 0.25, (200 + (i % 7 * 10)) / 1000.0, 5000 + i, 2)).ToArray();
+        var report = writer.Complete(Run(), Counts(writer) with { Batches = timeline });
+        Assert.Single(File.ReadLines(report), l => l.Contains("\"batches\":[", StringComparison.Ordinal) && l.StartsWith("{\"schemaVersion\"", StringComparison.Ordinal));
+        Assert.Equal(timeline, ReportReader.ReadHeader(report).ToCounts().Batches);
+        Assert.Equal(10, ReportReader.ReadEntries(report).Count()); // the findings after the header read as before
+        var page = Export(report, "page.html");
+        Assert.Equal(BatchTimeline.MaxPoints, Regex.Count(page, "<circle "));
+        Assert.Equal(2L * BatchTimeline.MaxPoints, Figures(page)["batches"]);
+        Assert.Contains("each point is 2 adjacent batches", page, StringComparison.Ordinal);
+        Assert.Contains("id=\"contexts-not-recorded\"", page, StringComparison.Ordinal); // one field without the other
+    }
+
+    [Fact]
+    public void A_report_without_contexts_per_type_and_batches_says_they_are_not_recorded()
+    {
+        var report = Write(Dir, Sample); // as a module before these fields wrote it
+        var counts = ReportReader.ReadHeader(report).ToCounts();
+        Assert.Null(counts.ContextsByType);
+        Assert.Null(counts.Batches);
+        var page = Export(report, "page.html");
+        Assert.Contains("id=\"contexts-not-recorded\">Not recorded", page, StringComparison.Ordinal);
+        Assert.Contains("id=\"throughput-not-recorded\">Not recorded", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"chart-contexts\"", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"chart-throughput\"", page, StringComparison.Ordinal);
+        var markdown = Export(report, "page.md");
+        Assert.Contains("## Contexts per type\n\nNot recorded in this report (only the total: 12 ContextIntent rows).", markdown, StringComparison.Ordinal);
+        Assert.Contains("## Batch throughput\n\nNot recorded in this report.", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Counts_that_disagree_with_the_lists_fail_the_nothing_lost_verdict()
     {
         using var writer = ReportWriter.Create(Dir, Start);
@@ -55,7 +121,7 @@ public sealed partial class ReportExportTests : ReportFiles
     [Fact]
     public void Hostile_values_render_as_text()
     {
-        var report = Write(Dir, w =>
+        var report = WriteWithFigures(w =>
         {
             w.Add(new Conflict(Script, ImgOnError, [new(ContextType.Romantic, Json(Script)), new(ContextType.Friendship, Json(Bidi))], Json(Script)));
             w.Add(new UnmappedField(ImgOnError, ContextType.Romantic, Script, Json(ImgOnError)));
@@ -91,7 +157,7 @@ public sealed partial class ReportExportTests : ReportFiles
     [Fact]
     public void The_page_references_nothing_outside_itself()
     {
-        var page = Export(Write(Dir, Sample), "page.html");
+        var page = Export(WriteWithFigures(Sample), "page.html");
         Assert.DoesNotMatch("(?i)https?://", page);
         Assert.DoesNotMatch("(?i)\\b(src|href|action|formaction|xlink:href)\\s*=", page);
         Assert.DoesNotMatch("(?i)url\\(|@import|<script|<link|<iframe|<object|<embed", page);
@@ -163,7 +229,7 @@ public sealed partial class ReportExportTests : ReportFiles
     [BrowserFact]
     public void The_page_renders_in_a_real_browser()
     {
-        var report = Write(Dir, w =>
+        var report = WriteWithFigures(w =>
         {
             Sample(w);
             w.Add(new UnmappedField(Script, ContextType.Service, ImgOnError, Json(Bidi)));
@@ -176,6 +242,14 @@ public sealed partial class ReportExportTests : ReportFiles
         Assert.InRange(first, 0, 100); // the title at the top
         Assert.InRange(last, 1500, height - 1); // run, criteria, counts, five charts and the tables: a long page
         Assert.InRange(ink, 0.01, 0.5); // text and bars, on a mostly white page
+    }
+
+    /// <summary>A report as this module writes it: with contexts per type (12 in all, as <see cref="ReportFiles.Counts"/> says) and three batches.</summary>
+    private string WriteWithFigures(Action<ReportWriter> findings)
+    {
+        using var writer = ReportWriter.Create(Dir, Start);
+        findings(writer);
+        return writer.Complete(Run(), Counts(writer) with { ContextsByType = ReportFigures.ContextsByType([5, 4, 2, 1, 0]), Batches = Timeline });
     }
 
     internal static void Sample(ReportWriter w)
@@ -199,7 +273,8 @@ public sealed partial class ReportExportTests : ReportFiles
     [
         "lang", "charset", "http-equiv", "content", "name", "class", "id", "data-figure", "data-value", "data-verdict", "data-state", "role",
         "aria-labelledby", "width", "height", "viewBox", "data-bar", "x", "y", "text-anchor", "rx", "fill", "colspan", "data-more-keys",
-        "data-more-findings", "data-rows",
+        "data-more-findings", "data-rows", "x1", "y1", "x2", "y2", "stroke", "stroke-width", "dy", "points", "cx", "cy", "r", "data-end",
+        "data-seconds", "data-users", "data-batches",
     ];
 
     private static long Bar(string page, string chart, string label)
@@ -213,6 +288,8 @@ public sealed partial class ReportExportTests : ReportFiles
     private static string Verdict(string page, string id) => Regex.Match(page, $"data-verdict=\"{id}\" data-state=\"(\\w+)\"").Groups[1].Value;
 
     private static int UnescapedPipes(string line) => Regex.Matches(line, "(?<!\\\\)\\|").Count - 1;
+
+    private static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 
     private static string Json(string s) => System.Text.Json.JsonSerializer.Serialize(s);
 
