@@ -80,7 +80,7 @@ public sealed class MigrationRunner
     {
         using var runLock = RunLock.Acquire(target, "Invoke-ProfileMigration", stop);
         using var lagGate = ReplicationLagGate.Create(target, options.MaxReplicationLagSeconds, log, "Migrating profiles", stop);
-        var history = new RunHistory(runLock.Connection, target, log);
+        var history = new RunHistory(runLock.Connection, target, log) { RedactValues = options.RedactValues };
         using var connection = target.Open(stop);
         var (scope, schemaStep, preparation) = Preflight(connection, history, stop);
         if (preparation is not null)
