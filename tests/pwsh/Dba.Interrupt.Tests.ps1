@@ -155,6 +155,8 @@ Invoke-ProfileMigration -ConnectionString '$script:killedUrl' -BatchSize 1 -Thro
         $resumed = Invoke-ProfileMigration -ConnectionString $script:killedUrl -ReportPath $script:killedReports -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue
         $resumed.UsersSkipped | Should -Be $script:committed.Count
         ($warned -join "`n") | Should -Match ([regex]::Escape("Get-MigrationReport -RunId $($script:runId)"))
+        # Its report says where the skipped users' findings are.
+        (Get-MigrationReport -Path $resumed.ReportPath -Kind Summary).Message | Should -Match ([regex]::Escape("Get-MigrationReport -RunId $($script:runId)"))
         # The interrupted run's findings stay readable after the next run.
         @(Get-MigrationReport -ConnectionString $script:killedUrl -RunId $script:runId -Kind Conflict, UnmappedField, InvalidValue, Error).Count | Should -Be $script:findings.Count
     }

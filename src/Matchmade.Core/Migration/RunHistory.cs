@@ -26,8 +26,8 @@ public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget targe
     /// <summary>Journal values as the report has them: "[redacted]" when the run redacts its report.</summary>
     public bool RedactValues { get; init; }
 
-    /// <summary>Creates the state schema if needed and marks runs that died without finishing as Interrupted.</summary>
-    public void Prepare()
+    /// <summary>Creates the state schema if needed and marks runs that died without finishing as Interrupted; returns those.</summary>
+    public IReadOnlyList<Guid> Prepare()
     {
         using (var ddl = new NpgsqlCommand(SqlText.For("state-schema.sql", schemas), connection))
         {
@@ -37,12 +37,16 @@ public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget targe
         using var abandoned = new NpgsqlCommand(SqlText.For("run-abandoned.sql", schemas), connection);
         abandoned.Parameters.AddWithValue("app_schema", schemas.App);
         using var reader = abandoned.ExecuteReader();
+        var interrupted = new List<Guid>();
         while (reader.Read())
         {
             // The users of its committed batches are skipped by this run: say where their findings are.
             var id = reader.GetGuid(0);
+            interrupted.Add(id);
             log.Warning($"Run {id} ended without finishing (marked Interrupted). The findings of the batches it committed: Get-MigrationReport -RunId {id}.");
         }
+
+        return interrupted;
     }
 
     public void Start(Guid runId, RunMode mode, IReadOnlyDictionary<string, string?> parameters, long usersTotal, long usersSkipped)
