@@ -33,6 +33,9 @@ public sealed class MigrationRunner
     // Set when a live run's report could not be written: thrown once the run history is complete.
     private MatchmadeException? reportFailure;
 
+    // Runs this one found killed: their committed users are skipped here, their findings are in the findings journal.
+    private IReadOnlyList<Guid> interruptedEarlier = [];
+
     public MigrationRunner(DatabaseTarget target, MigrationOptions options, IOperationLog log)
     {
         if (options.BatchSize is < 1 or > MigrationOptions.MaxBatchSize)
@@ -80,7 +83,7 @@ public sealed class MigrationRunner
     {
         using var runLock = RunLock.Acquire(target, "Invoke-ProfileMigration", stop);
         using var lagGate = ReplicationLagGate.Create(target, options.MaxReplicationLagSeconds, log, "Migrating profiles", stop);
-        var history = new RunHistory(runLock.Connection, target, log);
+        var history = new RunHistory(runLock.Connection, target, log) { RedactValues = options.RedactValues };
         using var connection = target.Open(stop);
         var (scope, schemaStep, preparation) = Preflight(connection, history, stop);
         if (preparation is not null)
@@ -127,7 +130,7 @@ public sealed class MigrationRunner
         try
         {
             PrivilegeCheck.ForLiveRun(connection, target, options.Force, options.ChangeTracking);
-            history.Prepare();
+            interruptedEarlier = history.Prepare();
             Db.SetLockTimeout(connection, null, options.LockTimeout);
             var schemaStep = Retry.Run("The schema step", () => SchemaStep.Ensure(connection, target, dryRun: false, options.LockTimeout, log), options.MaxRetries, log, stop);
             if (options.ChangeTracking)
@@ -295,12 +298,12 @@ public sealed class MigrationRunner
             Parameters = options.RecordedParameters(),
             StartedAt = startedAt,
             FinishedAt = DateTimeOffset.UtcNow,
-            Message = status switch
+            Message = Sentences(status switch
             {
                 RunStatus.Cancelled => $"Stopped on request after batch {counters.Batches}; completed batches are kept. Run again to continue.",
                 RunStatus.Failed => failure?.Message,
                 _ => null,
-            },
+            }, EarlierFindings()),
             UsersTotal = scope.Total,
             UsersSkipped = scope.Skipped,
             UsersMigrated = counters.Migrated,
@@ -318,11 +321,18 @@ public sealed class MigrationRunner
         var message = summary.Message;
         if (reportFailure is not null && !ReferenceEquals(failure, reportFailure))
         {
-            message = $"{message}{(message is null ? string.Empty : " ")}The report could not be written: {reportFailure.Message}";
+            message = Sentences(message, $"The report could not be written: {reportFailure.Message}");
         }
 
         return summary.Outcome(path, message, failure);
     }
+
+    /// <summary>Where the findings of the users this run skipped because a killed run had committed them are (not in this report).</summary>
+    private string? EarlierFindings() => interruptedEarlier.Count == 0
+        ? null
+        : $"Users committed by the interrupted run(s) {string.Join(", ", interruptedEarlier)} are skipped here; their findings: Get-MigrationReport -RunId {interruptedEarlier[0]}.";
+
+    private static string? Sentences(string? first, string? second) => first is null ? second : second is null ? first : $"{first} {second}";
 
     /// <summary>Writes the report's end; findings lost on the way (a report failure already) leave no report rather than an incomplete one.</summary>
     private string? CompleteReport(ReportWriter report, RunSummary summary)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Merge;
+using Matchmade.Core.Reporting;
 using Matchmade.Core.Sql;
 using Npgsql;
 
@@ -15,14 +16,18 @@ public sealed record RunRecord(
 
 /// <summary>
 /// The run history in the module's own schema. Start and finish go through the lock's session; each batch's counts
-/// are added inside the batch's own transaction, so an interrupted run's row says exactly what it committed.
+/// and findings (the findings journal, <see cref="FindingsJournal"/>) are added inside the batch's own transaction, so
+/// an interrupted run's row and journal say exactly what it committed.
 /// </summary>
 public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget target, IOperationLog log)
 {
     private readonly SchemaNames schemas = target.Schemas;
 
-    /// <summary>Creates the state schema if needed and marks runs that died without finishing as Interrupted.</summary>
-    public void Prepare()
+    /// <summary>Journal values as the report has them: "[redacted]" when the run redacts its report.</summary>
+    public bool RedactValues { get; init; }
+
+    /// <summary>Creates the state schema if needed and marks runs that died without finishing as Interrupted; returns those.</summary>
+    public IReadOnlyList<Guid> Prepare()
     {
         using (var ddl = new NpgsqlCommand(SqlText.For("state-schema.sql", schemas), connection))
         {
@@ -31,7 +36,17 @@ public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget targe
 
         using var abandoned = new NpgsqlCommand(SqlText.For("run-abandoned.sql", schemas), connection);
         abandoned.Parameters.AddWithValue("app_schema", schemas.App);
-        abandoned.ExecuteNonQuery();
+        using var reader = abandoned.ExecuteReader();
+        var interrupted = new List<Guid>();
+        while (reader.Read())
+        {
+            // The users of its committed batches are skipped by this run: say where their findings are.
+            var id = reader.GetGuid(0);
+            interrupted.Add(id);
+            log.Warning($"Run {id} ended without finishing (marked Interrupted). The findings of the batches it committed: Get-MigrationReport -RunId {id}.");
+        }
+
+        return interrupted;
     }
 
     public void Start(Guid runId, RunMode mode, IReadOnlyDictionary<string, string?> parameters, long usersTotal, long usersSkipped)
@@ -48,7 +63,8 @@ public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget targe
         command.ExecuteNonQuery();
     }
 
-    public void Batch(NpgsqlTransaction transaction, Guid runId, int migrated, int failed, int intents, IReadOnlyList<Finding> findings)
+    /// <summary>Adds a batch's counts and journals its findings and errors, in the batch's transaction (one statement).</summary>
+    public void Batch(NpgsqlTransaction transaction, Guid runId, int migrated, int failed, int intents, IReadOnlyList<Finding> findings, IReadOnlyList<RunError> errors)
     {
         long conflicts = 0, unmapped = 0, invalid = 0;
         (string User, ContextType Context)? lastUnmapped = null;
@@ -82,6 +98,7 @@ public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget targe
         command.Parameters.AddWithValue("conflicts", conflicts);
         command.Parameters.AddWithValue("unmapped", unmapped);
         command.Parameters.AddWithValue("invalid", invalid);
+        command.Parameters.Add(new NpgsqlParameter("findings", NpgsqlTypes.NpgsqlDbType.Bytea) { Value = (object?)FindingsJournal.Encode(findings, errors, RedactValues) ?? DBNull.Value });
         command.ExecuteNonQuery();
     }
 

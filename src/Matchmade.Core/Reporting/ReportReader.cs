@@ -123,7 +123,7 @@ public sealed record ErrorEntry(string? UserId, string? ErrorId, string? Reason)
 public static class ReportReader
 {
     /// <summary>Entries nest values 4 levels down (root, array, entry, unmappedFields): room for the deepest value the writer keeps.</summary>
-    private const int MaxDepth = ReportWriter.ValueMaxDepth + 8;
+    internal const int MaxDepth = ReportWriter.ValueMaxDepth + 8;
 
     /// <summary>Reads schemaVersion, kind, run and counts: only the beginning of the file (and its last bytes, to catch a cut).</summary>
     public static ReportHeader ReadHeader(string path)
@@ -193,7 +193,7 @@ public static class ReportReader
                         throw stream.Corrupt($"an entry of '{name}' is not an object");
                     }
 
-                    var entryUser = root.TryGetProperty(F.UserId, out var u) && u.ValueKind == JsonValueKind.String ? u.GetString() : null;
+                    var entryUser = UserIdOf(root);
                     if (userId is not null && !string.Equals(entryUser, userId, StringComparison.Ordinal))
                     {
                         continue;
@@ -223,7 +223,12 @@ public static class ReportReader
         return -1;
     }
 
-    private static IEnumerable<ReportEntry> ToEntries(ReportEntryKind kind, JsonElement e, string? userId)
+    /// <summary>An entry's <c>userId</c>, or null (a run-level error).</summary>
+    internal static string? UserIdOf(JsonElement entry) =>
+        entry.TryGetProperty(F.UserId, out var u) && u.ValueKind == JsonValueKind.String ? u.GetString() : null;
+
+    /// <summary>One entry of the report's format as typed entries (an unmapped-fields entry gives one per key).</summary>
+    internal static IEnumerable<ReportEntry> ToEntries(ReportEntryKind kind, JsonElement e, string? userId)
     {
         string? S(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         string? Raw(string name) => e.TryGetProperty(name, out var v) ? v.GetRawText() : null;

@@ -86,7 +86,7 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
         var kept = written.Select(w => w.UserId).ToHashSet(StringComparer.Ordinal);
         var findings = prepared.Findings.FindAll(f => kept.Contains(f.UserId));
         var intents = written.Sum(u => u.Intents.Count);
-        history?.Batch(transaction, runId, written.Count, errors.Count, intents, findings);
+        history?.Batch(transaction, runId, written.Count, errors.Count, intents, findings, errors);
         var created = read.Users.Count(u => !u.AlreadyMigrated && kept.Contains(u.Source.UserId));
         var byType = new long[ContextTypes.All.Count];
         RunCounters.CountIntents(written, byType);

@@ -64,7 +64,7 @@ public sealed class SyncRunner
         using var report = ReportWriter.Create(options.ReportPath, startedAt, options.RedactValues);
         using var runLock = RunLock.Acquire(target, "Sync-ProfileMigration", stop);
         using var gate = lagGate = ReplicationLagGate.Create(target, options.MaxReplicationLagSeconds, log, "Syncing changed profiles", stop);
-        var history = new RunHistory(runLock.Connection, target, log);
+        var history = new RunHistory(runLock.Connection, target, log) { RedactValues = options.RedactValues };
         using var connection = target.Open(stop);
         TrackingState tracking;
         try

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using Matchmade.Core.Errors;
+using Matchmade.Core.Reporting;
 using Matchmade.Core.Reporting.Export;
 
 namespace Matchmade.Commands;
@@ -87,6 +88,22 @@ public sealed class ExportMigrationReportCommand : MatchmadeCommandBase
     private protected override void ProcessDatabase()
     {
         var run = FindRun(Latest ? null : RunId);
+        if (run.ReportPath is null)
+        {
+            // Killed (or its report could not be written): its committed batches' findings are in the findings journal.
+            var folder = Path is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(Path);
+            folder = Directory.Exists(folder) ? folder : System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(folder))!;
+            if (!ShouldProcess(folder, $"Rebuild the report of run {run.RunId} ({run.Status}) from the findings journal"))
+            {
+                return;
+            }
+
+            var rebuilt = FindingsJournal.Rebuild(Engine.Target, run, folder, Cancellation);
+            WriteVerbose($"Run {run.RunId} has no report file ({run.Status}): rebuilt it from the findings journal as '{rebuilt}'.");
+            Export(rebuilt);
+            return;
+        }
+
         if (run.ReportPath is not { } report || !File.Exists(report))
         {
             throw new MatchmadeException(ErrorIds.ReportNotFound, FailureKind.ObjectNotFound,

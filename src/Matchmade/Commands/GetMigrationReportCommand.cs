@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Management.Automation;
 using Matchmade.Core.Errors;
+using Matchmade.Core.Migration;
 using Matchmade.Core.Reporting;
 
 namespace Matchmade.Commands;
@@ -93,6 +94,10 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
         {
             Emit(path, summary);
         }
+        else if (run.ReportPath is null)
+        {
+            EmitJournal(run, summary);
+        }
         else
         {
             if (Wants(ReportKind.Summary))
@@ -115,13 +120,40 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
             WriteObject(summaryOverride is null ? Summary(header) : summaryOverride with { Path = path, ContextsByType = header.ToCounts().ContextsByType });
         }
 
-        var kinds = Kind?.Where(k => k != ReportKind.Summary).Select(EntryKindOf).ToArray();
-        if (Kind is not null && kinds!.Length == 0)
+        if (FindingKinds() is { } kinds)
         {
-            return;
+            WriteFindings(ReportReader.ReadEntries(path, kinds, UserId));
+        }
+    }
+
+    /// <summary>
+    /// A run without a report file (killed, or its report could not be written): the findings of the batches it
+    /// committed, from the findings journal its batches wrote in their own transactions.
+    /// </summary>
+    private void EmitJournal(RunRecord run, MigrationReportSummary summary)
+    {
+        if (Wants(ReportKind.Summary))
+        {
+            WriteObject(summary with { Message = run.Message ?? $"The run has no report file ({run.Status}): its findings are those of the batches it committed, from the findings journal." });
         }
 
-        foreach (var entry in ReportReader.ReadEntries(path, kinds, UserId))
+        if (FindingKinds() is { } kinds)
+        {
+            WriteVerbose($"Run {run.RunId} has no report file ({run.Status}): reading the findings of the batches it committed from the findings journal in the module's schema.");
+            WriteFindings(FindingsJournal.Read(Engine.Target, run.RunId, kinds, UserId, Cancellation));
+        }
+    }
+
+    /// <summary>The finding kinds -Kind asks for (empty: all), or null when it asks for the summary only.</summary>
+    private ReportEntryKind[]? FindingKinds()
+    {
+        var kinds = Kind?.Where(k => k != ReportKind.Summary).Select(EntryKindOf).ToArray() ?? [];
+        return Kind is not null && kinds.Length == 0 ? null : kinds;
+    }
+
+    private void WriteFindings(IEnumerable<ReportEntry> entries)
+    {
+        foreach (var entry in entries)
         {
             WriteObject(new MigrationFinding
             {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Migration;
+using Matchmade.Core.Reporting;
 using Matchmade.Core.Schema;
 using Matchmade.Fixtures;
 using Matchmade.Tests.Shared;
@@ -369,6 +370,15 @@ public sealed class MigrationRunnerTests : IDisposable
             }
         }
 
+        // The findings journal kept the committed batches' findings, in the batches' own transactions: exactly the
+        // users' findings of the run's report (which had them from the batches it was handed once they committed).
+        using (var journalTarget = Target(killed))
+        {
+            var reported = EntryLines(ReportReader.ReadEntries(interrupted.ReportPath!).Where(e => e.UserId is not null));
+            Assert.NotEmpty(reported);
+            Assert.Equal(reported, EntryLines(FindingsJournal.Read(journalTarget, interrupted.RunId, null, null, CancellationToken.None)));
+        }
+
         var resumed = Run(killed, new MigrationOptions { BatchSize = 50, ThrottleLimit = workers });
         Assert.Equal(RunStatus.Completed, resumed.Status);
         Assert.Equal(committed, resumed.UsersSkipped);
@@ -376,6 +386,8 @@ public sealed class MigrationRunnerTests : IDisposable
         using var check = Open(killed);
         Assert.Equal(expected, NewTablesContentHash(check));
         Assert.Equal("Completed,Interrupted", Scalar<string>(check, "SELECT string_agg(status, ',' ORDER BY status) FROM matchmade.run"));
+        // The resumed run's report is written, so its journal rows are gone; the interrupted run's stay (no report of its own recorded).
+        Assert.Equal(interrupted.RunId.ToString(), Scalar<string>(check, "SELECT string_agg(DISTINCT run_id::text, ',') FROM matchmade.run_finding"));
     }
 
     [Fact]
@@ -600,6 +612,10 @@ public sealed class MigrationRunnerTests : IDisposable
             .Order(StringComparer.Ordinal);
         return string.Join("\n", all);
     }
+
+    /// <summary>Entries as sorted lines: the same set whatever order batches committed in.</summary>
+    private static List<string> EntryLines(IEnumerable<ReportEntry> entries) =>
+        [.. entries.Select(e => string.Join("|", e.Kind, e.UserId, e.ContextType, e.Field, e.Value, string.Join(",", e.Candidates), e.Chosen, e.Reason, e.ErrorId)).Order(StringComparer.Ordinal)];
 
     private static string Findings(string reportPath)
     {

@@ -67,7 +67,7 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
         }
 
         var intents = written.Sum(u => u.Intents.Count);
-        run.History.Batch(transaction, run.RunId, written.Count, errors.Count, intents, findings);
+        run.History.Batch(transaction, run.RunId, written.Count, errors.Count, intents, findings, errors);
         transaction.Commit();
         run.Counters.Add(written, errors.Count);
         return new BatchResult(number, batch.IdsRead, batch.UserCount, batch.LastUserId, written.Count, errors.Count, intents, findings, errors, watch.Elapsed);

@@ -1,4 +1,10 @@
--- Runs inside the batch's transaction, so the history's counts match what is committed.
+-- Runs inside the batch's transaction, so the history's counts and the findings journal match what is committed.
+-- One statement: the batch's findings (null when it has none) go to the journal on the way.
+WITH journal AS (
+    INSERT INTO {state}.run_finding (run_id, findings)
+    SELECT @run_id, @findings::bytea
+    WHERE @findings::bytea IS NOT NULL
+)
 UPDATE {state}.run
 SET users_migrated = users_migrated + @migrated,
     users_failed = users_failed + @failed,

@@ -39,3 +39,14 @@ CREATE TABLE IF NOT EXISTS {state}.migrated_user (
     migrated_at   timestamp(3) NOT NULL,
     PRIMARY KEY (app_schema, user_id)
 );
+
+-- The findings journal: the findings and errors of each committed batch, in the report's own entry format
+-- (docs/report-schema.md: {"conflicts":[…],"unmappedFields":[…],"invalidValues":[…],"errors":[…]}, UTF-8 JSON kept as
+-- bytes so values stay exactly as the report writes them). Written in the batch's own transaction, so a killed run's
+-- findings survive exactly with its committed batches; a run's rows are removed once its report file is written.
+CREATE TABLE IF NOT EXISTS {state}.run_finding (
+    run_id    uuid   NOT NULL,
+    seq       bigint GENERATED ALWAYS AS IDENTITY,
+    findings  bytea  NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);

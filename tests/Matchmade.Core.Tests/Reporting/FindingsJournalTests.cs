@@ -1,0 +1,113 @@
+using Matchmade.Core.Connection;
+using Matchmade.Core.Merge;
+using Matchmade.Core.Migration;
+using Matchmade.Core.Reporting;
+using Matchmade.Core.Tests.Migration;
+using Matchmade.Fixtures;
+using static Matchmade.Tests.Shared.DbAssert;
+
+namespace Matchmade.Core.Tests.Reporting;
+
+/// <summary>The findings journal: each committed batch's findings kept with the batch, readable by run id, as the report has them.</summary>
+public sealed class FindingsJournalTests : ReportFiles
+{
+    private static readonly Finding[] Kept =
+    [
+        new Conflict("u1", "location", [new(ContextType.Romantic, "\"Paris\""), new(ContextType.Friendship, "1e400")], "\"Paris\""),
+        new UnmappedField("u1", ContextType.Romantic, "zodiac", "{\"sign\":\"leo\",\"deep\":[1,[2]]}"),
+        new UnmappedField("u1", ContextType.Romantic, "mood", "\"ünïcödé 😀\""),
+        new InvalidValue("u2", ContextType.Service, "age", "\"old\"", "expected a number"),
+        new InvalidValue("u2", ContextType.Service, null, "not json {", "the blob is not a JSON object"),
+        new UnmappedField("u2", ContextType.Friendship, "zodiac", "null"),
+    ];
+
+    private static readonly RunError[] KeptErrors = [new("u3", "UserWriteFailed", "duplicate key (SQLSTATE 23505)")];
+
+    [Fact]
+    public void A_committed_batch_journals_its_findings_as_the_report_has_them_a_rolled_back_one_nothing_and_a_written_report_prunes_them()
+    {
+        var cs = TestServer.Shared.CreateDatabase("journal");
+        try
+        {
+            using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs });
+            using var connection = target.Open(CancellationToken.None);
+            var history = new RunHistory(connection, target, new RecordingLog());
+            history.Prepare();
+            var runId = Guid.NewGuid();
+            history.Start(runId, RunMode.Live, new Dictionary<string, string?>(), 10, 0);
+
+            using (var rolledBack = connection.BeginTransaction())
+            {
+                history.Batch(rolledBack, runId, 1, 0, 1, [new Conflict("u9", "name", [new(ContextType.Romantic, "\"a\""), new(ContextType.Service, "\"b\"")], "\"a\"")], [new RunError("u8", "UserWriteFailed", "x")]);
+                rolledBack.Rollback();
+            }
+
+            using (var committed = connection.BeginTransaction())
+            {
+                history.Batch(committed, runId, 2, 1, 4, Kept, KeptErrors);
+                committed.Commit();
+            }
+
+            using (var nothingFound = connection.BeginTransaction())
+            {
+                history.Batch(nothingFound, runId, 5, 0, 9, [], []);
+                nothingFound.Commit();
+            }
+
+            // One row: the committed batch with findings (a batch without any has none; the rolled back one left none).
+            Assert.Equal(1L, Scalar<long>(connection, "SELECT count(*) FROM matchmade.run_finding"));
+            Assert.Equal("7|1|1|2|2", Scalar<string>(connection, "SELECT concat_ws('|', users_migrated, users_failed, conflicts, unmapped_fields, invalid_values) FROM matchmade.run"));
+
+            var report = ReportOf(Kept, KeptErrors);
+            Assert.Equal(Lines(ReportReader.ReadEntries(report)), Lines(FindingsJournal.Read(target, runId, null, null, CancellationToken.None)));
+            Assert.Equal(
+                Lines(ReportReader.ReadEntries(report, [ReportEntryKind.UnmappedField, ReportEntryKind.Error], "u1")),
+                Lines(FindingsJournal.Read(target, runId, [ReportEntryKind.UnmappedField, ReportEntryKind.Error], "u1", CancellationToken.None)));
+            Assert.Contains(FindingsJournal.Read(target, runId, null, null, CancellationToken.None), e => e is ConflictEntry { Candidates: [_, (_, "1e400")] });
+
+            // The run's report file is written: the journal's rows go with the run's end.
+            history.Finish(runId, new MigrationOutcome
+            {
+                RunId = runId, Mode = RunMode.Live, Status = RunStatus.Completed, Server = "s", Database = "d", Schema = "public",
+                StartedAt = DateTimeOffset.UtcNow, FinishedAt = DateTimeOffset.UtcNow, ReportPath = report,
+            });
+            Assert.Equal(0L, Scalar<long>(connection, "SELECT count(*) FROM matchmade.run_finding"));
+            Assert.Empty(FindingsJournal.Read(target, runId, null, null, CancellationToken.None));
+        }
+        finally
+        {
+            TestServer.Shared.DropDatabase(cs);
+        }
+    }
+
+    [Fact]
+    public void A_redacted_run_journals_no_values()
+    {
+        var row = FindingsJournal.Encode(Kept, KeptErrors, redact: true)!;
+        var text = System.Text.Encoding.UTF8.GetString(row);
+        Assert.DoesNotContain("Paris", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("leo", text, StringComparison.Ordinal);
+        Assert.Contains("\"[redacted]\"", text, StringComparison.Ordinal);
+        Assert.Null(FindingsJournal.Encode([], [], redact: false));
+    }
+
+    /// <summary>The report file the same findings give: the journal must read exactly as it does.</summary>
+    private string ReportOf(IEnumerable<Finding> findings, IEnumerable<RunError> errors)
+    {
+        using var writer = ReportWriter.Create(Dir, Start);
+        foreach (var finding in findings)
+        {
+            writer.Add(finding);
+        }
+
+        foreach (var error in errors)
+        {
+            writer.AddError(error);
+        }
+
+        return writer.Complete(Run(), new ReportCounts());
+    }
+
+    private static List<string> Lines(IEnumerable<ReportEntry> entries) =>
+        [.. entries.Select(e => string.Join("|", e.Kind, e.UserId, e.ContextType, e.Field, e.Value, string.Join(",", e.Candidates), e.Chosen, e.Reason, e.ErrorId))];
+}
