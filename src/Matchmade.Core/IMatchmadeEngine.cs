@@ -77,7 +77,6 @@ public static class MatchmadeEngine
 
         public IEnumerable<IntegrityCheckResult> Verify(IReadOnlyCollection<string>? checks, IReadOnlyCollection<string>? userIds, CancellationToken cancellationToken)
         {
-            CompletionState.RefuseIfCompleted(Target, "Test-MigrationIntegrity", cancellationToken);
             return new IntegrityChecker(Target, log).Run(checks, userIds, cancellationToken);
         }
 
