@@ -49,7 +49,11 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal("Completed", status.Properties["Stage"].Value);
         Assert.Equal(true, status.Properties["ArchivePresent"].Value);
 
-        var refused = session.Run("Test-MigrationIntegrity -ConnectionString $args[0]", db.Url);
+        // After the completion: the renamed tables against cleanup.prisma, every user reconciled with the archive.
+        var completed = session.Run("Test-MigrationIntegrity -ConnectionString $args[0]", db.Url).ThrowOnError();
+        Assert.All(completed.Output, o => Assert.True((bool)o.Properties["Passed"].Value, $"{o.Properties["Name"].Value}: {o.Properties["Detail"].Value}"));
+        Assert.Equal("exactly cleanup.prisma", completed.Output.Single(o => (string)o.Properties["Name"].Value == "Schema").Properties["Expected"].Value);
+        var refused = session.Run("Sync-ProfileMigration -ConnectionString $args[0] -Confirm:$false", db.Url);
         Assert.Equal("MigrationCompleted", Assert.Single(refused.AllErrors).FullyQualifiedErrorId.Split(',')[0]);
         var archive = session.Run("Complete-ProfileMigration -ConnectionString $args[0] -RemoveArchive -Confirm:$false", db.Url);
         Assert.Equal("ArchiveStillNeeded", Assert.Single(archive.AllErrors).FullyQualifiedErrorId.Split(',')[0]);
