@@ -121,10 +121,4 @@ public sealed class CompletionAccessTests : IDisposable
             TestServer.Shared.DropDatabase(cs);
         }
     }
-
-    private static MigrationStage Stage(string cs)
-    {
-        using var target = Target(cs);
-        return Matchmade.Core.Status.StatusReader.Read(target, CancellationToken.None).Stage;
-    }
 }

@@ -57,6 +57,13 @@ public sealed class CompletionDb : IDisposable
         return new CompletionRunner(target, options ?? new CompletionOptions(), log ?? new RecordingLog()).Run(CancellationToken.None);
     }
 
+    /// <summary>What Get-ProfileMigrationStatus says the stage is.</summary>
+    public static MigrationStage Stage(string cs)
+    {
+        using var target = Target(cs);
+        return Matchmade.Core.Status.StatusReader.Read(target, CancellationToken.None).Stage;
+    }
+
     public static UndoOutcome Undo(string cs, UndoOptions? options = null)
     {
         using var target = Target(cs);

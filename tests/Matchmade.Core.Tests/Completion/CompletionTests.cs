@@ -244,12 +244,6 @@ public sealed class CompletionTests : IDisposable
         return NewTablesContentHash(c, profileTable: "Profile");
     }
 
-    private static MigrationStage Stage(string cs)
-    {
-        using var target = Target(cs);
-        return Matchmade.Core.Status.StatusReader.Read(target, CancellationToken.None).Stage;
-    }
-
     private static string RepoRoot()
     {
         var dir = AppContext.BaseDirectory;
