@@ -23,8 +23,8 @@ SELECT format('SELECT and INSERT on %I.%I (the cleanup migration is recorded)', 
 FROM rel WHERE schema = @app AND name = '_prisma_migrations' AND NOT (has_table_privilege(oid, 'SELECT') AND has_table_privilege(oid, 'INSERT'))
 UNION ALL
 SELECT format('USAGE and CREATE on schema %I (the archive %I.%I)', @state, @state, 'ProfileOld')
-WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = @state)
-   OR NOT (has_schema_privilege(@state, 'USAGE') AND has_schema_privilege(@state, 'CREATE'))
+WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = @state)  -- without it the gates refuse (no run history)
+  AND NOT (has_schema_privilege(@state, 'USAGE') AND has_schema_privilege(@state, 'CREATE'))
 UNION ALL
 SELECT format('%s on %I.%I (%s)', p, schema, name, CASE name WHEN 'run' THEN 'the run history' ELSE 'change tracking''s records' END)
 FROM rel CROSS JOIN unnest(CASE name WHEN 'run' THEN ARRAY['SELECT', 'INSERT', 'UPDATE'] ELSE ARRAY['SELECT', 'UPDATE', 'DELETE'] END) p
