@@ -49,7 +49,11 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal("Completed", status.Properties["Stage"].Value);
         Assert.Equal(true, status.Properties["ArchivePresent"].Value);
 
-        var refused = session.Run("Test-MigrationIntegrity -ConnectionString $args[0]", db.Url);
+        // After the completion: the renamed tables against cleanup.prisma, every user reconciled with the archive.
+        var completed = session.Run("Test-MigrationIntegrity -ConnectionString $args[0]", db.Url).ThrowOnError();
+        Assert.All(completed.Output, o => Assert.True((bool)o.Properties["Passed"].Value, $"{o.Properties["Name"].Value}: {o.Properties["Detail"].Value}"));
+        Assert.Equal("exactly cleanup.prisma", completed.Output.Single(o => (string)o.Properties["Name"].Value == "Schema").Properties["Expected"].Value);
+        var refused = session.Run("Sync-ProfileMigration -ConnectionString $args[0] -Confirm:$false", db.Url);
         Assert.Equal("MigrationCompleted", Assert.Single(refused.AllErrors).FullyQualifiedErrorId.Split(',')[0]);
         var archive = session.Run("Complete-ProfileMigration -ConnectionString $args[0] -RemoveArchive -Confirm:$false", db.Url);
         Assert.Equal("ArchiveStillNeeded", Assert.Single(archive.AllErrors).FullyQualifiedErrorId.Split(',')[0]);
@@ -59,5 +63,15 @@ public sealed class LifecycleTests : IDisposable
         var checks = session.Run("Test-MigrationIntegrity -ConnectionString $args[0]", db.Url).ThrowOnError();
         Assert.All(checks.Output, o => Assert.True((bool)o.Properties["Passed"].Value, $"{o.Properties["Name"].Value}: {o.Properties["Detail"].Value}"));
         Assert.Equal("Completed", session.Run("(Complete-ProfileMigration -ConnectionString $args[0] -Confirm:$false).Status", db.Url).ThrowOnError().Output.Single().ToString());
+
+        // Without the archive the reconciliation cannot run: Skipped, not passed; -Quiet fails closed, -Check leaves it out.
+        session.Run("Complete-ProfileMigration -ConnectionString $args[0] -RemoveArchive -Force -Confirm:$false", db.Url).ThrowOnError();
+        var removed = session.Run("Test-MigrationIntegrity -ConnectionString $args[0]", db.Url).ThrowOnError();
+        var skipped = removed.Output.Where(o => (bool)o.Properties["Skipped"].Value).Select(o => (string)o.Properties["Name"].Value);
+        Assert.Equal(["Reconciliation", "NothingLost"], skipped);
+        Assert.All(removed.Output, o => Assert.True((bool)o.Properties["Passed"].Value != (bool)o.Properties["Skipped"].Value, (string)o.Properties["Name"].Value));
+        Assert.StartsWith("Reconciliation, NothingLost could not run on ", Assert.Single(removed.Warnings), StringComparison.Ordinal);
+        Assert.Equal(false, session.Run("Test-MigrationIntegrity -ConnectionString $args[0] -Quiet", db.Url).ThrowOnError().Output.Single().BaseObject);
+        Assert.Equal(true, session.Run("Test-MigrationIntegrity -ConnectionString $args[0] -Check Schema, PrismaHistory, UsersWithoutProfile -Quiet", db.Url).ThrowOnError().Output.Single().BaseObject);
     }
 }

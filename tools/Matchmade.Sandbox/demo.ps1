@@ -40,6 +40,8 @@ Sync-ProfileMigration -ReportPath $reports -Confirm:$false | Out-Default
 Complete-ProfileMigration -WhatIf | Out-Null
 Complete-ProfileMigration -Confirm:$false | Out-Default
 Get-ProfileMigrationStatus | Out-Default
+'Integrity after the completion: the renamed tables against cleanup.prisma, every user reconciled with the archive'
+Test-MigrationIntegrity | Out-Default
 
 '== 11. Undo steps back one stage: to the transition (ProfileNew and the old Profile table again)'
 Undo-ProfileMigration -Confirm:$false | Out-Default

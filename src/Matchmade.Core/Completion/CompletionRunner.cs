@@ -41,6 +41,11 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
         bool tracking;
         try
         {
+            if (!options.DryRun)
+            {
+                CompletionPrivileges.Check(connection, target);
+            }
+
             gates = CompletionGates.Evaluate(connection, target, options, log, stop);
             var ready = gates.TrueForAll(g => g.Passed);
             rows = ready ? CutOverLock.Count(connection, null, $"SELECT count(*) FROM {schemas.AppQuoted}.\"Profile\"") : 0;
@@ -48,7 +53,7 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
         }
         catch (Exception e) when (e is not MatchmadeException and not OperationCanceledException)
         {
-            throw DbErrors.During(e, "Checking the completion's gates", target);
+            throw DbErrors.During(e, "Checking the completion's grants and gates", target);
         }
 
         var plan = Plan(rows, tracking);

@@ -1,5 +1,6 @@
 using Matchmade.Core.Merge;
 using Matchmade.Core.Migration.Pipeline;
+using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
 using Npgsql;
 using NpgsqlTypes;
@@ -22,11 +23,13 @@ public sealed class BatchReader
     private readonly string[]? userIds;
     private readonly bool force;
 
-    public BatchReader(SchemaNames schemas, bool targetExists, IReadOnlyCollection<string>? userIds, bool force)
+    /// <param name="tables">Where the old blobs and the new rows are (the transition's tables when null; the reconciliation after a completion reads the archive).</param>
+    public BatchReader(SchemaNames schemas, bool targetExists, IReadOnlyCollection<string>? userIds, bool force, ProfileTables? tables = null)
     {
+        tables ??= ProfileTables.Transition;
         usersSql = SqlText.For("batch-users.sql", schemas);
-        migratedSql = targetExists ? SqlText.For("batch-migrated.sql", schemas) : null;
-        contextsSql = SqlText.For("batch-contexts.sql", schemas);
+        migratedSql = targetExists ? tables.Sql("batch-migrated.sql", schemas) : null;
+        contextsSql = tables.Sql("batch-contexts.sql", schemas);
         this.userIds = userIds?.ToArray();
         this.force = force;
     }

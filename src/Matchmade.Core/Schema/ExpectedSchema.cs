@@ -12,6 +12,12 @@ public sealed record ExpectedForeignKey(string Table, string Name, IReadOnlyList
 public sealed record ExpectedColumn(string Table, string Name, string UdtName, bool NotNull, string? Default);
 
 /// <summary>
+/// The new tables as a migration leaves them, for the Schema check: migration.sql's during the transition,
+/// cleanup.prisma's after the completion. <see cref="Source"/> names it in the check's messages.
+/// </summary>
+public sealed record ExpectedShape(string Source, IReadOnlyList<string> Tables, IReadOnlyList<ExpectedColumn> Columns, IReadOnlyList<ExpectedIndex> Indexes, IReadOnlyList<ExpectedForeignKey> ForeignKeys);
+
+/// <summary>
 /// The shape migration.sql gives the new tables, column by column, for checking a database where the app deployed
 /// the migration itself. Context columns come from <see cref="FieldCatalog"/>; the rest is migration.sql's fixed part.
 /// </summary>
@@ -62,4 +68,22 @@ public static class ExpectedSchema
         new(PrismaSchema.ProfileNew, "ProfileNew_userId_fkey", ["userId"], PrismaSchema.User, ["id"]),
         new(PrismaSchema.ContextIntent, "ContextIntent_userId_fkey", ["userId"], PrismaSchema.User, ["id"]),
     ];
+
+    /// <summary>What migration.sql creates (the transition: ProfileNew and ContextIntent).</summary>
+    public static ExpectedShape Transition { get; } = new("migration.sql", PrismaSchema.NewTables, [.. All], Indexes, ForeignKeys);
+
+    /// <summary>
+    /// cleanup.prisma's Profile and ContextIntent: migration.sql's tables with cleanup-migration.sql's renames
+    /// (ProfileNew to Profile, its primary key, unique index and foreign key to Profile_*); nothing else changes, which
+    /// is what Prisma found checking cleanup-migration.sql against cleanup.prisma (no drift).
+    /// </summary>
+    public static ExpectedShape Cleanup { get; } = new(
+        "cleanup.prisma",
+        [PrismaSchema.Profile, PrismaSchema.ContextIntent],
+        [.. All.Select(c => c with { Table = Renamed(c.Table) })],
+        [.. Indexes.Select(i => i with { Table = Renamed(i.Table), Name = Renamed(i.Name) })],
+        [.. ForeignKeys.Select(k => k with { Table = Renamed(k.Table), Name = Renamed(k.Name) })]);
+
+    private static string Renamed(string name) =>
+        name.StartsWith(PrismaSchema.ProfileNew, StringComparison.Ordinal) ? PrismaSchema.Profile + name[PrismaSchema.ProfileNew.Length..] : name;
 }

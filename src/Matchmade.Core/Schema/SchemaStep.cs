@@ -139,11 +139,11 @@ public static class SchemaStep
 
     internal sealed record ActualColumn(string UdtName, bool NotNull, string? Default);
 
-    internal static Dictionary<(string Table, string Name), ActualColumn> ReadColumns(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema)
+    internal static Dictionary<(string Table, string Name), ActualColumn> ReadColumns(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, IReadOnlyList<string>? tables = null)
     {
         using var command = new NpgsqlCommand(SqlText.Raw("columns-of.sql"), connection, transaction);
         command.Parameters.AddWithValue("schema", schema);
-        command.Parameters.AddWithValue("tables", PrismaSchema.NewTables.ToArray());
+        command.Parameters.AddWithValue("tables", (tables ?? PrismaSchema.NewTables).ToArray());
         var columns = new Dictionary<(string, string), ActualColumn>();
         using var reader = command.ExecuteReader();
         while (reader.Read())

@@ -29,21 +29,28 @@ public static class SqlText
     });
 
     /// <summary>The file with its schema placeholders filled in.</summary>
-    public static string For(string fileName, SchemaNames names) =>
-        Raw(fileName).Replace("{app}", names.AppQuoted, StringComparison.Ordinal)
-                     .Replace("{state}", names.StateQuoted, StringComparison.Ordinal);
+    public static string For(string fileName, SchemaNames names) => Schemas(Raw(fileName), names);
 
     /// <summary>
     /// The file with one more quoted identifier filled in (e.g. {table}) before the schemas, so a schema's name can
     /// never be mistaken for a placeholder.
     /// </summary>
     public static string For(string fileName, SchemaNames names, string placeholder, string identifier) =>
-        Raw(fileName).Replace(placeholder, Quote(identifier), StringComparison.Ordinal)
-                     .Replace("{app}", names.AppQuoted, StringComparison.Ordinal)
-                     .Replace("{state}", names.StateQuoted, StringComparison.Ordinal);
+        Schemas(Raw(fileName).Replace(placeholder, Quote(identifier), StringComparison.Ordinal), names);
+
+    /// <summary>
+    /// The file with fragments filled in before the schemas. A fragment is made of the schema placeholders and quoted
+    /// identifiers only (a table such as <c>{app}."ProfileNew"</c>), never of a value or a name from outside.
+    /// </summary>
+    public static string For(string fileName, SchemaNames names, IEnumerable<(string Placeholder, string Fragment)> fragments) =>
+        Schemas(fragments.Aggregate(Raw(fileName), (text, f) => text.Replace(f.Placeholder, f.Fragment, StringComparison.Ordinal)), names);
 
     /// <summary>Quotes one identifier with Npgsql's own rules (always quoted, embedded quotes doubled).</summary>
     public static string Quote(string identifier) => Quoter.QuoteIdentifier(identifier);
+
+    private static string Schemas(string text, SchemaNames names) =>
+        text.Replace("{app}", names.AppQuoted, StringComparison.Ordinal)
+            .Replace("{state}", names.StateQuoted, StringComparison.Ordinal);
 
     private static Stream Open(string fileName) =>
         typeof(SqlText).Assembly.GetManifestResourceStream(fileName)

@@ -7,7 +7,10 @@ public enum CheckSeverity
     Error,
 }
 
-/// <summary>One check's verdict, with the figures it compared and a few ids to look at.</summary>
+/// <summary>
+/// One check's verdict, with the figures it compared and a few ids to look at. <see cref="Skipped"/>: the check could
+/// not run here (e.g. the reconciliation once the archive is removed); not passed, and <see cref="Detail"/> says why.
+/// </summary>
 public sealed record IntegrityCheckResult(
     string Name,
     bool Passed,
@@ -15,4 +18,5 @@ public sealed record IntegrityCheckResult(
     string Observed,
     string Expected,
     string Detail,
-    IReadOnlyList<string> SampleIds);
+    IReadOnlyList<string> SampleIds,
+    bool Skipped = false);

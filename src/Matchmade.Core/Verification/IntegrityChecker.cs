@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Matchmade.Core.Completion;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Json;
@@ -33,9 +34,12 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         using var connection = target.Open(cancellationToken);
         NpgsqlTransaction transaction;
         HashSet<string> present;
+        CompletionState state;
         try
         {
             transaction = Db.BeginReadOnlySnapshot(connection);
+            // After Complete-ProfileMigration the same checks run on the renamed tables, reconciled with the archive.
+            state = CompletionState.Read(connection, transaction, target.Schemas);
             present = SchemaInspector.TablesPresent(connection, target.Schemas.App, [.. PrismaSchema.OldTables, .. PrismaSchema.NewTables, PrismaSchema.MigrationsTable], transaction);
         }
         catch (Exception e)
@@ -43,9 +47,10 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
             throw DbErrors.During(e, "Test-MigrationIntegrity", target);
         }
 
+        var tables = state.Completed ? ProfileTables.AfterCompletion : ProfileTables.Transition;
         using (transaction)
         {
-            var missing = PrismaSchema.MissingOldOrNew(present);
+            var missing = tables.Required.Where(t => !present.Contains(t)).ToArray();
             if (missing.Length > 0)
             {
                 throw new MatchmadeException(
@@ -66,16 +71,18 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
                 log.Verbose($"Check {name}.");
                 yield return Guard(name, () => name switch
                 {
-                    "Schema" => CheckSchema(connection, transaction),
-                    "PrismaHistory" => CheckPrisma(connection, transaction, present.Contains(PrismaSchema.MigrationsTable)),
-                    "PendingChanges" => CheckPendingChanges(connection, transaction),
-                    _ => SqlCheck(connection, transaction, name),
+                    "Schema" => CheckSchema(connection, transaction, state.Completed ? ExpectedSchema.Cleanup : ExpectedSchema.Transition),
+                    "PrismaHistory" => CheckPrisma(connection, transaction, present.Contains(PrismaSchema.MigrationsTable), state.Completed),
+                    "PendingChanges" => state.Completed ? NothingPendingAfterCompletion : CheckPendingChanges(connection, transaction),
+                    _ => SqlCheck(connection, transaction, name, tables),
                 });
             }
 
             if (wanted.Contains("Reconciliation") || wanted.Contains("NothingLost"))
             {
-                var (reconciliation, nothingLost) = Guard2(() => Reconciliation.Run(connection, transaction, target.Schemas, userIds, log, cancellationToken));
+                var (reconciliation, nothingLost) = state.Completed && !state.ArchivePresent
+                    ? (ArchiveRemoved("Reconciliation"), ArchiveRemoved("NothingLost"))
+                    : Guard2(() => Reconciliation.Run(connection, transaction, target.Schemas, tables, userIds, log, cancellationToken));
                 if (wanted.Contains("Reconciliation"))
                 {
                     yield return reconciliation;
@@ -113,7 +120,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         {
             using var transaction = Db.BeginReadOnlySnapshot(connection);
             var differing = new List<string>();
-            Reconciliation.Run(connection, transaction, target.Schemas, null, log, cancellationToken, differing);
+            Reconciliation.Run(connection, transaction, target.Schemas, ProfileTables.Transition, null, log, cancellationToken, differing);
             return differing;
         }
         catch (Exception e) when (e is not MatchmadeException and not OperationCanceledException)
@@ -127,7 +134,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
     /// wrote): the reconciliation of the users it just synced (null when there are none).
     /// </summary>
     public IntegrityCheckResult? ReconcileInTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken) =>
-        userIds.Count == 0 ? null : Guard2(() => Reconciliation.Run(connection, transaction, target.Schemas, userIds, log, cancellationToken)).Item1;
+        userIds.Count == 0 ? null : Guard2(() => Reconciliation.Run(connection, transaction, target.Schemas, ProfileTables.Transition, userIds, log, cancellationToken)).Item1;
 
     /// <summary>
     /// Users the app changed in the old tables since they were migrated and that await a sync. Without tracking
@@ -168,25 +175,34 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         }
     }
 
-    private IntegrityCheckResult SqlCheck(NpgsqlConnection connection, NpgsqlTransaction transaction, string name)
+    /// <summary>After the completion: the final sync ran under the cut-over's lock and change tracking went with the old table.</summary>
+    private static IntegrityCheckResult NothingPendingAfterCompletion { get; } = new("PendingChanges", true, CheckSeverity.Info, "completed", "0 pending",
+        "The completion synced every change under its lock and removed change tracking: the app writes Profile and ContextIntent itself, nothing awaits a sync.", []);
+
+    /// <summary>The reconciliation needs the old blobs: once -RemoveArchive dropped them, it cannot run (not a pass).</summary>
+    private IntegrityCheckResult ArchiveRemoved(string name) => new(name, false, CheckSeverity.Warning, "not run: archive removed", "0 differ",
+        $"Not run: Complete-ProfileMigration -RemoveArchive removed {target.Schemas.State}.{CompletionState.ArchiveTable}, the old Profile rows this check compares with. The other checks still prove the tables' shape and counts; -Check without {name} leaves it out.", [], Skipped: true);
+
+    private IntegrityCheckResult SqlCheck(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, ProfileTables tables)
     {
-        using var command = new NpgsqlCommand(SqlText.For($"check-{name}.sql", target.Schemas), connection, transaction);
+        using var command = new NpgsqlCommand(tables.Sql($"check-{name}.sql", target.Schemas), connection, transaction);
         using var reader = command.ExecuteReader();
         reader.Read();
         var observed = reader.GetString(0);
         var expected = reader.GetString(1);
         var samples = reader.IsDBNull(2) ? [] : reader.GetFieldValue<string[]>(2);
         var passed = string.Equals(observed, expected, StringComparison.Ordinal);
-        var description = IntegrityChecks.All.First(c => c.Name == name).Description;
+        var description = IntegrityChecks.All.First(c => c.Name == name).Description.Replace(PrismaSchema.ProfileNew, tables.NewName, StringComparison.Ordinal);
         return new IntegrityCheckResult(name, passed, passed ? CheckSeverity.Info : CheckSeverity.Error, observed, expected,
             passed ? description : $"Expected {expected}, found {observed}: {description}.", samples);
     }
 
-    private IntegrityCheckResult CheckSchema(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    private IntegrityCheckResult CheckSchema(NpgsqlConnection connection, NpgsqlTransaction transaction, ExpectedShape shape)
     {
         var problems = new List<string>();
-        var columns = SchemaStep.ReadColumns(connection, transaction, target.Schemas.App);
-        foreach (var expected in ExpectedSchema.All)
+        var source = shape.Source;
+        var columns = SchemaStep.ReadColumns(connection, transaction, target.Schemas.App, shape.Tables);
+        foreach (var expected in shape.Columns)
         {
             if (!columns.TryGetValue((expected.Table, expected.Name), out var actual))
             {
@@ -196,18 +212,18 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
 
             if (actual.UdtName != expected.UdtName || actual.NotNull != expected.NotNull || !string.Equals(actual.Default, expected.Default, StringComparison.Ordinal))
             {
-                problems.Add($"{expected.Table}.{expected.Name} is {Describe(actual.UdtName, actual.NotNull, actual.Default)}, migration.sql makes it {Describe(expected.UdtName, expected.NotNull, expected.Default)}");
+                problems.Add($"{expected.Table}.{expected.Name} is {Describe(actual.UdtName, actual.NotNull, actual.Default)}, {source} makes it {Describe(expected.UdtName, expected.NotNull, expected.Default)}");
             }
         }
 
-        var known = ExpectedSchema.All.Select(c => (c.Table, c.Name)).ToHashSet();
-        problems.AddRange(columns.Keys.Where(k => !known.Contains(k)).Select(k => $"{k.Table}.{k.Name} is not in migration.sql"));
+        var known = shape.Columns.Select(c => (c.Table, c.Name)).ToHashSet();
+        problems.AddRange(columns.Keys.Where(k => !known.Contains(k)).Select(k => $"{k.Table}.{k.Name} is not in {source}"));
 
         var indexes = new Dictionary<string, (string Table, bool Unique, string[] Columns)>(StringComparer.Ordinal);
         using (var command = new NpgsqlCommand(SqlText.Raw("schema-indexes.sql"), connection, transaction))
         {
             command.Parameters.AddWithValue("schema", target.Schemas.App);
-            command.Parameters.AddWithValue("tables", PrismaSchema.NewTables.ToArray());
+            command.Parameters.AddWithValue("tables", shape.Tables.ToArray());
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -215,7 +231,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
             }
         }
 
-        foreach (var index in ExpectedSchema.Indexes)
+        foreach (var index in shape.Indexes)
         {
             if (!indexes.Remove(index.Name, out var actual))
             {
@@ -223,17 +239,17 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
             }
             else if (actual.Table != index.Table || actual.Unique != index.Unique || !actual.Columns.SequenceEqual(index.Columns))
             {
-                problems.Add($"index {index.Name} is {(actual.Unique ? "UNIQUE " : string.Empty)}({string.Join(", ", actual.Columns)}) on {actual.Table}, migration.sql makes it {(index.Unique ? "UNIQUE " : string.Empty)}({string.Join(", ", index.Columns)}) on {index.Table}");
+                problems.Add($"index {index.Name} is {(actual.Unique ? "UNIQUE " : string.Empty)}({string.Join(", ", actual.Columns)}) on {actual.Table}, {source} makes it {(index.Unique ? "UNIQUE " : string.Empty)}({string.Join(", ", index.Columns)}) on {index.Table}");
             }
         }
 
-        problems.AddRange(indexes.Keys.Select(i => $"index {i} is not in migration.sql"));
+        problems.AddRange(indexes.Keys.Select(i => $"index {i} is not in {source}"));
 
         var keys = new Dictionary<string, string>(StringComparer.Ordinal);
         using (var command = new NpgsqlCommand(SqlText.Raw("schema-foreign-keys.sql"), connection, transaction))
         {
             command.Parameters.AddWithValue("schema", target.Schemas.App);
-            command.Parameters.AddWithValue("tables", PrismaSchema.NewTables.ToArray());
+            command.Parameters.AddWithValue("tables", shape.Tables.ToArray());
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -241,7 +257,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
             }
         }
 
-        foreach (var key in ExpectedSchema.ForeignKeys)
+        foreach (var key in shape.ForeignKeys)
         {
             var expected = $"{key.Table}({string.Join(",", key.Columns)}) -> {target.Schemas.App}.{key.ReferencedTable}({string.Join(",", key.ReferencedColumns)}) ON DELETE c ON UPDATE c";
             if (!keys.Remove(key.Name, out var actual))
@@ -250,37 +266,50 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
             }
             else if (actual != expected)
             {
-                problems.Add($"foreign key {key.Name} is {actual}, migration.sql makes it {expected}");
+                problems.Add($"foreign key {key.Name} is {actual}, {source} makes it {expected}");
             }
         }
 
-        problems.AddRange(keys.Keys.Select(k => $"foreign key {k} is not in migration.sql"));
-        var total = ExpectedSchema.All.Count() + ExpectedSchema.Indexes.Count + ExpectedSchema.ForeignKeys.Count;
+        problems.AddRange(keys.Keys.Select(k => $"foreign key {k} is not in {source}"));
+        var total = shape.Columns.Count + shape.Indexes.Count + shape.ForeignKeys.Count;
         return new IntegrityCheckResult(
             "Schema",
             problems.Count == 0,
             problems.Count == 0 ? CheckSeverity.Info : CheckSeverity.Error,
             problems.Count == 0 ? $"{total} columns, indexes and foreign keys as expected" : $"{problems.Count} differences",
-            "exactly migration.sql",
-            problems.Count == 0 ? "The new tables are exactly what migration.sql creates." : string.Join("; ", problems),
+            $"exactly {source}",
+            problems.Count == 0 ? $"{string.Join(" and ", shape.Tables)} are exactly what {source} describes." : string.Join("; ", problems),
             []);
 
         static string Describe(string udt, bool notNull, string? @default) => $"{udt}{(notNull ? " NOT NULL" : string.Empty)}{(@default is null ? string.Empty : " DEFAULT " + @default)}";
     }
 
-    private IntegrityCheckResult CheckPrisma(NpgsqlConnection connection, NpgsqlTransaction transaction, bool historyTable)
+    /// <summary>Prisma's record of the first migration, and after the completion of the cleanup migration too.</summary>
+    private IntegrityCheckResult CheckPrisma(NpgsqlConnection connection, NpgsqlTransaction transaction, bool historyTable, bool completed)
     {
-        var record = SchemaInspector.ReadPrismaMigration(connection, target.Schemas, historyTable, transaction);
+        var first = CheckPrisma(connection, transaction, historyTable, PrismaSchema.Initial);
+        if (!completed || !first.Passed || !historyTable)
+        {
+            return first;
+        }
+
+        var cleanup = CheckPrisma(connection, transaction, historyTable, PrismaSchema.Cleanup);
+        return cleanup.Passed ? cleanup with { Detail = $"{first.Detail} {cleanup.Detail}" } : cleanup;
+    }
+
+    private IntegrityCheckResult CheckPrisma(NpgsqlConnection connection, NpgsqlTransaction transaction, bool historyTable, ShippedMigration migration)
+    {
+        var record = SchemaInspector.ReadPrismaMigration(connection, target.Schemas, historyTable, transaction, migration.Name);
         return record.State switch
         {
             PrismaMigrationState.NoHistoryTable => new("PrismaHistory", true, CheckSeverity.Info, "no _prisma_migrations table", "applied, or no history table",
                 "The database has no _prisma_migrations table (kept with prisma db push?): nothing to check.", []),
-            PrismaMigrationState.Applied when record.Checksum == PrismaSchema.MigrationChecksum => new("PrismaHistory", true, CheckSeverity.Info, "Applied", "Applied",
-                $"{PrismaSchema.MigrationName} is recorded as applied with the shipped checksum.", []),
-            PrismaMigrationState.Applied => new("PrismaHistory", false, CheckSeverity.Warning, $"Applied, checksum {record.Checksum}", $"Applied, checksum {PrismaSchema.MigrationChecksum}",
-                $"{PrismaSchema.MigrationName} is recorded with another checksum: the app deployed a different migration.sql than the one this module ships (prisma migrate will report it as modified).", []),
+            PrismaMigrationState.Applied when record.Checksum == migration.Checksum => new("PrismaHistory", true, CheckSeverity.Info, "Applied", "Applied",
+                $"{migration.Name} is recorded as applied with the shipped checksum.", []),
+            PrismaMigrationState.Applied => new("PrismaHistory", false, CheckSeverity.Warning, $"Applied, checksum {record.Checksum}", $"Applied, checksum {migration.Checksum}",
+                $"{migration.Name} is recorded with another checksum: the app deployed a different {migration.FileName} than the one this module ships (prisma migrate will report it as modified).", []),
             _ => new("PrismaHistory", false, CheckSeverity.Error, record.State.ToString(), "Applied",
-                $"_prisma_migrations records {PrismaSchema.MigrationName} as {record.State}; the new tables exist, so the app's Prisma history is inconsistent. Run Invoke-ProfileMigration (it records the migration) or prisma migrate resolve --applied.", []),
+                $"_prisma_migrations records {migration.Name} as {record.State}; {(migration == PrismaSchema.Initial ? "the new tables exist" : "the schema is completed")}, so the app's Prisma history is inconsistent. {(migration == PrismaSchema.Initial ? "Run Invoke-ProfileMigration (it records the migration) or prisma migrate resolve --applied." : $"Run prisma migrate resolve --applied {migration.Name}.")}", []),
         };
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Matchmade.Core.Merge;
 using Matchmade.Core.Migration;
 using Matchmade.Core.Migration.Pipeline;
+using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
 using Npgsql;
 using NpgsqlTypes;
@@ -35,19 +36,19 @@ internal static class Reconciliation
     private const int BatchSize = 2000;
 
     public static (IntegrityCheckResult Reconciliation, IntegrityCheckResult NothingLost) Run(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, IReadOnlyCollection<string>? userIds, IOperationLog log, CancellationToken stop, List<string>? allDiffering = null)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, ProfileTables tables, IReadOnlyCollection<string>? userIds, IOperationLog log, CancellationToken stop, List<string>? allDiffering = null)
     {
-        var old = new OldRowsSource(new BatchReader(schemas, targetExists: true, userIds, force: true), connection, transaction, null);
-        var sink = new ReconciliationSink(log, stop, allDiffering);
-        new BatchPipeline<ReconcileBatch>(new StoredRowsSource(old, connection, transaction, schemas), sink) { BatchSize = BatchSize }.Run(stop);
+        var old = new OldRowsSource(new BatchReader(schemas, targetExists: true, userIds, force: true, tables), connection, transaction, null);
+        var sink = new ReconciliationSink(tables, log, stop, allDiffering);
+        new BatchPipeline<ReconcileBatch>(new StoredRowsSource(old, connection, transaction, schemas, tables), sink) { BatchSize = BatchSize }.Run(stop);
         stop.ThrowIfCancellationRequested();
         log.Progress(new OperationProgress(ReconciliationSink.Activity, "done", 100, null, Completed: true));
         return sink.Results(givenUsers: userIds is not null);
     }
 
-    private sealed class StoredRowsSource(IBatchSource<BatchReader.Batch> old, NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas) : IBatchSource<ReconcileBatch>
+    private sealed class StoredRowsSource(IBatchSource<BatchReader.Batch> old, NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, ProfileTables tables) : IBatchSource<ReconcileBatch>
     {
-        private readonly string profilesSql = SqlText.For("stored-profiles.sql", schemas);
+        private readonly string profilesSql = tables.Sql("stored-profiles.sql", schemas);
         private readonly string intentsSql = SqlText.For("stored-intents.sql", schemas).Replace(
             "{intent_columns}",
             string.Join(", ", FieldCatalog.IntentColumns.Select(c => SqlText.Quote(c) + (FieldCatalog.IsJsonIntentColumn(c) ? "::text" : string.Empty))),
@@ -113,7 +114,7 @@ internal static class Reconciliation
     /// <paramref name="allDiffering"/> (Sync-ProfileMigration -Full, a completion without tracking), it also collects every
     /// user whose stored rows are not what the rules compute now, users not migrated yet included: a sync rebuilds them all.
     /// </summary>
-    private sealed class ReconciliationSink(IOperationLog log, CancellationToken stop, List<string>? allDiffering) : IBatchSink<ReconcileBatch>
+    private sealed class ReconciliationSink(ProfileTables tables, IOperationLog log, CancellationToken stop, List<string>? allDiffering) : IBatchSink<ReconcileBatch>
     {
         public const string Activity = "Reconciling every user with the old tables";
         private const int MaxDifferences = 10;
@@ -158,7 +159,10 @@ internal static class Reconciliation
                 : string.Create(CultureInfo.InvariantCulture, $"{users - notMigrated} migrated {(givenUsers ? "given users" : "users")}");
             var pending = notMigrated == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; {notMigrated} not migrated yet");
             var pendingDetail = notMigrated == 0 ? string.Empty
+                : tables.Completed ? string.Create(CultureInfo.InvariantCulture, $" {notMigrated:N0} {scope} have no Profile and no ContextIntent (users the app created since the completion without them?).")
                 : string.Create(CultureInfo.InvariantCulture, $" {notMigrated:N0} {scope} are not migrated yet (no ProfileNew): run Invoke-ProfileMigration to finish, then check again.");
+            // After the completion the app writes the new tables itself: its changes since then are differences from the archive too.
+            var since = tables.Completed && differing > 0 ? " After the completion the app writes Profile and ContextIntent itself: a user it changed since differs from the archive by that change." : string.Empty;
             return (
                 new IntegrityCheckResult(
                     "Reconciliation",
@@ -166,7 +170,7 @@ internal static class Reconciliation
                     Severity(differing),
                     string.Create(CultureInfo.InvariantCulture, $"{differing} of {compared} differ{pending}"),
                     "0 differ",
-                    (differing == 0 ? $"All {compared} have exactly the rows the rules compute from the old tables." : "First differences: " + string.Join("; ", differences)) + pendingDetail,
+                    (differing == 0 ? $"All {compared} have exactly the rows the rules compute from {tables.OldSource}." : "First differences: " + string.Join("; ", differences) + since) + pendingDetail,
                     differingUsers),
                 new IntegrityCheckResult(
                     "NothingLost",
@@ -174,7 +178,7 @@ internal static class Reconciliation
                     Severity(losing),
                     string.Create(CultureInfo.InvariantCulture, $"{losing} of {compared} lost keys{pending}"),
                     "0 lost",
-                    (losing == 0 ? string.Create(CultureInfo.InvariantCulture, $"All {keys:N0} keys of the migrated users' old blobs are in a column, a conflict, the unmapped list or the invalid list.") : "First losses: " + string.Join("; ", lost)) + pendingDetail,
+                    (losing == 0 ? string.Create(CultureInfo.InvariantCulture, $"All {keys:N0} keys of the migrated users' old blobs{(tables.Completed ? " (in the archive)" : string.Empty)} are in a column, a conflict, the unmapped list or the invalid list.") : "First losses: " + string.Join("; ", lost)) + pendingDetail,
                     losingUsers));
         }
 

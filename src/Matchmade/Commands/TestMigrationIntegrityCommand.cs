@@ -40,10 +40,16 @@ public sealed class TestMigrationIntegrityCommand : MatchmadeCommandBase
     private protected override void ProcessDatabase()
     {
         var failed = 0;
+        var skipped = new List<string>();
         var database = Engine.Target;
         foreach (var result in Engine.Verify(Check, userIds.Count > 0 ? userIds : null, Cancellation))
         {
-            failed += result.Passed ? 0 : 1;
+            failed += result.Passed || result.Skipped ? 0 : 1;
+            if (result.Skipped)
+            {
+                skipped.Add(result.Name);
+            }
+
             if (!Quiet)
             {
                 WriteObject(new IntegrityCheck
@@ -52,6 +58,7 @@ public sealed class TestMigrationIntegrityCommand : MatchmadeCommandBase
                     Database = database.Database,
                     Name = result.Name,
                     Passed = result.Passed,
+                    Skipped = result.Skipped,
                     Severity = result.Severity.ToString(),
                     Observed = result.Observed,
                     Expected = result.Expected,
@@ -61,11 +68,17 @@ public sealed class TestMigrationIntegrityCommand : MatchmadeCommandBase
             }
         }
 
-        checksFailed += failed;
+        // A check that could not run is not a pass: -Quiet counts it as failed.
+        checksFailed += failed + skipped.Count;
         databasesChecked++;
         if (!Quiet && failed > 0)
         {
             WriteWarning($"{failed} integrity check(s) failed on {database.Display}; see their Detail and SampleIds.");
+        }
+
+        if (!Quiet && skipped.Count > 0)
+        {
+            WriteWarning($"{string.Join(", ", skipped)} could not run on {database.Display} (not passed); see their Detail.");
         }
     }
 

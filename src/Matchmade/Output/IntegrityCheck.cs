@@ -11,6 +11,9 @@ public sealed class IntegrityCheck
     public string Name { get; init; } = "";
     public bool Passed { get; init; }
 
+    /// <summary>The check could not run on this database (Detail says why; e.g. the reconciliation once the archive is removed): not passed.</summary>
+    public bool Skipped { get; init; }
+
     /// <summary>Error (a failure means damage), Warning (worth a look) or Info.</summary>
     public string Severity { get; init; } = "";
     public string Observed { get; init; } = "";
@@ -18,5 +21,5 @@ public sealed class IntegrityCheck
     public string Detail { get; init; } = "";
     public ValueList SampleIds { get; init; } = ValueList.None;
 
-    public override string ToString() => $"{Name}: {(Passed ? "passed" : "FAILED")} ({Observed}; expected {Expected})";
+    public override string ToString() => $"{Name}: {(Passed ? "passed" : Skipped ? "skipped" : "FAILED")} ({Observed}; expected {Expected})";
 }

@@ -9,6 +9,7 @@ using Matchmade.Fixtures;
 using Npgsql;
 using static Matchmade.Core.Tests.Completion.CompletionDb;
 using static Matchmade.Tests.Shared.DbAssert;
+using static Matchmade.Tests.Shared.DbCatalog;
 
 namespace Matchmade.Core.Tests.Completion;
 

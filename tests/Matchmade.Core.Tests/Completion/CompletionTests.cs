@@ -9,6 +9,7 @@ using Matchmade.Core.Verification;
 using Npgsql;
 using static Matchmade.Core.Tests.Completion.CompletionDb;
 using static Matchmade.Tests.Shared.DbAssert;
+using static Matchmade.Tests.Shared.DbCatalog;
 
 namespace Matchmade.Core.Tests.Completion;
 
@@ -241,12 +242,6 @@ public sealed class CompletionTests : IDisposable
     {
         using var c = Open(cs);
         return NewTablesContentHash(c, profileTable: "Profile");
-    }
-
-    private static MigrationStage Stage(string cs)
-    {
-        using var target = Target(cs);
-        return Matchmade.Core.Status.StatusReader.Read(target, CancellationToken.None).Stage;
     }
 
     private static string RepoRoot()

@@ -1,6 +1,7 @@
 -- Every ContextProfile of the batch's users with its Profile blob (NULL data = no Profile row; the column itself is
--- NOT NULL). "userId" = ANY(...) is an index scan on "ContextProfile_userId_contextType_key".
+-- NOT NULL). "userId" = ANY(...) is an index scan on "ContextProfile_userId_contextType_key". {old_profile} is the
+-- old Profile table, or after the completion its archive (ProfileTables).
 SELECT cp."userId", cp.id, cp."contextType"::text, cp."createdAt", p.data::text
 FROM {app}."ContextProfile" cp
-LEFT JOIN {app}."Profile" p ON p."contextProfileId" = cp.id
+LEFT JOIN {old_profile} p ON p."contextProfileId" = cp.id
 WHERE cp."userId" = ANY(@user_ids);

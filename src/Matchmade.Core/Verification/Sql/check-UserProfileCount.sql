@@ -1,2 +1,2 @@
 -- Seed check 1: one ProfileNew per User.
-SELECT (SELECT count(*) FROM {app}."ProfileNew")::text AS observed, (SELECT count(*) FROM {app}."User")::text AS expected, ARRAY[]::text[] AS samples;
+SELECT (SELECT count(*) FROM {new_profile})::text AS observed, (SELECT count(*) FROM {app}."User")::text AS expected, ARRAY[]::text[] AS samples;
