@@ -149,17 +149,7 @@ public static class JsonValues
             return "0";
         }
 
-        var shift = (digits.Length - end) - fraction.Length;
-        string exponent;
-        if (exponentText.Length <= 18 && long.TryParse(exponentText.IsEmpty ? "0" : exponentText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var small))
-        {
-            exponent = (small + shift).ToString(CultureInfo.InvariantCulture);
-        }
-        else
-        {
-            exponent = (BigInteger.Parse(exponentText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) + shift).ToString(CultureInfo.InvariantCulture);
-        }
-
+        var exponent = ShiftedExponent(exponentText, (digits.Length - end) - fraction.Length);
         var result = new StringBuilder(end - start + exponent.Length + 2);
         if (negative)
         {
@@ -167,6 +157,17 @@ public static class JsonValues
         }
 
         return result.Append(digits, start, end - start).Append('e').Append(exponent).ToString();
+    }
+
+    /// <summary>The literal's exponent (empty: 0) plus <paramref name="shift"/>, as text; exact at any size.</summary>
+    private static string ShiftedExponent(ReadOnlySpan<char> exponentText, int shift)
+    {
+        if (exponentText.Length <= 18 && long.TryParse(exponentText.IsEmpty ? "0" : exponentText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var small))
+        {
+            return (small + shift).ToString(CultureInfo.InvariantCulture);
+        }
+
+        return (BigInteger.Parse(exponentText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) + shift).ToString(CultureInfo.InvariantCulture);
     }
 
     internal static bool HasAnyProperty(JsonElement value)
@@ -207,57 +208,70 @@ public static class JsonValues
         while (pending.Count > 0)
         {
             var (x, y) = pending.Pop();
-            if (x.ValueKind == JsonValueKind.Array)
-            {
-                if (x.GetArrayLength() != y.GetArrayLength())
-                {
-                    return false;
-                }
-
-                using var ex = x.EnumerateArray();
-                using var ey = y.EnumerateArray();
-                while (ex.MoveNext() && ey.MoveNext())
-                {
-                    if (!Push(pending, ex.Current, ey.Current))
-                    {
-                        return false;
-                    }
-                }
-
-                continue;
-            }
-
-            var count = CountProperties(x);
-            if (count != CountProperties(y))
+            var equal = x.ValueKind == JsonValueKind.Array ? ArraysEqual(pending, x, y) : ObjectsEqual(pending, x, y);
+            if (!equal)
             {
                 return false;
             }
+        }
 
-            if (count <= LinearObjectCompare)
+        return true;
+    }
+
+    /// <summary>Same length and, element by element, equal scalars; the containers among them are queued. False when they already differ.</summary>
+    private static bool ArraysEqual(Stack<(JsonElement A, JsonElement B)> pending, JsonElement x, JsonElement y)
+    {
+        if (x.GetArrayLength() != y.GetArrayLength())
+        {
+            return false;
+        }
+
+        using var ex = x.EnumerateArray();
+        using var ey = y.EnumerateArray();
+        while (ex.MoveNext() && ey.MoveNext())
+        {
+            if (!Push(pending, ex.Current, ey.Current))
             {
-                foreach (var property in x.EnumerateObject())
-                {
-                    if (!y.TryGetProperty(property.Name, out var other) || !Push(pending, property.Value, other))
-                    {
-                        return false;
-                    }
-                }
-
-                continue;
+                return false;
             }
+        }
 
-            var byName = new Dictionary<string, JsonElement>(count, StringComparer.Ordinal);
-            foreach (var property in y.EnumerateObject())
-            {
-                byName[property.Name] = property.Value;
-            }
+        return true;
+    }
 
+    /// <summary>The same keys in any order with equal scalars; the containers among the values are queued. False when they already differ.</summary>
+    private static bool ObjectsEqual(Stack<(JsonElement A, JsonElement B)> pending, JsonElement x, JsonElement y)
+    {
+        var count = CountProperties(x);
+        if (count != CountProperties(y))
+        {
+            return false;
+        }
+
+        if (count <= LinearObjectCompare)
+        {
             foreach (var property in x.EnumerateObject())
             {
-                if (!byName.TryGetValue(property.Name, out var other) || !Push(pending, property.Value, other))
+                if (!y.TryGetProperty(property.Name, out var other) || !Push(pending, property.Value, other))
                 {
                     return false;
                 }
+            }
+
+            return true;
+        }
+
+        var byName = new Dictionary<string, JsonElement>(count, StringComparer.Ordinal);
+        foreach (var property in y.EnumerateObject())
+        {
+            byName[property.Name] = property.Value;
+        }
+
+        foreach (var property in x.EnumerateObject())
+        {
+            if (!byName.TryGetValue(property.Name, out var other) || !Push(pending, property.Value, other))
+            {
+                return false;
             }
         }
 
