@@ -301,16 +301,20 @@ public sealed class MigrationRunner
                 RunStatus.Failed => failure?.Message,
                 _ => null,
             },
-            UsersTotal = scope.Total,
-            UsersSkipped = scope.Skipped,
-            UsersMigrated = counters.Migrated,
-            UsersFailed = counters.Failed,
-            ContextIntentsWritten = counters.Intents,
-            Conflicts = report.Conflicts,
-            UnmappedFields = report.UnmappedEntries,
-            UnmappedKeys = report.UnmappedKeys,
-            InvalidValues = report.InvalidValues,
-            Errors = report.Errors,
+            Counts = new ReportCounts
+            {
+                UsersTotal = scope.Total,
+                UsersSkipped = scope.Skipped,
+                UsersMigrated = counters.Migrated,
+                UsersFailed = counters.Failed,
+                ProfilesWritten = counters.Migrated,
+                ContextIntentsWritten = counters.Intents,
+                Conflicts = report.Conflicts,
+                UnmappedFields = report.UnmappedEntries,
+                UnmappedKeys = report.UnmappedKeys,
+                InvalidValues = report.InvalidValues,
+                Errors = report.Errors,
+            },
         };
         var path = CompleteReport(report, summary);
         var message = summary.Message;

@@ -110,7 +110,7 @@ public sealed class SyncRunner
         history.Finish(runId, new MigrationOutcome
         {
             RunId = runId, Mode = RunMode.Sync, Status = status, Server = outcome.Server, Database = outcome.Database, Schema = outcome.Schema,
-            UsersFailed = failed, Errors = outcome.Errors, StartedAt = startedAt, FinishedAt = outcome.FinishedAt, ReportPath = outcome.ReportPath, Message = outcome.Message,
+            Counts = new() { UsersFailed = failed, Errors = outcome.Errors }, StartedAt = startedAt, FinishedAt = outcome.FinishedAt, ReportPath = outcome.ReportPath, Message = outcome.Message,
         });
         return outcome;
     }
@@ -142,7 +142,7 @@ public sealed class SyncRunner
         var finished = DateTimeOffset.UtcNow;
         return new SyncOutcome
         {
-            RunId = runId, DryRun = true, Full = options.Full, Status = RunStatus.Completed, Server = $"{target.Host}:{target.Port}", Database = target.Database,
+            RunId = runId, DryRun = true, Full = options.Full, Status = RunStatus.Completed, Server = target.Server, Database = target.Database,
             Schema = target.Schemas.App, PendingUsers = tracking.PendingUsers ?? 0, Lag = tracking.Lag, TrackingInstalled = tracking.Installed, StartedAt = startedAt, FinishedAt = finished,
             Message = string.Create(CultureInfo.InvariantCulture, $"Would re-sync {wouldSync:N0} users{(options.Full ? " (those whose stored rows differ from the old tables)" : " (changed since they were migrated)")}."),
         };
@@ -320,7 +320,7 @@ public sealed class SyncRunner
             new ReportRunInfo
             {
                 RunId = runId, Mode = RunMode.Sync.ToString(), Status = status.ToString(), ModuleVersion = DatabaseTarget.ModuleVersion, RulesFingerprint = FieldCatalog.RulesFingerprint,
-                StartedAt = startedAt, FinishedAt = finishedAt, Server = $"{target.Host}:{target.Port}", Database = target.Database, Schema = target.Schemas.App,
+                StartedAt = startedAt, FinishedAt = finishedAt, Server = target.Server, Database = target.Database, Schema = target.Schemas.App,
                 UserName = target.UserName, Parameters = Parameters(), Message = message,
             },
             new ReportCounts
@@ -331,7 +331,7 @@ public sealed class SyncRunner
         log.Progress(new OperationProgress("Syncing changed profiles", status.ToString(), 100, null, Completed: true));
         return new SyncOutcome
         {
-            RunId = runId, DryRun = false, Full = options.Full, Status = status, Server = $"{target.Host}:{target.Port}", Database = target.Database, Schema = target.Schemas.App,
+            RunId = runId, DryRun = false, Full = options.Full, Status = status, Server = target.Server, Database = target.Database, Schema = target.Schemas.App,
             UsersResynced = resynced, UsersCreated = created, UsersDeleted = deleted, UsersFailed = failed, ContextIntentsWritten = intents,
             Conflicts = report.Conflicts, UnmappedFields = report.UnmappedEntries, InvalidValues = report.InvalidValues, Errors = report.Errors,
             PendingUsers = left?.PendingUsers ?? -1, Lag = left?.Lag, TrackingInstalled = left?.Installed ?? false, Passes = passes,
