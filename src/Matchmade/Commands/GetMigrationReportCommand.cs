@@ -102,7 +102,7 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
         {
             WriteObject(new MigrationFinding
             {
-                Kind = (ReportKind)((int)entry.Kind + 1),
+                Kind = KindOf(entry.Kind),
                 UserId = entry.UserId,
                 ContextType = entry.ContextType,
                 Field = entry.Field,
@@ -127,5 +127,15 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
         ReportKind.InvalidValue => ReportEntryKind.InvalidValue,
         ReportKind.Error => ReportEntryKind.Error,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Summary is not a finding."),
+    };
+
+    /// <summary>A finding's kind back to -Kind's name (by name, as <see cref="EntryKindOf"/>).</summary>
+    private static ReportKind KindOf(ReportEntryKind kind) => kind switch
+    {
+        ReportEntryKind.Conflict => ReportKind.Conflict,
+        ReportEntryKind.UnmappedField => ReportKind.UnmappedField,
+        ReportEntryKind.InvalidValue => ReportKind.InvalidValue,
+        ReportEntryKind.Error => ReportKind.Error,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a finding kind."),
     };
 }
