@@ -10,9 +10,10 @@ using Npgsql;
 
 // The torture run. A child process (this program with --client) migrates; the parent interrupts it at random moments
 // after it has committed at least one batch, in three ways, and starts it again; an observer connection checks all
-// the while that no user has a ProfileNew without all its ContextIntents or the reverse. At the end the new tables
-// must hold exactly what one uninterrupted run (on a copy of the same data) wrote, and the run history must show
-// every attempt.
+// the while that no user has a ProfileNew without all its ContextIntents or the reverse. Every interruption must really
+// hit: the client exits non-zero, the observer completed checks while that attempt ran, and the run history records
+// the attempt as Interrupted or Failed. At the end the new tables must hold exactly what one uninterrupted run (on a
+// copy of the same data) wrote, and the run history must show every attempt, in order.
 if (args.Length == 5 && args[0] == "--client")
 {
     return Client.Run(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
@@ -93,6 +94,7 @@ try
     {
         var throttle = 1 + random.Next(2);
         attempts++;
+        var checksAtStart = observer.Checks;
         var client = ClientProcess.Start(cs, reports, batchSize, throttle);
         if (!client.WaitForFirstBatch(TimeSpan.FromMinutes(2)))
         {
@@ -103,6 +105,7 @@ try
 
         var delay = random.Next(0, maxDelayMs + 1);
         Thread.Sleep(delay);
+        var checksDuring = observer.Checks - checksAtStart;
         var interruptedAt = Stopwatch.StartNew();
         switch (kind)
         {
@@ -130,7 +133,18 @@ try
 
         done++;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"#{done,2} {kind,-16} {throttle} worker(s), {delay,3} ms after its first batch: client ended in {interruptedAt.ElapsedMilliseconds,5} ms, exit {client.ExitCode,3}; {MigratedUsers(cs),7:N0} users migrated; {client.LastLine}"));
+            $"#{done,2} {kind,-16} {throttle} worker(s), {delay,3} ms after its first batch: client ended in {interruptedAt.ElapsedMilliseconds,5} ms, exit {client.ExitCode,3}; {checksDuring,4} observer checks while it ran; {MigratedUsers(cs),7:N0} users migrated; {client.LastLine}"));
+
+        // An interruption that missed (the client finished anyway, or the observer slept through it) proves nothing.
+        if (client.ExitCode == 0)
+        {
+            failures.Add($"attempt {attempts}: the client exited 0 after {kind}: the interruption did not hit ({client.LastLine})");
+        }
+
+        if (checksDuring == 0)
+        {
+            failures.Add($"attempt {attempts}: the observer completed no check while the client ran before {kind}");
+        }
     }
 
     // The last run goes to the end.
@@ -145,10 +159,12 @@ try
     var observed = observer.Stop();
     string actual;
     List<(string Status, long Runs)> history;
+    List<string> statuses;
     using (var c = Open(cs))
     {
         actual = DbAssert.NewTablesContentHash(c);
         history = Query(c, "SELECT status, count(*) FROM matchmade.run GROUP BY status ORDER BY status", r => (r.GetString(0), r.GetInt64(1)));
+        statuses = Query(c, "SELECT status FROM matchmade.run ORDER BY started_at, run_id", r => r.GetString(0));
     }
 
     var rows = history.Sum(h => h.Runs);
@@ -182,6 +198,21 @@ try
     if (rows != attempts || history.Any(h => h.Status == "Running"))
     {
         failures.Add($"the run history has {rows} runs for {attempts} attempts ({string.Join(", ", history.Select(h => $"{h.Runs} {h.Status}"))})");
+    }
+
+    // The attempts ran one after the other, so the history in start order is the attempts in order: each interrupted
+    // one Interrupted (killed, or its session terminated with the server's) or Failed (it saw the failure and said so).
+    for (var a = 0; a < Math.Min(done, statuses.Count); a++)
+    {
+        if (statuses[a] is not ("Interrupted" or "Failed"))
+        {
+            failures.Add($"attempt {a + 1} ({kinds[a]}) is {statuses[a]} in the run history, not Interrupted or Failed");
+        }
+    }
+
+    if (statuses.Count == attempts && statuses[^1] != "Completed")
+    {
+        failures.Add($"the final run is {statuses[^1]} in the run history, not Completed");
     }
 }
 finally
@@ -383,6 +414,9 @@ internal sealed class Observer
         thread = new Thread(Loop) { IsBackground = true, Name = "observer" };
         thread.Start();
     }
+
+    /// <summary>Checks completed so far.</summary>
+    public long Checks => Interlocked.Read(ref checks);
 
     public (long Checks, long Violations, string? FirstViolation, long Rows) Stop()
     {

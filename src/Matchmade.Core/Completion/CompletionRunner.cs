@@ -98,7 +98,7 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
         history.Finish(runId, new MigrationOutcome
         {
             RunId = runId, Mode = RunMode.Complete, Status = outcome.Status, Server = outcome.Server, Database = outcome.Database, Schema = outcome.Schema,
-            Errors = outcome.Failure is null ? 0 : 1, StartedAt = startedAt, FinishedAt = outcome.FinishedAt, Message = outcome.Message,
+            Counts = new() { Errors = outcome.Failure is null ? 0 : 1 }, StartedAt = startedAt, FinishedAt = outcome.FinishedAt, Message = outcome.Message,
         });
         return outcome;
     }

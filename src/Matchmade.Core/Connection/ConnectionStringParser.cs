@@ -74,6 +74,20 @@ internal static class ConnectionStringParser
 
     private static Parsed ParseUrl(string text)
     {
+        var uri = ToUri(text);
+        var builder = new NpgsqlConnectionStringBuilder();
+        ApplyAuthority(builder, uri);
+        var query = ApplyQuery(builder, uri.Query);
+        if (string.IsNullOrEmpty(builder.Host))
+        {
+            builder.Host = "localhost";
+        }
+
+        return new Parsed(builder, query.Schema, query.Ignored) { PgBouncerHint = query.PgBouncerHint };
+    }
+
+    private static Uri ToUri(string text)
+    {
         // libpq allows an empty host (postgresql://user@/db?host=/socket/dir); Uri does not, so give it a stand-in.
         var hostless = System.Text.RegularExpressions.Regex.IsMatch(text, "^[a-z]+://([^/@]*@)?/", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
         if (hostless)
@@ -86,7 +100,12 @@ internal static class ConnectionStringParser
             throw Malformed("the URL could not be parsed; expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE?schema=SCHEMA (percent-encode special characters in the password)");
         }
 
-        var builder = new NpgsqlConnectionStringBuilder();
+        return uri;
+    }
+
+    /// <summary>The user, password, host, port and database of the URL (its part before the query).</summary>
+    private static void ApplyAuthority(NpgsqlConnectionStringBuilder builder, Uri uri)
+    {
         var userInfo = uri.UserInfo;
         if (userInfo.Length > 0)
         {
@@ -120,90 +139,117 @@ internal static class ConnectionStringParser
         {
             builder.Database = Uri.UnescapeDataString(path);
         }
+    }
 
-        string? schema = null;
-        var ignored = new List<string>();
-        var pgBouncerHint = false;
-        foreach (var (key, value) in Query(uri.Query))
+    private static UrlQuery ApplyQuery(NpgsqlConnectionStringBuilder builder, string queryText)
+    {
+        var query = new UrlQuery();
+        foreach (var (key, value) in Query(queryText))
         {
-            switch (key.ToLowerInvariant())
+            if (!ApplySsl(builder, key, value) && !ApplyParameter(builder, query, key, value))
             {
-                case "schema":
-                    schema = value;
-                    break;
-                case "sslmode":
-                    builder.SslMode = value.ToLowerInvariant() switch
-                    {
-                        "disable" => SslMode.Disable,
-                        "allow" => SslMode.Allow,
-                        "prefer" => SslMode.Prefer,
-                        "require" => SslMode.Require,
-                        "verify-ca" => SslMode.VerifyCA,
-                        "verify-full" => SslMode.VerifyFull,
-                        _ => throw Malformed($"sslmode '{value}' is not one of disable, allow, prefer, require, verify-ca, verify-full"),
-                    };
-                    break;
-                case "sslaccept":
-                    if (value.Equals("strict", StringComparison.OrdinalIgnoreCase))
-                    {
-                        builder.SslMode = builder.SslMode is SslMode.VerifyCA or SslMode.VerifyFull ? builder.SslMode : SslMode.VerifyFull;
-                    }
-                    else if (!value.Equals("accept_invalid_certs", StringComparison.OrdinalIgnoreCase))
-                    {
-                        throw Malformed($"sslaccept '{value}' is not one of strict, accept_invalid_certs");
-                    }
-
-                    break;
-                case "sslcert": // Prisma's sslcert is the server's CA certificate (libpq's sslrootcert).
-                case "sslrootcert":
-                    builder.RootCertificate = Path.GetFullPath(value);
-                    break;
-                case "sslidentity": // Prisma: the client's PKCS#12 identity.
-                    builder.SslCertificate = Path.GetFullPath(value);
-                    break;
-                case "sslkey":
-                    builder.SslKey = Path.GetFullPath(value);
-                    break;
-                case "sslpassword":
-                    Secrets.Register(value);
-                    builder.SslPassword = value;
-                    break;
-                case "connect_timeout":
-                    builder.Timeout = ParseInt(key, value);
-                    break;
-                case "host":
-                    builder.Host = value;
-                    break;
-                case "port":
-                    builder.Port = ParseInt(key, value);
-                    break;
-                case "options":
-                    builder.Options = value;
-                    break;
-                case "application_name":
-                    ignored.Add(key); // the module always identifies itself
-                    break;
-                case "pgbouncer":
-                    ignored.Add(key);
-                    pgBouncerHint = string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
-                    break;
-                default:
-                    if (PrismaOnly.Contains(key))
-                    {
-                        ignored.Add(key);
-                        break;
-                    }
-
-                    throw Malformed($"the URL parameter '{key}' is not known; supported: schema, sslmode, sslaccept, sslcert, sslrootcert, sslidentity, sslkey, sslpassword, connect_timeout, host, port, options (and Prisma's pool settings, which are ignored)");
+                throw Malformed($"the URL parameter '{key}' is not known; supported: schema, sslmode, sslaccept, sslcert, sslrootcert, sslidentity, sslkey, sslpassword, connect_timeout, host, port, options (and Prisma's pool settings, which are ignored)");
             }
         }
 
-        if (string.IsNullOrEmpty(builder.Host))
-        {
-            builder.Host = "localhost";
-        }
+        return query;
+    }
 
-        return new Parsed(builder, schema, ignored) { PgBouncerHint = pgBouncerHint };
+    /// <summary>A TLS parameter of the URL into the builder; false when the key is not one.</summary>
+    private static bool ApplySsl(NpgsqlConnectionStringBuilder builder, string key, string value)
+    {
+        switch (key.ToLowerInvariant())
+        {
+            case "sslmode":
+                builder.SslMode = SslModeOf(value);
+                return true;
+            case "sslaccept":
+                if (value.Equals("strict", StringComparison.OrdinalIgnoreCase))
+                {
+                    builder.SslMode = builder.SslMode is SslMode.VerifyCA or SslMode.VerifyFull ? builder.SslMode : SslMode.VerifyFull;
+                }
+                else if (!value.Equals("accept_invalid_certs", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw Malformed($"sslaccept '{value}' is not one of strict, accept_invalid_certs");
+                }
+
+                return true;
+            case "sslcert": // Prisma's sslcert is the server's CA certificate (libpq's sslrootcert).
+            case "sslrootcert":
+                builder.RootCertificate = Path.GetFullPath(value);
+                return true;
+            case "sslidentity": // Prisma: the client's PKCS#12 identity.
+                builder.SslCertificate = Path.GetFullPath(value);
+                return true;
+            case "sslkey":
+                builder.SslKey = Path.GetFullPath(value);
+                return true;
+            case "sslpassword":
+                Secrets.Register(value);
+                builder.SslPassword = value;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static SslMode SslModeOf(string value) => value.ToLowerInvariant() switch
+    {
+        "disable" => SslMode.Disable,
+        "allow" => SslMode.Allow,
+        "prefer" => SslMode.Prefer,
+        "require" => SslMode.Require,
+        "verify-ca" => SslMode.VerifyCA,
+        "verify-full" => SslMode.VerifyFull,
+        _ => throw Malformed($"sslmode '{value}' is not one of disable, allow, prefer, require, verify-ca, verify-full"),
+    };
+
+    /// <summary>Any other parameter of the URL into the builder or the query's result; false when the key is not known.</summary>
+    private static bool ApplyParameter(NpgsqlConnectionStringBuilder builder, UrlQuery query, string key, string value)
+    {
+        switch (key.ToLowerInvariant())
+        {
+            case "schema":
+                query.Schema = value;
+                return true;
+            case "connect_timeout":
+                builder.Timeout = ParseInt(key, value);
+                return true;
+            case "host":
+                builder.Host = value;
+                return true;
+            case "port":
+                builder.Port = ParseInt(key, value);
+                return true;
+            case "options":
+                builder.Options = value;
+                return true;
+            case "application_name":
+                query.Ignored.Add(key); // the module always identifies itself
+                return true;
+            case "pgbouncer":
+                query.Ignored.Add(key);
+                query.PgBouncerHint = string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
+                return true;
+            default:
+                if (PrismaOnly.Contains(key))
+                {
+                    query.Ignored.Add(key);
+                    return true;
+                }
+
+                return false;
+        }
+    }
+
+    /// <summary>What the URL's query says besides the connection settings.</summary>
+    private sealed class UrlQuery
+    {
+        public string? Schema { get; set; }
+
+        public List<string> Ignored { get; } = [];
+
+        public bool PgBouncerHint { get; set; }
     }
 
     private static IEnumerable<(string Key, string Value)> Query(string query)

@@ -45,6 +45,9 @@ public sealed class DatabaseTarget : IDisposable
     /// <summary>Where we are connected, for messages and reports: never contains the password.</summary>
     public string Display => $"{UserName}@{Host}:{Port}/{Database}";
 
+    /// <summary>host:port, as outcomes, reports and results show where a run went (never a password).</summary>
+    public string Server => $"{Host}:{Port}";
+
     public static string ModuleVersion { get; } =
         typeof(DatabaseTarget).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
         ?? typeof(DatabaseTarget).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";

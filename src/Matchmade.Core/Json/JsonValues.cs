@@ -149,17 +149,7 @@ public static class JsonValues
             return "0";
         }
 
-        var shift = (digits.Length - end) - fraction.Length;
-        string exponent;
-        if (exponentText.Length <= 18 && long.TryParse(exponentText.IsEmpty ? "0" : exponentText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var small))
-        {
-            exponent = (small + shift).ToString(CultureInfo.InvariantCulture);
-        }
-        else
-        {
-            exponent = (BigInteger.Parse(exponentText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) + shift).ToString(CultureInfo.InvariantCulture);
-        }
-
+        var exponent = ShiftedExponent(exponentText, (digits.Length - end) - fraction.Length);
         var result = new StringBuilder(end - start + exponent.Length + 2);
         if (negative)
         {
@@ -169,133 +159,15 @@ public static class JsonValues
         return result.Append(digits, start, end - start).Append('e').Append(exponent).ToString();
     }
 
-    /// <summary>
-    /// Appends <paramref name="text"/> as a JSON string literal: quotes, backslashes and control characters escaped
-    /// (and an unpaired surrogate, as \uXXXX), everything else (any Unicode, astral planes included) as is.
-    /// </summary>
-    public static StringBuilder AppendQuoted(StringBuilder builder, string text)
+    /// <summary>The literal's exponent (empty: 0) plus <paramref name="shift"/>, as text; exact at any size.</summary>
+    private static string ShiftedExponent(ReadOnlySpan<char> exponentText, int shift)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(text);
-        builder.Append('"');
-        var run = 0;
-        for (var i = 0; i < text.Length; i++)
+        if (exponentText.Length <= 18 && long.TryParse(exponentText.IsEmpty ? "0" : exponentText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var small))
         {
-            var c = text[i];
-            if (c >= ' ' && c != '"' && c != '\\' && !char.IsSurrogate(c))
-            {
-                continue;
-            }
-
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++; // a proper pair (an astral character) stays as is
-                continue;
-            }
-
-            builder.Append(text, run, i - run);
-            run = i + 1;
-            switch (c)
-            {
-                case '"': builder.Append("\\\""); break;
-                case '\\': builder.Append("\\\\"); break;
-                case '\n': builder.Append("\\n"); break;
-                case '\r': builder.Append("\\r"); break;
-                case '\t': builder.Append("\\t"); break;
-                case '\b': builder.Append("\\b"); break;
-                case '\f': builder.Append("\\f"); break;
-                default: builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
-            }
+            return (small + shift).ToString(CultureInfo.InvariantCulture);
         }
 
-        return builder.Append(text, run, text.Length - run).Append('"');
-    }
-
-    /// <summary><paramref name="text"/> as a JSON string literal (see <see cref="AppendQuoted"/>).</summary>
-    public static string Quote(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        return AppendQuoted(new StringBuilder(text.Length + 2), text).ToString();
-    }
-
-    /// <summary>
-    /// The deepest nesting of brackets in <paramref name="text"/>, counting outside string literals only; used to
-    /// tell "too deep" from "not JSON" when a parse fails. Linear, no recursion, tolerant of broken text.
-    /// </summary>
-    public static int NestingDepth(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        int depth = 0, max = 0;
-        var inString = false;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (inString)
-            {
-                if (c == '\\')
-                {
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    inString = false;
-                }
-
-                continue;
-            }
-
-            switch (c)
-            {
-                case '"':
-                    inString = true;
-                    break;
-                case '[' or '{':
-                    max = Math.Max(max, ++depth);
-                    break;
-                case ']' or '}':
-                    depth = Math.Max(0, depth - 1);
-                    break;
-            }
-        }
-
-        return max;
-    }
-
-    /// <summary>
-    /// Whether every string and property name in <paramref name="json"/> decodes to valid UTF-16 (JSON text can
-    /// escape a lone surrogate, "\ud800", which System.Text.Json parses but cannot read as a string; jsonb refuses
-    /// it). Reads the text up to <see cref="MaxDepth"/> deep; false for text that is not JSON at all.
-    /// </summary>
-    public static bool HasOnlyValidStrings(string json)
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        byte[] utf8;
-        try
-        {
-            utf8 = Encoding.UTF8.GetBytes(json);
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-
-        var reader = new Utf8JsonReader(utf8, ReaderOptions);
-        try
-        {
-            while (reader.Read())
-            {
-                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
-                {
-                    _ = reader.GetString();
-                }
-            }
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            return false;
-        }
-
-        return true;
+        return (BigInteger.Parse(exponentText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) + shift).ToString(CultureInfo.InvariantCulture);
     }
 
     internal static bool HasAnyProperty(JsonElement value)
@@ -336,57 +208,70 @@ public static class JsonValues
         while (pending.Count > 0)
         {
             var (x, y) = pending.Pop();
-            if (x.ValueKind == JsonValueKind.Array)
-            {
-                if (x.GetArrayLength() != y.GetArrayLength())
-                {
-                    return false;
-                }
-
-                using var ex = x.EnumerateArray();
-                using var ey = y.EnumerateArray();
-                while (ex.MoveNext() && ey.MoveNext())
-                {
-                    if (!Push(pending, ex.Current, ey.Current))
-                    {
-                        return false;
-                    }
-                }
-
-                continue;
-            }
-
-            var count = CountProperties(x);
-            if (count != CountProperties(y))
+            var equal = x.ValueKind == JsonValueKind.Array ? ArraysEqual(pending, x, y) : ObjectsEqual(pending, x, y);
+            if (!equal)
             {
                 return false;
             }
+        }
 
-            if (count <= LinearObjectCompare)
+        return true;
+    }
+
+    /// <summary>Same length and, element by element, equal scalars; the containers among them are queued. False when they already differ.</summary>
+    private static bool ArraysEqual(Stack<(JsonElement A, JsonElement B)> pending, JsonElement x, JsonElement y)
+    {
+        if (x.GetArrayLength() != y.GetArrayLength())
+        {
+            return false;
+        }
+
+        using var ex = x.EnumerateArray();
+        using var ey = y.EnumerateArray();
+        while (ex.MoveNext() && ey.MoveNext())
+        {
+            if (!Push(pending, ex.Current, ey.Current))
             {
-                foreach (var property in x.EnumerateObject())
-                {
-                    if (!y.TryGetProperty(property.Name, out var other) || !Push(pending, property.Value, other))
-                    {
-                        return false;
-                    }
-                }
-
-                continue;
+                return false;
             }
+        }
 
-            var byName = new Dictionary<string, JsonElement>(count, StringComparer.Ordinal);
-            foreach (var property in y.EnumerateObject())
-            {
-                byName[property.Name] = property.Value;
-            }
+        return true;
+    }
 
+    /// <summary>The same keys in any order with equal scalars; the containers among the values are queued. False when they already differ.</summary>
+    private static bool ObjectsEqual(Stack<(JsonElement A, JsonElement B)> pending, JsonElement x, JsonElement y)
+    {
+        var count = CountProperties(x);
+        if (count != CountProperties(y))
+        {
+            return false;
+        }
+
+        if (count <= LinearObjectCompare)
+        {
             foreach (var property in x.EnumerateObject())
             {
-                if (!byName.TryGetValue(property.Name, out var other) || !Push(pending, property.Value, other))
+                if (!y.TryGetProperty(property.Name, out var other) || !Push(pending, property.Value, other))
                 {
                     return false;
                 }
+            }
+
+            return true;
+        }
+
+        var byName = new Dictionary<string, JsonElement>(count, StringComparer.Ordinal);
+        foreach (var property in y.EnumerateObject())
+        {
+            byName[property.Name] = property.Value;
+        }
+
+        foreach (var property in x.EnumerateObject())
+        {
+            if (!byName.TryGetValue(property.Name, out var other) || !Push(pending, property.Value, other))
+            {
+                return false;
             }
         }
 

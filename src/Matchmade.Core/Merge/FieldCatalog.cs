@@ -21,7 +21,17 @@ public static class FieldCatalog
     /// <summary>Bump when a merge rule changes: it is part of <see cref="RulesFingerprint"/>.</summary>
     public const string RulesVersion = "slice-1a/rules-v2";
 
-    private static readonly string[] SharedNames = ["coreValues", "constraints", "beliefs", "interactionStyle", "lifestyle", "location", "ageRange", "name"];
+    // The shared fields' names, for the one place each meets its property (MergedProfile).
+    public const string CoreValues = "coreValues";
+    public const string Constraints = "constraints";
+    public const string Beliefs = "beliefs";
+    public const string InteractionStyle = "interactionStyle";
+    public const string Lifestyle = "lifestyle";
+    public const string Location = "location";
+    public const string AgeRange = "ageRange";
+    public const string Name = "name";
+
+    private static readonly string[] SharedNames = [CoreValues, Constraints, Beliefs, InteractionStyle, Lifestyle, Location, AgeRange, Name];
 
     private static readonly SharedFieldKind[] SharedKinds =
     [

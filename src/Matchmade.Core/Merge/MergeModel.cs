@@ -39,18 +39,42 @@ public sealed class MergedProfile
     /// A shared field's value by its name in <see cref="FieldCatalog.SharedFields"/>: JSON text for arrays and
     /// objects, the text (or null) for strings. The one place a shared field's name meets its property.
     /// </summary>
-    public string? this[string field] => FieldCatalog.SharedFieldIndex(field) switch
+    public string? this[string field] => field switch
     {
-        0 => CoreValues,
-        1 => Constraints,
-        2 => Beliefs,
-        3 => InteractionStyle,
-        4 => Lifestyle,
-        5 => Location,
-        6 => AgeRange,
-        7 => Name,
+        FieldCatalog.CoreValues => CoreValues,
+        FieldCatalog.Constraints => Constraints,
+        FieldCatalog.Beliefs => Beliefs,
+        FieldCatalog.InteractionStyle => InteractionStyle,
+        FieldCatalog.Lifestyle => Lifestyle,
+        FieldCatalog.Location => Location,
+        FieldCatalog.AgeRange => AgeRange,
+        FieldCatalog.Name => Name,
         _ => throw new ArgumentException($"{field} is not a shared field.", nameof(field)),
     };
+
+    /// <summary>
+    /// The row from the shared fields' values aligned with <see cref="FieldCatalog.SharedFields"/> (the merge's
+    /// order); the array and object fields must not be null.
+    /// </summary>
+    internal static MergedProfile FromShared(string userId, string?[] values, int completeness, IReadOnlyList<string> missing)
+    {
+        string? Value(string field) => values[FieldCatalog.SharedFieldIndex(field)];
+        string Json(string field) => Value(field) ?? throw new ArgumentException($"{field} has no value.", nameof(values));
+        return new MergedProfile
+        {
+            UserId = userId,
+            CoreValues = Json(FieldCatalog.CoreValues),
+            Constraints = Json(FieldCatalog.Constraints),
+            Beliefs = Json(FieldCatalog.Beliefs),
+            InteractionStyle = Json(FieldCatalog.InteractionStyle),
+            Lifestyle = Json(FieldCatalog.Lifestyle),
+            Location = Value(FieldCatalog.Location),
+            AgeRange = Value(FieldCatalog.AgeRange),
+            Name = Value(FieldCatalog.Name),
+            Completeness = completeness,
+            Missing = missing,
+        };
+    }
 }
 
 /// <summary>One ContextIntent row, ids and timestamps aside.</summary>

@@ -47,61 +47,15 @@ public sealed class BatchReader
     /// </summary>
     public Batch Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, string after, string? upTo, int limit)
     {
-        var ids = new List<string>(limit);
-        using (var command = new NpgsqlCommand(usersSql, connection, transaction))
-        {
-            command.Parameters.AddWithValue("after", after);
-            command.Parameters.Add(new NpgsqlParameter("upto", NpgsqlDbType.Text) { Value = (object?)upTo ?? DBNull.Value });
-            command.Parameters.AddWithValue("limit", limit);
-            command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)userIds ?? DBNull.Value });
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                ids.Add(reader.GetString(0));
-            }
-        }
-
+        var ids = ReadIds(connection, transaction, after, upTo, limit);
         if (ids.Count == 0)
         {
             return new Batch(0, after, []);
         }
 
-        var migrated = new HashSet<string>(StringComparer.Ordinal);
-        if (migratedSql is not null)
-        {
-            using var command = new NpgsqlCommand(migratedSql, connection, transaction);
-            command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                migrated.Add(reader.GetString(0));
-            }
-        }
-
+        var migrated = ReadMigrated(connection, transaction, ids);
         var wanted = force ? ids : ids.FindAll(id => !migrated.Contains(id));
-        var contexts = new Dictionary<string, List<SourceContext>>(wanted.Count, StringComparer.Ordinal);
-        if (wanted.Count > 0)
-        {
-            using var command = new NpgsqlCommand(contextsSql, connection, transaction);
-            command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = wanted });
-            using var reader = command.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
-            while (reader.Read())
-            {
-                var userId = reader.GetString(0);
-                var context = new SourceContext(
-                    reader.GetString(1),
-                    ContextTypes.Parse(reader.GetString(2)),
-                    reader.GetDateTime(3),
-                    reader.IsDBNull(4) ? null : reader.GetString(4));
-                if (!contexts.TryGetValue(userId, out var list))
-                {
-                    contexts[userId] = list = new List<SourceContext>(4);
-                }
-
-                list.Add(context);
-            }
-        }
-
+        var contexts = ReadContexts(connection, transaction, wanted);
         var users = new List<BatchUser>(wanted.Count);
         foreach (var id in wanted)
         {
@@ -109,5 +63,74 @@ public sealed class BatchReader
         }
 
         return new Batch(ids.Count, ids[^1], users);
+    }
+
+    /// <summary>The next user ids of the range, in key order.</summary>
+    private List<string> ReadIds(NpgsqlConnection connection, NpgsqlTransaction? transaction, string after, string? upTo, int limit)
+    {
+        var ids = new List<string>(limit);
+        using var command = new NpgsqlCommand(usersSql, connection, transaction);
+        command.Parameters.AddWithValue("after", after);
+        command.Parameters.Add(new NpgsqlParameter("upto", NpgsqlDbType.Text) { Value = (object?)upTo ?? DBNull.Value });
+        command.Parameters.AddWithValue("limit", limit);
+        command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)userIds ?? DBNull.Value });
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    /// <summary>Which of the ids have a ProfileNew already (none when the new tables are not there yet).</summary>
+    private HashSet<string> ReadMigrated(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids)
+    {
+        var migrated = new HashSet<string>(StringComparer.Ordinal);
+        if (migratedSql is null)
+        {
+            return migrated;
+        }
+
+        using var command = new NpgsqlCommand(migratedSql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            migrated.Add(reader.GetString(0));
+        }
+
+        return migrated;
+    }
+
+    /// <summary>The contexts of the users, with their blobs, by user id.</summary>
+    private Dictionary<string, List<SourceContext>> ReadContexts(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> wanted)
+    {
+        var contexts = new Dictionary<string, List<SourceContext>>(wanted.Count, StringComparer.Ordinal);
+        if (wanted.Count == 0)
+        {
+            return contexts;
+        }
+
+        using var command = new NpgsqlCommand(contextsSql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = wanted });
+        using var reader = command.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
+        while (reader.Read())
+        {
+            var userId = reader.GetString(0);
+            var context = new SourceContext(
+                reader.GetString(1),
+                ContextTypes.Parse(reader.GetString(2)),
+                reader.GetDateTime(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4));
+            if (!contexts.TryGetValue(userId, out var list))
+            {
+                contexts[userId] = list = new List<SourceContext>(4);
+            }
+
+            list.Add(context);
+        }
+
+        return contexts;
     }
 }

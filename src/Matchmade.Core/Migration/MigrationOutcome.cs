@@ -1,4 +1,5 @@
 using Matchmade.Core.Errors;
+using Matchmade.Core.Reporting;
 using Matchmade.Core.Schema;
 
 namespace Matchmade.Core.Migration;
@@ -17,16 +18,19 @@ public sealed record MigrationOutcome
     public required string Database { get; init; }
     public required string Schema { get; init; }
     public SchemaStepOutcome? SchemaStep { get; init; }
-    public long UsersTotal { get; init; }
-    public long UsersMigrated { get; init; }
-    public long UsersSkipped { get; init; }
-    public long UsersFailed { get; init; }
-    public long UsersRemaining { get; init; }
-    public long ContextIntentsWritten { get; init; }
-    public long Conflicts { get; init; }
-    public long UnmappedFields { get; init; }
-    public long InvalidValues { get; init; }
-    public long Errors { get; init; }
+
+    /// <summary>The run's counts, the same shape as the report's and the run history's.</summary>
+    public ReportCounts Counts { get; init; } = new();
+    public long UsersTotal => Counts.UsersTotal;
+    public long UsersMigrated => Counts.UsersMigrated;
+    public long UsersSkipped => Counts.UsersSkipped;
+    public long UsersFailed => Counts.UsersFailed;
+    public long UsersRemaining => Math.Max(0, UsersTotal - UsersSkipped - UsersMigrated);
+    public long ContextIntentsWritten => Counts.ContextIntentsWritten;
+    public long Conflicts => Counts.Conflicts;
+    public long UnmappedFields => Counts.UnmappedFields;
+    public long InvalidValues => Counts.InvalidValues;
+    public long Errors => Counts.Errors;
     public required DateTimeOffset StartedAt { get; init; }
     public required DateTimeOffset FinishedAt { get; init; }
     public TimeSpan Duration => FinishedAt - StartedAt;

@@ -12,7 +12,39 @@ namespace Matchmade.Core.Migration;
 public sealed record RunRecord(
     Guid RunId, string Mode, string Status, string ModuleVersion, DateTime StartedAt, DateTime? FinishedAt,
     long UsersTotal, long UsersMigrated, long UsersSkipped, long UsersFailed, long ContextIntentsWritten,
-    long Conflicts, long UnmappedFields, long InvalidValues, long Errors, string? ReportPath, string? Message);
+    long Conflicts, long UnmappedFields, long InvalidValues, long Errors, string? ReportPath, string? Message)
+{
+    /// <summary>The counts the history keeps, in the shape of the report's and the outcome's (the rest are 0).</summary>
+    public ReportCounts Counts => new()
+    {
+        UsersTotal = UsersTotal,
+        UsersMigrated = UsersMigrated,
+        UsersSkipped = UsersSkipped,
+        UsersFailed = UsersFailed,
+        ContextIntentsWritten = ContextIntentsWritten,
+        Conflicts = Conflicts,
+        UnmappedFields = UnmappedFields,
+        InvalidValues = InvalidValues,
+        Errors = Errors,
+    };
+
+    /// <summary>The run's metadata in the shape of the report's: where is the target's, as the history does not keep it.</summary>
+    public ReportRunInfo RunInfo(DatabaseTarget target) => new()
+    {
+        RunId = RunId,
+        Mode = Mode,
+        Status = Status,
+        ModuleVersion = ModuleVersion,
+        RulesFingerprint = string.Empty,
+        StartedAt = new DateTimeOffset(DateTime.SpecifyKind(StartedAt, DateTimeKind.Utc)),
+        FinishedAt = FinishedAt is { } f ? new DateTimeOffset(DateTime.SpecifyKind(f, DateTimeKind.Utc)) : null,
+        Server = target.Server,
+        Database = target.Database,
+        Schema = target.Schemas.App,
+        UserName = target.UserName,
+        Message = Message,
+    };
+}
 
 /// <summary>
 /// The run history in the module's own schema. Start and finish go through the lock's session; each batch's counts

@@ -7,8 +7,9 @@ using Matchmade.Core.Schema;
 namespace Matchmade.Core.Migration;
 
 /// <summary>
-/// What a run did, made once when it ends: the report's run info and counts and the returned outcome are projections
-/// of it, so a new count is added here and in the projections that show it, and nowhere else.
+/// What a run did, made once when it ends: the report's run info and counts, the returned outcome (and from it the
+/// cmdlet's result) are projections of it. The counts are one shape (<see cref="ReportCounts"/>) all the way to the
+/// report, the outcome and the run history, so a new count is added there and shown where it is wanted.
 /// </summary>
 internal sealed record RunSummary
 {
@@ -21,41 +22,9 @@ internal sealed record RunSummary
     public required DateTimeOffset StartedAt { get; init; }
     public required DateTimeOffset FinishedAt { get; init; }
     public required string? Message { get; init; }
-    public required long UsersTotal { get; init; }
-    public required long UsersSkipped { get; init; }
-    public required long UsersMigrated { get; init; }
-    public required long UsersFailed { get; init; }
-    public required long ContextIntentsWritten { get; init; }
-    public required long Conflicts { get; init; }
-    public required long UnmappedFields { get; init; }
-    public required long UnmappedKeys { get; init; }
-    public required long InvalidValues { get; init; }
-    public required long Errors { get; init; }
+    public required ReportCounts Counts { get; init; }
 
-    /// <summary>ContextIntent rows per context type (index: ContextType); null when the run did not count them.</summary>
-    public IReadOnlyList<long>? IntentsByType { get; init; }
-
-    /// <summary>The committed batches over time; null when the run did not time them.</summary>
-    public IReadOnlyList<ReportBatch>? Batches { get; init; }
-
-    private string Server => $"{Target.Host}:{Target.Port}";
-
-    public ReportCounts ReportCounts() => new()
-    {
-        UsersTotal = UsersTotal,
-        UsersMigrated = UsersMigrated,
-        UsersSkipped = UsersSkipped,
-        UsersFailed = UsersFailed,
-        ProfilesWritten = UsersMigrated,
-        ContextIntentsWritten = ContextIntentsWritten,
-        Conflicts = Conflicts,
-        UnmappedFields = UnmappedFields,
-        UnmappedKeys = UnmappedKeys,
-        InvalidValues = InvalidValues,
-        Errors = Errors,
-        ContextsByType = IntentsByType is null ? null : ReportFigures.ContextsByType(IntentsByType),
-        Batches = Batches,
-    };
+    public ReportCounts ReportCounts() => Counts;
 
     public ReportRunInfo ReportRunInfo() => new()
     {
@@ -66,7 +35,7 @@ internal sealed record RunSummary
         RulesFingerprint = FieldCatalog.RulesFingerprint,
         StartedAt = StartedAt,
         FinishedAt = FinishedAt,
-        Server = Server,
+        Server = Target.Server,
         Database = Target.Database,
         Schema = Target.Schemas.App,
         UserName = Target.UserName,
@@ -80,20 +49,11 @@ internal sealed record RunSummary
         RunId = RunId,
         Mode = Mode,
         Status = Status,
-        Server = Server,
+        Server = Target.Server,
         Database = Target.Database,
         Schema = Target.Schemas.App,
         SchemaStep = SchemaStep,
-        UsersTotal = UsersTotal,
-        UsersMigrated = UsersMigrated,
-        UsersSkipped = UsersSkipped,
-        UsersFailed = UsersFailed,
-        UsersRemaining = Math.Max(0, UsersTotal - UsersSkipped - UsersMigrated),
-        ContextIntentsWritten = ContextIntentsWritten,
-        Conflicts = Conflicts,
-        UnmappedFields = UnmappedFields,
-        InvalidValues = InvalidValues,
-        Errors = Errors,
+        Counts = Counts,
         StartedAt = StartedAt,
         FinishedAt = FinishedAt,
         ReportPath = reportPath,

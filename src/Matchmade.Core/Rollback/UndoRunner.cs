@@ -34,80 +34,28 @@ public static class UndoRunner
 
             using var transaction = connection.BeginTransaction();
             Db.SetLockTimeout(connection, transaction, options.LockTimeout);
-            var present = SchemaInspector.TablesPresent(connection, schemas.App, [.. PrismaSchema.NewTables, PrismaSchema.MigrationsTable], transaction);
-            if (!PrismaSchema.NewTables.All(present.Contains))
-            {
-                throw new MatchmadeException(
-                    ErrorIds.NothingToUndo,
-                    FailureKind.ObjectNotFound,
-                    $"Schema '{schemas.App}' of database '{target.Database}' has no {string.Join(" and ", PrismaSchema.NewTables.Where(t => !present.Contains(t)))}: there is nothing to undo (or -Schema names the wrong schema).",
-                    target: schemas.App);
-            }
-
-            if (!options.DryRun)
-            {
-                // Lock the new tables first, so the counts and the backup are exactly what is dropped.
-                Db.Execute(connection, transaction, $"LOCK TABLE {schemas.AppQuoted}.\"ContextIntent\", {schemas.AppQuoted}.\"ProfileNew\" IN ACCESS EXCLUSIVE MODE");
-            }
-            var profiles = Count(connection, transaction, $"SELECT count(*) FROM {schemas.AppQuoted}.\"ProfileNew\"");
-            var intents = Count(connection, transaction, $"SELECT count(*) FROM {schemas.AppQuoted}.\"ContextIntent\"");
-            var stateExists = SchemaInspector.TablesPresent(connection, schemas.State, ["migrated_user"], transaction).Count == 1;
-            var (foreignProfiles, foreignIntents, samples) = ForeignRows(connection, transaction, schemas, stateExists);
-            var prisma = SchemaInspector.ReadPrismaMigration(connection, schemas, present.Contains(PrismaSchema.MigrationsTable), transaction);
-            log.Verbose($"Undo: {profiles:N0} ProfileNew and {intents:N0} ContextIntent rows in '{schemas.App}'; {foreignProfiles:N0} and {foreignIntents:N0} of them not written by Matchmade; Prisma history: {prisma.State}.");
-            if (foreignProfiles + foreignIntents > 0 && !options.Force)
-            {
-                throw new MatchmadeException(
-                    ErrorIds.ForeignRowsPresent,
-                    FailureKind.InvalidOperation,
-                    $"Undo refused: {foreignProfiles:N0} ProfileNew and {foreignIntents:N0} ContextIntent rows were not written by Matchmade or changed since (the app has started writing; e.g. users {string.Join(", ", samples)}). Dropping the tables would lose them. Use -Force to drop them anyway, with -BackupPath to keep a copy.",
-                    target: schemas.App);
-            }
-
+            var plan = Inspect(connection, transaction, target, options, log);
             var outcome = new UndoOutcome
             {
                 DryRun = options.DryRun,
                 Dropped = !options.DryRun,
                 Schema = schemas.App,
-                ProfileNewRows = profiles,
-                ContextIntentRows = intents,
-                ForeignProfileRows = foreignProfiles,
-                ForeignContextIntentRows = foreignIntents,
-                PrismaMigration = prisma.State == PrismaMigrationState.Applied ? "RolledBack" : prisma.State.ToString(),
+                ProfileNewRows = plan.Profiles,
+                ContextIntentRows = plan.Intents,
+                ForeignProfileRows = plan.ForeignProfiles,
+                ForeignContextIntentRows = plan.ForeignIntents,
+                PrismaMigration = plan.Prisma == PrismaMigrationState.Applied ? "RolledBack" : plan.Prisma.ToString(),
                 BackupPath = options.DryRun ? null : backupPath,
             };
             if (options.DryRun)
             {
                 transaction.Rollback();
-                return outcome with { PrismaMigration = prisma.State.ToString() };
+                return outcome with { PrismaMigration = plan.Prisma.ToString() };
             }
 
-            long backedUp = 0;
-            if (backupPath is not null)
-            {
-                backedUp = Backup(connection, transaction, schemas, backupPath, cancellationToken);
-                log.Verbose($"Backed up {backedUp:N0} rows to {backupPath}.");
-            }
-
-            Db.Execute(connection, transaction, SqlText.For("undo-drop.sql", schemas));
-            if (present.Contains(PrismaSchema.MigrationsTable))
-            {
-                using var prismaCommand = new NpgsqlCommand(SqlText.For("undo-prisma.sql", schemas), connection, transaction);
-                prismaCommand.Parameters.AddWithValue("name", PrismaSchema.MigrationName);
-                prismaCommand.ExecuteNonQuery();
-            }
-
-            // Change tracking goes with the tables it fed (DROP TRIGGER needs to own the old tables).
-            ChangeTracking.Remove(connection, transaction, schemas, log);
-            if (stateExists)
-            {
-                using var state = new NpgsqlCommand(SqlText.For("undo-state.sql", schemas), connection, transaction);
-                state.Parameters.AddWithValue("app_schema", schemas.App);
-                state.ExecuteNonQuery();
-            }
-
+            var backedUp = Drop(connection, transaction, schemas, plan, backupPath, log, cancellationToken);
             transaction.Commit();
-            log.Verbose($"Dropped ContextIntent and ProfileNew in '{schemas.App}'{(present.Contains(PrismaSchema.MigrationsTable) ? " and marked the migration rolled back in _prisma_migrations" : string.Empty)}.");
+            log.Verbose($"Dropped ContextIntent and ProfileNew in '{schemas.App}'{(plan.HasMigrationsTable ? " and marked the migration rolled back in _prisma_migrations" : string.Empty)}.");
             return outcome with { BackupRows = backedUp };
         }
         catch (Exception e)
@@ -120,6 +68,75 @@ public static class UndoRunner
 
             throw DbErrors.During(e, "Undo-ProfileMigration", target);
         }
+    }
+
+    /// <summary>What the undo would drop, with the tables locked (unless a dry run); refuses when there is nothing to undo or rows the app wrote.</summary>
+    private static UndoPlan Inspect(NpgsqlConnection connection, NpgsqlTransaction transaction, DatabaseTarget target, UndoOptions options, IOperationLog log)
+    {
+        var schemas = target.Schemas;
+        var present = SchemaInspector.TablesPresent(connection, schemas.App, [.. PrismaSchema.NewTables, PrismaSchema.MigrationsTable], transaction);
+        if (!PrismaSchema.NewTables.All(present.Contains))
+        {
+            throw new MatchmadeException(
+                ErrorIds.NothingToUndo,
+                FailureKind.ObjectNotFound,
+                $"Schema '{schemas.App}' of database '{target.Database}' has no {string.Join(" and ", PrismaSchema.NewTables.Where(t => !present.Contains(t)))}: there is nothing to undo (or -Schema names the wrong schema).",
+                target: schemas.App);
+        }
+
+        if (!options.DryRun)
+        {
+            // Lock the new tables first, so the counts and the backup are exactly what is dropped.
+            Db.Execute(connection, transaction, $"LOCK TABLE {schemas.AppQuoted}.\"ContextIntent\", {schemas.AppQuoted}.\"ProfileNew\" IN ACCESS EXCLUSIVE MODE");
+        }
+
+        var profiles = Count(connection, transaction, $"SELECT count(*) FROM {schemas.AppQuoted}.\"ProfileNew\"");
+        var intents = Count(connection, transaction, $"SELECT count(*) FROM {schemas.AppQuoted}.\"ContextIntent\"");
+        var stateExists = SchemaInspector.TablesPresent(connection, schemas.State, ["migrated_user"], transaction).Count == 1;
+        var (foreignProfiles, foreignIntents, samples) = ForeignRows(connection, transaction, schemas, stateExists);
+        var hasMigrationsTable = present.Contains(PrismaSchema.MigrationsTable);
+        var prisma = SchemaInspector.ReadPrismaMigration(connection, schemas, hasMigrationsTable, transaction);
+        log.Verbose($"Undo: {profiles:N0} ProfileNew and {intents:N0} ContextIntent rows in '{schemas.App}'; {foreignProfiles:N0} and {foreignIntents:N0} of them not written by Matchmade; Prisma history: {prisma.State}.");
+        if (foreignProfiles + foreignIntents > 0 && !options.Force)
+        {
+            throw new MatchmadeException(
+                ErrorIds.ForeignRowsPresent,
+                FailureKind.InvalidOperation,
+                $"Undo refused: {foreignProfiles:N0} ProfileNew and {foreignIntents:N0} ContextIntent rows were not written by Matchmade or changed since (the app has started writing; e.g. users {string.Join(", ", samples)}). Dropping the tables would lose them. Use -Force to drop them anyway, with -BackupPath to keep a copy.",
+                target: schemas.App);
+        }
+
+        return new UndoPlan(profiles, intents, foreignProfiles, foreignIntents, prisma.State, hasMigrationsTable, stateExists);
+    }
+
+    /// <summary>Backs up (when asked), drops the tables, marks the Prisma migration rolled back, removes change tracking and the run state. Returns the rows backed up.</summary>
+    private static long Drop(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, UndoPlan plan, string? backupPath, IOperationLog log, CancellationToken cancellationToken)
+    {
+        long backedUp = 0;
+        if (backupPath is not null)
+        {
+            backedUp = Backup(connection, transaction, schemas, backupPath, cancellationToken);
+            log.Verbose($"Backed up {backedUp:N0} rows to {backupPath}.");
+        }
+
+        Db.Execute(connection, transaction, SqlText.For("undo-drop.sql", schemas));
+        if (plan.HasMigrationsTable)
+        {
+            using var prismaCommand = new NpgsqlCommand(SqlText.For("undo-prisma.sql", schemas), connection, transaction);
+            prismaCommand.Parameters.AddWithValue("name", PrismaSchema.MigrationName);
+            prismaCommand.ExecuteNonQuery();
+        }
+
+        // Change tracking goes with the tables it fed (DROP TRIGGER needs to own the old tables).
+        ChangeTracking.Remove(connection, transaction, schemas, log);
+        if (plan.StateExists)
+        {
+            using var state = new NpgsqlCommand(SqlText.For("undo-state.sql", schemas), connection, transaction);
+            state.Parameters.AddWithValue("app_schema", schemas.App);
+            state.ExecuteNonQuery();
+        }
+
+        return backedUp;
     }
 
     private static string PrepareBackupPath(string path)
@@ -193,4 +210,5 @@ public static class UndoRunner
         return (long)command.ExecuteScalar()!;
     }
 
+    private sealed record UndoPlan(long Profiles, long Intents, long ForeignProfiles, long ForeignIntents, PrismaMigrationState Prisma, bool HasMigrationsTable, bool StateExists);
 }

@@ -33,27 +33,7 @@ public static class SchemaStep
                 Db.SetLockTimeout(connection, transaction, lockTimeout);
             }
 
-            var present = SchemaInspector.TablesPresent(connection, schemas.App, [.. PrismaSchema.OldTables, .. PrismaSchema.NewTables, PrismaSchema.MigrationsTable], transaction);
-            var missingOld = PrismaSchema.OldTables.Where(t => !present.Contains(t)).ToArray();
-            if (missingOld.Length > 0)
-            {
-                throw new MatchmadeException(
-                    ErrorIds.SourceTablesNotFound,
-                    FailureKind.ObjectNotFound,
-                    $"Schema '{schemas.App}' of database '{target.Database}' lacks the app's tables {string.Join(", ", missingOld)}. Check -Schema (or the URL's ?schema=) and the database name.",
-                    target: schemas.App);
-            }
-
-            var prisma = SchemaInspector.ReadPrismaMigration(connection, schemas, present.Contains(PrismaSchema.MigrationsTable), transaction);
-            if (prisma.State == PrismaMigrationState.Failed)
-            {
-                throw new MatchmadeException(
-                    ErrorIds.PrismaMigrationFailed,
-                    FailureKind.InvalidOperation,
-                    $"Prisma's history ({schemas.App}._prisma_migrations) records migration {PrismaSchema.MigrationName} as failed (started, neither finished nor rolled back). Resolve it first: `npx prisma migrate resolve --rolled-back {PrismaSchema.MigrationName}` if its tables are incomplete (drop them), or `--applied` if they are complete; then run again.",
-                    target: PrismaSchema.MigrationName);
-            }
-
+            var (present, prisma) = CheckSourceAndHistory(connection, transaction, target);
             var newPresent = PrismaSchema.NewTables.Where(present.Contains).ToArray();
             if (newPresent.Length == PrismaSchema.NewTables.Count)
             {
@@ -102,6 +82,34 @@ public static class SchemaStep
                 transaction.Dispose();
             }
         }
+    }
+
+    /// <summary>The app's tables must be there and Prisma's history must not record the migration as failed. Returns the tables present and the history's state.</summary>
+    private static (HashSet<string> Present, PrismaMigrationRecord Prisma) CheckSourceAndHistory(NpgsqlConnection connection, NpgsqlTransaction transaction, DatabaseTarget target)
+    {
+        var schemas = target.Schemas;
+        var present = SchemaInspector.TablesPresent(connection, schemas.App, [.. PrismaSchema.OldTables, .. PrismaSchema.NewTables, PrismaSchema.MigrationsTable], transaction);
+        var missingOld = PrismaSchema.OldTables.Where(t => !present.Contains(t)).ToArray();
+        if (missingOld.Length > 0)
+        {
+            throw new MatchmadeException(
+                ErrorIds.SourceTablesNotFound,
+                FailureKind.ObjectNotFound,
+                $"Schema '{schemas.App}' of database '{target.Database}' lacks the app's tables {string.Join(", ", missingOld)}. Check -Schema (or the URL's ?schema=) and the database name.",
+                target: schemas.App);
+        }
+
+        var prisma = SchemaInspector.ReadPrismaMigration(connection, schemas, present.Contains(PrismaSchema.MigrationsTable), transaction);
+        if (prisma.State == PrismaMigrationState.Failed)
+        {
+            throw new MatchmadeException(
+                ErrorIds.PrismaMigrationFailed,
+                FailureKind.InvalidOperation,
+                $"Prisma's history ({schemas.App}._prisma_migrations) records migration {PrismaSchema.MigrationName} as failed (started, neither finished nor rolled back). Resolve it first: `npx prisma migrate resolve --rolled-back {PrismaSchema.MigrationName}` if its tables are incomplete (drop them), or `--applied` if they are complete; then run again.",
+                target: PrismaSchema.MigrationName);
+        }
+
+        return (present, prisma);
     }
 
     /// <summary>Every column migration.sql creates must be there with its type and nullability; extra columns are only reported.</summary>

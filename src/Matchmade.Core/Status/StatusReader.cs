@@ -39,7 +39,7 @@ public static class StatusReader
             var tracking = Tracking.ChangeTracking.Read(connection, transaction, schemas);
             var info = new MigrationStatusInfo
             {
-                Server = $"{target.Host}:{target.Port}",
+                Server = target.Server,
                 Database = connection.Database,
                 ServerVersion = connection.PostgreSqlVersion.ToString(),
                 Schema = schemas.App,

@@ -3,6 +3,7 @@ using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Merge;
 using Matchmade.Core.Migration;
+using Matchmade.Core.Migration.Pipeline;
 using Matchmade.Core.Replication;
 using Matchmade.Core.Reporting;
 using Matchmade.Core.Schema;
@@ -15,20 +16,21 @@ namespace Matchmade.Core.Sync;
 
 /// <summary>
 /// Sync-ProfileMigration: brings the new tables up to date with what the app wrote to the old tables since the
-/// migration read them. A pass claims the change records up to the highest sequence number at its start and hands
-/// the changed users, a batch at a time, to <see cref="SyncBatch"/>; this class is only the loop around it (passes,
-/// -Continuous, -Full, the report and the run history).
+/// migration read them. A pass claims the change records up to the highest sequence number at its start and runs the
+/// changed users through the batch pipeline (<see cref="ChangedUsersSource"/> → <see cref="SyncSink"/>, each batch a
+/// <see cref="SyncBatch"/>); this class is the runbook around it (passes, -Continuous, -Full, the report and the run
+/// history).
 /// </summary>
 public sealed class SyncRunner
 {
+    internal const string Activity = "Syncing changed profiles";
+
     private readonly DatabaseTarget target;
     private readonly SyncOptions options;
     private readonly IOperationLog log;
     private readonly Guid runId = Guid.NewGuid();
     private readonly DateTimeOffset startedAt = DateTimeOffset.UtcNow;
-    private readonly long[] intentsByType = new long[ContextTypes.All.Count];
-    private readonly BatchTimeline timeline = new();
-    private long claimed, resynced, created, deleted, failed, intents, batches;
+    private readonly SyncCounters counters = new();
     private int passes;
     private ReplicationLagGate? lagGate;
 
@@ -63,23 +65,10 @@ public sealed class SyncRunner
 
         using var report = ReportWriter.Create(options.ReportPath, startedAt, options.RedactValues);
         using var runLock = RunLock.Acquire(target, "Sync-ProfileMigration", stop);
-        using var gate = lagGate = ReplicationLagGate.Create(target, options.MaxReplicationLagSeconds, log, "Syncing changed profiles", stop);
+        using var gate = lagGate = ReplicationLagGate.Create(target, options.MaxReplicationLagSeconds, log, Activity, stop);
         var history = new RunHistory(runLock.Connection, target, log) { RedactValues = options.RedactValues };
         using var connection = target.Open(stop);
-        TrackingState tracking;
-        try
-        {
-            tracking = Preflight(connection);
-            PrivilegeCheck.ForLiveRun(connection, target, force: true);
-            history.Prepare();
-            history.Start(runId, RunMode.Sync, Parameters(), 0, 0);
-            Db.SetLockTimeout(connection, null, options.LockTimeout);
-        }
-        catch (Exception e) when (e is not MatchmadeException)
-        {
-            throw DbErrors.During(e, "Preparing the sync", target);
-        }
-
+        var tracking = Prepare(connection, history);
         var batch = new SyncBatch(target.Schemas, runId);
         MatchmadeException? failure = null;
         try
@@ -101,7 +90,7 @@ public sealed class SyncRunner
         }
         catch (Exception e)
         {
-            failure = e as MatchmadeException ?? DbErrors.During(e, $"Batch {batches + 1} of the sync", target);
+            failure = e as MatchmadeException ?? DbErrors.During(e, $"Batch {counters.Batches + 1} of the sync", target);
             report.AddError(new RunError(null, failure.ErrorId, failure.Message));
         }
 
@@ -112,9 +101,27 @@ public sealed class SyncRunner
         history.Finish(runId, new MigrationOutcome
         {
             RunId = runId, Mode = RunMode.Sync, Status = status, Server = outcome.Server, Database = outcome.Database, Schema = outcome.Schema,
-            UsersFailed = failed, Errors = outcome.Errors, StartedAt = startedAt, FinishedAt = outcome.FinishedAt, ReportPath = outcome.ReportPath, Message = outcome.Message,
+            Counts = new() { UsersFailed = counters.Failed, Errors = outcome.Errors }, StartedAt = startedAt, FinishedAt = outcome.FinishedAt, ReportPath = outcome.ReportPath, Message = outcome.Message,
         });
         return outcome;
+    }
+
+    /// <summary>The preflight, the grants a live write needs, the run history's start and the session's lock_timeout.</summary>
+    private TrackingState Prepare(NpgsqlConnection connection, RunHistory history)
+    {
+        try
+        {
+            var tracking = Preflight(connection);
+            PrivilegeCheck.ForLiveRun(connection, target, force: true);
+            history.Prepare();
+            history.Start(runId, RunMode.Sync, Parameters(), 0, 0);
+            Db.SetLockTimeout(connection, null, options.LockTimeout);
+            return tracking;
+        }
+        catch (Exception e) when (e is not MatchmadeException)
+        {
+            throw DbErrors.During(e, "Preparing the sync", target);
+        }
     }
 
     /// <summary>-WhatIf: how many users a sync would re-sync now; nothing is written, no lock is taken.</summary>
@@ -144,7 +151,7 @@ public sealed class SyncRunner
         var finished = DateTimeOffset.UtcNow;
         return new SyncOutcome
         {
-            RunId = runId, DryRun = true, Full = options.Full, Status = RunStatus.Completed, Server = $"{target.Host}:{target.Port}", Database = target.Database,
+            RunId = runId, DryRun = true, Full = options.Full, Status = RunStatus.Completed, Server = target.Server, Database = target.Database,
             Schema = target.Schemas.App, PendingUsers = tracking.PendingUsers ?? 0, Lag = tracking.Lag, TrackingInstalled = tracking.Installed, StartedAt = startedAt, FinishedAt = finished,
             Message = string.Create(CultureInfo.InvariantCulture, $"Would re-sync {wouldSync:N0} users{(options.Full ? " (those whose stored rows differ from the old tables)" : " (changed since they were migrated)")}."),
         };
@@ -188,7 +195,7 @@ public sealed class SyncRunner
         var (users, orphans, oldest) = Claim(connection);
         if (oldest is { } first)
         {
-            log.Progress(new OperationProgress("Syncing changed profiles", string.Create(CultureInfo.InvariantCulture,
+            log.Progress(new OperationProgress(Activity, string.Create(CultureInfo.InvariantCulture,
                 $"Pass {passes + 1}: {users.Count:N0} users pending, the oldest change {(DateTimeOffset.UtcNow - first).TotalSeconds:N1} s old"), 0, null));
         }
 
@@ -212,43 +219,16 @@ public sealed class SyncRunner
         return users.Count + equal.Length;
     }
 
+    /// <summary>The claimed users through the batch pipeline: a source of their ids, the sync's sink, the lag gate before each batch.</summary>
     private void Process(NpgsqlConnection connection, SyncBatch batch, RunHistory history, ReportWriter report, List<ClaimedUser> users, long[] alsoRelease, CancellationToken stop)
     {
-        claimed += users.Count;
-        for (var start = 0; (start < users.Count || (start == 0 && alsoRelease.Length > 0)) && !stop.IsCancellationRequested; start += options.BatchSize)
+        counters.Claimed += users.Count;
+        var sink = new SyncSink(batch, connection, history, report, counters, options.MaxRetries, log, $"Pass {passes + 1}", users.Count, stop);
+        new BatchPipeline<ChangedUsers>(new ChangedUsersSource(users, alsoRelease), sink)
         {
-            var slice = users.GetRange(start, Math.Min(options.BatchSize, users.Count - start));
-            var release = start == 0 ? alsoRelease : [];
-            if (slice.Count > 0)
-            {
-                lagGate?.WaitBeforeBatch(stop); // a standby too far behind holds the next write back (Ctrl+C ends the wait)
-                stop.ThrowIfCancellationRequested();
-            }
-
-            var lap = timeline.StartLap();
-            var result = WithRetries($"Batch {batches + 1}", () => batch.Run(connection, slice, release, history), stop);
-            if (slice.Count > 0)
-            {
-                lap.Committed(slice.Count);
-            }
-
-            for (var t = 0; t < intentsByType.Length; t++)
-            {
-                intentsByType[t] += result.IntentsByType[t];
-            }
-
-            batches++;
-            resynced += result.Resynced;
-            created += result.Created;
-            deleted += result.Deleted;
-            failed += result.Failed;
-            intents += result.Intents;
-            MigrationRunner.AddToReport(report, result.Findings, result.Errors);
-            log.Verbose(string.Create(CultureInfo.InvariantCulture,
-                $"Sync batch {batches}: {slice.Count:N0} users, {result.Resynced:N0} re-synced, {result.Created:N0} created, {result.Deleted:N0} deleted, {result.Failed:N0} failed."));
-            log.Progress(new OperationProgress("Syncing changed profiles", string.Create(CultureInfo.InvariantCulture,
-                $"Pass {passes + 1}: {Math.Min(start + slice.Count, users.Count):N0} of {users.Count:N0} changed users synced"), users.Count == 0 ? 100 : (int)(100L * (start + slice.Count) / users.Count), null));
-        }
+            BatchSize = options.BatchSize,
+            BeforeBatch = lagGate is null ? null : lagGate.WaitBeforeBatch, // a standby too far behind holds the next write back (Ctrl+C ends the wait)
+        }.Run(stop);
     }
 
     private (List<ClaimedUser> Users, long[] Orphans, DateTimeOffset? Oldest) Claim(NpgsqlConnection connection) => Claim(connection, null, target.Schemas);
@@ -296,15 +276,13 @@ public sealed class SyncRunner
             wait = until - DateTimeOffset.UtcNow;
         }
 
-        log.Progress(new OperationProgress("Syncing changed profiles", string.Create(CultureInfo.InvariantCulture,
-            $"Following the app's writes: {resynced + created + deleted:N0} users synced in {passes:N0} passes; nothing pending, next look in {wait.TotalSeconds:N0} s"), -1, null));
+        log.Progress(new OperationProgress(Activity, string.Create(CultureInfo.InvariantCulture,
+            $"Following the app's writes: {counters.Synced:N0} users synced in {passes:N0} passes; nothing pending, next look in {wait.TotalSeconds:N0} s"), -1, null));
         if (wait > TimeSpan.Zero)
         {
             stop.WaitHandle.WaitOne(wait);
         }
     }
-
-    private T WithRetries<T>(string activity, Func<T> work, CancellationToken stop) => Retry.Run(activity, work, options.MaxRetries, log, stop);
 
     private SyncOutcome Finish(NpgsqlConnection connection, ReportWriter report, RunStatus status, MatchmadeException? failure)
     {
@@ -318,7 +296,7 @@ public sealed class SyncRunner
             // The connection died with the failure being reported: the pending count is unknown.
         }
 
-        var message = string.Create(CultureInfo.InvariantCulture, $"Sync{(options.Full ? " -Full" : string.Empty)}: {resynced:N0} users re-synced, {created:N0} created, {deleted:N0} deleted, {failed:N0} failed in {passes:N0} passes; {left?.PendingUsers?.ToString("N0", CultureInfo.InvariantCulture) ?? "unknown"} users pending.");
+        var message = string.Create(CultureInfo.InvariantCulture, $"Sync{(options.Full ? " -Full" : string.Empty)}: {counters.Resynced:N0} users re-synced, {counters.Created:N0} created, {counters.Deleted:N0} deleted, {counters.Failed:N0} failed in {passes:N0} passes; {left?.PendingUsers?.ToString("N0", CultureInfo.InvariantCulture) ?? "unknown"} users pending.");
         if (failure is not null)
         {
             message += " " + failure.Message;
@@ -333,20 +311,20 @@ public sealed class SyncRunner
             new ReportRunInfo
             {
                 RunId = runId, Mode = RunMode.Sync.ToString(), Status = status.ToString(), ModuleVersion = DatabaseTarget.ModuleVersion, RulesFingerprint = FieldCatalog.RulesFingerprint,
-                StartedAt = startedAt, FinishedAt = finishedAt, Server = $"{target.Host}:{target.Port}", Database = target.Database, Schema = target.Schemas.App,
+                StartedAt = startedAt, FinishedAt = finishedAt, Server = target.Server, Database = target.Database, Schema = target.Schemas.App,
                 UserName = target.UserName, Parameters = Parameters(), Message = message,
             },
             new ReportCounts
             {
-                UsersTotal = claimed, UsersMigrated = resynced + created, UsersFailed = failed, ProfilesWritten = resynced + created, ContextIntentsWritten = intents,
+                UsersTotal = counters.Claimed, UsersMigrated = counters.Resynced + counters.Created, UsersFailed = counters.Failed, ProfilesWritten = counters.Resynced + counters.Created, ContextIntentsWritten = counters.Intents,
                 Conflicts = report.Conflicts, UnmappedFields = report.UnmappedEntries, UnmappedKeys = report.UnmappedKeys, InvalidValues = report.InvalidValues, Errors = report.Errors,
-                ContextsByType = ReportFigures.ContextsByType(intentsByType), Batches = timeline.Points(),
+                ContextsByType = ReportFigures.ContextsByType(counters.IntentsByType), Batches = counters.Timeline.Points(),
             });
-        log.Progress(new OperationProgress("Syncing changed profiles", status.ToString(), 100, null, Completed: true));
+        log.Progress(new OperationProgress(Activity, status.ToString(), 100, null, Completed: true));
         return new SyncOutcome
         {
-            RunId = runId, DryRun = false, Full = options.Full, Status = status, Server = $"{target.Host}:{target.Port}", Database = target.Database, Schema = target.Schemas.App,
-            UsersResynced = resynced, UsersCreated = created, UsersDeleted = deleted, UsersFailed = failed, ContextIntentsWritten = intents,
+            RunId = runId, DryRun = false, Full = options.Full, Status = status, Server = target.Server, Database = target.Database, Schema = target.Schemas.App,
+            UsersResynced = counters.Resynced, UsersCreated = counters.Created, UsersDeleted = counters.Deleted, UsersFailed = counters.Failed, ContextIntentsWritten = counters.Intents,
             Conflicts = report.Conflicts, UnmappedFields = report.UnmappedEntries, InvalidValues = report.InvalidValues, Errors = report.Errors,
             PendingUsers = left?.PendingUsers ?? -1, Lag = left?.Lag, TrackingInstalled = left?.Installed ?? false, Passes = passes,
             StartedAt = startedAt, FinishedAt = finishedAt, ReportPath = path, Message = message, Failure = failure,

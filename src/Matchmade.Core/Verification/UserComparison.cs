@@ -11,75 +11,30 @@ internal static class UserComparison
     /// <summary>Field by field, ids and timestamps aside.</summary>
     public static List<string> Compare(string userId, MergeResult expected, StoredProfile? profile, List<StoredIntent>? intents)
     {
-        var differences = new List<string>();
+        var differences = new Differences(userId);
         if (profile is null)
         {
             differences.Add($"{userId}: no ProfileNew");
         }
         else
         {
-            var p = expected.Profile;
-            for (var i = 0; i < FieldCatalog.SharedFields.Count; i++)
-            {
-                var field = FieldCatalog.SharedFields[i];
-                if (FieldCatalog.KindOf(field) == SharedFieldKind.String)
-                {
-                    Text(field, p[field], profile.Shared[i]);
-                }
-                else
-                {
-                    Json(field, p[field]!, profile.Shared[i] ?? "null");
-                }
-            }
-
-            Text("completeness", p.Completeness.ToString(CultureInfo.InvariantCulture), profile.Completeness.ToString(CultureInfo.InvariantCulture));
-            Text("missing", string.Join(",", p.Missing), string.Join(",", profile.Missing));
+            CompareProfile(differences, expected.Profile, profile);
         }
 
         var stored = (intents ?? []).ToDictionary(i => i.ContextType);
         foreach (var intent in expected.Intents)
         {
-            var context = ContextTypes.ToDbName(intent.ContextType);
             if (!stored.Remove(intent.ContextType, out var row))
             {
-                differences.Add($"{userId}: no ContextIntent for {context}");
+                differences.Add($"{userId}: no ContextIntent for {ContextTypes.ToDbName(intent.ContextType)}");
                 continue;
             }
 
-            Text($"{context}.completeness", intent.Completeness.ToString(CultureInfo.InvariantCulture), row.Completeness.ToString(CultureInfo.InvariantCulture));
-            Text($"{context}.missing", string.Join(",", intent.Missing), string.Join(",", row.Missing));
-            for (var i = 0; i < FieldCatalog.IntentColumns.Count; i++)
-            {
-                var column = FieldCatalog.IntentColumns[i];
-                if (FieldCatalog.IsJsonIntentColumn(column) && intent.Values[i] is { } json && row.Values[i] is { } storedJson)
-                {
-                    Json($"{context}.{column}", json, storedJson);
-                }
-                else
-                {
-                    Text($"{context}.{column}", intent.Values[i], row.Values[i]);
-                }
-            }
+            CompareIntent(differences, intent, row);
         }
 
-        differences.AddRange(stored.Keys.Select(t => $"{userId}: ContextIntent for {ContextTypes.ToDbName(t)} has no ContextProfile"));
-        return differences;
-
-        void Json(string field, string want, string have)
-        {
-            if (!JsonValues.Equal(want, have))
-            {
-                differences.Add($"{userId}.{field}: expected {Short(want)}, stored {Short(have)}");
-            }
-        }
-
-        void Text(string field, string? want, string? have)
-        {
-            if (!string.Equals(want, have, StringComparison.Ordinal))
-            {
-                differences.Add($"{userId}.{field}: expected {Short(want ?? "NULL")}, stored {Short(have ?? "NULL")}");
-            }
-        }
+        differences.List.AddRange(stored.Keys.Select(t => $"{userId}: ContextIntent for {ContextTypes.ToDbName(t)} has no ContextProfile"));
+        return differences.List;
     }
 
     /// <summary>
@@ -94,70 +49,108 @@ internal static class UserComparison
         var invalid = expected.Findings.OfType<InvalidValue>().Select(f => (f.ContextType, f.Field)).ToHashSet();
         foreach (var context in user.Contexts)
         {
-            if (context.ProfileData is null)
+            if (context.ProfileData is not null)
             {
-                continue;
-            }
-
-            JsonDocument document;
-            try
-            {
-                document = JsonDocument.Parse(context.ProfileData, JsonValues.DocumentOptions);
-            }
-            catch (JsonException)
-            {
-                // Deeper than the merge reads (or not JSON): the merge reports the whole blob as one invalid value.
-                keys++;
-                if (!invalid.Contains((context.ContextType, null)))
-                {
-                    lost.Add($"{user.UserId}/{ContextTypes.ToDbName(context.ContextType)}: a blob the merge cannot read is not reported as invalid");
-                }
-
-                continue;
-            }
-
-            using var _ = document;
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                keys++;
-                if (document.RootElement.ValueKind != JsonValueKind.Null && !invalid.Contains((context.ContextType, null)))
-                {
-                    lost.Add($"{user.UserId}/{ContextTypes.ToDbName(context.ContextType)}: a non-object blob is not reported as invalid");
-                }
-
-                continue;
-            }
-
-            var intent = intents?.FirstOrDefault(i => i.ContextType == context.ContextType);
-            foreach (var property in document.RootElement.EnumerateObject())
-            {
-                keys++;
-                var key = property.Name;
-                var value = property.Value;
-                if (!JsonValues.IsPresent(value) || invalid.Contains((context.ContextType, key)))
-                {
-                    continue;
-                }
-
-                var where = $"{user.UserId}/{ContextTypes.ToDbName(context.ContextType)}.{key}";
-                if (FieldCatalog.IsSharedField(key))
-                {
-                    if (!InStoredProfile(key, value, profile))
-                    {
-                        lost.Add($"{where} is not in ProfileNew");
-                    }
-                }
-                else if (FieldCatalog.FieldsOf(context.ContextType).Contains(key))
-                {
-                    if (intent?.Values[FieldCatalog.IntentColumnIndex(key)] is null)
-                    {
-                        lost.Add($"{where} is not in its ContextIntent");
-                    }
-                }
+                keys += AccountBlob(user.UserId, context, invalid, profile, intents?.FirstOrDefault(i => i.ContextType == context.ContextType), lost);
             }
         }
 
         return (keys, lost);
+    }
+
+    private static void CompareProfile(Differences differences, MergedProfile p, StoredProfile profile)
+    {
+        for (var i = 0; i < FieldCatalog.SharedFields.Count; i++)
+        {
+            var field = FieldCatalog.SharedFields[i];
+            if (FieldCatalog.KindOf(field) == SharedFieldKind.String)
+            {
+                differences.Text(field, p[field], profile.Shared[i]);
+            }
+            else
+            {
+                differences.Json(field, p[field]!, profile.Shared[i] ?? "null");
+            }
+        }
+
+        differences.Text("completeness", p.Completeness.ToString(CultureInfo.InvariantCulture), profile.Completeness.ToString(CultureInfo.InvariantCulture));
+        differences.Text("missing", string.Join(",", p.Missing), string.Join(",", profile.Missing));
+    }
+
+    private static void CompareIntent(Differences differences, MergedIntent intent, StoredIntent row)
+    {
+        var context = ContextTypes.ToDbName(intent.ContextType);
+        differences.Text($"{context}.completeness", intent.Completeness.ToString(CultureInfo.InvariantCulture), row.Completeness.ToString(CultureInfo.InvariantCulture));
+        differences.Text($"{context}.missing", string.Join(",", intent.Missing), string.Join(",", row.Missing));
+        for (var i = 0; i < FieldCatalog.IntentColumns.Count; i++)
+        {
+            var column = FieldCatalog.IntentColumns[i];
+            if (FieldCatalog.IsJsonIntentColumn(column) && intent.Values[i] is { } json && row.Values[i] is { } storedJson)
+            {
+                differences.Json($"{context}.{column}", json, storedJson);
+            }
+            else
+            {
+                differences.Text($"{context}.{column}", intent.Values[i], row.Values[i]);
+            }
+        }
+    }
+
+    /// <summary>One context's blob: its keys, and what of it is neither reported by the merge nor stored. Returns the keys counted.</summary>
+    private static long AccountBlob(string userId, SourceContext context, HashSet<(ContextType, string?)> invalid, StoredProfile? profile, StoredIntent? intent, List<string> lost)
+    {
+        var blob = $"{userId}/{ContextTypes.ToDbName(context.ContextType)}";
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(context.ProfileData!, JsonValues.DocumentOptions);
+        }
+        catch (JsonException)
+        {
+            // Deeper than the merge reads (or not JSON): the merge reports the whole blob as one invalid value.
+            if (!invalid.Contains((context.ContextType, null)))
+            {
+                lost.Add($"{blob}: a blob the merge cannot read is not reported as invalid");
+            }
+
+            return 1;
+        }
+
+        using var _ = document;
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Null && !invalid.Contains((context.ContextType, null)))
+            {
+                lost.Add($"{blob}: a non-object blob is not reported as invalid");
+            }
+
+            return 1;
+        }
+
+        long keys = 0;
+        foreach (var property in document.RootElement.EnumerateObject())
+        {
+            keys++;
+            var key = property.Name;
+            if (!JsonValues.IsPresent(property.Value) || invalid.Contains((context.ContextType, key)))
+            {
+                continue;
+            }
+
+            if (FieldCatalog.IsSharedField(key))
+            {
+                if (!InStoredProfile(key, property.Value, profile))
+                {
+                    lost.Add($"{blob}.{key} is not in ProfileNew");
+                }
+            }
+            else if (FieldCatalog.FieldsOf(context.ContextType).Contains(key) && intent?.Values[FieldCatalog.IntentColumnIndex(key)] is null)
+            {
+                lost.Add($"{blob}.{key} is not in its ContextIntent");
+            }
+        }
+
+        return keys;
     }
 
     private static bool InStoredProfile(string field, JsonElement value, StoredProfile? profile)
@@ -183,4 +176,28 @@ internal static class UserComparison
     }
 
     private static string Short(string text) => text.Length <= 80 ? text : text[..77] + "...";
+
+    /// <summary>One user's differences, each "user.field: expected ..., stored ...".</summary>
+    private sealed class Differences(string userId)
+    {
+        public List<string> List { get; } = [];
+
+        public void Add(string difference) => List.Add(difference);
+
+        public void Json(string field, string want, string have)
+        {
+            if (!JsonValues.Equal(want, have))
+            {
+                List.Add($"{userId}.{field}: expected {Short(want)}, stored {Short(have)}");
+            }
+        }
+
+        public void Text(string field, string? want, string? have)
+        {
+            if (!string.Equals(want, have, StringComparison.Ordinal))
+            {
+                List.Add($"{userId}.{field}: expected {Short(want ?? "NULL")}, stored {Short(have ?? "NULL")}");
+            }
+        }
+    }
 }

@@ -52,32 +52,7 @@ public sealed class CompleteProfileMigrationCommand : MatchmadeCommandBase
             }
         }
 
-        WriteObject(new CompletionResult
-        {
-            RunId = outcome.RunId,
-            Mode = (RemoveArchive ? "RemoveArchive" : "Complete") + (dryRun ? "WhatIf" : string.Empty),
-            Status = outcome.Status.ToString(),
-            Server = outcome.Server,
-            Database = outcome.Database,
-            Schema = outcome.Schema,
-            Gates = gates,
-            Plan = [.. outcome.Plan],
-            UsersSynced = outcome.UsersSynced,
-            RowsArchived = outcome.RowsArchived,
-            ArchiveRowsToppedUp = outcome.ArchiveRowsToppedUp,
-            ArchiveCopyTime = outcome.ArchiveCopyTime,
-            WriteLockWait = outcome.WriteLockWait,
-            WriteLockHeld = outcome.WriteLockHeld,
-            ExclusiveLockWait = outcome.ExclusiveLockWait,
-            ExclusiveLockHeld = outcome.ExclusiveLockHeld,
-            LockRetries = outcome.LockRetries,
-            PrismaMigration = outcome.PrismaMigration,
-            ArchiveRemoved = outcome.ArchiveRemoved,
-            StartedAt = outcome.StartedAt,
-            FinishedAt = outcome.FinishedAt,
-            Duration = outcome.Duration,
-            Message = outcome.Message,
-        });
+        WriteObject(CompletionResult.From(outcome, (RemoveArchive ? "RemoveArchive" : "Complete") + (dryRun ? "WhatIf" : string.Empty), gates));
         if (outcome.Failure is not null)
         {
             throw outcome.Failure;

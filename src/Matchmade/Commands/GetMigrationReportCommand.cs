@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Management.Automation;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Migration;
@@ -67,29 +66,7 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
     private protected override void ProcessDatabase()
     {
         var run = FindRun(Latest ? null : RunId);
-        var summary = new MigrationReportSummary
-        {
-            RunId = run.RunId,
-            Mode = run.Mode,
-            Status = run.Status,
-            ModuleVersion = run.ModuleVersion,
-            StartedAt = new DateTimeOffset(DateTime.SpecifyKind(run.StartedAt, DateTimeKind.Utc)),
-            FinishedAt = run.FinishedAt is { } f ? new DateTimeOffset(DateTime.SpecifyKind(f, DateTimeKind.Utc)) : null,
-            Server = $"{Engine.Target.Host}:{Engine.Target.Port}",
-            Database = Engine.Target.Database,
-            Schema = Engine.Target.Schemas.App,
-            UsersTotal = run.UsersTotal,
-            UsersMigrated = run.UsersMigrated,
-            UsersSkipped = run.UsersSkipped,
-            UsersFailed = run.UsersFailed,
-            ContextIntentsWritten = run.ContextIntentsWritten,
-            Conflicts = run.Conflicts,
-            UnmappedFields = run.UnmappedFields,
-            InvalidValues = run.InvalidValues,
-            Errors = run.Errors,
-            Message = run.Message,
-            Path = null,
-        };
+        var summary = MigrationReportSummary.From(run.RunInfo(Engine.Target), run.Counts, path: null);
         if (run.ReportPath is { } path && File.Exists(path))
         {
             Emit(path, summary);
@@ -157,7 +134,7 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
         {
             WriteObject(new MigrationFinding
             {
-                Kind = (ReportKind)((int)entry.Kind + 1),
+                Kind = KindOf(entry.Kind),
                 UserId = entry.UserId,
                 ContextType = entry.ContextType,
                 Field = entry.Field,
@@ -172,33 +149,7 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
 
     private bool Wants(ReportKind kind) => Kind is null || Kind.Contains(kind);
 
-    private static MigrationReportSummary Summary(ReportHeader h) => new()
-    {
-        RunId = Guid.TryParse(h.RunString("runId"), out var id) ? id : Guid.Empty,
-        Mode = h.RunString("mode"),
-        Status = h.RunString("status"),
-        ModuleVersion = h.RunString("moduleVersion"),
-        StartedAt = Time(h.RunString("startedAt")),
-        FinishedAt = Time(h.RunString("finishedAt")),
-        Server = h.RunString("server"),
-        Database = h.RunString("database"),
-        Schema = h.RunString("schema"),
-        UsersTotal = h.Count("usersTotal"),
-        UsersMigrated = h.Count("usersMigrated"),
-        UsersSkipped = h.Count("usersSkipped"),
-        UsersFailed = h.Count("usersFailed"),
-        ContextIntentsWritten = h.Count("contextIntentsWritten"),
-        ContextsByType = h.ToCounts().ContextsByType,
-        Conflicts = h.Count("conflicts"),
-        UnmappedFields = h.Count("unmappedFields"),
-        InvalidValues = h.Count("invalidValues"),
-        Errors = h.Count("errors"),
-        Message = h.RunString("message") is { Length: > 0 } m ? m : null,
-        Path = h.Path,
-    };
-
-    private static DateTimeOffset? Time(string text) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t) ? t : null;
+    private static MigrationReportSummary Summary(ReportHeader h) => MigrationReportSummary.From(h.ToRunInfo(), h.ToCounts(), h.Path);
 
     /// <summary>-Kind's finding kinds by name, not by position: the two enums may grow apart.</summary>
     private static ReportEntryKind EntryKindOf(ReportKind kind) => kind switch
@@ -208,5 +159,15 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
         ReportKind.InvalidValue => ReportEntryKind.InvalidValue,
         ReportKind.Error => ReportEntryKind.Error,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Summary is not a finding."),
+    };
+
+    /// <summary>A finding's kind back to -Kind's name (by name, as <see cref="EntryKindOf"/>).</summary>
+    private static ReportKind KindOf(ReportEntryKind kind) => kind switch
+    {
+        ReportEntryKind.Conflict => ReportKind.Conflict,
+        ReportEntryKind.UnmappedField => ReportKind.UnmappedField,
+        ReportEntryKind.InvalidValue => ReportKind.InvalidValue,
+        ReportEntryKind.Error => ReportKind.Error,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a finding kind."),
     };
 }

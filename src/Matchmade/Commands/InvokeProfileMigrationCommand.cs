@@ -97,32 +97,7 @@ public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
                 ChangeTracking = !NoChangeTracking,
             },
             Cancellation);
-        var result = new MigrationResult
-        {
-            RunId = outcome.RunId,
-            Mode = outcome.Mode.ToString(),
-            Status = outcome.Status.ToString(),
-            Server = outcome.Server,
-            Database = outcome.Database,
-            Schema = outcome.Schema,
-            SchemaStep = outcome.SchemaStep?.ToString() ?? string.Empty,
-            UsersTotal = outcome.UsersTotal,
-            UsersMigrated = outcome.UsersMigrated,
-            UsersSkipped = outcome.UsersSkipped,
-            UsersFailed = outcome.UsersFailed,
-            UsersRemaining = outcome.UsersRemaining,
-            ContextIntentsWritten = outcome.ContextIntentsWritten,
-            Conflicts = outcome.Conflicts,
-            UnmappedFields = outcome.UnmappedFields,
-            InvalidValues = outcome.InvalidValues,
-            Errors = outcome.Errors,
-            StartedAt = outcome.StartedAt,
-            FinishedAt = outcome.FinishedAt,
-            Duration = outcome.Duration,
-            UsersPerSecond = Math.Round(outcome.UsersPerSecond, 1),
-            ReportPath = outcome.ReportPath,
-            Message = outcome.Message,
-        };
+        var result = MigrationResult.From(outcome);
 
         // Kept where a stopped pipeline (Ctrl+C) can still be asked: nothing can be written to it any more.
         SessionState.PSVariable.Set("global:MatchmadeLastRun", result);

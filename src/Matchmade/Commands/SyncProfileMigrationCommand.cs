@@ -80,33 +80,7 @@ public sealed class SyncProfileMigrationCommand : MatchmadeCommandBase
                 RedactValues = RedactValues,
             },
             Cancellation);
-        var result = new SyncResult
-        {
-            RunId = outcome.RunId,
-            Mode = (outcome.Full ? "Full" : "Sync") + (outcome.DryRun ? "WhatIf" : string.Empty),
-            Status = outcome.Status.ToString(),
-            Server = outcome.Server,
-            Database = outcome.Database,
-            Schema = outcome.Schema,
-            UsersResynced = outcome.UsersResynced,
-            UsersCreated = outcome.UsersCreated,
-            UsersDeleted = outcome.UsersDeleted,
-            UsersFailed = outcome.UsersFailed,
-            ContextIntentsWritten = outcome.ContextIntentsWritten,
-            Conflicts = outcome.Conflicts,
-            UnmappedFields = outcome.UnmappedFields,
-            InvalidValues = outcome.InvalidValues,
-            Errors = outcome.Errors,
-            PendingUsers = outcome.PendingUsers,
-            Lag = outcome.Lag,
-            TrackingInstalled = outcome.TrackingInstalled,
-            Passes = outcome.Passes,
-            StartedAt = outcome.StartedAt,
-            FinishedAt = outcome.FinishedAt,
-            Duration = outcome.Duration,
-            ReportPath = outcome.ReportPath,
-            Message = outcome.Message,
-        };
+        var result = SyncResult.From(outcome);
 
         // Kept where a stopped pipeline (Ctrl+C, the usual end of -Continuous) can still be asked.
         SessionState.PSVariable.Set("global:MatchmadeLastSync", result);

@@ -54,7 +54,7 @@ public sealed class TestMigrationIntegrityCommand : MatchmadeCommandBase
             {
                 WriteObject(new IntegrityCheck
                 {
-                    Server = $"{database.Host}:{database.Port}",
+                    Server = database.Server,
                     Database = database.Database,
                     Name = result.Name,
                     Passed = result.Passed,

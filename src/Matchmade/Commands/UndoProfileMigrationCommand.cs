@@ -49,7 +49,7 @@ public sealed class UndoProfileMigrationCommand : MatchmadeCommandBase
         var outcome = Engine.Undo(options, Cancellation);
         WriteObject(new UndoResult
         {
-            Server = $"{Engine.Target.Host}:{Engine.Target.Port}",
+            Server = Engine.Target.Server,
             Database = Engine.Target.Database,
             Schema = outcome.Schema,
             Step = outcome.Step.ToString(),

@@ -1,3 +1,5 @@
+using Matchmade.Core.Completion;
+
 namespace Matchmade;
 
 /// <summary>Output of Complete-ProfileMigration: what the cut-over did (-WhatIf: its plan and gates).</summary>
@@ -46,6 +48,34 @@ public sealed class CompletionResult
     public DateTimeOffset FinishedAt { get; init; }
     public TimeSpan Duration { get; init; }
     public string? Message { get; init; }
+
+    /// <summary>The one projection of a cut-over's outcome; <paramref name="gates"/> as the command shows them.</summary>
+    internal static CompletionResult From(CompletionOutcome outcome, string mode, string[] gates) => new()
+    {
+        RunId = outcome.RunId,
+        Mode = mode,
+        Status = outcome.Status.ToString(),
+        Server = outcome.Server,
+        Database = outcome.Database,
+        Schema = outcome.Schema,
+        Gates = gates,
+        Plan = [.. outcome.Plan],
+        UsersSynced = outcome.UsersSynced,
+        RowsArchived = outcome.RowsArchived,
+        ArchiveRowsToppedUp = outcome.ArchiveRowsToppedUp,
+        ArchiveCopyTime = outcome.ArchiveCopyTime,
+        WriteLockWait = outcome.WriteLockWait,
+        WriteLockHeld = outcome.WriteLockHeld,
+        ExclusiveLockWait = outcome.ExclusiveLockWait,
+        ExclusiveLockHeld = outcome.ExclusiveLockHeld,
+        LockRetries = outcome.LockRetries,
+        PrismaMigration = outcome.PrismaMigration,
+        ArchiveRemoved = outcome.ArchiveRemoved,
+        StartedAt = outcome.StartedAt,
+        FinishedAt = outcome.FinishedAt,
+        Duration = outcome.Duration,
+        Message = outcome.Message,
+    };
 
     public override string ToString() => $"{Database} [{Schema}]: {Mode} {Status}";
 }

@@ -1,3 +1,5 @@
+using Matchmade.Core.Reporting;
+
 namespace Matchmade;
 
 /// <summary>What Get-MigrationReport -Kind selects.</summary>
@@ -39,6 +41,35 @@ public sealed record MigrationReportSummary
 
     /// <summary>The report file, or null when only the run history was available.</summary>
     public string? Path { get; init; }
+
+    /// <summary>
+    /// The one projection of a run's metadata and counts, from its report's header or from the run history (both
+    /// give the report's shapes). A start time that could not be read stays null.
+    /// </summary>
+    internal static MigrationReportSummary From(ReportRunInfo run, ReportCounts counts, string? path) => new()
+    {
+        RunId = run.RunId,
+        Mode = run.Mode,
+        Status = run.Status,
+        ModuleVersion = run.ModuleVersion,
+        StartedAt = run.StartedAt == default ? null : run.StartedAt,
+        FinishedAt = run.FinishedAt,
+        Server = run.Server,
+        Database = run.Database,
+        Schema = run.Schema,
+        UsersTotal = counts.UsersTotal,
+        UsersMigrated = counts.UsersMigrated,
+        UsersSkipped = counts.UsersSkipped,
+        UsersFailed = counts.UsersFailed,
+        ContextIntentsWritten = counts.ContextIntentsWritten,
+        ContextsByType = counts.ContextsByType,
+        Conflicts = counts.Conflicts,
+        UnmappedFields = counts.UnmappedFields,
+        InvalidValues = counts.InvalidValues,
+        Errors = counts.Errors,
+        Message = run.Message,
+        Path = path,
+    };
 
     public override string ToString() => $"{Mode} run {RunId}: {Status}, {UsersMigrated} migrated, {Errors} errors";
 }

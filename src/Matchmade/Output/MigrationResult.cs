@@ -1,3 +1,5 @@
+using Matchmade.Core.Migration;
+
 namespace Matchmade;
 
 /// <summary>Output of Invoke-ProfileMigration: what one run did (a dry run: what a live run would do).</summary>
@@ -40,6 +42,34 @@ public sealed class MigrationResult
     public double UsersPerSecond { get; init; }
     public string? ReportPath { get; init; }
     public string? Message { get; init; }
+
+    /// <summary>The one projection of a run's outcome (its counts are the run's <see cref="MigrationOutcome.Counts"/>).</summary>
+    internal static MigrationResult From(MigrationOutcome outcome) => new()
+    {
+        RunId = outcome.RunId,
+        Mode = outcome.Mode.ToString(),
+        Status = outcome.Status.ToString(),
+        Server = outcome.Server,
+        Database = outcome.Database,
+        Schema = outcome.Schema,
+        SchemaStep = outcome.SchemaStep?.ToString() ?? string.Empty,
+        UsersTotal = outcome.Counts.UsersTotal,
+        UsersMigrated = outcome.Counts.UsersMigrated,
+        UsersSkipped = outcome.Counts.UsersSkipped,
+        UsersFailed = outcome.Counts.UsersFailed,
+        UsersRemaining = outcome.UsersRemaining,
+        ContextIntentsWritten = outcome.Counts.ContextIntentsWritten,
+        Conflicts = outcome.Counts.Conflicts,
+        UnmappedFields = outcome.Counts.UnmappedFields,
+        InvalidValues = outcome.Counts.InvalidValues,
+        Errors = outcome.Counts.Errors,
+        StartedAt = outcome.StartedAt,
+        FinishedAt = outcome.FinishedAt,
+        Duration = outcome.Duration,
+        UsersPerSecond = Math.Round(outcome.UsersPerSecond, 1),
+        ReportPath = outcome.ReportPath,
+        Message = outcome.Message,
+    };
 
     public override string ToString() => $"{Mode} run {RunId}: {Status}, {UsersMigrated} of {UsersTotal} users {(Mode == "DryRun" ? "would be migrated" : "migrated")}, {UsersSkipped} skipped, {UsersFailed} failed";
 }

@@ -1,3 +1,5 @@
+using Matchmade.Core.Sync;
+
 namespace Matchmade;
 
 /// <summary>Output of Sync-ProfileMigration: what one sync did (-WhatIf: how many users it would re-sync).</summary>
@@ -41,6 +43,35 @@ public sealed class SyncResult
     public TimeSpan Duration { get; init; }
     public string? ReportPath { get; init; }
     public string? Message { get; init; }
+
+    /// <summary>The one projection of a sync's outcome.</summary>
+    internal static SyncResult From(SyncOutcome outcome) => new()
+    {
+        RunId = outcome.RunId,
+        Mode = (outcome.Full ? "Full" : "Sync") + (outcome.DryRun ? "WhatIf" : string.Empty),
+        Status = outcome.Status.ToString(),
+        Server = outcome.Server,
+        Database = outcome.Database,
+        Schema = outcome.Schema,
+        UsersResynced = outcome.UsersResynced,
+        UsersCreated = outcome.UsersCreated,
+        UsersDeleted = outcome.UsersDeleted,
+        UsersFailed = outcome.UsersFailed,
+        ContextIntentsWritten = outcome.ContextIntentsWritten,
+        Conflicts = outcome.Conflicts,
+        UnmappedFields = outcome.UnmappedFields,
+        InvalidValues = outcome.InvalidValues,
+        Errors = outcome.Errors,
+        PendingUsers = outcome.PendingUsers,
+        Lag = outcome.Lag,
+        TrackingInstalled = outcome.TrackingInstalled,
+        Passes = outcome.Passes,
+        StartedAt = outcome.StartedAt,
+        FinishedAt = outcome.FinishedAt,
+        Duration = outcome.Duration,
+        ReportPath = outcome.ReportPath,
+        Message = outcome.Message,
+    };
 
     public override string ToString() => $"{Mode} {RunId}: {Status}, {UsersResynced} re-synced, {UsersCreated} created, {UsersDeleted} deleted, {UsersFailed} failed, {PendingUsers} pending";
 }

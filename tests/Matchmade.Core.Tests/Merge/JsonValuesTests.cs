@@ -133,7 +133,7 @@ public sealed class JsonValuesTests
     [InlineData("Zoë 🦄 李 <>&'", "\"Zoë 🦄 李 <>&'\"")]
     public void Quote_escapes_only_what_JSON_requires(string text, string expected)
     {
-        Assert.Equal(expected, JsonValues.Quote(text));
+        Assert.Equal(expected, JsonText.Quote(text));
         using var document = JsonDocument.Parse(expected);
         Assert.Equal(JsonValueKind.String, document.RootElement.ValueKind);
     }
@@ -142,10 +142,10 @@ public sealed class JsonValuesTests
     public void Quote_escapes_unpaired_surrogates()
     {
         // Not theory data: xunit would replace the unpaired surrogates when it serialises the cases.
-        Assert.Equal("\"lone \\ud800 high\"", JsonValues.Quote("lone \ud800 high"));
-        Assert.Equal("\"lone \\udc00\"", JsonValues.Quote("lone \udc00"));
-        Assert.Equal("\"\\udc00\\ud800\"", JsonValues.Quote("\udc00\ud800"));
-        Assert.Equal("\"🦄\\ud800\"", JsonValues.Quote("\ud83e\udd84\ud800"));
+        Assert.Equal("\"lone \\ud800 high\"", JsonText.Quote("lone \ud800 high"));
+        Assert.Equal("\"lone \\udc00\"", JsonText.Quote("lone \udc00"));
+        Assert.Equal("\"\\udc00\\ud800\"", JsonText.Quote("\udc00\ud800"));
+        Assert.Equal("\"🦄\\ud800\"", JsonText.Quote("\ud83e\udd84\ud800"));
     }
 
     [Theory]
@@ -155,7 +155,7 @@ public sealed class JsonValuesTests
     [InlineData("\"[[[[\"", 0)]
     [InlineData("[\"\\\"[[\"]", 1)]
     [InlineData("{not json [[", 3)]
-    public void Nesting_depth_counts_brackets_outside_strings(string text, int depth) => Assert.Equal(depth, JsonValues.NestingDepth(text));
+    public void Nesting_depth_counts_brackets_outside_strings(string text, int depth) => Assert.Equal(depth, JsonText.NestingDepth(text));
 
     [Theory]
     [InlineData("{\"a\":\"ok 🦄\"}", true)]
@@ -163,7 +163,7 @@ public sealed class JsonValuesTests
     [InlineData("{\"a\":\"\\ud800\"}", false)]
     [InlineData("{\"\\udc00\":1}", false)]
     [InlineData("{not json", false)]
-    public void Strings_that_cannot_be_read_are_found(string json, bool valid) => Assert.Equal(valid, JsonValues.HasOnlyValidStrings(json));
+    public void Strings_that_cannot_be_read_are_found(string json, bool valid) => Assert.Equal(valid, JsonText.HasOnlyValidStrings(json));
 
     [Fact]
     public void Equality_at_the_depth_limit_needs_no_deep_stack()

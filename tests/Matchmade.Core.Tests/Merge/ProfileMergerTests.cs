@@ -490,7 +490,7 @@ public sealed class ProfileMergerTests
         Assert.Equal($"[{inner}]", r.Profile.CoreValues);
         Assert.Equal($$"""{"a":{{Nest(JsonValues.MaxBlobDepth - 2, "2")}}}""", r.Profile.Lifestyle);
         Assert.Equal(2, r.Findings.Count);
-        Assert.Equal(new InvalidValue("u1", ContextType.Service, null, JsonValues.Quote(tooDeepBlob), "nested deeper than 10000"), r.Findings[0]);
+        Assert.Equal(new InvalidValue("u1", ContextType.Service, null, JsonText.Quote(tooDeepBlob), "nested deeper than 10000"), r.Findings[0]);
         var conflict = Assert.IsType<Conflict>(r.Findings[1]);
         Assert.Equal("lifestyle.a", conflict.Field);
         Assert.Equal([ContextType.Professional, ContextType.Romantic], conflict.Candidates.Select(c => c.ContextType));

@@ -1,0 +1,105 @@
+using System.Globalization;
+using Matchmade.Core.Merge;
+using Matchmade.Core.Migration;
+using Matchmade.Core.Migration.Pipeline;
+using Matchmade.Core.Reporting;
+using Npgsql;
+
+namespace Matchmade.Core.Sync;
+
+/// <summary>
+/// One batch of a sync pass: changed users as claimed (with their change records), and, with the first batch, the
+/// records that name no user any more. <see cref="IdsRead"/> counts both, so a pass of only such records still runs once.
+/// </summary>
+internal sealed record ChangedUsers(List<ClaimedUser> Users, long[] AlsoRelease) : IKeysetBatch
+{
+    public int IdsRead => Users.Count + AlsoRelease.Length;
+
+    public string LastUserId => Users.Count > 0 ? Users[^1].UserId : string.Empty;
+
+    public int UserCount => Users.Count;
+}
+
+/// <summary>
+/// The source of a sync pass: the users it claimed (or -Full found differing), a batch at a time, in their order.
+/// The pipeline reads each batch after the one before and one read at a time, so the source keeps its own place
+/// (the ids are not a key range: a claim can name any users).
+/// </summary>
+internal sealed class ChangedUsersSource(List<ClaimedUser> users, long[] alsoRelease) : IBatchSource<ChangedUsers>
+{
+    private int position;
+    private bool orphansTaken;
+
+    public ChangedUsers Read(string after, int limit)
+    {
+        var count = Math.Min(limit, users.Count - position);
+        var slice = users.GetRange(position, count);
+        position += count;
+        var release = orphansTaken ? [] : alsoRelease;
+        orphansTaken = true;
+        return new ChangedUsers(slice, release);
+    }
+}
+
+/// <summary>What a sync has done so far, over its passes (kept on the run's thread only).</summary>
+internal sealed class SyncCounters
+{
+    public long Claimed { get; set; }
+    public long Resynced { get; private set; }
+    public long Created { get; private set; }
+    public long Deleted { get; private set; }
+    public long Failed { get; private set; }
+    public long Intents { get; private set; }
+    public long Batches { get; private set; }
+
+    /// <summary>ContextIntent rows written per context type (index: ContextType), for the report's contextsByType.</summary>
+    public long[] IntentsByType { get; } = new long[ContextTypes.All.Count];
+
+    /// <summary>The committed batches over time, for the report's batch throughput.</summary>
+    public BatchTimeline Timeline { get; } = new();
+
+    public long Synced => Resynced + Created + Deleted;
+
+    public void Add(SyncBatchResult result)
+    {
+        Batches++;
+        Resynced += result.Resynced;
+        Created += result.Created;
+        Deleted += result.Deleted;
+        Failed += result.Failed;
+        Intents += result.Intents;
+        for (var t = 0; t < IntentsByType.Length; t++)
+        {
+            IntentsByType[t] += result.IntentsByType[t];
+        }
+    }
+}
+
+/// <summary>
+/// The sync's sink: each batch through <see cref="SyncBatch"/> (its own REPEATABLE READ transaction, retried when the
+/// failure is transient), then the counts, the report and the log, on the pipeline's thread (the run's own).
+/// </summary>
+internal sealed class SyncSink(
+    SyncBatch batch, NpgsqlConnection connection, RunHistory history, ReportWriter report, SyncCounters counters,
+    int maxRetries, IOperationLog log, string pass, int total, CancellationToken stop) : IBatchSink<ChangedUsers>
+{
+    private int done;
+
+    public void Accept(ChangedUsers changed)
+    {
+        var lap = counters.Timeline.StartLap();
+        var result = Retry.Run($"Batch {counters.Batches + 1}", () => batch.Run(connection, changed.Users, changed.AlsoRelease, history), maxRetries, log, stop);
+        if (changed.Users.Count > 0)
+        {
+            lap.Committed(changed.Users.Count);
+        }
+
+        counters.Add(result);
+        MigrationRunner.AddToReport(report, result.Findings, result.Errors);
+        done += changed.Users.Count;
+        log.Verbose(string.Create(CultureInfo.InvariantCulture,
+            $"Sync batch {counters.Batches}: {changed.Users.Count:N0} users, {result.Resynced:N0} re-synced, {result.Created:N0} created, {result.Deleted:N0} deleted, {result.Failed:N0} failed."));
+        log.Progress(new OperationProgress(SyncRunner.Activity, string.Create(CultureInfo.InvariantCulture,
+            $"{pass}: {done:N0} of {total:N0} changed users synced"), total == 0 ? 100 : (int)(100L * done / total), null));
+    }
+}
