@@ -106,10 +106,10 @@ public sealed class LatencyProxy : IDisposable
         var queue = new BlockingCollection<(long Due, byte[] Data, int Count)>(MaxChunksInFlight);
         new Thread(() =>
         {
-            var source = from.GetStream();
             var buffer = new byte[ChunkBytes];
             try
             {
+                var source = from.GetStream();
                 while (true)
                 {
                     var n = source.Read(buffer, 0, buffer.Length);
@@ -121,9 +121,9 @@ public sealed class LatencyProxy : IDisposable
                     queue.Add((Stopwatch.GetTimestamp() + delayTicks, buffer[..n], n));
                 }
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException or InvalidOperationException)
             {
-                // the other side went away
+                // the other side went away, or the proxy was disposed
             }
             finally
             {
@@ -132,9 +132,9 @@ public sealed class LatencyProxy : IDisposable
         }) { IsBackground = true, Name = "LatencyProxy read" }.Start();
         new Thread(() =>
         {
-            var target = to.GetStream();
             try
             {
+                var target = to.GetStream();
                 foreach (var (due, data, count) in queue.GetConsumingEnumerable())
                 {
                     var wait = due - Stopwatch.GetTimestamp();
@@ -147,7 +147,7 @@ public sealed class LatencyProxy : IDisposable
                     target.Write(data, 0, count);
                 }
 
-                to.Client.Shutdown(SocketShutdown.Send); // pass the end of the stream on, after the bytes before it
+                to.Client?.Shutdown(SocketShutdown.Send); // pass the end of the stream on, after the bytes before it (null: disposed)
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException or InvalidOperationException)
             {

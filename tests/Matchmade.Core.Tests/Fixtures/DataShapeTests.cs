@@ -21,7 +21,7 @@ public sealed class DataShapeTests(DatabaseFixture db) : IClassFixture<DatabaseF
         }).ToList();
         Assert.Equal(digests.Count, digests.Distinct().Count());
         Assert.Equal(SampleDataTests.Digest(SampleData.Generate(60, seed: 3)), digests[0]); // synthetic is the default
-        Assert.Equal(DataShapes.All, DataShapes.All.Select(s => DataShapes.Parse(DataShapes.Name(s))));
+        Assert.All(DataShapes.All, s => Assert.Equal(s, DataShapes.Parse(DataShapes.Name(s))));
     }
 
     [Fact]
