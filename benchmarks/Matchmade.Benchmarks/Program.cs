@@ -94,8 +94,9 @@ foreach (var shape in shapes)
         var via = link?.Wrap(cs) ?? cs;
         if (k > 0)
         {
-            // Untimed: back to the old tables alone, so this latency measures the same runs from the start.
+            // Untimed: back to the old tables alone and the blobs as loaded, so this latency measures the same runs.
             Bench.Invoke(runspace, "$null = Undo-ProfileMigration -ConnectionString $args[0] -Confirm:$false", cs);
+            RoundData.Restore(cs);
         }
 
         var roundTrip = Bench.RoundTripMs(via);
@@ -133,6 +134,11 @@ foreach (var shape in shapes)
                 // Untimed: the app's writes with and without the tracking trigger (installed by the live runs above; once
                 // per shape: it measures the trigger, not the link), then one more edit of each changed user: what the
                 // timed sync brings over.
+                if (k + 1 < latencies.Count)
+                {
+                    RoundData.Keep(cs, changed);
+                }
+
                 latency = k == 0 ? TransitionBenchmark.AppWriteLatency(cs, changed, appWrites) : default;
                 TransitionBenchmark.ChangeUsers(cs, changed);
             }
