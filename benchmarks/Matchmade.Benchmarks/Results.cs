@@ -148,6 +148,7 @@ internal static class Results
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"64\" y=\"{Y(v) + 4:F0}\" text-anchor=\"end\">{v:N0}</text><line x1=\"70\" y1=\"{Y(v):F0}\" x2=\"640\" y2=\"{Y(v):F0}\" stroke=\"#ddd\"/>\n");
         }
 
+        svg.Append("<text x=\"66\" y=\"344\" text-anchor=\"end\" font-size=\"9\" fill=\"#555\">seed-style</text>\n");
         for (var s = 0; s < shapes.Count; s++)
         {
             var left = 80 + s * group;
