@@ -31,8 +31,9 @@ for (var i = 0; i < args.Length; i++)
         case "chartonly": Results.Redraw(); return 0;
         case "appwrites": appWrites = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "syncusers": syncUsers = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-        case "shape": shapes = RunOptions.Shapes(args[++i]); break;
-        case "latencyms": latencies = RunOptions.Latencies(args[++i]); break;
+        case "shape" when RunOptions.Shapes(args[++i]) is { } chosen: shapes = chosen; break;
+        case "latencyms" when RunOptions.Latencies(args[++i]) is { } chosen: latencies = chosen; break;
+        case "shape" or "latencyms": return 2; // said why
         case "serveproxy": LatencyProxy.Serve(args[i + 1], int.Parse(args[i + 2], CultureInfo.InvariantCulture), double.Parse(args[i + 3], CultureInfo.InvariantCulture)); return 0;
         default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -ThrottleLimit N (the second live run's workers, default 2; 1 = no second run), -AppWrites N (default 20000), -SyncUsers N (default 10000), -Shape synthetic|conflict-heavy|large-blobs|all (or a comma list; default synthetic), -LatencyMs N[,N...] (one-way, default 0), -Keep, -LoadOnly, -NoSave, -ChartOnly"); return 2;
     }
