@@ -17,6 +17,9 @@ public sealed record SyntheticOptions
 
     /// <summary>ChatMessages per ContextProfile, at most, for the users that have any (a quarter of them).</summary>
     public int MaxChatMessages { get; init; } = 3;
+
+    /// <summary>What the blobs look like (<see cref="DataShape"/>); the default is the data every older figure was measured on.</summary>
+    public DataShape Shape { get; init; } = DataShape.Synthetic;
 }
 
 /// <summary>One ContextProfile of a sample user, with its Profile row (if it has one).</summary>
@@ -237,12 +240,21 @@ public static class SampleData
             edge = Kinds[r.Next(Kinds.Length)];
         }
 
+        if (options.Shape != DataShape.Synthetic)
+        {
+            edge = null; // the other shapes bring their own irregularities (DataShapes.cs)
+        }
+
         var id = Cuid(seed, index, 1, Base36[r.Next(36)], '\0');
         // Users sign up over two and a half years, in id order, as with real cuids.
         var created = FirstSignup.AddMilliseconds((long)((index + r.NextDouble()) * SignupSpanMs / users));
 
         var roll = r.NextDouble();
         var count = roll < 0.27 ? 1 : roll < 0.57 ? 2 : roll < 0.77 ? 3 : roll < 0.91 ? 4 : 5;
+        if (options.Shape == DataShape.ConflictHeavy)
+        {
+            count = 2 + (int)(roll * 4); // every user 2-5 contexts
+        }
         switch (edge)
         {
             case EdgeCase.NoContexts:
@@ -291,7 +303,7 @@ public static class SampleData
             (types[0], types[1]) = (types[1], types[0]);
         }
 
-        var plan = new UserPlan(seed, index, edge, r.NextULong());
+        var plan = new UserPlan(seed, index, edge, r.NextULong(), options.Shape);
         var contexts = new SyntheticContext[count];
         var when = created.AddMilliseconds(r.Next(3 * 24 * 3600 * 1000));
         var last = created;

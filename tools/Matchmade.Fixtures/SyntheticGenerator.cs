@@ -66,9 +66,10 @@ internal sealed class UserPlan
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
-    public UserPlan(int seed, int index, EdgeCase? edge, ulong personaSeed)
+    public UserPlan(int seed, int index, EdgeCase? edge, ulong personaSeed, DataShape shape = DataShape.Synthetic)
     {
         Seed = seed;
+        Shape = shape;
         Index = index;
         Edge = edge;
         var r = new Rng(personaSeed);
@@ -85,6 +86,7 @@ internal sealed class UserPlan
     }
 
     public int Seed { get; }
+    public DataShape Shape { get; }
     public int Index { get; }
     public EdgeCase? Edge { get; }
     public string Name { get; }
@@ -120,8 +122,16 @@ internal sealed class UserPlan
         var w = writer ??= new Utf8JsonWriter(output, WriterOptions);
         w.Reset(output);
         w.WriteStartObject();
-        WriteShared(w, ref r, overrides);
-        WriteContextFields(w, ref r, contextType, overrides);
+        if (Shape != DataShape.Synthetic)
+        {
+            ShapedBlobs.Write(w, ref r, this, position, contextType);
+        }
+        else
+        {
+            WriteShared(w, ref r, overrides);
+            WriteContextFields(w, ref r, contextType, overrides);
+        }
+
         if (overrides is not null)
         {
             foreach (var (key, raw) in overrides)
@@ -226,7 +236,7 @@ internal sealed class UserPlan
         }
     }
 
-    private static void WriteDistinct(Utf8JsonWriter w, ref Rng r, string[] from, int count)
+    internal static void WriteDistinct(Utf8JsonWriter w, ref Rng r, string[] from, int count)
     {
         // count distinct picks from a short list: a random start and a step coprime to the list's length.
         var start = r.Next(from.Length);

@@ -187,7 +187,7 @@ public sealed class SampleDataTests(DatabaseFixture db) : IClassFixture<Database
         }
     }
 
-    private static string Digest(IEnumerable<SyntheticUser> users)
+    internal static string Digest(IEnumerable<SyntheticUser> users)
     {
         var text = new StringBuilder();
         foreach (var u in users)
