@@ -121,6 +121,7 @@ foreach (var shape in shapes)
         phases.Add(($"Sync-ProfileMigration ({changed:N0} changed)", $"$s = Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false{batchArgument}; [pscustomobject]@{{ UsersMigrated = $s.UsersResynced + $s.UsersCreated; Status = $s.Status }}"));
 
         var findings = string.Empty;
+        string? liveReport = null;
         foreach (var (name, script) in phases.Concat(new[]
         {
             ("Test-MigrationIntegrity", "$checks = @(Test-MigrationIntegrity -ConnectionString $args[0]); [pscustomobject]@{ UsersMigrated = [long]($checks | Where-Object Name -eq 'Reconciliation').Observed.Split(' ')[2]; Status = if (@($checks | Where-Object { -not $_.Passed }).Count) { 'Failed' } else { 'Passed' } }"),
@@ -153,6 +154,7 @@ foreach (var shape in shapes)
             var after = Bench.ServerCounters(cs);
             var migrated = (long)result.Properties["UsersMigrated"].Value;
             var statements = after.Calls - server.Calls - 2; // the two counter queries themselves
+            liveReport = name == "live run" ? result.Properties["ReportPath"].Value as string : liveReport;
             findings = name == "live run" ? $"live run findings: {result.Properties["Conflicts"].Value:N0} conflicts, {result.Properties["UnmappedFields"].Value:N0} unmapped fields, {result.Properties["InvalidValues"].Value:N0} invalid values." : findings;
             rows.Add([
                 name,
@@ -188,6 +190,11 @@ foreach (var shape in shapes)
         Bench.PrintTable(header, rows, 8);
         Console.WriteLine();
         Console.WriteLine(findings);
+        if (liveReport is not null && File.Exists(liveReport))
+        {
+            Console.WriteLine(ExportBenchmark.Run(runspace, liveReport, reports));
+        }
+
         if (k == 0)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"App write latency, single-row UPDATE \"Profile\" through Npgsql, {appWrites:N0} writes in alternating blocks: tracking on p50 {latency.OnP50:N3} ms, p99 {latency.OnP99:N3} ms; off p50 {latency.OffP50:N3} ms, p99 {latency.OffP99:N3} ms; p50 overhead {(latency.OffP50 > 0 ? 100 * (latency.OnP50 / latency.OffP50 - 1) : 0):N1} %."));
