@@ -96,8 +96,11 @@ if (workers > 1)
 // The transition (issue 13): with tracking installed by the live run, the app's write latency with and without the
 // trigger, then a sync of the users those writes (and one more edit of each) changed.
 var changed = Math.Min(syncUsers, users);
-(double OnP50, double OnP99, double OffP50, double OffP99) latency = default;
+AppWriteFigures? latency = null;
 phases.Add(($"Sync-ProfileMigration ({changed:N0} changed)", $"$s = Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false{batchArgument}; [pscustomobject]@{{ UsersMigrated = $s.UsersResynced + $s.UsersCreated; Status = $s.Status }}"));
+phases.Add((ContinuousBenchmark.Phase, ContinuousBenchmark.Script));
+phases.Add(("Sync-ProfileMigration -Full", $"$s = Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Full -Confirm:$false{batchArgument}; [pscustomobject]@{{ UsersMigrated = {users}; Status = $s.Status }}"));
+string? following = null;
 
 foreach (var (name, script) in phases.Concat(new[]
 {
@@ -108,7 +111,7 @@ foreach (var (name, script) in phases.Concat(new[]
     // peak RSS is the engine and the module plus what that phase itself needs.
     GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     GC.WaitForPendingFinalizers();
-    if (name.StartsWith("Sync-ProfileMigration", StringComparison.Ordinal))
+    if (name.StartsWith("Sync-ProfileMigration (", StringComparison.Ordinal))
     {
         // Untimed: the app's writes with and without the tracking trigger (installed by the live runs above), then one
         // more edit of each changed user: what the timed sync brings over.
@@ -116,12 +119,14 @@ foreach (var (name, script) in phases.Concat(new[]
         TransitionBenchmark.ChangeUsers(cs, changed);
     }
 
+    using var continuous = name == ContinuousBenchmark.Phase ? ContinuousBenchmark.Start(cs, changed) : null;
     var startRss = Process.GetCurrentProcess().WorkingSet64;
     var server = ServerCounters(cs);
     using var sampler = new PeakSampler();
     var watch = Stopwatch.StartNew();
     var result = Invoke(runspace, script, cs, reports).Single();
     watch.Stop();
+    following ??= continuous?.Finish();
     var after = ServerCounters(cs);
     var migrated = (long)result.Properties["UsersMigrated"].Value;
     var statements = after.Calls - server.Calls - 2; // the two counter queries themselves
@@ -162,7 +167,8 @@ foreach (var row in rows)
 }
 
 Console.WriteLine();
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"App write latency, single-row UPDATE \"Profile\" through Npgsql, {appWrites:N0} writes in alternating blocks: tracking on p50 {latency.OnP50:N3} ms, p99 {latency.OnP99:N3} ms; off p50 {latency.OffP50:N3} ms, p99 {latency.OffP99:N3} ms; p50 overhead {(latency.OffP50 > 0 ? 100 * (latency.OnP50 / latency.OffP50 - 1) : 0):N1} %."));
+Console.WriteLine(latency);
+Console.WriteLine(following);
 
 Directory.Delete(reports, recursive: true);
 if (save)
