@@ -99,7 +99,7 @@ var changed = Math.Min(syncUsers, users);
 AppWriteFigures? latency = null;
 phases.Add(($"Sync-ProfileMigration ({changed:N0} changed)", $"$s = Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false{batchArgument}; [pscustomobject]@{{ UsersMigrated = $s.UsersResynced + $s.UsersCreated; Status = $s.Status }}"));
 phases.Add((ContinuousBenchmark.Phase, ContinuousBenchmark.Script));
-phases.Add(("Sync-ProfileMigration -Full", $"$s = Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Full -Confirm:$false{batchArgument}; [pscustomobject]@{{ UsersMigrated = {users}; Status = $s.Status }}"));
+phases.Add(("Sync-ProfileMigration -Full", $"$s = Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Full -Confirm:$false{batchArgument}; [pscustomobject]@{{ UsersMigrated = [long]{users}; Status = $s.Status }}"));
 string? following = null;
 
 foreach (var (name, script) in phases.Concat(new[]
