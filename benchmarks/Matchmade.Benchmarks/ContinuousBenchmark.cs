@@ -62,16 +62,7 @@ internal sealed class ContinuousBenchmark : IDisposable
     {
         using var c = new NpgsqlConnection(cs);
         c.Open();
-        var ids = new List<string>();
-        using (var list = new NpgsqlCommand($"""SELECT p.id FROM "Profile" p JOIN "ContextProfile" cp ON cp.id = p."contextProfileId" WHERE cp."userId" IN ({TransitionBenchmark.ChangedUsersSql(users)})""", c))
-        using (var reader = list.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                ids.Add(reader.GetString(0));
-            }
-        }
-
+        var ids = TransitionBenchmark.ProfileIds(c, users);
         using var update = new NpgsqlCommand("""UPDATE "Profile" SET data = jsonb_set(CASE WHEN jsonb_typeof(data) = 'object' THEN data ELSE '{}' END, '{location}', to_jsonb(@location)), "updatedAt" = now() WHERE id = @id""", c);
         var location = update.Parameters.Add(new NpgsqlParameter<string>("location", NpgsqlTypes.NpgsqlDbType.Text));
         var id = update.Parameters.Add(new NpgsqlParameter<string>("id", NpgsqlTypes.NpgsqlDbType.Text));

@@ -17,6 +17,20 @@ internal static class TransitionBenchmark
         ORDER BY 1 LIMIT {users.ToString(CultureInfo.InvariantCulture)}
         """;
 
+    /// <summary>The Profile ids of the changed users: the rows the app's writes edit.</summary>
+    public static List<string> ProfileIds(NpgsqlConnection c, int users)
+    {
+        var ids = new List<string>();
+        using var list = new NpgsqlCommand($"""SELECT p.id FROM "Profile" p JOIN "ContextProfile" cp ON cp.id = p."contextProfileId" WHERE cp."userId" IN ({ChangedUsersSql(users)})""", c);
+        using var reader = list.ExecuteReader();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
     /// <summary>
     /// <paramref name="writes"/> single-row updates of the blobs of the changed users, half with tracking and half
     /// without, in alternating blocks of 50 after two untimed warm-up blocks of each. Besides the client's latency it splits
@@ -28,15 +42,7 @@ internal static class TransitionBenchmark
         using var c = new NpgsqlConnection(cs);
         c.Open();
         Exec(c, "SET track_wal_io_timing = on");
-        var ids = new List<string>();
-        using (var list = new NpgsqlCommand($"""SELECT p.id FROM "Profile" p JOIN "ContextProfile" cp ON cp.id = p."contextProfileId" WHERE cp."userId" IN ({ChangedUsersSql(users)})""", c))
-        using (var reader = list.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                ids.Add(reader.GetString(0));
-            }
-        }
+        var ids = ProfileIds(c, users);
 
         using var update = new NpgsqlCommand("""UPDATE "Profile" SET data = @data::jsonb, "updatedAt" = now() WHERE id = @id""", c);
         var data = new NpgsqlParameter<string>("data", NpgsqlTypes.NpgsqlDbType.Text);
