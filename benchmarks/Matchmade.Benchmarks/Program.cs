@@ -117,8 +117,11 @@ foreach (var shape in shapes)
         // The transition (issue 13): with tracking installed by the live run, the app's write latency with and without the
         // trigger, then a sync of the users those writes (and one more edit of each) changed.
         var changed = Math.Min(syncUsers, users);
-        (double OnP50, double OnP99, double OffP50, double OffP99) latency = default;
+        AppWriteFigures? latency = null;
         phases.Add(($"Sync-ProfileMigration ({changed:N0} changed)", $"$s = Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false{batchArgument}; [pscustomobject]@{{ UsersMigrated = $s.UsersResynced + $s.UsersCreated; Status = $s.Status }}"));
+        phases.Add((ContinuousBenchmark.Phase, ContinuousBenchmark.Script));
+        phases.Add(("Sync-ProfileMigration -Full", $"$s = Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Full -Confirm:$false{batchArgument}; [pscustomobject]@{{ UsersMigrated = [long]{users}; Status = $s.Status }}"));
+        string? following = null;
 
         var findings = string.Empty;
         string? liveReport = null;
@@ -131,7 +134,7 @@ foreach (var shape in shapes)
             // peak RSS is the engine and the module plus what that phase itself needs.
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             GC.WaitForPendingFinalizers();
-            if (name.StartsWith("Sync-ProfileMigration", StringComparison.Ordinal))
+            if (name.StartsWith("Sync-ProfileMigration (", StringComparison.Ordinal))
             {
                 // Untimed: the app's writes with and without the tracking trigger (installed by the live runs above; once
                 // per shape: it measures the trigger, not the link), then one more edit of each changed user: what the
@@ -141,16 +144,18 @@ foreach (var shape in shapes)
                     RoundData.Keep(cs, changed);
                 }
 
-                latency = k == 0 ? TransitionBenchmark.AppWriteLatency(cs, changed, appWrites) : default;
+                latency = k == 0 ? TransitionBenchmark.AppWriteLatency(cs, changed, appWrites) : null;
                 TransitionBenchmark.ChangeUsers(cs, changed);
             }
 
+            using var continuous = name == ContinuousBenchmark.Phase ? ContinuousBenchmark.Start(cs, changed) : null;
             var startRss = Process.GetCurrentProcess().WorkingSet64;
             var server = Bench.ServerCounters(cs);
             using var sampler = new PeakSampler();
             var watch = Stopwatch.StartNew();
             var result = Bench.Invoke(runspace, script, via, reports).Single();
             watch.Stop();
+            following ??= continuous?.Finish();
             var after = Bench.ServerCounters(cs);
             var migrated = (long)result.Properties["UsersMigrated"].Value;
             var statements = after.Calls - server.Calls - 2; // the two counter queries themselves
@@ -197,8 +202,10 @@ foreach (var shape in shapes)
 
         if (k == 0)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"App write latency, single-row UPDATE \"Profile\" through Npgsql, {appWrites:N0} writes in alternating blocks: tracking on p50 {latency.OnP50:N3} ms, p99 {latency.OnP99:N3} ms; off p50 {latency.OffP50:N3} ms, p99 {latency.OffP99:N3} ms; p50 overhead {(latency.OffP50 > 0 ? 100 * (latency.OnP50 / latency.OffP50 - 1) : 0):N1} %."));
+            Console.WriteLine(latency);
         }
+
+        Console.WriteLine(following);
 
         summary.Add(Results.SummaryRow(DataShapes.Name(shape), latencies[k], roundTrip, rows));
         if (save)

@@ -9,7 +9,7 @@ using Npgsql;
 /// </summary>
 internal static class TransitionBenchmark
 {
-    private const int Block = 500;
+    private const int Block = 50;
 
     /// <summary>The first <paramref name="users"/> user ids that have at least one Profile.</summary>
     public static string ChangedUsersSql(int users) => $"""
@@ -17,23 +17,32 @@ internal static class TransitionBenchmark
         ORDER BY 1 LIMIT {users.ToString(CultureInfo.InvariantCulture)}
         """;
 
+    /// <summary>The Profile ids of the changed users: the rows the app's writes edit.</summary>
+    public static List<string> ProfileIds(NpgsqlConnection c, int users)
+    {
+        var ids = new List<string>();
+        using var list = new NpgsqlCommand($"""SELECT p.id FROM "Profile" p JOIN "ContextProfile" cp ON cp.id = p."contextProfileId" WHERE cp."userId" IN ({ChangedUsersSql(users)})""", c);
+        using var reader = list.ExecuteReader();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
     /// <summary>
     /// <paramref name="writes"/> single-row updates of the blobs of the changed users, half with tracking and half
-    /// without; returns the latencies in ms (p50, p99) of each.
+    /// without, in alternating blocks of 50 after two untimed warm-up blocks of each. Besides the client's latency it splits
+    /// where the time goes: the server's execution of the UPDATE (pg_stat_statements) and the commit's WAL write and
+    /// flush (pg_stat_wal with track_wal_io_timing), each as deltas over the blocks of one kind.
     /// </summary>
-    public static (double OnP50, double OnP99, double OffP50, double OffP99) AppWriteLatency(string cs, int users, int writes)
+    public static AppWriteFigures AppWriteLatency(string cs, int users, int writes)
     {
         using var c = new NpgsqlConnection(cs);
         c.Open();
-        var ids = new List<string>();
-        using (var list = new NpgsqlCommand($"""SELECT p.id FROM "Profile" p JOIN "ContextProfile" cp ON cp.id = p."contextProfileId" WHERE cp."userId" IN ({ChangedUsersSql(users)})""", c))
-        using (var reader = list.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                ids.Add(reader.GetString(0));
-            }
-        }
+        Exec(c, "SET track_wal_io_timing = on");
+        var ids = ProfileIds(c, users);
 
         using var update = new NpgsqlCommand("""UPDATE "Profile" SET data = @data::jsonb, "updatedAt" = now() WHERE id = @id""", c);
         var data = new NpgsqlParameter<string>("data", NpgsqlTypes.NpgsqlDbType.Text);
@@ -41,25 +50,32 @@ internal static class TransitionBenchmark
         update.Parameters.Add(data);
         update.Parameters.Add(id);
         update.Prepare();
-        var on = new List<double>(writes / 2);
-        var off = new List<double>(writes / 2);
+        var on = new Side();
+        var off = new Side();
         var random = new Random(7);
         var watch = new Stopwatch();
         try
         {
-            for (var done = 0; done < writes; done += Block)
+            // Blocks -4 to -1: warm-up (plans, caches, the first page of the change table), not counted. Short blocks
+            // so that the shared machine's changing load falls on both kinds alike.
+            for (var block = -4; block * Block < writes; block++)
             {
-                var tracked = done / Block % 2 == 0;
+                var tracked = block % 2 == 0;
                 Exec(c, $"""ALTER TABLE "Profile" {(tracked ? "ENABLE" : "DISABLE")} TRIGGER matchmade_record_change""");
-                for (var i = 0; i < Block && done + i < writes; i++)
+                var side = block < 0 ? null : tracked ? on : off;
+                var before = ServerCounters(c);
+                for (var i = 0; i < Block && Math.Max(block, 0) * Block + i < writes; i++)
                 {
                     id.TypedValue = ids[random.Next(ids.Count)];
                     data.TypedValue = $$"""{"name": "Bench {{i}}", "location": "City {{random.Next(1000)}}", "coreValues": ["honesty", "v{{i % 13}}"], "relationshipTimeline": "soon"}""";
                     watch.Restart();
                     update.ExecuteNonQuery();
                     watch.Stop();
-                    (tracked ? on : off).Add(watch.Elapsed.TotalMilliseconds);
+                    side?.Latencies.Add(watch.Elapsed.TotalMilliseconds);
                 }
+
+                var after = ServerCounters(c);
+                side?.Add(after.Exec - before.Exec, after.Wal - before.Wal);
             }
         }
         finally
@@ -67,7 +83,19 @@ internal static class TransitionBenchmark
             Exec(c, """ALTER TABLE "Profile" ENABLE TRIGGER matchmade_record_change""");
         }
 
-        return (Percentile(on, 0.50), Percentile(on, 0.99), Percentile(off, 0.50), Percentile(off, 0.99));
+        return new AppWriteFigures(on.Figures(), off.Figures());
+    }
+
+    /// <summary>The UPDATE's total server execution time and the WAL write plus flush time so far, in ms.</summary>
+    private static (double Exec, double Wal) ServerCounters(NpgsqlConnection c)
+    {
+        using var command = new NpgsqlCommand("""
+            SELECT (SELECT coalesce(sum(total_exec_time), 0) FROM pg_stat_statements WHERE query LIKE 'UPDATE "Profile" SET data = $1::jsonb%'),
+                   (SELECT wal_write_time + wal_sync_time FROM pg_stat_wal)
+            """, c);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetDouble(0), reader.GetDouble(1));
     }
 
     /// <summary>Edits every blob of the changed users (tracked): a sync then has exactly those users to bring over.</summary>
@@ -94,9 +122,42 @@ internal static class TransitionBenchmark
         return values[Math.Min(values.Count - 1, (int)Math.Ceiling(p * values.Count) - 1)];
     }
 
+    /// <summary>One kind of block's measurements.</summary>
+    private sealed class Side
+    {
+        public List<double> Latencies { get; } = [];
+
+        private double exec;
+        private double wal;
+
+        public void Add(double execMs, double walMs)
+        {
+            exec += execMs;
+            wal += walMs;
+        }
+
+        public WriteFigures Figures() => new(Latencies.Count, Percentile(Latencies, 0.50), Percentile(Latencies, 0.99),
+            Latencies.Count == 0 ? 0 : exec / Latencies.Count, Latencies.Count == 0 ? 0 : wal / Latencies.Count);
+    }
     private static void Exec(NpgsqlConnection c, string sql)
     {
         using var command = new NpgsqlCommand(sql, c);
         command.ExecuteNonQuery();
     }
+}
+
+/// <summary>Latency of one kind of write: client p50/p99, and the means of server execution and WAL write+flush, in ms.</summary>
+internal sealed record WriteFigures(int Writes, double P50, double P99, double ExecMean, double WalMean)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"p50 {P50:N3} ms, p99 {P99:N3} ms (server execution {ExecMean:N3} ms, WAL write+flush {WalMean:N3} ms per write)");
+}
+
+/// <summary>The app's write latency with tracking on and off, and the p50 overhead.</summary>
+internal sealed record AppWriteFigures(WriteFigures On, WriteFigures Off)
+{
+    public double P50Overhead => Off.P50 > 0 ? 100 * (On.P50 / Off.P50 - 1) : 0;
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"App write latency, single-row UPDATE \"Profile\" through Npgsql, {On.Writes + Off.Writes:N0} writes in alternating blocks: tracking on {On}; off {Off}; p50 overhead {P50Overhead:N1} %.");
 }
