@@ -51,8 +51,8 @@ public sealed class DataShapeTests(DatabaseFixture db) : IClassFixture<DatabaseF
         var ordinary = blobs.Where(b => b.Bytes < 512 * 1024).ToList();
         Assert.InRange(ordinary.Average(b => b.Bytes), 8 * 1024, 13 * 1024);
         Assert.Single(blobs, b => b.Bytes >= 1 << 20); // user 7's first blob
-        Assert.InRange(JsonValues.NestingDepth(users[11].Contexts[0].Profile()!), 1_000, JsonValues.MaxBlobDepth);
-        Assert.All(ordinary, b => Assert.InRange(JsonValues.NestingDepth(b.Text), 10, JsonValues.MaxBlobDepth));
+        Assert.InRange(JsonText.NestingDepth(users[11].Contexts[0].Profile()!), 1_000, JsonValues.MaxBlobDepth);
+        Assert.All(ordinary, b => Assert.InRange(JsonText.NestingDepth(b.Text), 10, JsonValues.MaxBlobDepth));
 
         // Every value is mapped and of the right type: the size, not findings, is what this shape measures.
         Assert.All(users, u => Assert.DoesNotContain(Merge(u).Findings, f => f is InvalidValue or UnmappedField));
