@@ -36,26 +36,7 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
 
         using var runLock = RunLock.Acquire(target, "Complete-ProfileMigration", stop);
         using var connection = target.Open(stop);
-        List<CompletionGate> gates;
-        long rows;
-        bool tracking;
-        try
-        {
-            if (!options.DryRun)
-            {
-                CompletionPrivileges.Check(connection, target);
-            }
-
-            gates = CompletionGates.Evaluate(connection, target, options, log, stop);
-            var ready = gates.TrueForAll(g => g.Passed);
-            rows = ready ? CutOverLock.Count(connection, null, $"SELECT count(*) FROM {schemas.AppQuoted}.\"Profile\"") : 0;
-            tracking = ready && ChangeTracking.Read(connection, null, schemas).Installed;
-        }
-        catch (Exception e) when (e is not MatchmadeException and not OperationCanceledException)
-        {
-            throw DbErrors.During(e, "Checking the completion's grants and gates", target);
-        }
-
+        var (gates, rows, tracking) = CheckGates(connection, stop);
         var plan = Plan(rows, tracking);
         if (options.DryRun)
         {
@@ -68,6 +49,41 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
         }
 
         using var lagGate = ReplicationLagGate.Create(target, options.MaxReplicationLagSeconds, log, Activity, stop);
+        var history = StartHistory(runLock);
+        var outcome = TryCutOver(connection, history, lagGate, tracking, gates, plan, stop);
+        log.Progress(new OperationProgress(Activity, outcome.Status.ToString(), 100, null, Completed: true));
+        history.Finish(runId, new MigrationOutcome
+        {
+            RunId = runId, Mode = RunMode.Complete, Status = outcome.Status, Server = outcome.Server, Database = outcome.Database, Schema = outcome.Schema,
+            Counts = new() { Errors = outcome.Failure is null ? 0 : 1 }, StartedAt = startedAt, FinishedAt = outcome.FinishedAt, Message = outcome.Message,
+        });
+        return outcome;
+    }
+
+    /// <summary>The grants (live run only) and the gates; when every gate passes, the rows to archive and whether change tracking is installed.</summary>
+    private (List<CompletionGate> Gates, long Rows, bool Tracking) CheckGates(NpgsqlConnection connection, CancellationToken stop)
+    {
+        try
+        {
+            if (!options.DryRun)
+            {
+                CompletionPrivileges.Check(connection, target);
+            }
+
+            var gates = CompletionGates.Evaluate(connection, target, options, log, stop);
+            var ready = gates.TrueForAll(g => g.Passed);
+            var rows = ready ? CutOverLock.Count(connection, null, $"SELECT count(*) FROM {schemas.AppQuoted}.\"Profile\"") : 0;
+            var tracking = ready && ChangeTracking.Read(connection, null, schemas).Installed;
+            return (gates, rows, tracking);
+        }
+        catch (Exception e) when (e is not MatchmadeException and not OperationCanceledException)
+        {
+            throw DbErrors.During(e, "Checking the completion's grants and gates", target);
+        }
+    }
+
+    private RunHistory StartHistory(RunLock runLock)
+    {
         var history = new RunHistory(runLock.Connection, target, log);
         history.Prepare();
         history.Start(runId, RunMode.Complete, new Dictionary<string, string?>(StringComparer.Ordinal)
@@ -76,31 +92,29 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
             ["lockTimeoutMs"] = ((long)options.LockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
             ["maxReplicationLagSeconds"] = options.MaxReplicationLagSeconds.ToString(CultureInfo.InvariantCulture),
         }, 0, 0);
-        CompletionOutcome outcome;
+        return history;
+    }
+
+    /// <summary>The cut-over, or (stopped or failed, all of it rolled back) the outcome that says so.</summary>
+    private CompletionOutcome TryCutOver(
+        NpgsqlConnection connection, RunHistory history, ReplicationLagGate lagGate, bool tracking, List<CompletionGate> gates, List<string> plan, CancellationToken stop)
+    {
         try
         {
             // The archive copy writes the whole old table's WAL: a standby already too far behind waits for nothing more.
             lagGate.WaitBeforeBatch(stop);
             stop.ThrowIfCancellationRequested();
-            outcome = CutOver(connection, history, tracking, stop) with { Gates = gates, Plan = plan };
+            return CutOver(connection, history, tracking, stop) with { Gates = gates, Plan = plan };
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            outcome = Outcome(RunStatus.Cancelled, gates, plan) with { Message = "Stopped on request: the cut-over was rolled back, nothing changed." };
+            return Outcome(RunStatus.Cancelled, gates, plan) with { Message = "Stopped on request: the cut-over was rolled back, nothing changed." };
         }
         catch (Exception e)
         {
             var failure = DbErrors.During(e, "The cut-over", target);
-            outcome = Outcome(RunStatus.Failed, gates, plan) with { Failure = failure, Message = $"The cut-over was rolled back, nothing changed: {failure.Message}" };
+            return Outcome(RunStatus.Failed, gates, plan) with { Failure = failure, Message = $"The cut-over was rolled back, nothing changed: {failure.Message}" };
         }
-
-        log.Progress(new OperationProgress(Activity, outcome.Status.ToString(), 100, null, Completed: true));
-        history.Finish(runId, new MigrationOutcome
-        {
-            RunId = runId, Mode = RunMode.Complete, Status = outcome.Status, Server = outcome.Server, Database = outcome.Database, Schema = outcome.Schema,
-            Counts = new() { Errors = outcome.Failure is null ? 0 : 1 }, StartedAt = startedAt, FinishedAt = outcome.FinishedAt, Message = outcome.Message,
-        });
-        return outcome;
     }
 
     private CompletionOutcome CutOver(NpgsqlConnection connection, RunHistory history, bool tracking, CancellationToken stop)

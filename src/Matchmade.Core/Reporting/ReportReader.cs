@@ -176,38 +176,52 @@ public static class ReportReader
             var wanted = index >= 0 && (kinds is null || kinds.Count == 0 || kinds.Contains(kind));
             if (!wanted)
             {
-                while (stream.SkipNextValue())
-                {
-                }
-
+                SkipArray(stream);
                 continue;
             }
 
-            while (stream.NextValue() is { } element)
+            foreach (var entry in ReadArray(stream, name, kind, userId))
             {
-                using (element)
-                {
-                    var root = element.RootElement;
-                    if (root.ValueKind != JsonValueKind.Object)
-                    {
-                        throw stream.Corrupt($"an entry of '{name}' is not an object");
-                    }
-
-                    var entryUser = UserIdOf(root);
-                    if (userId is not null && !string.Equals(entryUser, userId, StringComparison.Ordinal))
-                    {
-                        continue;
-                    }
-
-                    foreach (var entry in ToEntries(kind, root, entryUser))
-                    {
-                        yield return entry;
-                    }
-                }
+                yield return entry;
             }
         }
 
         stream.ExpectEnd();
+    }
+
+    /// <summary>Skips the rest of an array the caller does not want.</summary>
+    private static void SkipArray(StreamingJsonReader stream)
+    {
+        while (stream.SkipNextValue())
+        {
+        }
+    }
+
+    /// <summary>The entries of the array <paramref name="name"/> (already opened), of one user when given.</summary>
+    private static IEnumerable<ReportEntry> ReadArray(StreamingJsonReader stream, string name, ReportEntryKind kind, string? userId)
+    {
+        while (stream.NextValue() is { } element)
+        {
+            using (element)
+            {
+                var root = element.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
+                {
+                    throw stream.Corrupt($"an entry of '{name}' is not an object");
+                }
+
+                var entryUser = UserIdOf(root);
+                if (userId is not null && !string.Equals(entryUser, userId, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                foreach (var entry in ToEntries(kind, root, entryUser))
+                {
+                    yield return entry;
+                }
+            }
+        }
     }
 
     private static int IndexOf(string name)
@@ -287,13 +301,7 @@ public static class ReportReader
                 var name = stream.PropertyName;
                 if (name is ReportFormat.RunName or ReportFormat.CountsName && kind is not null && version is not null)
                 {
-                    var value = stream.NextValue() ?? throw stream.Corrupt($"'{name}' ends early");
-                    if (value.RootElement.ValueKind != JsonValueKind.Object)
-                    {
-                        value.Dispose();
-                        throw NotRecognized(path, $"'{name}' is not an object");
-                    }
-
+                    var value = ReadHeadObject(stream, path, name);
                     if (name == ReportFormat.RunName)
                     {
                         run?.Dispose();
@@ -308,36 +316,8 @@ public static class ReportReader
                     continue;
                 }
 
-                stream.Next();
-                switch (name)
-                {
-                    case ReportFormat.SchemaVersionName:
-                        version = stream.NumberValue is { } v && v >= 1 ? v : throw NotRecognized(path, "its schemaVersion is not a positive whole number");
-                        break;
-                    case ReportFormat.KindName:
-                        kind = stream.StringValue;
-                        if (kind != ReportFormat.Kind)
-                        {
-                            throw NotRecognized(path, kind is null ? "its kind is not a string" : $"its kind is '{kind}'");
-                        }
-
-                        break;
-                    default:
-                        if (kind is null || version is null)
-                        {
-                            // A report starts with schemaVersion and kind: anything else first is some other JSON.
-                            throw NotRecognized(path, $"it starts with '{name}', not with schemaVersion and kind");
-                        }
-
-                        stream.SkipValue();
-                        break;
-                }
-
-                if (version > ReportFormat.SchemaVersion && kind is not null)
-                {
-                    throw new MatchmadeException(ErrorIds.ReportSchemaUnsupported, FailureKind.InvalidData,
-                        $"'{path}' is a report of schemaVersion {version}; this module reads up to {ReportFormat.SchemaVersion}. Update the Matchmade module to read it.", target: path);
-                }
+                ReadHeadScalar(stream, path, name, ref version, ref kind);
+                ThrowIfNewerSchema(path, version, kind);
             }
 
             return new ReportHeader((int)version.Value, path, run.RootElement.Clone(), counts.RootElement.Clone());
@@ -346,6 +326,57 @@ public static class ReportReader
         {
             run?.Dispose();
             counts?.Dispose();
+        }
+    }
+
+    /// <summary>The value of <c>run</c> or <c>counts</c>, which must be an object (the caller disposes it).</summary>
+    private static JsonDocument ReadHeadObject(StreamingJsonReader stream, string path, string name)
+    {
+        var value = stream.NextValue() ?? throw stream.Corrupt($"'{name}' ends early");
+        if (value.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            value.Dispose();
+            throw NotRecognized(path, $"'{name}' is not an object");
+        }
+
+        return value;
+    }
+
+    /// <summary>Reads schemaVersion or kind (skips any other property once both are read; before, it is not a report).</summary>
+    private static void ReadHeadScalar(StreamingJsonReader stream, string path, string? name, ref long? version, ref string? kind)
+    {
+        stream.Next();
+        switch (name)
+        {
+            case ReportFormat.SchemaVersionName:
+                version = stream.NumberValue is { } v && v >= 1 ? v : throw NotRecognized(path, "its schemaVersion is not a positive whole number");
+                break;
+            case ReportFormat.KindName:
+                kind = stream.StringValue;
+                if (kind != ReportFormat.Kind)
+                {
+                    throw NotRecognized(path, kind is null ? "its kind is not a string" : $"its kind is '{kind}'");
+                }
+
+                break;
+            default:
+                if (kind is null || version is null)
+                {
+                    // A report starts with schemaVersion and kind: anything else first is some other JSON.
+                    throw NotRecognized(path, $"it starts with '{name}', not with schemaVersion and kind");
+                }
+
+                stream.SkipValue();
+                break;
+        }
+    }
+
+    private static void ThrowIfNewerSchema(string path, long? version, string? kind)
+    {
+        if (version > ReportFormat.SchemaVersion && kind is not null)
+        {
+            throw new MatchmadeException(ErrorIds.ReportSchemaUnsupported, FailureKind.InvalidData,
+                $"'{path}' is a report of schemaVersion {version}; this module reads up to {ReportFormat.SchemaVersion}. Update the Matchmade module to read it.", target: path);
         }
     }
 

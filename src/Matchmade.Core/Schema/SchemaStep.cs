@@ -43,15 +43,7 @@ public static class SchemaStep
                 return SchemaStepOutcome.AlreadyPresent;
             }
 
-            if (newPresent.Length > 0)
-            {
-                throw new MatchmadeException(
-                    ErrorIds.PartialSchema,
-                    FailureKind.InvalidOperation,
-                    $"Only {string.Join(", ", newPresent)} of the new tables exists in '{schemas.App}'. Something created part of the migration; drop it (Undo-ProfileMigration) or finish it with Prisma, then run again.",
-                    target: schemas.App);
-            }
-
+            ThrowIfPartial(newPresent, schemas);
             if (dryRun)
             {
                 Finish();
@@ -81,6 +73,19 @@ public static class SchemaStep
                 transaction.Commit();
                 transaction.Dispose();
             }
+        }
+    }
+
+    /// <summary>Some but not all of the new tables: something else created part of the migration, and the step stops.</summary>
+    private static void ThrowIfPartial(string[] newPresent, SchemaNames schemas)
+    {
+        if (newPresent.Length > 0)
+        {
+            throw new MatchmadeException(
+                ErrorIds.PartialSchema,
+                FailureKind.InvalidOperation,
+                $"Only {string.Join(", ", newPresent)} of the new tables exists in '{schemas.App}'. Something created part of the migration; drop it (Undo-ProfileMigration) or finish it with Prisma, then run again.",
+                target: schemas.App);
         }
     }
 

@@ -20,11 +20,7 @@ public static class StatusReader
                 connection, schemas.App, [.. PrismaSchema.OldTables, .. PrismaSchema.NewTables, PrismaSchema.MigrationsTable], transaction);
 
             long? Count(string table) => present.Contains(table) ? Scalar($"SELECT count(*) FROM {schemas.AppQuoted}.{SqlText.Quote(table)}") : null;
-            long Scalar(string sql)
-            {
-                using var command = new NpgsqlCommand(sql, connection, transaction);
-                return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-            }
+            long Scalar(string sql) => ReadCount(connection, transaction, sql);
 
             var missingOld = PrismaSchema.OldTables.Where(t => !present.Contains(t)).ToArray();
             var missingNew = PrismaSchema.NewTables.Where(t => !present.Contains(t)).ToArray();
@@ -68,5 +64,11 @@ public static class StatusReader
         {
             throw DbErrors.During(e, "Reading the migration status", target);
         }
+    }
+
+    private static long ReadCount(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection, transaction);
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }

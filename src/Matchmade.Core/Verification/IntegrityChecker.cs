@@ -24,42 +24,13 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
 {
     public IEnumerable<IntegrityCheckResult> Run(IReadOnlyCollection<string>? checks, IReadOnlyCollection<string>? userIds, CancellationToken cancellationToken)
     {
-        var wanted = checks is { Count: > 0 } ? checks.ToHashSet(StringComparer.OrdinalIgnoreCase) : IntegrityChecks.Names.ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var unknown = wanted.Where(c => !IntegrityChecks.Names.Contains(c, StringComparer.OrdinalIgnoreCase)).ToArray();
-        if (unknown.Length > 0)
-        {
-            throw new MatchmadeException(ErrorIds.UnknownCheck, FailureKind.InvalidArgument, $"No check named {string.Join(", ", unknown)}. The checks are: {string.Join(", ", IntegrityChecks.Names)}.");
-        }
-
+        var wanted = WantedChecks(checks);
         using var connection = target.Open(cancellationToken);
-        NpgsqlTransaction transaction;
-        HashSet<string> present;
-        CompletionState state;
-        try
-        {
-            transaction = Db.BeginReadOnlySnapshot(connection);
-            // After Complete-ProfileMigration the same checks run on the renamed tables, reconciled with the archive.
-            state = CompletionState.Read(connection, transaction, target.Schemas);
-            present = SchemaInspector.TablesPresent(connection, target.Schemas.App, [.. PrismaSchema.OldTables, .. PrismaSchema.NewTables, PrismaSchema.MigrationsTable], transaction);
-        }
-        catch (Exception e)
-        {
-            throw DbErrors.During(e, "Test-MigrationIntegrity", target);
-        }
-
+        var (transaction, state, present) = BeginSnapshot(connection);
         var tables = state.Completed ? ProfileTables.AfterCompletion : ProfileTables.Transition;
         using (transaction)
         {
-            var missing = tables.Required.Where(t => !present.Contains(t)).ToArray();
-            if (missing.Length > 0)
-            {
-                throw new MatchmadeException(
-                    ErrorIds.TablesNotFound,
-                    FailureKind.ObjectNotFound,
-                    PrismaSchema.TablesMissing(target.Schemas.App, missing, "verify yet (run Invoke-ProfileMigration)"),
-                    target: target.Schemas.App);
-            }
-
+            RequireTables(tables, present);
             foreach (var (name, _) in IntegrityChecks.All)
             {
                 if (!wanted.Contains(name) || name is "Reconciliation" or "NothingLost")
@@ -80,20 +51,77 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
 
             if (wanted.Contains("Reconciliation") || wanted.Contains("NothingLost"))
             {
-                var (reconciliation, nothingLost) = state.Completed && !state.ArchivePresent
-                    ? (ArchiveRemoved("Reconciliation"), ArchiveRemoved("NothingLost"))
-                    : Guard2(() => Reconciliation.Run(connection, transaction, target.Schemas, tables, userIds, log, cancellationToken));
-                if (wanted.Contains("Reconciliation"))
+                foreach (var result in ReconciliationChecks(connection, transaction, wanted, state, tables, userIds, cancellationToken))
                 {
-                    yield return reconciliation;
-                }
-
-                if (wanted.Contains("NothingLost"))
-                {
-                    yield return nothingLost;
+                    yield return result;
                 }
             }
         }
+    }
+
+    /// <summary>The checks asked for (all when none), every one of them a known check.</summary>
+    private static HashSet<string> WantedChecks(IReadOnlyCollection<string>? checks)
+    {
+        var wanted = checks is { Count: > 0 } ? checks.ToHashSet(StringComparer.OrdinalIgnoreCase) : IntegrityChecks.Names.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var unknown = wanted.Where(c => !IntegrityChecks.Names.Contains(c, StringComparer.OrdinalIgnoreCase)).ToArray();
+        if (unknown.Length > 0)
+        {
+            throw new MatchmadeException(ErrorIds.UnknownCheck, FailureKind.InvalidArgument, $"No check named {string.Join(", ", unknown)}. The checks are: {string.Join(", ", IntegrityChecks.Names)}.");
+        }
+
+        return wanted;
+    }
+
+    /// <summary>Opens the read-only snapshot every check reads, with the completion's state and the tables present in it.</summary>
+    private (NpgsqlTransaction Transaction, CompletionState State, HashSet<string> Present) BeginSnapshot(NpgsqlConnection connection)
+    {
+        try
+        {
+            var transaction = Db.BeginReadOnlySnapshot(connection);
+            // After Complete-ProfileMigration the same checks run on the renamed tables, reconciled with the archive.
+            var state = CompletionState.Read(connection, transaction, target.Schemas);
+            var present = SchemaInspector.TablesPresent(connection, target.Schemas.App, [.. PrismaSchema.OldTables, .. PrismaSchema.NewTables, PrismaSchema.MigrationsTable], transaction);
+            return (transaction, state, present);
+        }
+        catch (Exception e)
+        {
+            throw DbErrors.During(e, "Test-MigrationIntegrity", target);
+        }
+    }
+
+    private void RequireTables(ProfileTables tables, HashSet<string> present)
+    {
+        var missing = tables.Required.Where(t => !present.Contains(t)).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new MatchmadeException(
+                ErrorIds.TablesNotFound,
+                FailureKind.ObjectNotFound,
+                PrismaSchema.TablesMissing(target.Schemas.App, missing, "verify yet (run Invoke-ProfileMigration)"),
+                target: target.Schemas.App);
+        }
+    }
+
+    /// <summary>Reconciliation and NothingLost (whichever are wanted): one pass over the users gives both.</summary>
+    private List<IntegrityCheckResult> ReconciliationChecks(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, HashSet<string> wanted, CompletionState state, ProfileTables tables,
+        IReadOnlyCollection<string>? userIds, CancellationToken cancellationToken)
+    {
+        var (reconciliation, nothingLost) = state.Completed && !state.ArchivePresent
+            ? (ArchiveRemoved("Reconciliation"), ArchiveRemoved("NothingLost"))
+            : Guard2(() => Reconciliation.Run(connection, transaction, target.Schemas, tables, userIds, log, cancellationToken));
+        var results = new List<IntegrityCheckResult>(2);
+        if (wanted.Contains("Reconciliation"))
+        {
+            results.Add(reconciliation);
+        }
+
+        if (wanted.Contains("NothingLost"))
+        {
+            results.Add(nothingLost);
+        }
+
+        return results;
     }
 
     private IntegrityCheckResult Guard(string name, Func<IntegrityCheckResult> check)
@@ -201,6 +229,24 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
     {
         var problems = new List<string>();
         var source = shape.Source;
+        ColumnProblems(connection, transaction, shape, problems);
+        IndexProblems(connection, transaction, shape, problems);
+        ForeignKeyProblems(connection, transaction, shape, problems);
+        var total = shape.Columns.Count + shape.Indexes.Count + shape.ForeignKeys.Count;
+        return new IntegrityCheckResult(
+            "Schema",
+            problems.Count == 0,
+            problems.Count == 0 ? CheckSeverity.Info : CheckSeverity.Error,
+            problems.Count == 0 ? $"{total} columns, indexes and foreign keys as expected" : $"{problems.Count} differences",
+            $"exactly {source}",
+            problems.Count == 0 ? $"{string.Join(" and ", shape.Tables)} are exactly what {source} describes." : string.Join("; ", problems),
+            []);
+    }
+
+    /// <summary>Columns missing, different or extra, in the shape's order.</summary>
+    private void ColumnProblems(NpgsqlConnection connection, NpgsqlTransaction transaction, ExpectedShape shape, List<string> problems)
+    {
+        var source = shape.Source;
         var columns = SchemaStep.ReadColumns(connection, transaction, target.Schemas.App, shape.Tables);
         foreach (var expected in shape.Columns)
         {
@@ -219,6 +265,13 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         var known = shape.Columns.Select(c => (c.Table, c.Name)).ToHashSet();
         problems.AddRange(columns.Keys.Where(k => !known.Contains(k)).Select(k => $"{k.Table}.{k.Name} is not in {source}"));
 
+        static string Describe(string udt, bool notNull, string? @default) => $"{udt}{(notNull ? " NOT NULL" : string.Empty)}{(@default is null ? string.Empty : " DEFAULT " + @default)}";
+    }
+
+    /// <summary>Indexes missing, different or extra.</summary>
+    private void IndexProblems(NpgsqlConnection connection, NpgsqlTransaction transaction, ExpectedShape shape, List<string> problems)
+    {
+        var source = shape.Source;
         var indexes = new Dictionary<string, (string Table, bool Unique, string[] Columns)>(StringComparer.Ordinal);
         using (var command = new NpgsqlCommand(SqlText.Raw("schema-indexes.sql"), connection, transaction))
         {
@@ -244,7 +297,12 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         }
 
         problems.AddRange(indexes.Keys.Select(i => $"index {i} is not in {source}"));
+    }
 
+    /// <summary>Foreign keys missing, different or extra.</summary>
+    private void ForeignKeyProblems(NpgsqlConnection connection, NpgsqlTransaction transaction, ExpectedShape shape, List<string> problems)
+    {
+        var source = shape.Source;
         var keys = new Dictionary<string, string>(StringComparer.Ordinal);
         using (var command = new NpgsqlCommand(SqlText.Raw("schema-foreign-keys.sql"), connection, transaction))
         {
@@ -271,17 +329,6 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         }
 
         problems.AddRange(keys.Keys.Select(k => $"foreign key {k} is not in {source}"));
-        var total = shape.Columns.Count + shape.Indexes.Count + shape.ForeignKeys.Count;
-        return new IntegrityCheckResult(
-            "Schema",
-            problems.Count == 0,
-            problems.Count == 0 ? CheckSeverity.Info : CheckSeverity.Error,
-            problems.Count == 0 ? $"{total} columns, indexes and foreign keys as expected" : $"{problems.Count} differences",
-            $"exactly {source}",
-            problems.Count == 0 ? $"{string.Join(" and ", shape.Tables)} are exactly what {source} describes." : string.Join("; ", problems),
-            []);
-
-        static string Describe(string udt, bool notNull, string? @default) => $"{udt}{(notNull ? " NOT NULL" : string.Empty)}{(@default is null ? string.Empty : " DEFAULT " + @default)}";
     }
 
     /// <summary>Prisma's record of the first migration, and after the completion of the cleanup migration too.</summary>
