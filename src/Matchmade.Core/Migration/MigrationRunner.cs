@@ -18,7 +18,7 @@ namespace Matchmade.Core.Migration;
 /// picks up the users that have no ProfileNew yet. The runbook: lock, preflight, schema step, the batch pipeline
 /// (one per worker, live-write sinks; or one over a read-only snapshot, the dry-run sink), finish. A runner runs once.
 /// </summary>
-public sealed class MigrationRunner
+public sealed partial class MigrationRunner
 {
     private readonly DatabaseTarget target;
     private readonly MigrationOptions options;
@@ -198,7 +198,7 @@ public sealed class MigrationRunner
                 {
                     try
                     {
-                        AddToReport(report, batch.Findings, batch.Errors);
+                        report.AddAll(batch.Findings, batch.Errors);
                     }
                     catch (MatchmadeException e) when (e.ErrorId == ErrorIds.ReportWriteFailed)
                     {
@@ -218,64 +218,8 @@ public sealed class MigrationRunner
         log.Drain();
     }
 
-    private MigrationOutcome RunDry(ReportWriter report, CancellationToken stop)
-    {
-        PoolerGuard.EnsureSessionKept(target, "Invoke-ProfileMigration -WhatIf", stop); // the live run would be refused: say so now
-        using var connection = target.Open(stop);
-        NpgsqlTransaction transaction;
-        Scope scope;
-        SchemaStepOutcome schemaStep;
-        try
-        {
-            // One snapshot for the whole dry run, and the server itself refuses any write.
-            transaction = Db.BeginReadOnlySnapshot(connection);
-            schemaStep = SchemaStep.Ensure(connection, target, dryRun: true, options.LockTimeout, log, transaction);
-            scope = Scope.Count(connection, transaction, schemaStep == SchemaStepOutcome.AlreadyPresent, target, options, log);
-        }
-        catch (Exception e)
-        {
-            throw DbErrors.During(e, "Preparing the dry run", target);
-        }
-
-        using (transaction)
-        {
-            var reader = new BatchReader(target.Schemas, schemaStep == SchemaStepOutcome.AlreadyPresent, options.UserIds, options.Force);
-            var sink = new DryRunSink(counters, batch =>
-            {
-                AddToReport(report, batch.Findings, batch.Errors);
-                progress.Batch(scope.Cap, batch);
-            });
-            MatchmadeException? failure = null;
-            try
-            {
-                new BatchPipeline<BatchReader.Batch>(new OldRowsSource(reader, connection, transaction, null), sink) { BatchSize = options.BatchSize, Remaining = () => Remaining(scope) }.Run(stop);
-            }
-            catch (Exception e)
-            {
-                failure = DbErrors.During(e, "The dry run", target);
-                report.AddError(new RunError(null, failure.ErrorId, failure.Message));
-            }
-
-            transaction.Rollback();
-            return Finish(report, scope, StatusOf(failure, stop), schemaStep, failure);
-        }
-    }
-
     private static RunStatus StatusOf(MatchmadeException? failure, CancellationToken stop) =>
         failure is not null ? RunStatus.Failed : stop.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Completed;
-
-    internal static void AddToReport(ReportWriter report, IReadOnlyList<Finding> findings, IReadOnlyList<RunError> errors)
-    {
-        foreach (var finding in findings)
-        {
-            report.Add(finding);
-        }
-
-        foreach (var error in errors)
-        {
-            report.AddError(error);
-        }
-    }
 
     /// <summary>
     /// Users still to take. Only a canary's -MaxUsers is a hard cap: otherwise the run walks to the last user id, so users

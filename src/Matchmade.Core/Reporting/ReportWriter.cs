@@ -97,6 +97,20 @@ public sealed class ReportWriter : IDisposable
         encoder.AddError(error);
     }
 
+    /// <summary>A batch's findings, then its errors: the order every pass over the users reports them in.</summary>
+    public void AddAll(IReadOnlyList<Finding> findings, IReadOnlyList<RunError> errors)
+    {
+        foreach (var finding in findings)
+        {
+            Add(finding);
+        }
+
+        foreach (var error in errors)
+        {
+            AddError(error);
+        }
+    }
+
     /// <summary>
     /// Writes the report (header, counts, then the four arrays streamed from the spill files) to a temp file in the
     /// same folder, flushes it to disk and renames it into place without overwriting; returns the final path. If the

@@ -95,7 +95,7 @@ internal sealed class SyncSink(
         }
 
         counters.Add(result);
-        MigrationRunner.AddToReport(report, result.Findings, result.Errors);
+        report.AddAll(result.Findings, result.Errors);
         done += changed.Users.Count;
         log.Verbose(string.Create(CultureInfo.InvariantCulture,
             $"Sync batch {counters.Batches}: {changed.Users.Count:N0} users, {result.Resynced:N0} re-synced, {result.Created:N0} created, {result.Deleted:N0} deleted, {result.Failed:N0} failed."));
