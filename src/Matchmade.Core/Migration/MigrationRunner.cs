@@ -248,7 +248,7 @@ public sealed partial class MigrationRunner
                 RunStatus.Failed => failure?.Message,
                 _ => null,
             }, EarlierFindings()),
-            Counts = new ReportCounts
+            Counts = report.WithFindings(new ReportCounts
             {
                 UsersTotal = scope.Total,
                 UsersSkipped = scope.Skipped,
@@ -256,14 +256,9 @@ public sealed partial class MigrationRunner
                 UsersFailed = counters.Failed,
                 ProfilesWritten = counters.Migrated,
                 ContextIntentsWritten = counters.Intents,
-                Conflicts = report.Conflicts,
-                UnmappedFields = report.UnmappedEntries,
-                UnmappedKeys = report.UnmappedKeys,
-                InvalidValues = report.InvalidValues,
-                Errors = report.Errors,
                 ContextsByType = ReportFigures.ContextsByType(counters.IntentsByType),
                 Batches = counters.Timeline.Points(),
-            },
+            }),
         };
         var path = CompleteReport(report, summary);
         var message = summary.Message;

@@ -97,6 +97,16 @@ public sealed class ReportWriter : IDisposable
         encoder.AddError(error);
     }
 
+    /// <summary>The run's users and rows as counted by the caller, with the findings as this writer counted them.</summary>
+    public ReportCounts WithFindings(ReportCounts users) => users with
+    {
+        Conflicts = Conflicts,
+        UnmappedFields = UnmappedEntries,
+        UnmappedKeys = UnmappedKeys,
+        InvalidValues = InvalidValues,
+        Errors = Errors,
+    };
+
     /// <summary>A batch's findings, then its errors: the order every pass over the users reports them in.</summary>
     public void AddAll(IReadOnlyList<Finding> findings, IReadOnlyList<RunError> errors)
     {

@@ -314,12 +314,11 @@ public sealed class SyncRunner
                 StartedAt = startedAt, FinishedAt = finishedAt, Server = target.Server, Database = target.Database, Schema = target.Schemas.App,
                 UserName = target.UserName, Parameters = Parameters(), Message = message,
             },
-            new ReportCounts
+            report.WithFindings(new ReportCounts
             {
                 UsersTotal = counters.Claimed, UsersMigrated = counters.Resynced + counters.Created, UsersFailed = counters.Failed, ProfilesWritten = counters.Resynced + counters.Created, ContextIntentsWritten = counters.Intents,
-                Conflicts = report.Conflicts, UnmappedFields = report.UnmappedEntries, UnmappedKeys = report.UnmappedKeys, InvalidValues = report.InvalidValues, Errors = report.Errors,
                 ContextsByType = ReportFigures.ContextsByType(counters.IntentsByType), Batches = counters.Timeline.Points(),
-            });
+            }));
         log.Progress(new OperationProgress(Activity, status.ToString(), 100, null, Completed: true));
         return new SyncOutcome
         {
