@@ -7,6 +7,16 @@ using Npgsql;
 /// <summary>The benchmark's small helpers: running a script in the engine, the server's counters, a table on the console.</summary>
 internal static class Bench
 {
+    /// <summary>
+    /// Gives back what earlier phases (and loading the sample data, in this same process) left behind, so a phase's
+    /// peak RSS is the engine and the module plus what that phase itself needs.
+    /// </summary>
+    public static void GiveBackMemory()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+    }
+
     public static List<PSObject> Invoke(Runspace runspace, string script, params object[] args)
     {
         using var ps = PowerShell.Create();

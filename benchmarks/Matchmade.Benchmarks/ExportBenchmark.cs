@@ -11,8 +11,7 @@ internal static class ExportBenchmark
     public static string Run(Runspace runspace, string reportPath, string directory)
     {
         var page = Path.Combine(directory, Path.GetFileNameWithoutExtension(reportPath) + ".html");
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
+        Bench.GiveBackMemory();
         var startRss = Process.GetCurrentProcess().WorkingSet64;
         using var sampler = new PeakSampler();
         var watch = Stopwatch.StartNew();

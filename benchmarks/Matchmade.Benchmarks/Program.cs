@@ -130,10 +130,7 @@ foreach (var shape in shapes)
             ("Test-MigrationIntegrity", "$checks = @(Test-MigrationIntegrity -ConnectionString $args[0]); [pscustomobject]@{ UsersMigrated = [long]($checks | Where-Object Name -eq 'Reconciliation').Observed.Split(' ')[2]; Status = if (@($checks | Where-Object { -not $_.Passed }).Count) { 'Failed' } else { 'Passed' } }"),
         }))
         {
-            // Give back what earlier phases (and loading the sample data, in this same process) left behind, so a phase's
-            // peak RSS is the engine and the module plus what that phase itself needs.
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            GC.WaitForPendingFinalizers();
+            Bench.GiveBackMemory();
             if (name.StartsWith("Sync-ProfileMigration (", StringComparison.Ordinal))
             {
                 // Untimed: the app's writes with and without the tracking trigger (installed by the live runs above; once
