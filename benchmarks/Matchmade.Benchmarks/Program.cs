@@ -14,6 +14,7 @@ var workers = 2;
 var keep = false;
 var loadOnly = false;
 var save = true;
+var speedOnly = false;
 var appWrites = 20_000;
 var syncUsers = 10_000;
 var shapes = new List<DataShape> { DataShape.Synthetic };
@@ -28,6 +29,7 @@ for (var i = 0; i < args.Length; i++)
         case "keep": keep = true; break;
         case "loadonly": loadOnly = true; break;
         case "nosave": save = false; break;
+        case "speedonly": speedOnly = true; break;
         case "chartonly": Results.Redraw(); return 0;
         case "appwrites": appWrites = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "syncusers": syncUsers = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
@@ -35,7 +37,7 @@ for (var i = 0; i < args.Length; i++)
         case "latencyms" when RunOptions.Latencies(args[++i]) is { } chosen: latencies = chosen; break;
         case "shape" or "latencyms": return 2; // said why
         case "serveproxy": LatencyProxy.Serve(args[i + 1], int.Parse(args[i + 2], CultureInfo.InvariantCulture), double.Parse(args[i + 3], CultureInfo.InvariantCulture)); return 0;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -ThrottleLimit N (the second live run's workers, default 2; 1 = no second run), -AppWrites N (default 20000), -SyncUsers N (default 10000), -Shape synthetic|conflict-heavy|large-blobs|all (or a comma list; default synthetic), -LatencyMs N[,N...] (one-way, default 0), -Keep, -LoadOnly, -NoSave, -ChartOnly"); return 2;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -ThrottleLimit N (the second live run's workers, default 2; 1 = no second run), -AppWrites N (default 20000), -SyncUsers N (default 10000), -Shape synthetic|conflict-heavy|large-blobs|all (or a comma list; default synthetic), -LatencyMs N[,N...] (one-way, default 0), -SpeedOnly (the live runs, the floor and the seed-style baseline only), -Keep, -LoadOnly, -NoSave, -ChartOnly"); return 2;
     }
 }
 
@@ -97,16 +99,21 @@ foreach (var shape in shapes)
         {
             // Untimed: back to the old tables alone and the blobs as loaded, so this latency measures the same runs.
             Bench.Invoke(runspace, "$null = Undo-ProfileMigration -ConnectionString $args[0] -Confirm:$false", cs);
-            RoundData.Restore(cs);
+            if (!speedOnly)
+            {
+                RoundData.Restore(cs);
+            }
         }
 
         var roundTrip = Bench.RoundTripMs(via);
         var rows = new List<string[]>();
-        var phases = new List<(string Name, string Script)>
+        var phases = new List<(string Name, string Script)>();
+        if (!speedOnly)
         {
-            ("dry run (-WhatIf)", $"Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -WhatIf{batchArgument}"),
-            ("live run", $"Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false{batchArgument}"),
-        };
+            phases.Add(("dry run (-WhatIf)", $"Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -WhatIf{batchArgument}"));
+        }
+
+        phases.Add(("live run", $"Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false{batchArgument}"));
         if (workers > 1)
         {
             // The same live run again with more workers, on the same data: undo the first run (timed too), then migrate again.
@@ -118,17 +125,18 @@ foreach (var shape in shapes)
         // trigger, then a sync of the users those writes (and one more edit of each) changed.
         var changed = Math.Min(syncUsers, users);
         AppWriteFigures? latency = null;
-        phases.Add(($"Sync-ProfileMigration ({changed:N0} changed)", $"$s = Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false{batchArgument}; [pscustomobject]@{{ UsersMigrated = $s.UsersResynced + $s.UsersCreated; Status = $s.Status }}"));
-        phases.Add((ContinuousBenchmark.Phase, ContinuousBenchmark.Script));
-        phases.Add(("Sync-ProfileMigration -Full", $"$s = Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Full -Confirm:$false{batchArgument}; [pscustomobject]@{{ UsersMigrated = [long]{users}; Status = $s.Status }}"));
-        string? following = null;
+        if (!speedOnly)
+        {
+            phases.Add(($"Sync-ProfileMigration ({changed:N0} changed)", $"$s = Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false{batchArgument}; [pscustomobject]@{{ UsersMigrated = $s.UsersResynced + $s.UsersCreated; Status = $s.Status }}"));
+            phases.Add((ContinuousBenchmark.Phase, ContinuousBenchmark.Script));
+            phases.Add(("Sync-ProfileMigration -Full", $"$s = Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Full -Confirm:$false{batchArgument}; [pscustomobject]@{{ UsersMigrated = [long]{users}; Status = $s.Status }}"));
+            phases.Add(("Test-MigrationIntegrity", "$checks = @(Test-MigrationIntegrity -ConnectionString $args[0]); [pscustomobject]@{ UsersMigrated = [long]($checks | Where-Object Name -eq 'Reconciliation').Observed.Split(' ')[2]; Status = if (@($checks | Where-Object { -not $_.Passed }).Count) { 'Failed' } else { 'Passed' } }"));
+        }
 
+        string? following = null;
         var findings = string.Empty;
         string? liveReport = null;
-        foreach (var (name, script) in phases.Concat(new[]
-        {
-            ("Test-MigrationIntegrity", "$checks = @(Test-MigrationIntegrity -ConnectionString $args[0]); [pscustomobject]@{ UsersMigrated = [long]($checks | Where-Object Name -eq 'Reconciliation').Observed.Split(' ')[2]; Status = if (@($checks | Where-Object { -not $_.Passed }).Count) { 'Failed' } else { 'Passed' } }"),
-        }))
+        foreach (var (name, script) in phases)
         {
             Bench.GiveBackMemory();
             if (name.StartsWith("Sync-ProfileMigration (", StringComparison.Ordinal))
@@ -181,7 +189,7 @@ foreach (var shape in shapes)
         var seedStyle = Baselines.SeedStyle(cluster, $"bench_seed_{round}", sample, shape, x => link?.Wrap(x) ?? x);
         rows.Add(["seed-style (sample)", sample.ToString("N0", CultureInfo.InvariantCulture), seedStyle.Elapsed.TotalSeconds.ToString("N2", CultureInfo.InvariantCulture),
             (sample / seedStyle.Elapsed.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture), "-", "-", (seedStyle.Statements * 1000.0 / sample).ToString("N1", CultureInfo.InvariantCulture), "-", "Completed"]);
-        if (k == latencies.Count - 1)
+        if (k == latencies.Count - 1 && !speedOnly)
         {
             // The completion last (issue 14): it renames ProfileNew and drops the old Profile, which the phases above read.
             rows.Add(CompletionBenchmark.Run(script => Bench.Invoke(runspace, script, via).Single(), cs, Math.Min(1_000, users)));
@@ -192,12 +200,12 @@ foreach (var shape in shapes)
         Bench.PrintTable(header, rows, 8);
         Console.WriteLine();
         Console.WriteLine(findings);
-        if (liveReport is not null && File.Exists(liveReport))
+        if (liveReport is not null && File.Exists(liveReport) && !speedOnly)
         {
             Console.WriteLine(ExportBenchmark.Run(runspace, liveReport, reports));
         }
 
-        if (k == 0)
+        if (k == 0 && latency is not null)
         {
             Console.WriteLine(latency);
         }

@@ -119,8 +119,8 @@ internal static class Results
     }
 
     /// <summary>
-    /// The live run's users/s per shape (groups) and one-way latency (bars), at the largest N measured with shapes or
-    /// latencies, newest run of each; a black tick marks the floor's users/s, the label under a bar the seed-style's.
+    /// The live run's users/s per shape (groups) and one-way latency (bars), at the N with the most shapes and latencies
+    /// measured, newest run of each; a black tick marks the floor's users/s, the label under a bar the seed-style's.
     /// </summary>
     private static void ShapeChart(string directory, List<JsonElement> all)
     {
@@ -129,7 +129,9 @@ internal static class Results
             return; // no run has measured shapes or latencies yet
         }
 
-        var n = all.Where(r => r.TryGetProperty("shape", out _)).Max(r => r.GetProperty("users").GetInt32());
+        // The N with the most shape/latency pairs measured (a lone 1,000,000-user synthetic run does not hide a sweep at 100,000), the largest on a tie.
+        var n = all.Where(r => r.TryGetProperty("shape", out _)).GroupBy(r => r.GetProperty("users").GetInt32())
+            .OrderByDescending(g => g.Select(r => (ShapeOf(r), LatencyOf(r))).Distinct().Count()).ThenByDescending(g => g.Key).First().Key;
         var runs = all.Where(r => r.GetProperty("users").GetInt32() == n).GroupBy(r => (Shape: ShapeOf(r), Latency: LatencyOf(r)))
             .ToDictionary(g => g.Key, g => g.OrderBy(r => r.GetProperty("utc").GetString()).Last());
         var shapes = DataShapes.All.Select(DataShapes.Name).Where(s => runs.Keys.Any(k => k.Shape == s)).ToList();
