@@ -126,7 +126,7 @@ public sealed class ExportMigrationReportCommand : MatchmadeCommandBase
             TopN = Top,
             ListCap = ListLimit,
             RedactValues = RedactValues,
-            Integrity = IntegrityCheck is { Length: > 0 } checks ? new IntegritySummary(checks.Length, [.. checks.Where(c => !c.Passed).Select(c => c.Name)]) : null,
+            Integrity = IntegrityCheck is { Length: > 0 } checks ? new IntegritySummary(checks.Length, [.. checks.Where(c => !c.Passed && !c.Skipped).Select(c => c.Name)], [.. checks.Where(c => c.Skipped).Select(c => c.Name)]) : null,
         };
         var outcome = ReportExporter.Export(report, page, (ReportExportFormat)format, options, Force, Cancellation);
         WriteObject(new ReportExport

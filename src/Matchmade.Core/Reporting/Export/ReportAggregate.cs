@@ -22,8 +22,11 @@ public sealed record ExportOptions
     public IntegritySummary? Integrity { get; init; }
 }
 
-/// <summary>What Test-MigrationIntegrity said: the checks that ran and the names of those that failed.</summary>
-public sealed record IntegritySummary(int Checks, IReadOnlyList<string> Failed);
+/// <summary>
+/// What Test-MigrationIntegrity said: how many checks it gave, the names of those that failed and of those it could not
+/// run here (skipped: e.g. the reconciliation once the archive is removed; neither passed nor failed).
+/// </summary>
+public sealed record IntegritySummary(int Checks, IReadOnlyList<string> Failed, IReadOnlyList<string>? Skipped = null);
 
 /// <summary>One finding listed in a full list (strings already shortened).</summary>
 public sealed record FindingRow(string? UserId, string? ContextType, string? Field, string? Value, string? Detail);

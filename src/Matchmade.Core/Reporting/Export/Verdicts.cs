@@ -100,9 +100,14 @@ public static class Verdicts
                 "not known: the report does not record it. Run Test-MigrationIntegrity and pass its output with -IntegrityCheck.", basis);
         }
 
+        var skipped = integrity.Skipped ?? [];
+        var ran = integrity.Checks - skipped.Count;
         var figure = integrity.Failed.Count == 0
-            ? string.Create(CultureInfo.InvariantCulture, $"all {integrity.Checks} checks passed")
-            : string.Create(CultureInfo.InvariantCulture, $"{integrity.Failed.Count} of {integrity.Checks} checks failed: {string.Join(", ", integrity.Failed)}");
-        return new Verdict("integrity", "Verification queries pass", integrity.Failed.Count == 0 && integrity.Checks > 0 ? VerdictState.Pass : VerdictState.Fail, figure, basis);
+            ? string.Create(CultureInfo.InvariantCulture, $"all {ran} checks {(skipped.Count == 0 ? string.Empty : "that ran ")}passed")
+            : string.Create(CultureInfo.InvariantCulture, $"{integrity.Failed.Count} of {ran} checks failed: {string.Join(", ", integrity.Failed)}");
+        figure += skipped.Count == 0 ? string.Empty : $"; not run here (no verdict): {string.Join(", ", skipped)}";
+        // A skipped check proves nothing either way: not a pass (Test-MigrationIntegrity -Quiet fails closed too).
+        var state = integrity.Failed.Count > 0 || integrity.Checks == 0 ? VerdictState.Fail : skipped.Count > 0 ? VerdictState.Unknown : VerdictState.Pass;
+        return new Verdict("integrity", "Verification queries pass", state, figure, basis);
     }
 }

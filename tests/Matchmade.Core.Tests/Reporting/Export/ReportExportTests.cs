@@ -119,6 +119,24 @@ public sealed partial class ReportExportTests : ReportFiles
     }
 
     [Fact]
+    public void Skipped_integrity_checks_give_no_verdict_and_failed_ones_fail()
+    {
+        using var writer = ReportWriter.Create(Dir, Start);
+        Sample(writer);
+        var report = writer.Complete(Run(), Counts(writer));
+        string Integrity(IntegritySummary summary)
+        {
+            var path = Path.Combine(Dir, "integrity.html");
+            ReportExporter.Export(report, path, ReportExportFormat.Html, new ExportOptions { Integrity = summary }, overwrite: true);
+            return Verdict(File.ReadAllText(path), "integrity");
+        }
+
+        Assert.Equal("pass", Integrity(new(5, [])));
+        Assert.Equal("unknown", Integrity(new(5, [], ["Reconciliation", "NothingLost"]))); // the archive removed: not proven, not failed
+        Assert.Equal("fail", Integrity(new(5, ["Schema"], ["Reconciliation"])));
+    }
+
+    [Fact]
     public void Hostile_values_render_as_text()
     {
         var report = WriteWithFigures(w =>
