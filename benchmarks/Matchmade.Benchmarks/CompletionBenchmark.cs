@@ -19,7 +19,7 @@ internal static class CompletionBenchmark
         string Ms(string property) => ((TimeSpan)result.Properties[property].Value).TotalMilliseconds.ToString("N1", CultureInfo.InvariantCulture);
         var synced = (long)result.Properties["UsersSynced"].Value;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Complete-ProfileMigration: {(long)result.Properties["RowsArchived"].Value:N0} rows archived (copy {Ms("ArchiveCopyTime")} ms), {synced:N0} users synced under the write lock; write lock waited {Ms("WriteLockWait")} ms, held {Ms("WriteLockHeld")} ms; exclusive lock waited {Ms("ExclusiveLockWait")} ms, held {Ms("ExclusiveLockHeld")} ms; {(int)result.Properties["LockRetries"].Value} lock retries; {watch.Elapsed.TotalSeconds:N2} s in all."));
+            $"Complete-ProfileMigration: {(long)result.Properties["RowsArchived"].Value:N0} rows archived, {synced:N0} users synced under the write lock; write lock waited {Ms("WriteLockWait")} ms, held {Ms("WriteLockHeld")} ms; exclusive lock waited {Ms("ExclusiveLockWait")} ms, held {Ms("ExclusiveLockHeld")} ms; {(int)result.Properties["LockRetries"].Value} lock retries; {watch.Elapsed.TotalSeconds:N2} s in all."));
         return
         [
             $"Complete-ProfileMigration ({pendingUsers.ToString("N0", CultureInfo.InvariantCulture)} pending)", synced.ToString("N0", CultureInfo.InvariantCulture),

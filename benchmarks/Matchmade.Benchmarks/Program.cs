@@ -191,7 +191,7 @@ foreach (var shape in shapes)
             (sample / seedStyle.Elapsed.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture), "-", "-", (seedStyle.Statements * 1000.0 / sample).ToString("N1", CultureInfo.InvariantCulture), "-", "Completed"]);
         if (k == latencies.Count - 1 && !speedOnly)
         {
-            // The completion last (issue 14): it renames ProfileNew and drops the old Profile, which the phases above read.
+            // The completion last (issue 14): it renames ProfileNew and moves the old Profile away, which the phases above read.
             rows.Add(CompletionBenchmark.Run(script => Bench.Invoke(runspace, script, via).Single(), cs, Math.Min(1_000, users)));
         }
 

@@ -10,7 +10,7 @@ namespace Matchmade.Tests;
 
 /// <summary>
 /// Complete-ProfileMigration in a pwsh process of its own, killed in the middle of its cut-over: while it waits for
-/// the write lock (the archive copied in its transaction) and while it holds the write lock and waits for the
+/// the write lock (its transaction begun) and while it holds the write lock and waits for the
 /// exclusive one. The client process is killed (SIGKILL), or its backend terminated (pg_terminate_backend). Either
 /// way nothing changed: the transition's tables and rows, Prisma's view (target.prisma) and change tracking are as
 /// before, and the next completion works.

@@ -33,11 +33,14 @@ public sealed record CompletionOptions
     /// <summary>Users per batch of the final sync.</summary>
     public int BatchSize { get; init; } = MigrationOptions.DefaultBatchSize;
 
-    /// <summary>Tests only: runs after the archive copy, before the first lock (the app's writes in that window).</summary>
-    internal Action? AfterArchiveCopy { get; init; }
+    /// <summary>Tests only: runs in the cut-over's transaction, before its first lock (the app's writes in that window).</summary>
+    internal Action? BeforeWriteLock { get; init; }
 
     /// <summary>Tests only: runs under the write lock, before the exclusive lock.</summary>
     internal Action? BeforeExclusiveLock { get; init; }
+
+    /// <summary>Tests only: runs under the exclusive lock after every catalog change, just before the commit.</summary>
+    internal Action? BeforeCommit { get; init; }
 }
 
 /// <summary>One gate of the completion: passed, or the refusal it gives.</summary>
@@ -60,13 +63,8 @@ public sealed record CompletionOutcome
     /// <summary>Users the final sync brought over under the write lock.</summary>
     public long UsersSynced { get; init; }
 
-    /// <summary>Rows of the old Profile table in the archive at the cut-over (-WhatIf: rows it holds now).</summary>
+    /// <summary>Rows of the old Profile table moved into the archive, counted after the commit (-WhatIf: rows it holds now).</summary>
     public long RowsArchived { get; init; }
-
-    /// <summary>Archive rows replaced or added under the write lock (the app's writes since the copy).</summary>
-    public long ArchiveRowsToppedUp { get; init; }
-
-    public TimeSpan ArchiveCopyTime { get; init; }
 
     /// <summary>Waiting for the write-blocking lock on User, ContextProfile and Profile (retries included).</summary>
     public TimeSpan WriteLockWait { get; init; }

@@ -15,10 +15,10 @@ namespace Matchmade.Core.Completion;
 
 /// <summary>
 /// Complete-ProfileMigration: the seed's cleanup (Slice 1c) as one transaction. The gates first (read-only); then, in
-/// the transaction, the slow part before any lock beyond a read (the archive copy), the write-blocking lock on the
-/// old tables (reads go on), the final sync of what the app changed (<see cref="SyncBatch"/>), the re-check, the
-/// archive's top-up, and only then the short ACCESS EXCLUSIVE lock for cleanup-migration.sql, Prisma's record and
-/// removing the change tracking. Any failure rolls all of it back.
+/// the transaction, the write-blocking lock on the old tables (reads go on), the final sync of what the app changed
+/// (<see cref="SyncBatch"/>) and its re-check, and only then the short ACCESS EXCLUSIVE lock for catalog changes
+/// alone: removing the change tracking, moving the old Profile table into the archive (not copying it, see
+/// cutover-archive.sql), cleanup-migration.sql and Prisma's record. Any failure rolls all of it back.
 /// </summary>
 public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions options, IOperationLog log)
 {
@@ -101,7 +101,8 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
     {
         try
         {
-            // The archive copy writes the whole old table's WAL: a standby already too far behind waits for nothing more.
+            // The final sync writes WAL and the cut-over ends with catalog changes a standby must replay: one already
+            // too far behind is waited for before any lock is taken.
             lagGate.WaitBeforeBatch(stop);
             stop.ThrowIfCancellationRequested();
             return CutOver(connection, history, tracking, stop) with { Gates = gates, Plan = plan };
@@ -121,25 +122,13 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
     {
         var prismaTable = SchemaInspector.TablesPresent(connection, schemas.App, [PrismaSchema.MigrationsTable]).Count == 1;
         using var transaction = connection.BeginTransaction();
-        var watch = Stopwatch.StartNew();
         Db.SetLockTimeout(connection, transaction, options.LockTimeout);
-        log.Progress(new OperationProgress(Activity, "Copying the old Profile table into the archive (the app goes on)", 5, null));
-        Db.Execute(connection, transaction, SqlText.For("archive-copy.sql", schemas));
-        var copyTime = watch.Elapsed;
-        stop.ThrowIfCancellationRequested();
-        log.Verbose($"Archive copied to {schemas.State}.{CompletionState.ArchiveTable} in {copyTime.TotalSeconds:N2} s.");
-        options.AfterArchiveCopy?.Invoke();
+        options.BeforeWriteLock?.Invoke();
 
-        log.Progress(new OperationProgress(Activity, "Blocking the app's writes to the old tables", 40, null));
+        log.Progress(new OperationProgress(Activity, "Blocking the app's writes to the old tables", 10, null));
         var (writeWait, writeRetries) = CutOverLock.Take(connection, transaction, SqlText.For("cutover-write-lock.sql", schemas), "write-blocking lock on User, ContextProfile and Profile", options.LockTimeout, options.MaxRetries, log, stop);
         var writeHeld = Stopwatch.StartNew();
-        // The top-up first: with tracking it finds the rows changed since the copy by the change records, which the
-        // final sync then releases.
-        var replaced = Rows(connection, transaction, tracking ? "archive-topup-tracked-delete.sql" : "archive-topup-delete.sql");
-        var added = Rows(connection, transaction, tracking ? "archive-topup-tracked-insert.sql" : "archive-topup-insert.sql");
-        var archived = CutOverLock.Count(connection, transaction, $"SELECT count(*) FROM {schemas.StateQuoted}.\"{CompletionState.ArchiveTable}\"");
-        log.Verbose($"Archive topped up under the write lock: {replaced:N0} rows of contexts changed since the copy removed, {added:N0} added; {archived:N0} rows.");
-        log.Progress(new OperationProgress(Activity, "Final sync under the write lock", 50, null));
+        log.Progress(new OperationProgress(Activity, "Final sync under the write lock", 20, null));
         var synced = FinalSync(connection, transaction, history, tracking, stop);
         var recheck = new IntegrityChecker(target, log).ReconcileInTransaction(connection, transaction, synced, stop);
         if (recheck is { Passed: false })
@@ -149,24 +138,45 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
         }
         options.BeforeExclusiveLock?.Invoke();
 
-        log.Progress(new OperationProgress(Activity, "Renaming ProfileNew to Profile", 90, null));
+        log.Progress(new OperationProgress(Activity, "Moving the old Profile table into the archive, renaming ProfileNew to Profile", 80, null));
         var (exclusiveWait, exclusiveRetries) = CutOverLock.Take(connection, transaction, SqlText.For("cutover-exclusive-lock.sql", schemas), "ACCESS EXCLUSIVE lock on ProfileNew, Profile, ContextProfile and User", options.LockTimeout, options.MaxRetries, log, stop);
         var exclusiveHeld = Stopwatch.StartNew();
+        // Catalog changes only, whatever the number of users: nothing here reads, writes or removes the old table's files.
         ChangeTracking.Remove(connection, transaction, schemas, log);
+        Db.Execute(connection, transaction, SqlText.For("cutover-archive.sql", schemas));
         PrismaSchema.Cleanup.Apply(connection, transaction, schemas, record: prismaTable);
+        options.BeforeCommit?.Invoke();
         transaction.Commit();
         exclusiveHeld.Stop();
         writeHeld.Stop();
+        var archived = CountArchive(connection);
         var message = string.Create(CultureInfo.InvariantCulture,
-            $"Completed: ProfileNew is now Profile. {synced.Count:N0} users synced under the write lock; {archived:N0} rows of the old Profile table kept in {schemas.State}.{CompletionState.ArchiveTable}; the app's writes to the old tables waited at most {writeHeld.Elapsed.TotalMilliseconds:N0} ms; the tables were locked exclusively for {exclusiveHeld.Elapsed.TotalMilliseconds:N0} ms.");
+            $"Completed: ProfileNew is now Profile. {synced.Count:N0} users synced under the write lock; the old Profile table ({archived:N0} rows) moved to {schemas.State}.{CompletionState.ArchiveTable}; the app's writes to the old tables waited at most {writeHeld.Elapsed.TotalMilliseconds:N0} ms; the tables were locked exclusively for {exclusiveHeld.Elapsed.TotalMilliseconds:N0} ms.");
         log.Verbose(message);
         return Outcome(RunStatus.Completed, [], []) with
         {
-            UsersSynced = synced.Count, RowsArchived = archived, ArchiveRowsToppedUp = added, ArchiveCopyTime = copyTime,
+            UsersSynced = synced.Count, RowsArchived = archived,
             WriteLockWait = writeWait, WriteLockHeld = writeHeld.Elapsed, ExclusiveLockWait = exclusiveWait, ExclusiveLockHeld = exclusiveHeld.Elapsed,
             LockRetries = writeRetries + exclusiveRetries, PrismaMigration = prismaTable ? PrismaMigrationState.Applied.ToString() : PrismaMigrationState.NoHistoryTable.ToString(),
             Message = message,
         };
+    }
+
+    /// <summary>
+    /// The archive's rows, counted after the commit (outside every lock: nothing writes the archive). The completion
+    /// has happened by then, so a failed count is a warning, not a failure.
+    /// </summary>
+    private long CountArchive(NpgsqlConnection connection)
+    {
+        try
+        {
+            return CutOverLock.Count(connection, null, $"SELECT count(*) FROM {schemas.StateQuoted}.\"{CompletionState.ArchiveTable}\"");
+        }
+        catch (NpgsqlException e)
+        {
+            log.Warning($"The completion is committed, but counting the archive's rows failed ({Secrets.Scrub(e.Message)}): RowsArchived says 0.");
+            return 0;
+        }
     }
 
     /// <summary>
@@ -207,18 +217,10 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
     private List<string> Plan(long rows, bool tracking) =>
     [
         $"1. Gates: the migration is done, the last run completed cleanly, change tracking is installed{(options.Force ? " (or -Force)" : string.Empty)}, every integrity check passes.",
-        string.Create(CultureInfo.InvariantCulture, $"2. In one transaction: copy the old Profile table ({rows:N0} rows) into {schemas.State}.{CompletionState.ArchiveTable}; reads only, the app goes on."),
-        $"3. LOCK {schemas.App}.User, ContextProfile, Profile IN SHARE ROW EXCLUSIVE MODE (lock_timeout {options.LockTimeout.TotalSeconds:N0} s, up to {options.MaxRetries} jittered retries): the app's writes to the old tables wait, reads and ChatMessage inserts go on.",
-        $"4. Top up the archive with the rows changed since the copy ({(tracking ? "found by the change records" : "a whole-table comparison: no change tracking")}); final sync of {(tracking ? "the users the app changed (change tracking)" : "every user that differs (full reconciliation: no change tracking)")}; re-check those users' reconciliation.",
-        $"5. LOCK {schemas.App}.ProfileNew, Profile, ContextProfile, User IN ACCESS EXCLUSIVE MODE (same timeout and retries), held to the commit: remove change tracking, apply {PrismaSchema.Cleanup.Name}/migration.sql (drop the old Profile, rename ProfileNew to Profile), record it in _prisma_migrations where that table exists; commit.",
+        $"2. In one transaction: LOCK {schemas.App}.User, ContextProfile, Profile IN SHARE ROW EXCLUSIVE MODE (lock_timeout {options.LockTimeout.TotalSeconds:N0} s, up to {options.MaxRetries} jittered retries): the app's writes to the old tables wait, reads and ChatMessage inserts go on.",
+        $"3. Final sync of {(tracking ? "the users the app changed (change tracking)" : "every user that differs (full reconciliation: no change tracking)")}; re-check those users' reconciliation.",
+        string.Create(CultureInfo.InvariantCulture, $"4. LOCK {schemas.App}.ProfileNew, Profile, ContextProfile, User IN ACCESS EXCLUSIVE MODE (same timeout and retries), held to the commit, for catalog changes only: remove change tracking; move the old Profile table ({rows:N0} rows) into {schemas.State}.{CompletionState.ArchiveTable} (no copy); apply {PrismaSchema.Cleanup.Name}/migration.sql (its DROP TABLE meets an empty stand-in; ProfileNew renamed to Profile); record it in _prisma_migrations where that table exists; commit."),
     ];
-
-    private long Rows(NpgsqlConnection connection, NpgsqlTransaction transaction, string file)
-    {
-        using var command = new NpgsqlCommand(SqlText.For(file, schemas), connection, transaction);
-        command.Parameters.AddWithValue("app_schema", schemas.App);
-        return command.ExecuteNonQuery();
-    }
 
     private CompletionOutcome Outcome(RunStatus status, IReadOnlyList<CompletionGate> gates, IReadOnlyList<string> plan) => new()
     {

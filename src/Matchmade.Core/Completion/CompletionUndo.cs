@@ -10,10 +10,10 @@ namespace Matchmade.Core.Completion;
 
 /// <summary>
 /// Undo-ProfileMigration after a completion: steps back to the transition in one transaction. Profile gets its
-/// transition names back (ProfileNew with its constraint names), the old Profile table comes back from the archive
-/// with its index and foreign key, the cleanup migration is marked rolled back in _prisma_migrations and change
-/// tracking is reinstalled, so the schema is target.prisma's again and the app's old code runs. The archive goes:
-/// its rows are the old table again.
+/// transition names back (ProfileNew with its constraint names), the archive (the old Profile table, moved by the
+/// completion) moves back with its primary key, unique index and grants, and gets its foreign key again; the cleanup
+/// migration is marked rolled back in _prisma_migrations and change tracking is reinstalled, so the schema is
+/// target.prisma's again and the app's old code runs.
 /// </summary>
 internal static class CompletionUndo
 {
@@ -35,6 +35,7 @@ internal static class CompletionUndo
 
         if (!options.DryRun)
         {
+            CompletionPrivileges.CheckUndo(connection, transaction, target);
             CutOverLock.Take(connection, transaction, SqlText.For("undo-completion-lock.sql", schemas), "ACCESS EXCLUSIVE lock on Profile, ContextProfile and User", options.LockTimeout, 5, log, stop);
         }
 
@@ -53,8 +54,13 @@ internal static class CompletionUndo
             return outcome;
         }
 
-        Db.Execute(connection, transaction, SqlText.For("undo-completion.sql", schemas));
-        var restored = CutOverLock.Count(connection, transaction, $"SELECT count(*) FROM {schemas.AppQuoted}.\"Profile\"");
+        // The archive's rows whose ContextProfile the app deleted since the completion are the only rows the statement removes.
+        long restored;
+        using (var restore = new NpgsqlCommand(SqlText.For("undo-completion.sql", schemas), connection, transaction))
+        {
+            restored = archived - restore.ExecuteNonQuery();
+        }
+
         if (prismaTable)
         {
             using var prisma = new NpgsqlCommand(SqlText.For("undo-prisma.sql", schemas), connection, transaction);
@@ -63,7 +69,6 @@ internal static class CompletionUndo
         }
 
         ChangeTracking.Install(connection, transaction, schemas);
-        Db.Execute(connection, transaction, SqlText.For("archive-drop.sql", schemas));
         transaction.Commit();
         log.Verbose($"Stepped back from the completion: Profile is ProfileNew again, the old Profile table is back with {restored:N0} of {archived:N0} archived rows (the others' ContextProfile is gone), change tracking is reinstalled{(prismaTable ? $", and {PrismaSchema.Cleanup.Name} is marked rolled back in _prisma_migrations" : string.Empty)}.");
         return outcome with { RestoredRows = restored };

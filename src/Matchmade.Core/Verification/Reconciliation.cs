@@ -42,7 +42,7 @@ internal static class Reconciliation
         var sink = new ReconciliationSink(tables, log, stop, allDiffering);
         new BatchPipeline<ReconcileBatch>(new StoredRowsSource(old, connection, transaction, schemas, tables), sink) { BatchSize = BatchSize }.Run(stop);
         stop.ThrowIfCancellationRequested();
-        log.Progress(new OperationProgress(ReconciliationSink.Activity, "done", 100, null, Completed: true));
+        log.Progress(new OperationProgress(sink.Activity, "done", 100, null, Completed: true));
         return sink.Results(givenUsers: userIds is not null);
     }
 
@@ -116,7 +116,8 @@ internal static class Reconciliation
     /// </summary>
     private sealed class ReconciliationSink(ProfileTables tables, IOperationLog log, CancellationToken stop, List<string>? allDiffering) : IBatchSink<ReconcileBatch>
     {
-        public const string Activity = "Reconciling every user with the old tables";
+        /// <summary>After the completion the old rows are the archive's, not the old tables'.</summary>
+        public string Activity => $"Reconciling every user with {tables.OldSource}";
         private const int MaxDifferences = 10;
         private readonly List<string> differences = [], lost = [], differingUsers = [], losingUsers = [];
         private long users, differing, losing, keys, notMigrated;

@@ -35,7 +35,7 @@ public sealed class UndoProfileMigrationCommand : MatchmadeCommandBase
         // Look first (read-only, with the same refusals), so the question and -WhatIf can give the row counts.
         var preview = Engine.Undo(options with { DryRun = true }, Cancellation);
         var what = preview.Step == UndoStep.Completion
-            ? $"Undo the completion of {Engine.Target.Display} schema '{preview.Schema}': rename Profile ({preview.ProfileNewRows:N0} rows) back to ProfileNew, restore the old Profile table from its archive ({preview.ArchiveRows:N0} rows), reinstall change tracking"
+            ? $"Undo the completion of {Engine.Target.Display} schema '{preview.Schema}': rename Profile ({preview.ProfileNewRows:N0} rows) back to ProfileNew, move the archive ({preview.ArchiveRows:N0} rows) back as the old Profile table, reinstall change tracking"
               + (preview.PrismaMigration == "NoHistoryTable" ? string.Empty : ", and mark the cleanup migration rolled back in _prisma_migrations")
             : $"Drop ProfileNew ({preview.ProfileNewRows:N0} rows) and ContextIntent ({preview.ContextIntentRows:N0} rows) in {Engine.Target.Display} schema '{preview.Schema}'"
             + (preview.ForeignProfileRows + preview.ForeignContextIntentRows > 0 ? $", including {preview.ForeignProfileRows + preview.ForeignContextIntentRows:N0} rows the module did not write" : string.Empty)

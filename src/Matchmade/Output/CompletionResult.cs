@@ -25,12 +25,8 @@ public sealed class CompletionResult
     /// <summary>Users the final sync brought over under the write lock.</summary>
     public long UsersSynced { get; init; }
 
-    /// <summary>Rows of the old Profile table kept in the archive (-WhatIf: rows it would archive).</summary>
+    /// <summary>Rows of the old Profile table moved into the archive (-WhatIf: rows it would archive).</summary>
     public long RowsArchived { get; init; }
-
-    /// <summary>Archive rows added or replaced under the write lock (the app's writes since the copy).</summary>
-    public long ArchiveRowsToppedUp { get; init; }
-    public TimeSpan ArchiveCopyTime { get; init; }
     public TimeSpan WriteLockWait { get; init; }
 
     /// <summary>How long the app's writes to the old tables were blocked (reads went on).</summary>
@@ -62,8 +58,6 @@ public sealed class CompletionResult
         Plan = [.. outcome.Plan],
         UsersSynced = outcome.UsersSynced,
         RowsArchived = outcome.RowsArchived,
-        ArchiveRowsToppedUp = outcome.ArchiveRowsToppedUp,
-        ArchiveCopyTime = outcome.ArchiveCopyTime,
         WriteLockWait = outcome.WriteLockWait,
         WriteLockHeld = outcome.WriteLockHeld,
         ExclusiveLockWait = outcome.ExclusiveLockWait,

@@ -30,23 +30,7 @@ public sealed class CompletionAccessTests : IDisposable
     [InlineData("""REVOKE CREATE ON SCHEMA matchmade FROM @role@; ALTER SCHEMA matchmade OWNER TO CURRENT_USER; GRANT USAGE ON SCHEMA matchmade TO @role@""", "USAGE and CREATE on schema matchmade")]
     public void Complete_and_undo_work_with_exactly_the_documented_grants_and_one_missing_is_refused_before_anything_changes(string revoke, string named)
     {
-        var cs = db.New(40, prismaHistory: true);
-        var owner = $"mm_owner_{suffix}";
-        using (var c = Open(cs))
-        {
-            var database = new NpgsqlConnectionStringBuilder(cs).Database;
-            // The app's migration role (the one prisma migrate deploy uses) owns the app's tables; it runs the whole lifecycle.
-            Exec(c, $"""
-                CREATE ROLE {owner} LOGIN PASSWORD 'pw-{suffix}'; REVOKE ALL ON SCHEMA public FROM PUBLIC; REVOKE CREATE ON DATABASE "{database}" FROM PUBLIC;
-                ALTER TABLE "User" OWNER TO {owner}; ALTER TABLE "ContextProfile" OWNER TO {owner}; ALTER TABLE "Profile" OWNER TO {owner};
-                GRANT CONNECT, CREATE ON DATABASE "{database}" TO {owner};
-                GRANT USAGE, CREATE ON SCHEMA public TO {owner};
-                GRANT SELECT ON "ChatMessage" TO {owner};
-                GRANT SELECT, INSERT, UPDATE ON "_prisma_migrations" TO {owner};
-                """);
-        }
-
-        var asOwner = new NpgsqlConnectionStringBuilder(cs) { Username = owner, Password = $"pw-{suffix}" }.ConnectionString;
+        var (cs, asOwner, owner) = OwnedDatabase();
         Assert.Equal(RunStatus.Completed, db.Migrate(asOwner).Status);
         string before;
         using (var c = Open(cs))
@@ -76,6 +60,34 @@ public sealed class CompletionAccessTests : IDisposable
         using (var target = Target(asOwner))
         {
             Assert.All(new IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None), r => Assert.True(r.Passed, $"{r.Name}: {r.Detail}"));
+        }
+
+        Assert.Equal(UndoStep.Completion, Undo(asOwner).Step);
+        Assert.Equal(MigrationStage.Migrated, Stage(asOwner));
+    }
+
+    [Fact]
+    public void Undo_of_a_completion_names_every_missing_grant_before_it_changes_anything()
+    {
+        var (cs, asOwner, owner) = OwnedDatabase();
+        Assert.Equal(RunStatus.Completed, db.Migrate(asOwner).Status);
+        Assert.Equal(RunStatus.Completed, Complete(asOwner).Status);
+        string before;
+        using (var c = Open(cs))
+        {
+            Exec(c, $"""REVOKE CREATE ON SCHEMA public FROM {owner}; REVOKE UPDATE ON "_prisma_migrations" FROM {owner}; ALTER TABLE matchmade."ProfileOld" OWNER TO CURRENT_USER""");
+            before = Everything(c);
+        }
+
+        var e = Assert.Throws<MatchmadeException>(() => Undo(asOwner));
+        Assert.Equal(ErrorIds.PermissionDenied, e.ErrorId);
+        Assert.Contains("USAGE and CREATE on schema public", e.Message, StringComparison.Ordinal);
+        Assert.Contains("SELECT and UPDATE on public._prisma_migrations", e.Message, StringComparison.Ordinal);
+        Assert.Contains("ownership of matchmade.\"ProfileOld\"", e.Message, StringComparison.Ordinal);
+        using (var c = Open(cs))
+        {
+            Assert.Equal(before, Everything(c));
+            Exec(c, $"""GRANT CREATE ON SCHEMA public TO {owner}; GRANT UPDATE ON "_prisma_migrations" TO {owner}; ALTER TABLE matchmade."ProfileOld" OWNER TO {owner}""");
         }
 
         Assert.Equal(UndoStep.Completion, Undo(asOwner).Step);
@@ -120,5 +132,26 @@ public sealed class CompletionAccessTests : IDisposable
             NpgsqlConnection.ClearAllPools();
             TestServer.Shared.DropDatabase(cs);
         }
+    }
+
+    /// <summary>A database whose app tables a login role owns (the app's migration role, the one prisma migrate deploy uses), with the documented grants; it runs the whole lifecycle.</summary>
+    private (string Cs, string AsOwner, string Owner) OwnedDatabase()
+    {
+        var cs = db.New(40, prismaHistory: true);
+        var owner = $"mm_owner_{suffix}";
+        using (var c = Open(cs))
+        {
+            var database = new NpgsqlConnectionStringBuilder(cs).Database;
+            Exec(c, $"""
+                CREATE ROLE {owner} LOGIN PASSWORD 'pw-{suffix}'; REVOKE ALL ON SCHEMA public FROM PUBLIC; REVOKE CREATE ON DATABASE "{database}" FROM PUBLIC;
+                ALTER TABLE "User" OWNER TO {owner}; ALTER TABLE "ContextProfile" OWNER TO {owner}; ALTER TABLE "Profile" OWNER TO {owner};
+                GRANT CONNECT, CREATE ON DATABASE "{database}" TO {owner};
+                GRANT USAGE, CREATE ON SCHEMA public TO {owner};
+                GRANT SELECT ON "ChatMessage" TO {owner};
+                GRANT SELECT, INSERT, UPDATE ON "_prisma_migrations" TO {owner};
+                """);
+        }
+
+        return (cs, new NpgsqlConnectionStringBuilder(cs) { Username = owner, Password = $"pw-{suffix}" }.ConnectionString, owner);
     }
 }

@@ -106,7 +106,7 @@ public sealed class CompletionGateTests : IDisposable
         {
             LockTimeout = TimeSpan.FromMilliseconds(300),
             MaxRetries = 3,
-            AfterArchiveCopy = () =>
+            BeforeWriteLock = () =>
             {
                 // An app transaction that has written the old Profile table (ROW EXCLUSIVE) and stays open.
                 Exec(app, """BEGIN; UPDATE "Profile" SET "updatedAt" = "updatedAt" WHERE false""");

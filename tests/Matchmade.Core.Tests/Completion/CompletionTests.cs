@@ -30,27 +30,33 @@ public sealed class CompletionTests : IDisposable
         var cs = db.New(150, prismaHistory: true);
         Assert.Equal(RunStatus.Completed, db.Migrate(cs).Status);
         var writer = new AppWriter(cs);
-        writer.Write(3 * writer.Kinds); // pending changes for the final sync
-        string[] before = [];
+        writer.Write(5 * writer.Kinds); // pending changes for the final sync
+        string[] before;
+        long oldFile;
+        using (var c = Open(cs))
+        {
+            before = Scalar<string>(c, """SELECT string_agg(id || ' ' || "userId" || ' ' || "createdAt", ',' ORDER BY id) FROM "ProfileNew" """).Split(',');
+            oldFile = Scalar<long>(c, """SELECT pg_relation_filenode('"Profile"')::bigint""");
+        }
+
         var outcome = Complete(cs, new CompletionOptions
         {
             BatchSize = 7,
-            AfterArchiveCopy = () =>
-            {
-                writer.Write(2 * writer.Kinds); // changes the archive copy missed: the top-up's
-                using var c = Open(cs);
-                before = Scalar<string>(c, """SELECT string_agg(id || ' ' || "userId" || ' ' || "createdAt", ',' ORDER BY id) FROM "ProfileNew" """).Split(',');
-            },
             BeforeExclusiveLock = () => SnapshotOldTables(cs),
         });
 
         Assert.Equal(RunStatus.Completed, outcome.Status);
-        Assert.True(outcome.UsersSynced > 0 && outcome.ArchiveRowsToppedUp > 0, $"{outcome.UsersSynced} synced, {outcome.ArchiveRowsToppedUp} topped up");
+        Assert.True(outcome.UsersSynced > 0, $"{outcome.UsersSynced} synced");
         Assert.True(outcome.ExclusiveLockHeld < TimeSpan.FromSeconds(1), outcome.ExclusiveLockHeld.ToString());
         using (var c = Open(cs))
         {
             Assert.Equal(Rows(c, "snap.\"Profile\""), Rows(c, "matchmade.\"ProfileOld\""));
             Assert.Equal(outcome.RowsArchived, Scalar<long>(c, "SELECT count(*) FROM snap.\"Profile\""));
+            // Moved, not copied: the archive is the old table's own file, with its own primary key and unique index under
+            // Prisma's names (in the module's schema, beside the renamed ProfileNew's "Profile_pkey"), and no foreign key.
+            Assert.Equal(oldFile, Scalar<long>(c, """SELECT pg_relation_filenode('matchmade."ProfileOld"')::bigint"""));
+            Assert.Equal("Profile_contextProfileId_key,Profile_pkey", Scalar<string>(c, "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'matchmade' AND tablename = 'ProfileOld'"));
+            Assert.Equal("Profile_pkey PRIMARY KEY (id)", Scalar<string>(c, """SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '|' ORDER BY conname) FROM pg_constraint WHERE conrelid = 'matchmade."ProfileOld"'::regclass"""));
             // The new rows are not rewritten: ids and createdAt of every user still there survive the final sync and the rename.
             var users = Scalar<string>(c, """SELECT string_agg(id, ',') FROM snap."User" """).Split(',').ToHashSet();
             var after = Scalar<string>(c, """SELECT string_agg(id || ' ' || "userId" || ' ' || "createdAt", ',' ORDER BY id) FROM "Profile" """).Split(',').ToHashSet();
@@ -138,8 +144,9 @@ public sealed class CompletionTests : IDisposable
     }
 
     [Theory]
-    [InlineData("AfterArchiveCopy")]
+    [InlineData("BeforeWriteLock")]
     [InlineData("BeforeExclusiveLock")]
+    [InlineData("BeforeCommit")]
     public void A_killed_backend_leaves_everything_as_it_was_and_the_next_completion_works(string when)
     {
         var cs = db.New(120, prismaHistory: true);
@@ -157,7 +164,12 @@ public sealed class CompletionTests : IDisposable
             Assert.Equal(1L, Scalar<long>(c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'Matchmade%' AND state = 'idle in transaction'"));
         }
 
-        var killed = Complete(cs, when == "AfterArchiveCopy" ? new CompletionOptions { AfterArchiveCopy = Kill } : new CompletionOptions { BeforeExclusiveLock = Kill });
+        var killed = Complete(cs, when switch
+        {
+            "BeforeWriteLock" => new CompletionOptions { BeforeWriteLock = Kill },
+            "BeforeExclusiveLock" => new CompletionOptions { BeforeExclusiveLock = Kill },
+            _ => new CompletionOptions { BeforeCommit = Kill }, // the old table moved, the stand-in dropped, ProfileNew renamed: not committed
+        });
         Assert.Equal(RunStatus.Failed, killed.Status);
         Assert.Equal("ConnectionLost", killed.Failure!.ErrorId);
         NpgsqlConnection.ClearAllPools();
@@ -215,6 +227,32 @@ public sealed class CompletionTests : IDisposable
         Assert.Equal(Matchmade.Core.Rollback.UndoStep.Migration, second.Step);
         Assert.True(second.Dropped);
         Assert.Equal(MigrationStage.RolledBack, Stage(cs));
+    }
+
+    [Fact]
+    public void The_app_deletes_after_the_completion_leave_the_archive_alone_and_undo_restores_the_rest()
+    {
+        var cs = db.New(30, prismaHistory: true);
+        Assert.Equal(RunStatus.Completed, db.Migrate(cs).Status);
+        Assert.Equal(RunStatus.Completed, Complete(cs).Status);
+        long archived, gone;
+        using (var c = Open(cs))
+        {
+            archived = Scalar<long>(c, """SELECT count(*) FROM matchmade."ProfileOld" """);
+            gone = Scalar<long>(c, """SELECT count(*) FROM matchmade."ProfileOld" a JOIN "ContextProfile" cp ON cp.id = a."contextProfileId" WHERE cp."userId" = 'user_qa1'""");
+            Exec(c, """DELETE FROM "User" WHERE id = 'user_qa1'"""); // cascades to ContextProfile and the new Profile; the archive has no foreign key
+            Assert.Equal(archived, Scalar<long>(c, """SELECT count(*) FROM matchmade."ProfileOld" """));
+        }
+
+        Assert.True(gone > 0);
+        var undo = Undo(cs);
+        Assert.Equal(archived, undo.ArchiveRows);
+        Assert.Equal(archived - gone, undo.RestoredRows);
+        using var check = Open(cs);
+        Assert.Equal(archived - gone, Scalar<long>(check, """SELECT count(*) FROM "Profile" """));
+        Assert.Equal(
+            "Profile_contextProfileId_fkey FOREIGN KEY (\"contextProfileId\") REFERENCES \"ContextProfile\"(id) ON UPDATE CASCADE ON DELETE CASCADE|Profile_pkey PRIMARY KEY (id)",
+            Scalar<string>(check, "SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '|' ORDER BY conname) FROM pg_constraint WHERE conrelid = '\"Profile\"'::regclass"));
     }
 
     [Fact]

@@ -8,9 +8,10 @@ WITH rel AS (
       AND ((n.nspname = @app AND c.relname = ANY(@owned || @written || ARRAY['ChatMessage', '_prisma_migrations']))
         OR (n.nspname = @state AND c.relname IN ('changed_user', 'run')))
 )
-SELECT format('USAGE on schema %I', @app) WHERE NOT has_schema_privilege(@app, 'USAGE')
+SELECT format('USAGE and CREATE on schema %I (CREATE: the empty stand-in for the old Profile table that cleanup-migration.sql drops)', @app)
+WHERE NOT (has_schema_privilege(@app, 'USAGE') AND has_schema_privilege(@app, 'CREATE'))
 UNION ALL
-SELECT format('ownership of %I.%I (the cut-over drops, renames or removes triggers from it: membership in its owner role)', schema, name)
+SELECT format('ownership of %I.%I (the cut-over moves, renames or removes triggers from it: membership in its owner role)', schema, name)
 FROM rel WHERE schema = @app AND name = ANY(@owned) AND NOT pg_has_role(relowner, 'USAGE')
 UNION ALL
 SELECT format('%s on %I.%I (the final sync)', p, schema, name)
@@ -22,7 +23,7 @@ UNION ALL
 SELECT format('SELECT and INSERT on %I.%I (the cleanup migration is recorded)', schema, name)
 FROM rel WHERE schema = @app AND name = '_prisma_migrations' AND NOT (has_table_privilege(oid, 'SELECT') AND has_table_privilege(oid, 'INSERT'))
 UNION ALL
-SELECT format('USAGE and CREATE on schema %I (the archive %I.%I)', @state, @state, 'ProfileOld')
+SELECT format('USAGE and CREATE on schema %I (the old Profile table moves there as the archive %I.%I)', @state, @state, 'ProfileOld')
 WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = @state)  -- without it the gates refuse (no run history)
   AND NOT (has_schema_privilege(@state, 'USAGE') AND has_schema_privilege(@state, 'CREATE'))
 UNION ALL
