@@ -14,6 +14,7 @@ var workers = 2;
 var keep = false;
 var loadOnly = false;
 var save = true;
+var memoryOnly = false;
 var appWrites = 20_000;
 var syncUsers = 10_000;
 var shapes = new List<DataShape> { DataShape.Synthetic };
@@ -28,6 +29,7 @@ for (var i = 0; i < args.Length; i++)
         case "keep": keep = true; break;
         case "loadonly": loadOnly = true; break;
         case "nosave": save = false; break;
+        case "memoryonly": memoryOnly = true; break;
         case "chartonly": Results.Redraw(); return 0;
         case "appwrites": appWrites = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "syncusers": syncUsers = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
@@ -35,7 +37,7 @@ for (var i = 0; i < args.Length; i++)
         case "latencyms" when RunOptions.Latencies(args[++i]) is { } chosen: latencies = chosen; break;
         case "shape" or "latencyms": return 2; // said why
         case "serveproxy": LatencyProxy.Serve(args[i + 1], int.Parse(args[i + 2], CultureInfo.InvariantCulture), double.Parse(args[i + 3], CultureInfo.InvariantCulture)); return 0;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -ThrottleLimit N (the second live run's workers, default 2; 1 = no second run), -AppWrites N (default 20000), -SyncUsers N (default 10000), -Shape synthetic|conflict-heavy|large-blobs|all (or a comma list; default synthetic), -LatencyMs N[,N...] (one-way, default 0), -Keep, -LoadOnly, -NoSave, -ChartOnly"); return 2;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -ThrottleLimit N (the second live run's workers, default 2; 1 = no second run), -AppWrites N (default 20000), -SyncUsers N (default 10000), -Shape synthetic|conflict-heavy|large-blobs|all (or a comma list; default synthetic), -LatencyMs N[,N...] (one-way, default 0), -Keep, -LoadOnly, -NoSave, -MemoryOnly (the dry and live runs only, each with what its peak RSS is made of), -ChartOnly"); return 2;
     }
 }
 
@@ -125,10 +127,11 @@ foreach (var shape in shapes)
 
         var findings = string.Empty;
         string? liveReport = null;
+        var memory = new List<string> { MemoryLines.Baseline() };
         foreach (var (name, script) in phases.Concat(new[]
         {
             ("Test-MigrationIntegrity", "$checks = @(Test-MigrationIntegrity -ConnectionString $args[0]); [pscustomobject]@{ UsersMigrated = [long]($checks | Where-Object Name -eq 'Reconciliation').Observed.Split(' ')[2]; Status = if (@($checks | Where-Object { -not $_.Passed }).Count) { 'Failed' } else { 'Passed' } }"),
-        }))
+        }).Where(p => !memoryOnly || MemoryLines.IsMigrationRun(p.Item1)))
         {
             Bench.GiveBackMemory();
             if (name.StartsWith("Sync-ProfileMigration (", StringComparison.Ordinal))
@@ -169,6 +172,15 @@ foreach (var shape in shapes)
                 ((after.ExecMs - server.ExecMs) / 1000).ToString("N2", CultureInfo.InvariantCulture),
                 (string)result.Properties["Status"].Value,
             ]);
+            memory.Add(sampler.Describe(name, migrated));
+        }
+
+        if (memoryOnly)
+        {
+            Bench.PrintTable(header, rows, 8);
+            MemoryLines.Print(memory);
+            failed.AddRange(rows.Where(r => r[8] is not ("Completed" or "Passed")).Select(r => $"{r[0]}: {r[8]}"));
+            continue;
         }
 
         // The floor: what moving the same bytes costs with no transform at all (issue 6), over the same link.
@@ -203,6 +215,7 @@ foreach (var shape in shapes)
         }
 
         Console.WriteLine(following);
+        MemoryLines.Print(memory);
 
         summary.Add(Results.SummaryRow(DataShapes.Name(shape), latencies[k], roundTrip, rows));
         if (save)

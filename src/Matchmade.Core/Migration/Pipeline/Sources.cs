@@ -9,14 +9,15 @@ public sealed class OldRowsSource(BatchReader reader, NpgsqlConnection connectio
 }
 
 /// <summary>
-/// Merges each batch on the read-ahead task as soon as it is read, one core per pipeline (the workers are the
+/// The old rows of a range of users merged on the read-ahead task as they are read, a user at a time as soon as its
+/// rows are in (so only one user's blobs are held, not the batch's), one core per pipeline (the workers are the
 /// parallelism): the sink gets rows ready to write while the next batch is read and merged.
 /// </summary>
-public sealed class MergingSource(IBatchSource<BatchReader.Batch> source) : IBatchSource<MergedBatch>
+public sealed class MergingSource(BatchReader reader, NpgsqlConnection connection, string? upTo) : IBatchSource<MergedBatch>
 {
     public MergedBatch Read(string after, int limit)
     {
-        var read = source.Read(after, limit);
-        return new MergedBatch(read.IdsRead, read.LastUserId, read.Users.Count, BatchMerger.Merge(read.Users, parallel: false));
+        var (idsRead, lastUserId, users) = reader.Read(connection, null, after, upTo, limit, BatchMerger.MergeOne);
+        return new MergedBatch(idsRead, lastUserId, users.Count, BatchMerger.Collect(users));
     }
 }
