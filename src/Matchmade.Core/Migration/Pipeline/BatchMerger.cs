@@ -60,6 +60,30 @@ public static class BatchMerger
         return new MergedUsers(prepared, findings, errors);
     }
 
+    /// <summary>
+    /// Starts each user's merge on the thread pool as it is handed over, while the caller reads on: at most a few
+    /// users per core wait, so the reader is held back rather than a batch's blobs piling up.
+    /// </summary>
+    public static Func<BatchUser, Task<MergedUser>> OnEveryCore()
+    {
+        var waiting = new SemaphoreSlim(16 * Environment.ProcessorCount);
+        return user =>
+        {
+            waiting.Wait();
+            return Task.Run(() =>
+            {
+                try
+                {
+                    return MergeOne(user);
+                }
+                finally
+                {
+                    waiting.Release();
+                }
+            });
+        };
+    }
+
     /// <summary>Merges one user; a user the merge cannot handle becomes an error.</summary>
     public static MergedUser MergeOne(BatchUser user)
     {
