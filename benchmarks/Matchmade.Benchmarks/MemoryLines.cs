@@ -15,6 +15,13 @@ internal static class MemoryLines
         return $"before the first phase (runtime, PowerShell engine, module; the loaded data given back): {MemoryBreakdown.Now()}; {GcSettings()}";
     }
 
+    /// <summary>The highest RSS this process had since it started (VmHWM): every phase, baseline and untimed step included.</summary>
+    public static string ProcessPeak()
+    {
+        var line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) : null;
+        return line is null ? string.Empty : $"Peak RSS of this whole process since it started (VmHWM; the sample data is loaded by a child process): {long.Parse(line.Split(':')[1].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / 1024:N0} MB.";
+    }
+
     public static void Print(List<string> memory)
     {
         Console.WriteLine();

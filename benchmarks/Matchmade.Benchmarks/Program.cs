@@ -36,6 +36,7 @@ for (var i = 0; i < args.Length; i++)
         case "shape" when RunOptions.Shapes(args[++i]) is { } chosen: shapes = chosen; break;
         case "latencyms" when RunOptions.Latencies(args[++i]) is { } chosen: latencies = chosen; break;
         case "shape" or "latencyms": return 2; // said why
+        case "serveload": ChildProcess.ServeLoad(args[i + 1], args[i + 2], args[i + 3]); return 0;
         case "serveproxy": LatencyProxy.Serve(args[i + 1], int.Parse(args[i + 2], CultureInfo.InvariantCulture), double.Parse(args[i + 3], CultureInfo.InvariantCulture)); return 0;
         default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -ThrottleLimit N (the second live run's workers, default 2; 1 = no second run), -AppWrites N (default 20000), -SyncUsers N (default 10000), -Shape synthetic|conflict-heavy|large-blobs|all (or a comma list; default synthetic), -LatencyMs N[,N...] (one-way, default 0), -Keep, -LoadOnly, -NoSave, -MemoryOnly (the dry and live runs only, each with what its peak RSS is made of), -ChartOnly"); return 2;
     }
@@ -79,7 +80,7 @@ foreach (var shape in shapes)
         c.Open();
         SourceSchema.Apply(c);
         Bench.Exec(c, "CREATE EXTENSION pg_stat_statements");
-        loaded = SampleData.LoadSynthetic(c, users, seed: 42, options: new SyntheticOptions { Shape = shape });
+        loaded = ChildProcess.Load(cs, users, shape); // in a child process: not in this process's peak RSS
         Bench.Exec(c, "VACUUM ANALYZE");
     }
 
@@ -240,6 +241,7 @@ if (summary.Count > 1)
     Bench.PrintTable(Results.SummaryHeader, summary, 1);
 }
 
+Console.WriteLine(MemoryLines.ProcessPeak());
 Directory.Delete(reports, recursive: true);
 if (keep)
 {
