@@ -93,7 +93,7 @@ internal readonly record struct MemoryBreakdown(long Rss, long RssFile, long Rss
             ? $"gen0 {M(GenerationsAfter[0])}, gen1 {M(GenerationsAfter[1])}, gen2 {M(GenerationsAfter[2])}, LOH {M(GenerationsAfter[3])}, POH {M(GenerationsAfter[4])}"
             : string.Join(", ", GenerationsAfter.Select(M));
         var split = RssFile >= 0 ? $" = file-backed {M(RssFile)} + shared {M(RssShmem)} (the JIT's double-mapped code) + anonymous {M(RssAnon)}" : string.Empty;
-        return $"RSS {M(Rss)} MB{split}; GC committed {M(GcCommitted)}, in use {M(GcLive)} (after its last GC: {generations}; fragmented {M(Fragmented)}); other anonymous {M(RssAnon - GcCommitted)}";
+        return $"RSS {M(Rss)} MB{split}; GC committed {M(GcCommitted)}, in use {M(GcLive)} (after its last GC: {generations}; fragmented {M(Fragmented)}); anonymous beyond that committed figure {M(RssAnon - GcCommitted)}: native memory, and gen0 grown since the last GC";
     }
 
     /// <summary>VmRSS and its parts in bytes, read at once; -1 where /proc/self/status is not there.</summary>
