@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using Npgsql;
 
 /// <summary>
@@ -27,18 +26,7 @@ internal sealed class LatencyLink : IDisposable
             return null;
         }
 
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
-        {
-            start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location); // run as `dotnet Matchmade.Benchmarks.dll`
-        }
-
-        foreach (var arg in new[] { "-ServeProxy", host, upstreamPort.ToString(CultureInfo.InvariantCulture), oneWayMs.ToString(CultureInfo.InvariantCulture) })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start)!;
+        var process = ChildProcess.Start("-ServeProxy", host, upstreamPort.ToString(CultureInfo.InvariantCulture), oneWayMs.ToString(CultureInfo.InvariantCulture));
         var line = process.StandardOutput.ReadLine();
         if (line is null || !line.StartsWith("port ", StringComparison.Ordinal))
         {

@@ -15,6 +15,7 @@ var keep = false;
 var loadOnly = false;
 var save = true;
 var speedOnly = false;
+var memoryOnly = false;
 var appWrites = 20_000;
 var syncUsers = 10_000;
 var shapes = new List<DataShape> { DataShape.Synthetic };
@@ -30,14 +31,16 @@ for (var i = 0; i < args.Length; i++)
         case "loadonly": loadOnly = true; break;
         case "nosave": save = false; break;
         case "speedonly": speedOnly = true; break;
+        case "memoryonly": memoryOnly = true; break;
         case "chartonly": Results.Redraw(); return 0;
         case "appwrites": appWrites = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "syncusers": syncUsers = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "shape" when RunOptions.Shapes(args[++i]) is { } chosen: shapes = chosen; break;
         case "latencyms" when RunOptions.Latencies(args[++i]) is { } chosen: latencies = chosen; break;
         case "shape" or "latencyms": return 2; // said why
+        case "serveload": ChildProcess.ServeLoad(args[i + 1], args[i + 2], args[i + 3]); return 0;
         case "serveproxy": LatencyProxy.Serve(args[i + 1], int.Parse(args[i + 2], CultureInfo.InvariantCulture), double.Parse(args[i + 3], CultureInfo.InvariantCulture)); return 0;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -ThrottleLimit N (the second live run's workers, default 2; 1 = no second run), -AppWrites N (default 20000), -SyncUsers N (default 10000), -Shape synthetic|conflict-heavy|large-blobs|all (or a comma list; default synthetic), -LatencyMs N[,N...] (one-way, default 0), -SpeedOnly (the live runs, the floor and the seed-style baseline only), -Keep, -LoadOnly, -NoSave, -ChartOnly"); return 2;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -ThrottleLimit N (the second live run's workers, default 2; 1 = no second run), -AppWrites N (default 20000), -SyncUsers N (default 10000), -Shape synthetic|conflict-heavy|large-blobs|all (or a comma list; default synthetic), -LatencyMs N[,N...] (one-way, default 0), -SpeedOnly (the live runs, the floor and the seed-style baseline only), -MemoryOnly (the dry and live runs only, each with what its peak RSS is made of), -Keep, -LoadOnly, -NoSave, -ChartOnly"); return 2;
     }
 }
 
@@ -79,7 +82,7 @@ foreach (var shape in shapes)
         c.Open();
         SourceSchema.Apply(c);
         Bench.Exec(c, "CREATE EXTENSION pg_stat_statements");
-        loaded = SampleData.LoadSynthetic(c, users, seed: 42, options: new SyntheticOptions { Shape = shape });
+        loaded = ChildProcess.Load(cs, users, shape); // in a child process: not in this process's peak RSS
         Bench.Exec(c, "VACUUM ANALYZE");
     }
 
@@ -99,7 +102,7 @@ foreach (var shape in shapes)
         {
             // Untimed: back to the old tables alone and the blobs as loaded, so this latency measures the same runs.
             Bench.Invoke(runspace, "$null = Undo-ProfileMigration -ConnectionString $args[0] -Confirm:$false", cs);
-            if (!speedOnly)
+            if (!speedOnly && !memoryOnly) // only the transition's phases change blobs
             {
                 RoundData.Restore(cs);
             }
@@ -136,7 +139,8 @@ foreach (var shape in shapes)
         string? following = null;
         var findings = string.Empty;
         string? liveReport = null;
-        foreach (var (name, script) in phases)
+        var memory = new List<string> { MemoryLines.Baseline() };
+        foreach (var (name, script) in phases.Where(p => !memoryOnly || MemoryLines.IsMigrationRun(p.Name)))
         {
             Bench.GiveBackMemory();
             if (name.StartsWith("Sync-ProfileMigration (", StringComparison.Ordinal))
@@ -177,6 +181,15 @@ foreach (var shape in shapes)
                 ((after.ExecMs - server.ExecMs) / 1000).ToString("N2", CultureInfo.InvariantCulture),
                 (string)result.Properties["Status"].Value,
             ]);
+            memory.Add(sampler.Describe(name, migrated));
+        }
+
+        if (memoryOnly)
+        {
+            Bench.PrintTable(header, rows, 8);
+            MemoryLines.Print(memory);
+            failed.AddRange(rows.Where(r => r[8] is not ("Completed" or "Passed")).Select(r => $"{r[0]}: {r[8]}"));
+            continue;
         }
 
         // The floor: what moving the same bytes costs with no transform at all (issue 6), over the same link.
@@ -211,6 +224,7 @@ foreach (var shape in shapes)
         }
 
         Console.WriteLine(following);
+        MemoryLines.Print(memory);
 
         summary.Add(Results.SummaryRow(DataShapes.Name(shape), latencies[k], roundTrip, rows));
         if (save)
@@ -235,6 +249,7 @@ if (summary.Count > 1)
     Bench.PrintTable(Results.SummaryHeader, summary, 1);
 }
 
+Console.WriteLine(MemoryLines.ProcessPeak());
 Directory.Delete(reports, recursive: true);
 if (keep)
 {

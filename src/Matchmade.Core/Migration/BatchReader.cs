@@ -47,22 +47,41 @@ public sealed class BatchReader
     /// </summary>
     public Batch Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, string after, string? upTo, int limit)
     {
+        var (idsRead, lastUserId, users) = Read(connection, transaction, after, upTo, limit, user => user);
+        return new Batch(idsRead, lastUserId, users);
+    }
+
+    /// <summary>
+    /// Reads like <see cref="Read(NpgsqlConnection, NpgsqlTransaction?, string, string?, int)"/> but hands each user to
+    /// <paramref name="each"/> as soon as its rows are read and keeps only what that returns (in key order): a pass that
+    /// merges while it reads holds one user's blobs at a time, never a whole batch's (issue 17: they die young instead
+    /// of being promoted and churning the older generations).
+    /// </summary>
+    public (int IdsRead, string LastUserId, List<T> Users) Read<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, string after, string? upTo, int limit, Func<BatchUser, T> each)
+    {
         var ids = ReadIds(connection, transaction, after, upTo, limit);
         if (ids.Count == 0)
         {
-            return new Batch(0, after, []);
+            return (0, after, []);
         }
 
         var migrated = ReadMigrated(connection, transaction, ids);
         var wanted = force ? ids : ids.FindAll(id => !migrated.Contains(id));
-        var contexts = ReadContexts(connection, transaction, wanted);
-        var users = new List<BatchUser>(wanted.Count);
+        var done = new Dictionary<string, T>(wanted.Count, StringComparer.Ordinal);
+        ReadContexts(connection, transaction, wanted, (id, contexts) =>
+        {
+            if (!done.TryAdd(id, each(new BatchUser(new SourceUser(id, contexts), migrated.Contains(id)))))
+            {
+                throw new InvalidOperationException($"The contexts of user {id} did not come in one run (batch-contexts.sql must order by user).");
+            }
+        });
+        var users = new List<T>(wanted.Count);
         foreach (var id in wanted)
         {
-            users.Add(new BatchUser(new SourceUser(id, contexts.TryGetValue(id, out var list) ? list : []), migrated.Contains(id)));
+            users.Add(done.TryGetValue(id, out var user) ? user : each(new BatchUser(new SourceUser(id, []), migrated.Contains(id))));
         }
 
-        return new Batch(ids.Count, ids[^1], users);
+        return (ids.Count, ids[^1], users);
     }
 
     /// <summary>The next user ids of the range, in key order.</summary>
@@ -103,34 +122,40 @@ public sealed class BatchReader
         return migrated;
     }
 
-    /// <summary>The contexts of the users, with their blobs, by user id.</summary>
-    private Dictionary<string, List<SourceContext>> ReadContexts(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> wanted)
+    /// <summary>The contexts of the users with their blobs, one user's at a time (the rows come ordered by user) to <paramref name="user"/>; users without contexts are not passed.</summary>
+    private void ReadContexts(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> wanted, Action<string, List<SourceContext>> user)
     {
-        var contexts = new Dictionary<string, List<SourceContext>>(wanted.Count, StringComparer.Ordinal);
         if (wanted.Count == 0)
         {
-            return contexts;
+            return;
         }
 
         using var command = new NpgsqlCommand(contextsSql, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = wanted });
         using var reader = command.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
+        string? current = null;
+        var list = new List<SourceContext>(4);
         while (reader.Read())
         {
             var userId = reader.GetString(0);
+            if (current is not null && userId != current)
+            {
+                user(current, list);
+                list = new List<SourceContext>(4);
+            }
+
+            current = userId;
             var context = new SourceContext(
                 reader.GetString(1),
                 ContextTypes.Parse(reader.GetString(2)),
                 reader.GetDateTime(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4));
-            if (!contexts.TryGetValue(userId, out var list))
-            {
-                contexts[userId] = list = new List<SourceContext>(4);
-            }
-
             list.Add(context);
         }
 
-        return contexts;
+        if (current is not null)
+        {
+            user(current, list);
+        }
     }
 }

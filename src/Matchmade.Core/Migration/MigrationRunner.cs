@@ -74,6 +74,7 @@ public sealed partial class MigrationRunner
         }
 
         log.Own();
+        log.Verbose(RuntimeMemory.Describe());
         // The report location is proven writable before anything touches the database.
         using var report = ReportWriter.Create(options.ReportPath, startedAt, options.RedactValues);
         return options.DryRun ? RunDry(report, stop) : RunLive(report, stop);
@@ -175,7 +176,7 @@ public sealed partial class MigrationRunner
         using var readConnection = target.Open(halt);
         Db.SetLockTimeout(connection, null, options.LockTimeout);
         Db.SetLockTimeout(readConnection, null, options.LockTimeout);
-        var source = new MergingSource(new OldRowsSource(reader, readConnection, null, range.UpTo));
+        var source = new MergingSource(reader, readConnection, null, range.UpTo);
         var sink = new LiveWriteSink(write, connection, batch => done.Add(batch, CancellationToken.None));
         try
         {

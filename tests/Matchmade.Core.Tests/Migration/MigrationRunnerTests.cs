@@ -401,6 +401,8 @@ public sealed class MigrationRunnerTests : IDisposable
         var parallel = RunWith(three, new MigrationOptions { BatchSize = 40, ThrottleLimit = 3 }, log);
         Assert.Equal(RunStatus.Completed, parallel.Status);
         Assert.Contains(log.Verbose, v => v.StartsWith("3 workers over disjoint ranges", StringComparison.Ordinal));
+        // The run states the GC it runs on (the test host has pwsh's default: workstation, background collections).
+        Assert.Contains("Garbage collector: workstation GC, background collections on, latency mode Interactive (pwsh's default", log.Verbose[0], StringComparison.Ordinal);
         Assert.Equal(
             (single.UsersMigrated, single.ContextIntentsWritten, single.Conflicts, single.UnmappedFields, single.InvalidValues, single.Errors),
             (parallel.UsersMigrated, parallel.ContextIntentsWritten, parallel.Conflicts, parallel.UnmappedFields, parallel.InvalidValues, parallel.Errors));

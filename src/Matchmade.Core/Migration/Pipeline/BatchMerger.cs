@@ -10,6 +10,9 @@ public sealed record MergedUsers(List<PreparedUser> Prepared, List<Finding> Find
 /// <summary>A batch read and merged, its blobs already dropped (a batch waiting for the sink holds half the memory).</summary>
 public sealed record MergedBatch(int IdsRead, string LastUserId, int UserCount, MergedUsers Merged) : IKeysetBatch;
 
+/// <summary>One user merged: the rows to write and the merge's findings, or the error that refused the user.</summary>
+public readonly record struct MergedUser(PreparedUser? User, MergeResult? Result, RunError? Error);
+
 /// <summary>Merges a batch's users with the one merge function, a user at a time or on every core.</summary>
 public static class BatchMerger
 {
@@ -19,7 +22,7 @@ public static class BatchMerger
     /// </summary>
     public static MergedUsers Merge(List<BatchUser> users, bool parallel)
     {
-        var merged = new (PreparedUser? User, MergeResult? Result, RunError? Error)[users.Count];
+        var merged = new MergedUser[users.Count];
         if (parallel && users.Count >= 64 && Environment.ProcessorCount > 1)
         {
             Parallel.For(0, users.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => merged[i] = MergeOne(users[i]));
@@ -32,7 +35,13 @@ public static class BatchMerger
             }
         }
 
-        var prepared = new List<PreparedUser>(users.Count);
+        return Collect(merged);
+    }
+
+    /// <summary>The batch's merged users (in its order) as the rows to write, the findings and the errors.</summary>
+    public static MergedUsers Collect(IReadOnlyList<MergedUser> merged)
+    {
+        var prepared = new List<PreparedUser>(merged.Count);
         var findings = new List<Finding>();
         var errors = new List<RunError>();
         foreach (var (user, result, error) in merged)
@@ -51,7 +60,32 @@ public static class BatchMerger
         return new MergedUsers(prepared, findings, errors);
     }
 
-    private static (PreparedUser?, MergeResult?, RunError?) MergeOne(BatchUser user)
+    /// <summary>
+    /// Starts each user's merge on the thread pool as it is handed over, while the caller reads on: at most a few
+    /// users per core wait, so the reader is held back rather than a batch's blobs piling up.
+    /// </summary>
+    public static Func<BatchUser, Task<MergedUser>> OnEveryCore()
+    {
+        var waiting = new SemaphoreSlim(16 * Environment.ProcessorCount);
+        return user =>
+        {
+            waiting.Wait();
+            return Task.Run(() =>
+            {
+                try
+                {
+                    return MergeOne(user);
+                }
+                finally
+                {
+                    waiting.Release();
+                }
+            });
+        };
+    }
+
+    /// <summary>Merges one user; a user the merge cannot handle becomes an error.</summary>
+    public static MergedUser MergeOne(BatchUser user)
     {
         try
         {
@@ -62,11 +96,11 @@ public static class BatchMerger
                 intents[k] = (Cuid.Next(), result.Intents[k]);
             }
 
-            return (new PreparedUser(user.Source.UserId, Cuid.Next(), result.Profile, intents), result, null);
+            return new MergedUser(new PreparedUser(user.Source.UserId, Cuid.Next(), result.Profile, intents), result, null);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return (null, null, new RunError(user.Source.UserId, ErrorIds.UserMergeFailed, Secrets.Scrub(e.Message)));
+            return new MergedUser(null, null, new RunError(user.Source.UserId, ErrorIds.UserMergeFailed, Secrets.Scrub(e.Message)));
         }
     }
 }

@@ -9,14 +9,23 @@ public sealed class OldRowsSource(BatchReader reader, NpgsqlConnection connectio
 }
 
 /// <summary>
-/// Merges each batch on the read-ahead task as soon as it is read, one core per pipeline (the workers are the
-/// parallelism): the sink gets rows ready to write while the next batch is read and merged.
+/// The old rows of a range of users merged on the read-ahead task as they are read, each user as soon as its rows are
+/// in, so only a user's blobs are held, never a batch's (issue 17): the sink gets rows ready to write while the next
+/// batch is read and merged. The live run merges on one core per pipeline (its workers are the parallelism); the dry
+/// run, which writes nothing, on every core (<see cref="BatchMerger.OnEveryCore"/>).
 /// </summary>
-public sealed class MergingSource(IBatchSource<BatchReader.Batch> source) : IBatchSource<MergedBatch>
+public sealed class MergingSource(BatchReader reader, NpgsqlConnection connection, NpgsqlTransaction? transaction, string? upTo, bool everyCore = false) : IBatchSource<MergedBatch>
 {
     public MergedBatch Read(string after, int limit)
     {
-        var read = source.Read(after, limit);
-        return new MergedBatch(read.IdsRead, read.LastUserId, read.Users.Count, BatchMerger.Merge(read.Users, parallel: false));
+        if (!everyCore)
+        {
+            var (idsRead, lastUserId, users) = reader.Read(connection, transaction, after, upTo, limit, BatchMerger.MergeOne);
+            return new MergedBatch(idsRead, lastUserId, users.Count, BatchMerger.Collect(users));
+        }
+
+        var merging = BatchMerger.OnEveryCore();
+        var (read, last, started) = reader.Read(connection, transaction, after, upTo, limit, merging);
+        return new MergedBatch(read, last, started.Count, BatchMerger.Collect([.. started.Select(t => t.GetAwaiter().GetResult())]));
     }
 }
