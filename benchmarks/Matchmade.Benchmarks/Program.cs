@@ -13,6 +13,7 @@ int? batchSize = null;
 var workers = 2;
 var keep = false;
 var loadOnly = false;
+var profile = false; // -Profile: ShapeProfile.cs
 var save = true;
 var appWrites = 20_000;
 var syncUsers = 10_000;
@@ -27,6 +28,7 @@ for (var i = 0; i < args.Length; i++)
         case "throttlelimit": workers = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "keep": keep = true; break;
         case "loadonly": loadOnly = true; break;
+        case "profile": profile = true; break;
         case "nosave": save = false; break;
         case "chartonly": Results.Redraw(); return 0;
         case "appwrites": appWrites = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
@@ -35,7 +37,7 @@ for (var i = 0; i < args.Length; i++)
         case "latencyms" when RunOptions.Latencies(args[++i]) is { } chosen: latencies = chosen; break;
         case "shape" or "latencyms": return 2; // said why
         case "serveproxy": LatencyProxy.Serve(args[i + 1], int.Parse(args[i + 2], CultureInfo.InvariantCulture), double.Parse(args[i + 3], CultureInfo.InvariantCulture)); return 0;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -ThrottleLimit N (the second live run's workers, default 2; 1 = no second run), -AppWrites N (default 20000), -SyncUsers N (default 10000), -Shape synthetic|conflict-heavy|large-blobs|all (or a comma list; default synthetic), -LatencyMs N[,N...] (one-way, default 0), -Keep, -LoadOnly, -NoSave, -ChartOnly"); return 2;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -ThrottleLimit N (the second live run's workers, default 2; 1 = no second run), -AppWrites N (default 20000), -SyncUsers N (default 10000), -Shape synthetic|conflict-heavy|large-blobs|all (or a comma list; default synthetic), -LatencyMs N[,N...] (one-way, default 0), -Keep, -LoadOnly, -Profile, -NoSave, -ChartOnly"); return 2;
     }
 }
 
@@ -82,8 +84,13 @@ foreach (var shape in shapes)
     }
 
     Console.WriteLine($"Loaded {loaded.Users:N0} users ({DataShapes.Name(shape)}), {loaded.ContextProfiles:N0} ContextProfiles, {loaded.Profiles:N0} Profiles, {loaded.ChatMessages:N0} ChatMessages in {loaded.Elapsed.TotalSeconds:N1} s ({loaded.Users / loaded.Elapsed.TotalSeconds:N0} users/s); average blob {Bench.AverageBlob(cs):N0} bytes.");
-    if (loadOnly)
+    if (loadOnly || profile)
     {
+        if (profile)
+        {
+            ShapeProfile.Run(cs, cluster.DataDirectory, loaded.Users, reports);
+        }
+
         continue;
     }
 
