@@ -37,7 +37,7 @@ internal static class SharedFieldMerge
                     builder.Append(',');
                 }
 
-                builder.Append(item.GetRawText());
+                JsonText.AppendRaw(builder, item);
             }
         }
 
@@ -106,7 +106,7 @@ internal static class SharedFieldMerge
             }
             else
             {
-                builder.Append(state.Winner.GetRawText());
+                JsonText.AppendRaw(builder, state.Winner);
             }
         }
 
