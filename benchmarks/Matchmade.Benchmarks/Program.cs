@@ -13,6 +13,7 @@ int? batchSize = null;
 var workers = 2;
 var keep = false;
 var loadOnly = false;
+var profile = false; // -Profile: ShapeProfile.cs
 var save = true;
 var speedOnly = false;
 var memoryOnly = false;
@@ -29,6 +30,7 @@ for (var i = 0; i < args.Length; i++)
         case "throttlelimit": workers = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "keep": keep = true; break;
         case "loadonly": loadOnly = true; break;
+        case "profile": profile = true; break;
         case "nosave": save = false; break;
         case "speedonly": speedOnly = true; break;
         case "memoryonly": memoryOnly = true; break;
@@ -40,7 +42,7 @@ for (var i = 0; i < args.Length; i++)
         case "shape" or "latencyms": return 2; // said why
         case "serveload": ChildProcess.ServeLoad(args[i + 1], args[i + 2], args[i + 3]); return 0;
         case "serveproxy": LatencyProxy.Serve(args[i + 1], int.Parse(args[i + 2], CultureInfo.InvariantCulture), double.Parse(args[i + 3], CultureInfo.InvariantCulture)); return 0;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -ThrottleLimit N (the second live run's workers, default 2; 1 = no second run), -AppWrites N (default 20000), -SyncUsers N (default 10000), -Shape synthetic|conflict-heavy|large-blobs|all (or a comma list; default synthetic), -LatencyMs N[,N...] (one-way, default 0), -SpeedOnly (the live runs, the floor and the seed-style baseline only), -MemoryOnly (the dry and live runs only, each with what its peak RSS is made of), -Keep, -LoadOnly, -NoSave, -ChartOnly"); return 2;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -ThrottleLimit N (the second live run's workers, default 2; 1 = no second run), -AppWrites N (default 20000), -SyncUsers N (default 10000), -Shape synthetic|conflict-heavy|large-blobs|all (or a comma list; default synthetic), -LatencyMs N[,N...] (one-way, default 0), -SpeedOnly (the live runs, the floor and the seed-style baseline only), -MemoryOnly (the dry and live runs only, each with what its peak RSS is made of), -Profile (the core's live run and the floor with client and server CPU per shape: ShapeProfile.cs), -Keep, -LoadOnly, -NoSave, -ChartOnly"); return 2;
     }
 }
 
@@ -87,8 +89,13 @@ foreach (var shape in shapes)
     }
 
     Console.WriteLine($"Loaded {loaded.Users:N0} users ({DataShapes.Name(shape)}), {loaded.ContextProfiles:N0} ContextProfiles, {loaded.Profiles:N0} Profiles, {loaded.ChatMessages:N0} ChatMessages in {loaded.Elapsed.TotalSeconds:N1} s ({loaded.Users / loaded.Elapsed.TotalSeconds:N0} users/s); average blob {Bench.AverageBlob(cs):N0} bytes.");
-    if (loadOnly)
+    if (loadOnly || profile)
     {
+        if (profile)
+        {
+            ShapeProfile.Run(cs, cluster.DataDirectory, loaded.Users, reports);
+        }
+
         continue;
     }
 

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -50,6 +52,26 @@ public static class JsonText
         }
 
         return builder.Append(text, run, text.Length - run).Append('"');
+    }
+
+    /// <summary>
+    /// Appends the element's JSON text exactly as <see cref="JsonElement.GetRawText"/> gives it, without making that
+    /// string: the merge appends every kept array item and object value, and on large blobs those strings were most
+    /// of what it allocated.
+    /// </summary>
+    public static StringBuilder AppendRaw(StringBuilder builder, JsonElement value)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        var rented = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(raw.Length));
+        try
+        {
+            return builder.Append(rented, 0, Encoding.UTF8.GetChars(raw, rented));
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
     }
 
     /// <summary><paramref name="text"/> as a JSON string literal (see <see cref="AppendQuoted"/>).</summary>

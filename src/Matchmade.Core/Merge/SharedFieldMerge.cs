@@ -37,7 +37,7 @@ internal static class SharedFieldMerge
                     builder.Append(',');
                 }
 
-                builder.Append(item.GetRawText());
+                JsonText.AppendRaw(builder, item);
             }
         }
 
@@ -95,10 +95,18 @@ internal static class SharedFieldMerge
                 builder.Append(',');
             }
 
-            JsonText.AppendQuoted(builder, state.Key).Append(':').Append(state.Winner.GetRawText());
+            JsonText.AppendQuoted(builder, state.Key).Append(':');
             if (state.Differs)
             {
-                FindingList.Add(ref findings, new Conflict(userId, field + "." + state.Key, KeyCandidates(objects, state.Key), state.Winner.GetRawText()));
+                // The winner is the last present value, so the last candidate: its text serves the merged object and the finding.
+                var candidates = KeyCandidates(objects, state.Key, state.PresentCount);
+                var chosen = candidates[^1].Value;
+                builder.Append(chosen);
+                FindingList.Add(ref findings, new Conflict(userId, field + "." + state.Key, candidates, chosen));
+            }
+            else
+            {
+                JsonText.AppendRaw(builder, state.Winner);
             }
         }
 
@@ -140,22 +148,23 @@ internal static class SharedFieldMerge
         }
     }
 
-    /// <summary>Every present value of one key across the objects, in context order (only for conflicts).</summary>
-    private static Candidate[] KeyCandidates(List<SharedValue> objects, string key)
+    /// <summary>Every present value of one key across the objects, in context order (only for conflicts; <paramref name="count"/> of them).</summary>
+    private static Candidate[] KeyCandidates(List<SharedValue> objects, string key, int count)
     {
-        var result = new List<Candidate>();
+        var result = new Candidate[count];
+        var found = 0;
         foreach (var candidate in objects)
         {
             foreach (var property in candidate.Value.EnumerateObject())
             {
                 if (property.NameEquals(key) && JsonValues.IsPresent(property.Value))
                 {
-                    result.Add(new Candidate(candidate.Type, property.Value.GetRawText()));
+                    result[found++] = new Candidate(candidate.Type, property.Value.GetRawText());
                 }
             }
         }
 
-        return [.. result];
+        return result;
     }
 
     /// <summary>First present value wins, exactly as stored; any different present value makes a conflict.</summary>

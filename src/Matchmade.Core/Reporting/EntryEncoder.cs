@@ -30,6 +30,7 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
 
     private readonly List<UnmappedField> pendingGroup = [];
     private ArrayBufferWriter<byte> entry = new(4096);
+    private Utf8JsonWriter? writer;
     private byte[] utf8 = new byte[4096];
 
     public long Conflicts { get; private set; }
@@ -61,19 +62,19 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
                 break;
             case Conflict conflict:
                 Conflicts++;
-                Write(ReportEntryKind.Conflict, w => WriteConflict(w, conflict));
+                WriteConflict(Begin(), conflict);
+                End(ReportEntryKind.Conflict);
                 break;
             case InvalidValue invalid:
                 InvalidValues++;
-                Write(ReportEntryKind.InvalidValue, w =>
-                {
-                    w.WriteString(F.UserId, invalid.UserId);
-                    w.WriteString(F.ContextType, ContextTypes.ToDbName(invalid.ContextType));
-                    WriteNullable(w, F.Field, invalid.Field);
-                    w.WritePropertyName(F.Value);
-                    WriteValue(w, invalid.Value);
-                    w.WriteString(F.Reason, invalid.Reason);
-                });
+                var w = Begin();
+                w.WriteString(F.UserId, invalid.UserId);
+                w.WriteString(F.ContextType, ContextTypes.ToDbName(invalid.ContextType));
+                WriteNullable(w, F.Field, invalid.Field);
+                w.WritePropertyName(F.Value);
+                WriteValue(w, invalid.Value);
+                w.WriteString(F.Reason, invalid.Reason);
+                End(ReportEntryKind.InvalidValue);
                 break;
             default:
                 throw new ArgumentException($"Unknown finding type {finding.GetType().Name}.", nameof(finding));
@@ -83,12 +84,11 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
     public void AddError(RunError error)
     {
         Errors++;
-        Write(ReportEntryKind.Error, w =>
-        {
-            WriteNullable(w, F.UserId, error.UserId);
-            w.WriteString(F.ErrorId, error.ErrorId);
-            w.WriteString(F.Reason, Secrets.Scrub(error.Reason));
-        });
+        var w = Begin();
+        WriteNullable(w, F.UserId, error.UserId);
+        w.WriteString(F.ErrorId, error.ErrorId);
+        w.WriteString(F.Reason, Secrets.Scrub(error.Reason));
+        End(ReportEntryKind.Error);
     }
 
     /// <summary>Writes the pending blob's unmapped keys as their entry.</summary>
@@ -99,20 +99,18 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
             return;
         }
 
-        var group = pendingGroup;
-        Write(ReportEntryKind.UnmappedField, w =>
+        var w = Begin();
+        w.WriteString(F.UserId, pendingGroup[0].UserId);
+        w.WriteString(F.ContextType, ContextTypes.ToDbName(pendingGroup[0].ContextType));
+        w.WriteStartObject(F.UnmappedFields);
+        foreach (var field in pendingGroup)
         {
-            w.WriteString(F.UserId, group[0].UserId);
-            w.WriteString(F.ContextType, ContextTypes.ToDbName(group[0].ContextType));
-            w.WriteStartObject(F.UnmappedFields);
-            foreach (var field in group)
-            {
-                w.WritePropertyName(field.Key);
-                WriteValue(w, field.Value);
-            }
+            w.WritePropertyName(field.Key);
+            WriteValue(w, field.Value);
+        }
 
-            w.WriteEndObject();
-        });
+        w.WriteEndObject();
+        End(ReportEntryKind.UnmappedField);
         pendingGroup.Clear();
     }
 
@@ -165,20 +163,33 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
         WriteValue(w, conflict.Chosen);
     }
 
-    private void Write(ReportEntryKind kind, Action<Utf8JsonWriter> body)
+    /// <summary>Starts an entry: its object opened on the one writer this encoder reuses (a writer per entry cost as much as the entry).</summary>
+    private Utf8JsonWriter Begin()
     {
         entry.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(entry, JsonValues.WriterOptions))
+        if (writer is null)
         {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
+            writer = new Utf8JsonWriter(entry, JsonValues.WriterOptions);
+        }
+        else
+        {
+            writer.Reset(entry);
         }
 
+        writer.WriteStartObject();
+        return writer;
+    }
+
+    /// <summary>Closes the entry <see cref="Begin"/> started and hands it to the sink.</summary>
+    private void End(ReportEntryKind kind)
+    {
+        writer!.WriteEndObject();
+        writer.Flush();
         sink(kind, entry.WrittenSpan);
         if (entry.Capacity > KeepBufferBytes)
         {
             entry = new ArrayBufferWriter<byte>(4096);
+            writer.Reset(entry);
         }
     }
 

@@ -23,7 +23,16 @@ public static class FindingsJournal
     /// <summary>Journal rows read per query: bounded memory however long the run was.</summary>
     private const int PageRows = 200;
 
+    /// <summary>Journal buffers above this size (a huge batch's) are dropped after use rather than kept for the next batch.</summary>
+    private const long KeepBufferBytes = 32L << 20;
+
     private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = ReportReader.MaxDepth };
+
+    /// <summary>Each array's head in a row: <c>,"conflicts":</c> (the comma dropped for a row's first array).</summary>
+    private static readonly byte[][] ArrayHeads = ReportFormat.ArrayNames.Select(name => Encoding.UTF8.GetBytes($",\"{name}\":")).ToArray();
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>[]? journalBuffers;
 
     /// <summary>
     /// One batch's journal row: <c>{"conflicts":[…],"unmappedFields":[…],"invalidValues":[…],"errors":[…]}</c> (only
@@ -36,42 +45,85 @@ public static class FindingsJournal
             return null;
         }
 
-        var arrays = new ArrayBufferWriter<byte>?[ReportFormat.ArrayNames.Count];
-        var encoder = new EntryEncoder(redact, (ReportEntryKind kind, ReadOnlySpan<byte> entry) =>
+        // The per-kind arrays are this thread's buffers, reused from batch to batch: a batch of a conflict-heavy
+        // shape journals megabytes, and growing fresh buffers for each batch cost more (garbage collections of large
+        // objects) than encoding the entries.
+        var arrays = journalBuffers ??= NewBuffers();
+        try
         {
-            var array = arrays[(int)kind] ??= new ArrayBufferWriter<byte>(1024);
-            array.Write(array.WrittenCount == 0 ? "["u8 : ","u8);
-            array.Write(entry);
-        });
-        foreach (var finding in findings)
-        {
-            encoder.Add(finding);
-        }
+            var encoder = new EntryEncoder(redact, (ReportEntryKind kind, ReadOnlySpan<byte> entry) =>
+            {
+                var array = arrays[(int)kind];
+                array.Write(array.WrittenCount == 0 ? "["u8 : ","u8);
+                array.Write(entry);
+            });
+            foreach (var finding in findings)
+            {
+                encoder.Add(finding);
+            }
 
-        foreach (var error in errors)
-        {
-            encoder.AddError(error);
-        }
+            foreach (var error in errors)
+            {
+                encoder.AddError(error);
+            }
 
-        encoder.Flush();
-        var output = new ArrayBufferWriter<byte>(arrays.Sum(a => a?.WrittenCount ?? 0) + 128);
-        output.Write("{"u8);
+            encoder.Flush();
+            return Concatenate(arrays);
+        }
+        finally
+        {
+            foreach (var array in arrays)
+            {
+                array.ResetWrittenCount();
+            }
+
+            if (arrays.Sum(a => (long)a.Capacity) > KeepBufferBytes)
+            {
+                journalBuffers = null;
+            }
+        }
+    }
+
+    /// <summary>The row: the arrays that have entries, in the report's order, in one array of exactly the row's size.</summary>
+    private static byte[] Concatenate(ArrayBufferWriter<byte>[] arrays)
+    {
+        var size = 2;
         for (var i = 0; i < arrays.Length; i++)
         {
-            if (arrays[i] is not { } array)
+            size += arrays[i].WrittenCount == 0 ? 0 : ArrayHeads[i].Length + arrays[i].WrittenCount + 1;
+        }
+
+        var row = new byte[size - (size > 2 ? 1 : 0)];
+        var at = 0;
+        row[at++] = (byte)'{';
+        for (var i = 0; i < arrays.Length; i++)
+        {
+            if (arrays[i].WrittenCount == 0)
             {
                 continue;
             }
 
-            output.Write(output.WrittenCount == 1 ? "\""u8 : ",\""u8);
-            output.Write(Encoding.UTF8.GetBytes(ReportFormat.ArrayNames[i]));
-            output.Write("\":"u8);
-            output.Write(array.WrittenSpan);
-            output.Write("]"u8);
+            var head = ArrayHeads[i].AsSpan(at == 1 ? 1 : 0); // ,"name": after the first array, "name": for the first
+            head.CopyTo(row.AsSpan(at));
+            at += head.Length;
+            arrays[i].WrittenSpan.CopyTo(row.AsSpan(at));
+            at += arrays[i].WrittenCount;
+            row[at++] = (byte)']';
         }
 
-        output.Write("}"u8);
-        return output.WrittenSpan.ToArray();
+        row[at] = (byte)'}';
+        return row;
+    }
+
+    private static ArrayBufferWriter<byte>[] NewBuffers()
+    {
+        var arrays = new ArrayBufferWriter<byte>[ReportFormat.ArrayNames.Count];
+        for (var i = 0; i < arrays.Length; i++)
+        {
+            arrays[i] = new ArrayBufferWriter<byte>(1024);
+        }
+
+        return arrays;
     }
 
     /// <summary>

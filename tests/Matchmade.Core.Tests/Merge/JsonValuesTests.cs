@@ -199,4 +199,24 @@ public sealed class JsonValuesTests
         Assert.Equal(100_000, JsonValues.ReaderOptions.MaxDepth);
         Assert.Equal(100_000, JsonValues.WriterOptions.MaxDepth);
     }
+
+    [Theory]
+    [InlineData("{\"a\": [1, 2.50, \"x\\u00e9\\n\"], \"b\": {\"c\": null}, \"d\": \"\u00e9\u4e2d\ud83d\ude00\", \"e\": 1e400}")]
+    [InlineData("[\"\\ud800 lone escaped\", true, false, -0, {}, []]")]
+    public void AppendRaw_appends_exactly_the_raw_text(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var values = new List<JsonElement> { document.RootElement };
+        values.AddRange(document.RootElement.ValueKind == JsonValueKind.Object
+            ? document.RootElement.EnumerateObject().Select(p => p.Value)
+            : document.RootElement.EnumerateArray());
+        foreach (var value in values)
+        {
+            Assert.Equal("<" + value.GetRawText(), JsonText.AppendRaw(new System.Text.StringBuilder("<"), value).ToString());
+        }
+
+        var big = new string('x', 100_000);
+        using var large = JsonDocument.Parse($"[\"{big}\"]");
+        Assert.Equal($"\"{big}\"", JsonText.AppendRaw(new System.Text.StringBuilder(), large.RootElement[0]).ToString());
+    }
 }
