@@ -53,6 +53,16 @@ public sealed class BatchReader
             return new Batch(0, after, []);
         }
 
+        return new Batch(ids.Count, ids[^1], ReadUsers(connection, transaction, ids));
+    }
+
+    /// <summary>
+    /// The users of <paramref name="ids"/> to migrate (all of them with -Force; otherwise the ones without a
+    /// ProfileNew) with their contexts, without looking the ids up in "User" (a caller that knows them: the sync, whose
+    /// batch's lock says which exist). An id with no "User" row reads as a user without contexts.
+    /// </summary>
+    public List<BatchUser> ReadUsers(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids)
+    {
         var migrated = ReadMigrated(connection, transaction, ids);
         var wanted = force ? ids : ids.FindAll(id => !migrated.Contains(id));
         var contexts = ReadContexts(connection, transaction, wanted);
@@ -62,7 +72,7 @@ public sealed class BatchReader
             users.Add(new BatchUser(new SourceUser(id, contexts.TryGetValue(id, out var list) ? list : []), migrated.Contains(id)));
         }
 
-        return new Batch(ids.Count, ids[^1], users);
+        return users;
     }
 
     /// <summary>The next user ids of the range, in key order.</summary>

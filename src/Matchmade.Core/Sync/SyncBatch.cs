@@ -21,10 +21,10 @@ public sealed record SyncBatchResult(int Resynced, int Created, int Deleted, int
 }
 
 /// <summary>
-/// A sync batch's users as read from the old tables and merged (on every core), before the batch's transaction: the
-/// claimed users, those the read found, those that already had new rows, and the merge's rows, findings and errors.
+/// A sync batch's users as read from the old tables and merged (on every core), maybe before the batch's transaction:
+/// the claimed users, those that already had new rows, and the merge's rows, findings and errors.
 /// </summary>
-public sealed record SyncRead(IReadOnlyList<ClaimedUser> Users, HashSet<string> Found, HashSet<string> Migrated, MergedUsers Merged);
+public sealed record SyncRead(IReadOnlyList<ClaimedUser> Users, HashSet<string> Migrated, MergedUsers Merged);
 
 /// <summary>
 /// One sync batch: reads the old rows of a set of users as they are now and merges them by the same rules
@@ -34,8 +34,8 @@ public sealed record SyncRead(IReadOnlyList<ClaimedUser> Users, HashSet<string> 
 /// no longer exist, and releases exactly the change records it claimed, so a user is synced whole or not at all. The
 /// read may come before the transaction (the sync reads the next batch while this one is written, as the live run
 /// does): the claim saw every claimed change committed, so any read after it sees them; a change committed after the
-/// read keeps its own record for the next pass; a user deleted after the read is found missing by the lock and
-/// treated as gone.
+/// read keeps its own record for the next pass. Which users exist is what the lock finds in the transaction: those
+/// it does not find (deleted, before or after the read) are gone.
 /// </summary>
 public sealed class SyncBatch(SchemaNames schemas, Guid runId)
 {
@@ -43,24 +43,14 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
     private readonly string deleteUsers = SqlText.For("sync-delete-users.sql", schemas);
     private readonly string release = SqlText.For("sync-release.sql", schemas);
     private readonly string lockUsers = SqlText.For("sync-lock-users.sql", schemas);
+    private readonly BatchReader reader = new(schemas, targetExists: true, userIds: null, force: true);
 
     /// <summary>Reads <paramref name="users"/> (distinct ids, ascending) from the old tables as they are now and merges them.</summary>
     public SyncRead Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<ClaimedUser> users)
     {
-        var ids = users.Select(u => u.UserId).ToArray();
-        var read = new BatchReader(schemas, targetExists: true, ids, force: true).Read(connection, transaction, string.Empty, null, Math.Max(1, ids.Length));
-        var found = new HashSet<string>(read.Users.Count, StringComparer.Ordinal);
-        var migrated = new HashSet<string>(read.Users.Count, StringComparer.Ordinal);
-        foreach (var user in read.Users)
-        {
-            found.Add(user.Source.UserId);
-            if (user.AlreadyMigrated)
-            {
-                migrated.Add(user.Source.UserId);
-            }
-        }
-
-        return new SyncRead(users, found, migrated, BatchMerger.Merge(read.Users, parallel: true));
+        var read = reader.ReadUsers(connection, transaction, users.Select(u => u.UserId).ToList());
+        var migrated = read.Where(u => u.AlreadyMigrated).Select(u => u.Source.UserId).ToHashSet(StringComparer.Ordinal);
+        return new SyncRead(users, migrated, BatchMerger.Merge(read, parallel: true));
     }
 
     /// <summary>
@@ -115,10 +105,9 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
     /// </summary>
     private SyncBatchResult Write(NpgsqlConnection connection, NpgsqlTransaction transaction, SyncRead read, HashSet<string> present, long[] alsoRelease, RunHistory? history)
     {
-        var kept = read.Users.Where(u => present.Contains(u.UserId) && read.Found.Contains(u.UserId)).Select(u => u.UserId).ToHashSet(StringComparer.Ordinal);
-        var errors = read.Merged.Errors.FindAll(e => e.UserId is null || kept.Contains(e.UserId));
-        var written = WriteRows(connection, transaction, read.Merged.Prepared.FindAll(u => kept.Contains(u.UserId)), errors);
-        var gone = read.Users.Select(u => u.UserId).Where(id => !kept.Contains(id)).ToArray();
+        var errors = read.Merged.Errors.FindAll(e => e.UserId is null || present.Contains(e.UserId));
+        var written = WriteRows(connection, transaction, read.Merged.Prepared.FindAll(u => present.Contains(u.UserId)), errors);
+        var gone = read.Users.Select(u => u.UserId).Where(id => !present.Contains(id)).ToArray();
         if (gone.Length > 0)
         {
             using var delete = new NpgsqlCommand(deleteUsers, connection, transaction);

@@ -40,7 +40,7 @@ internal sealed class ChangedUsersSource(SyncBatch batch, NpgsqlConnection conne
         position += count;
         var release = orphansTaken ? [] : alsoRelease;
         orphansTaken = true;
-        return new ChangedUsers(slice.Count > 0 ? batch.Read(connection, null, slice) : new SyncRead(slice, [], [], new MergedUsers([], [], [])), release);
+        return new ChangedUsers(slice.Count > 0 ? batch.Read(connection, null, slice) : new SyncRead(slice, [], new MergedUsers([], [], [])), release);
     }
 }
 
