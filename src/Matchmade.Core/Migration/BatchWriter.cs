@@ -195,11 +195,10 @@ public sealed class BatchWriter
 
     private string Fill(string file, IEnumerable<ExpectedColumn> columns, string columnList)
     {
-        var updated = columns.Where(c => c.Name is not ("id" or "userId" or "contextType" or "createdAt")).Select(c => SqlText.Quote(c.Name)).ToList();
-        var updates = string.Join(", ", updated.Select(c => $"{c} = EXCLUDED.{c}"));
-        var values = updated.Where(c => c != SqlText.Quote("updatedAt")).ToList();
-        var changed = $"({string.Join(", ", values.Select(c => $"t.{c}"))}) IS DISTINCT FROM ({string.Join(", ", values.Select(c => $"EXCLUDED.{c}"))})";
-        return SqlText.For(file, schemas).Replace("{columns}", columnList, StringComparison.Ordinal).Replace("{updates}", updates, StringComparison.Ordinal).Replace("{changed}", changed, StringComparison.Ordinal);
+        var updates = string.Join(", ", columns
+            .Where(c => c.Name is not ("id" or "userId" or "contextType" or "createdAt"))
+            .Select(c => $"{SqlText.Quote(c.Name)} = EXCLUDED.{SqlText.Quote(c.Name)}"));
+        return SqlText.For(file, schemas).Replace("{columns}", columnList, StringComparison.Ordinal).Replace("{updates}", updates, StringComparison.Ordinal);
     }
 
     /// <summary>The write time for createdAt/updatedAt: UTC to the millisecond, as Prisma stores TIMESTAMP(3).</summary>

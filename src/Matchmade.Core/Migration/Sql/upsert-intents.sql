@@ -3,8 +3,6 @@ DELETE FROM {app}."ContextIntent" ci
 WHERE ci."userId" = ANY(@user_ids)
   AND NOT EXISTS (SELECT 1 FROM pg_temp.mm_stage_intent s WHERE s."userId" = ci."userId" AND s."contextType" = ci."contextType");
 
--- Rows whose values are already right are left alone (see upsert-profile.sql).
-INSERT INTO {app}."ContextIntent" AS t ({columns})
+INSERT INTO {app}."ContextIntent" ({columns})
 SELECT {columns} FROM pg_temp.mm_stage_intent
-ON CONFLICT ("userId", "contextType") DO UPDATE SET {updates}
-WHERE {changed};
+ON CONFLICT ("userId", "contextType") DO UPDATE SET {updates};
