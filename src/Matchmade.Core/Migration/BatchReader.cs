@@ -65,6 +65,19 @@ public sealed class BatchReader
             return (0, after, []);
         }
 
+        return (ids.Count, ids[^1], ReadUsers(connection, transaction, ids, each));
+    }
+
+    /// <summary>
+    /// The users of <paramref name="ids"/> to migrate (all of them with -Force; otherwise the ones without a
+    /// ProfileNew) with their contexts, without looking the ids up in "User" (a caller that knows them: the sync, whose
+    /// batch's lock says which exist). An id with no "User" row reads as a user without contexts.
+    /// </summary>
+    public List<BatchUser> ReadUsers(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids) => ReadUsers(connection, transaction, ids, user => user);
+
+    /// <summary>Reads like <see cref="ReadUsers(NpgsqlConnection, NpgsqlTransaction?, List{string})"/>, each user handed to <paramref name="each"/> as soon as its rows are read.</summary>
+    public List<T> ReadUsers<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids, Func<BatchUser, T> each)
+    {
         var migrated = ReadMigrated(connection, transaction, ids);
         var wanted = force ? ids : ids.FindAll(id => !migrated.Contains(id));
         var done = new Dictionary<string, T>(wanted.Count, StringComparer.Ordinal);
@@ -81,7 +94,7 @@ public sealed class BatchReader
             users.Add(done.TryGetValue(id, out var user) ? user : each(new BatchUser(new SourceUser(id, []), migrated.Contains(id))));
         }
 
-        return (ids.Count, ids[^1], users);
+        return users;
     }
 
     /// <summary>The next user ids of the range, in key order.</summary>

@@ -21,12 +21,21 @@ public sealed record SyncBatchResult(int Resynced, int Created, int Deleted, int
 }
 
 /// <summary>
-/// One sync batch, self-contained: reads the old rows of a set of users as they are now, merges them by the same rules
-/// (<see cref="BatchMerger.Merge"/>), rebuilds their new rows in place (<see cref="BatchWriter.Upsert"/>: ids and
-/// createdAt of surviving rows kept, ContextIntents of vanished contexts removed, users without new rows inserted),
-/// removes the rows of users that no longer exist, and releases exactly the change records it claimed: all in one
-/// REPEATABLE READ transaction (one snapshot of the old rows), so a user is synced whole or not at all, and a change
-/// committed meanwhile keeps its own record for the next pass.
+/// A sync batch's users as read from the old tables and merged (on every core), maybe before the batch's transaction:
+/// the claimed users, those that already had new rows, and the merge's rows, findings and errors.
+/// </summary>
+public sealed record SyncRead(IReadOnlyList<ClaimedUser> Users, HashSet<string> Migrated, MergedUsers Merged);
+
+/// <summary>
+/// One sync batch: reads the old rows of a set of users as they are now and merges them by the same rules
+/// (<see cref="Read"/>: <see cref="BatchReader"/>, <see cref="BatchMerger.Merge"/>), then in one transaction locks
+/// the users, rebuilds their new rows in place (<see cref="BatchWriter.Upsert"/>: ids and createdAt of surviving rows
+/// kept, ContextIntents of vanished contexts removed, users without new rows inserted), removes the rows of users that
+/// no longer exist, and releases exactly the change records it claimed, so a user is synced whole or not at all. The
+/// read may come before the transaction (the sync reads the next batch while this one is written, as the live run
+/// does): the claim saw every claimed change committed, so any read after it sees them; a change committed after the
+/// read keeps its own record for the next pass. Which users exist is what the lock finds in the transaction: those
+/// it does not find (deleted, before or after the read) are gone.
 /// </summary>
 public sealed class SyncBatch(SchemaNames schemas, Guid runId)
 {
@@ -34,38 +43,71 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
     private readonly string deleteUsers = SqlText.For("sync-delete-users.sql", schemas);
     private readonly string release = SqlText.For("sync-release.sql", schemas);
     private readonly string lockUsers = SqlText.For("sync-lock-users.sql", schemas);
+    private readonly BatchReader reader = new(schemas, targetExists: true, userIds: null, force: true);
+
+    /// <summary>Reads <paramref name="users"/> (distinct ids, ascending) from the old tables as they are now and merges them.</summary>
+    public SyncRead Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<ClaimedUser> users)
+    {
+        var read = reader.ReadUsers(connection, transaction, users.Select(u => u.UserId).ToList());
+        var migrated = read.Where(u => u.AlreadyMigrated).Select(u => u.Source.UserId).ToHashSet(StringComparer.Ordinal);
+        return new SyncRead(users, migrated, BatchMerger.Merge(read, parallel: true));
+    }
 
     /// <summary>
-    /// Syncs <paramref name="users"/> (distinct ids) and releases their change records plus <paramref name="alsoRelease"/>
-    /// (records that name no user any more). Users whose merge or write fails keep their records (still pending).
+    /// Writes a batch read before (<see cref="Read"/>) in a transaction of its own and releases the users' change
+    /// records plus <paramref name="alsoRelease"/> (records that name no user any more). Users whose merge or write
+    /// fails keep their records (still pending).
     /// </summary>
-    public SyncBatchResult Run(NpgsqlConnection connection, IReadOnlyList<ClaimedUser> users, long[] alsoRelease, RunHistory? history)
+    public SyncBatchResult Run(NpgsqlConnection connection, SyncRead read, long[] alsoRelease, RunHistory? history)
     {
-        using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
-        var result = Run(connection, transaction, users, alsoRelease, history);
+        // READ COMMITTED: the rows were read before; the lock sees the users that exist now.
+        using var transaction = connection.BeginTransaction();
+        var present = Lock(connection, transaction, read.Users);
+        var result = Write(connection, transaction, read, present, alsoRelease, history);
         transaction.Commit();
         return result;
     }
 
     /// <summary>
-    /// The same in the caller's transaction, which the caller commits: Complete-ProfileMigration's final sync, under
-    /// the locks that keep the app from writing the old tables, in the transaction that then drops the old table.
+    /// Reads and writes <paramref name="users"/> in the caller's transaction, which the caller commits:
+    /// Complete-ProfileMigration's final sync, under the locks that keep the app from writing the old tables, in the
+    /// transaction that then drops the old table.
     /// </summary>
     public SyncBatchResult Run(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ClaimedUser> users, long[] alsoRelease, RunHistory? history)
     {
-        var ids = users.Select(u => u.UserId).ToArray();
-        using (var lockRows = new NpgsqlCommand(lockUsers, connection, transaction))
+        var present = Lock(connection, transaction, users);
+        return Write(connection, transaction, Read(connection, transaction, users), present, alsoRelease, history);
+    }
+
+    /// <summary>The users' "User" rows, locked first (sync-lock-users.sql says why); returns the ids that exist.</summary>
+    private HashSet<string> Lock(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ClaimedUser> users)
+    {
+        var present = new HashSet<string>(users.Count, StringComparer.Ordinal);
+        if (users.Count == 0)
         {
-            lockRows.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
-            lockRows.ExecuteNonQuery();
+            return present;
         }
 
-        var read = new BatchReader(schemas, targetExists: true, ids, force: true).Read(connection, transaction, string.Empty, null, Math.Max(1, ids.Length));
-        var prepared = BatchMerger.Merge(read.Users, parallel: false);
-        var errors = new List<RunError>(prepared.Errors);
-        var written = Write(connection, transaction, prepared.Prepared, errors);
-        var existing = read.Users.Select(u => u.Source.UserId).ToHashSet(StringComparer.Ordinal);
-        var gone = ids.Where(id => !existing.Contains(id)).ToArray();
+        using var lockRows = new NpgsqlCommand(lockUsers, connection, transaction);
+        lockRows.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = users.Select(u => u.UserId).ToArray() });
+        using var reader = lockRows.ExecuteReader();
+        while (reader.Read())
+        {
+            present.Add(reader.GetString(0));
+        }
+
+        return present;
+    }
+
+    /// <summary>
+    /// The batch's writes: the new rows of the users read and still there, the removal of the rest (gone from the old
+    /// tables), the release of the change records of every user not failed, and the run history's counts.
+    /// </summary>
+    private SyncBatchResult Write(NpgsqlConnection connection, NpgsqlTransaction transaction, SyncRead read, HashSet<string> present, long[] alsoRelease, RunHistory? history)
+    {
+        var errors = read.Merged.Errors.FindAll(e => e.UserId is null || present.Contains(e.UserId));
+        var written = WriteRows(connection, transaction, read.Merged.Prepared.FindAll(u => present.Contains(u.UserId)), errors);
+        var gone = read.Users.Select(u => u.UserId).Where(id => !present.Contains(id)).ToArray();
         if (gone.Length > 0)
         {
             using var delete = new NpgsqlCommand(deleteUsers, connection, transaction);
@@ -75,7 +117,7 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
         }
 
         var failedIds = errors.Select(e => e.UserId).ToHashSet(StringComparer.Ordinal);
-        var seqs = users.Where(u => !failedIds.Contains(u.UserId)).SelectMany(u => u.Seqs).Concat(alsoRelease).ToArray();
+        var seqs = read.Users.Where(u => !failedIds.Contains(u.UserId)).SelectMany(u => u.Seqs).Concat(alsoRelease).ToArray();
         if (seqs.Length > 0)
         {
             using var done = new NpgsqlCommand(release, connection, transaction);
@@ -83,18 +125,18 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
             done.ExecuteNonQuery();
         }
 
-        var kept = written.Select(w => w.UserId).ToHashSet(StringComparer.Ordinal);
-        var findings = prepared.Findings.FindAll(f => kept.Contains(f.UserId));
+        var writtenIds = written.Select(w => w.UserId).ToHashSet(StringComparer.Ordinal);
+        var findings = read.Merged.Findings.FindAll(f => writtenIds.Contains(f.UserId));
         var intents = written.Sum(u => u.Intents.Count);
         history?.Batch(transaction, runId, written.Count, errors.Count, intents, findings, errors);
-        var created = read.Users.Count(u => !u.AlreadyMigrated && kept.Contains(u.Source.UserId));
+        var created = written.Count(u => !read.Migrated.Contains(u.UserId));
         var byType = new long[ContextTypes.All.Count];
         RunCounters.CountIntents(written, byType);
         return new SyncBatchResult(written.Count - created, created, gone.Length, errors.Count, intents, findings, errors) { IntentsByType = byType };
     }
 
     /// <summary>The batch in one go; if one user's data breaks it, user by user (savepoints), keeping the good ones.</summary>
-    private List<PreparedUser> Write(NpgsqlConnection connection, NpgsqlTransaction transaction, List<PreparedUser> users, List<RunError> errors)
+    private List<PreparedUser> WriteRows(NpgsqlConnection connection, NpgsqlTransaction transaction, List<PreparedUser> users, List<RunError> errors)
     {
         if (users.Count == 0)
         {

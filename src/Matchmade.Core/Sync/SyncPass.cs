@@ -8,24 +8,27 @@ using Npgsql;
 namespace Matchmade.Core.Sync;
 
 /// <summary>
-/// One batch of a sync pass: changed users as claimed (with their change records), and, with the first batch, the
-/// records that name no user any more. <see cref="IdsRead"/> counts both, so a pass of only such records still runs once.
+/// One batch of a sync pass: changed users as claimed (with their change records), read and merged, and, with the
+/// first batch, the records that name no user any more. <see cref="IdsRead"/> counts both, so a pass of only such
+/// records still runs once.
 /// </summary>
-internal sealed record ChangedUsers(List<ClaimedUser> Users, long[] AlsoRelease) : IKeysetBatch
+internal sealed record ChangedUsers(SyncRead Read, long[] AlsoRelease) : IKeysetBatch
 {
-    public int IdsRead => Users.Count + AlsoRelease.Length;
+    public int IdsRead => Read.Users.Count + AlsoRelease.Length;
 
-    public string LastUserId => Users.Count > 0 ? Users[^1].UserId : string.Empty;
+    public string LastUserId => Read.Users.Count > 0 ? Read.Users[^1].UserId : string.Empty;
 
-    public int UserCount => Users.Count;
+    public int UserCount => Read.Users.Count;
 }
 
 /// <summary>
-/// The source of a sync pass: the users it claimed (or -Full found differing), a batch at a time, in their order.
-/// The pipeline reads each batch after the one before and one read at a time, so the source keeps its own place
-/// (the ids are not a key range: a claim can name any users).
+/// The source of a sync pass: the users it claimed (or -Full found differing), a batch at a time, in their order,
+/// read from the old tables and merged on the pipeline's read-ahead task (its own connection, as the live run's
+/// source), so the next batch is read while the sink writes this one. The pipeline reads each batch after the one
+/// before and one read at a time, so the source keeps its own place (the ids are not a key range: a claim can name
+/// any users).
 /// </summary>
-internal sealed class ChangedUsersSource(List<ClaimedUser> users, long[] alsoRelease) : IBatchSource<ChangedUsers>
+internal sealed class ChangedUsersSource(SyncBatch batch, NpgsqlConnection connection, List<ClaimedUser> users, long[] alsoRelease) : IBatchSource<ChangedUsers>
 {
     private int position;
     private bool orphansTaken;
@@ -37,7 +40,7 @@ internal sealed class ChangedUsersSource(List<ClaimedUser> users, long[] alsoRel
         position += count;
         var release = orphansTaken ? [] : alsoRelease;
         orphansTaken = true;
-        return new ChangedUsers(slice, release);
+        return new ChangedUsers(slice.Count > 0 ? batch.Read(connection, null, slice) : new SyncRead(slice, [], new MergedUsers([], [], [])), release);
     }
 }
 
@@ -88,17 +91,17 @@ internal sealed class SyncSink(
     public void Accept(ChangedUsers changed)
     {
         var lap = counters.Timeline.StartLap();
-        var result = Retry.Run($"Batch {counters.Batches + 1}", () => batch.Run(connection, changed.Users, changed.AlsoRelease, history), maxRetries, log, stop);
-        if (changed.Users.Count > 0)
+        var result = Retry.Run($"Batch {counters.Batches + 1}", () => batch.Run(connection, changed.Read, changed.AlsoRelease, history), maxRetries, log, stop);
+        if (changed.UserCount > 0)
         {
-            lap.Committed(changed.Users.Count);
+            lap.Committed(changed.UserCount);
         }
 
         counters.Add(result);
         report.AddAll(result.Findings, result.Errors);
-        done += changed.Users.Count;
+        done += changed.UserCount;
         log.Verbose(string.Create(CultureInfo.InvariantCulture,
-            $"Sync batch {counters.Batches}: {changed.Users.Count:N0} users, {result.Resynced:N0} re-synced, {result.Created:N0} created, {result.Deleted:N0} deleted, {result.Failed:N0} failed."));
+            $"Sync batch {counters.Batches}: {changed.UserCount:N0} users, {result.Resynced:N0} re-synced, {result.Created:N0} created, {result.Deleted:N0} deleted, {result.Failed:N0} failed."));
         log.Progress(new OperationProgress(SyncRunner.Activity, string.Create(CultureInfo.InvariantCulture,
             $"{pass}: {done:N0} of {total:N0} changed users synced"), total == 0 ? 100 : (int)(100L * done / total), null));
     }

@@ -33,6 +33,7 @@ public sealed class SyncRunner
     private readonly SyncCounters counters = new();
     private int passes;
     private ReplicationLagGate? lagGate;
+    private NpgsqlConnection? readConnection;
 
     public SyncRunner(DatabaseTarget target, SyncOptions options, IOperationLog log)
     {
@@ -68,6 +69,7 @@ public sealed class SyncRunner
         using var gate = lagGate = ReplicationLagGate.Create(target, options.MaxReplicationLagSeconds, log, Activity, stop);
         var history = new RunHistory(runLock.Connection, target, log) { RedactValues = options.RedactValues };
         using var connection = target.Open(stop);
+        using var reads = readConnection = target.Open(stop); // the pipeline reads the next batch on it while this one is written
         var tracking = Prepare(connection, history);
         var batch = new SyncBatch(target.Schemas, runId);
         MatchmadeException? failure = null;
@@ -224,7 +226,7 @@ public sealed class SyncRunner
     {
         counters.Claimed += users.Count;
         var sink = new SyncSink(batch, connection, history, report, counters, options.MaxRetries, log, $"Pass {passes + 1}", users.Count, stop);
-        new BatchPipeline<ChangedUsers>(new ChangedUsersSource(users, alsoRelease), sink)
+        new BatchPipeline<ChangedUsers>(new ChangedUsersSource(batch, readConnection!, users, alsoRelease), sink)
         {
             BatchSize = options.BatchSize,
             BeforeBatch = lagGate is null ? null : lagGate.WaitBeforeBatch, // a standby too far behind holds the next write back (Ctrl+C ends the wait)

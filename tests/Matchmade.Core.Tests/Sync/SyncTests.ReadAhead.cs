@@ -1,0 +1,62 @@
+using Matchmade.Core.Migration;
+using Matchmade.Core.Rollback;
+using Matchmade.Core.Sync;
+using Matchmade.Core.Tests.Migration;
+using Matchmade.Fixtures;
+using static Matchmade.Tests.Shared.DbAssert;
+
+namespace Matchmade.Core.Tests.Sync;
+
+/// <summary>The sync reads a batch before the batch's transaction (the pipeline's read-ahead): what that must not change.</summary>
+public sealed partial class SyncTests
+{
+    [Fact]
+    public void A_user_deleted_after_the_batch_was_read_is_removed_and_its_records_released()
+    {
+        var cs = NewDatabase(20);
+        Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
+        using var c = Open(cs);
+        Exec(c, """UPDATE "Profile" SET data = data || '{"name": "Edited"}' WHERE "contextProfileId" IN (SELECT id FROM "ContextProfile" WHERE "userId" IN (SELECT id FROM "User" ORDER BY id LIMIT 3))""");
+        using var target = Target(cs);
+        var (users, orphans, _) = SyncRunner.Claim(c, null, target.Schemas);
+        Assert.Equal(3, users.Count);
+        var batch = new SyncBatch(target.Schemas, Guid.NewGuid());
+        var read = batch.Read(c, null, users);
+        Assert.Equal(3, read.Merged.Prepared.Count);
+
+        // The app deletes the first user between the read and the batch's transaction.
+        Exec(c, $"""DELETE FROM "User" WHERE id = '{users[0].UserId}'""");
+        var result = batch.Run(c, read, orphans, null);
+
+        Assert.Equal((2, 0, 1, 0), (result.Resynced, result.Created, result.Deleted, result.Failed));
+        Assert.Equal(0L, Scalar<long>(c, $"""SELECT count(*) FROM "ProfileNew" WHERE "userId" = '{users[0].UserId}'"""));
+        Assert.Equal(0L, Scalar<long>(c, $"""SELECT count(*) FROM matchmade.migrated_user WHERE user_id = '{users[0].UserId}'"""));
+
+        // The claimed records are released; the deletion's own (committed after the claim) are left for the next sync.
+        var claimed = users.SelectMany(u => u.Seqs).Max();
+        Assert.Equal(0L, Scalar<long>(c, $"SELECT count(*) FROM matchmade.changed_user WHERE seq <= {claimed}"));
+        Assert.True(Scalar<long>(c, "SELECT count(*) FROM matchmade.changed_user") > 0);
+        Assert.Equal(0, Sync(cs, new SyncOptions()).PendingUsers);
+        AssertAllChecksPass(cs);
+    }
+
+    [Fact]
+    public void Synced_users_stay_the_modules_own_rows_so_undo_needs_no_force()
+    {
+        var cs = NewDatabase(40);
+        Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
+        using (var c = Open(cs))
+        {
+            // An edit that changes no value of the new rows (an unknown key), and one that does.
+            Exec(c, """UPDATE "Profile" SET data = data || '{"someUnknownKey": 1}' WHERE id IN (SELECT id FROM "Profile" ORDER BY id LIMIT 10)""");
+            Exec(c, """UPDATE "Profile" SET data = data || '{"location": "Elsewhere"}' WHERE id IN (SELECT id FROM "Profile" ORDER BY id DESC LIMIT 10)""");
+        }
+
+        var sync = Sync(cs, new SyncOptions { BatchSize = 7 });
+        Assert.True(sync.UsersResynced > 0 && sync.PendingUsers == 0, sync.Message);
+        using var target = Target(cs);
+        var undo = UndoRunner.Run(target, new UndoOptions(), new RecordingLog(), CancellationToken.None);
+        Assert.True(undo.Dropped);
+        Assert.Equal((0L, 0L), (undo.ForeignProfileRows, undo.ForeignContextIntentRows));
+    }
+}
