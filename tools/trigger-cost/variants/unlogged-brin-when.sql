@@ -1,0 +1,2 @@
+\ir unlogged-brin.sql
+\ir when.sql
