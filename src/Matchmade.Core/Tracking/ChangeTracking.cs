@@ -163,14 +163,14 @@ public static class ChangeTracking
     /// Sync-ProfileMigration -Full, before it reconciles: the marker row (unconfirmed when missing). Returns its token
     /// for <see cref="ConfirmWhole"/>, or null without a change table.
     /// </summary>
-    public static DateTimeOffset? ArmForFull(NpgsqlConnection connection, SchemaNames schemas)
+    public static DateTime? ArmForFull(NpgsqlConnection connection, SchemaNames schemas)
     {
         var (_, tableExists, _, markerExists, _) = Present(connection, null, schemas);
         return tableExists && markerExists ? Arm(connection, null, schemas, complete: false) : null;
     }
 
     /// <summary>-Full reconciled every user: the record is whole, unless a crash emptied it since <paramref name="armedAt"/> (false).</summary>
-    public static bool ConfirmWhole(NpgsqlConnection connection, SchemaNames schemas, DateTimeOffset armedAt)
+    public static bool ConfirmWhole(NpgsqlConnection connection, SchemaNames schemas, DateTime armedAt)
     {
         using var command = new NpgsqlCommand(SqlText.For("tracking-marker-confirm.sql", schemas), connection);
         command.Parameters.AddWithValue("app_schema", schemas.App);
@@ -185,12 +185,12 @@ public static class ChangeTracking
         return (bool)command.ExecuteScalar()!;
     }
 
-    private static DateTimeOffset Arm(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas, bool complete)
+    private static DateTime Arm(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas, bool complete)
     {
         using var command = new NpgsqlCommand(SqlText.For("tracking-marker-arm.sql", schemas), connection, transaction);
         command.Parameters.AddWithValue("app_schema", schemas.App);
         command.Parameters.AddWithValue("complete", complete);
-        return (DateTimeOffset)command.ExecuteScalar()!;
+        return (DateTime)command.ExecuteScalar()!;
     }
 
     private static (HashSet<string> Triggers, bool TableExists, bool Readable, bool MarkerExists, bool InRecovery) Present(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas)

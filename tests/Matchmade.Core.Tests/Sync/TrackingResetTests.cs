@@ -35,7 +35,8 @@ public sealed class TrackingResetTests(StandbyFixture fixture) : IClassFixture<S
     {
         using var cluster = LocalCluster.Start();
         var cs = NewDatabase(cluster.ConnectionString(), cluster.ConnectionString);
-        Assert.Equal(RunStatus.Completed, Migrate(cs).Status);
+        var run = Migrate(cs);
+        Assert.True(run.Status == RunStatus.Completed, run.Message);
         Assert.Equal("Installed", Tracking(cs).Status);
         var edited = EditBlobs(cs, 5);
         Assert.Equal(edited, Tracking(cs).PendingUsers);
@@ -74,7 +75,8 @@ public sealed class TrackingResetTests(StandbyFixture fixture) : IClassFixture<S
     public void On_a_standby_status_and_integrity_say_unknown_without_reading_the_unlogged_tables()
     {
         var cs = NewDatabase(fixture.Primary.ConnectionString(), fixture.Primary.ConnectionString);
-        Assert.Equal(RunStatus.Completed, Migrate(cs).Status);
+        var run = Migrate(cs);
+        Assert.True(run.Status == RunStatus.Completed, run.Message);
         EditBlobs(cs, 3);
         var database = new NpgsqlConnectionStringBuilder(cs).Database!;
         var standby = new NpgsqlConnectionStringBuilder(fixture.Standby!.ConnectionString(database)) { Pooling = false }.ConnectionString;
