@@ -1,2 +1,0 @@
-\ir unlogged-brin.sql
-\ir when.sql
