@@ -2,8 +2,9 @@
 # Load-independent cost of change tracking's trigger per app write (docs/performance.md, "Where the trigger's time
 # goes"), for a shared machine where wall-clock latency is noise:
 # - WAL records, bytes and full-page images per write (pg_stat_wal deltas) of W single-row
-#   `UPDATE "Profile" SET data = …` commits, each its own transaction, on one connection (after W untimed ones, so
-#   the pages they touch already had their full-page image since the last checkpoint);
+#   `UPDATE "Profile" SET data = …` commits, each its own transaction, on one connection, after W untimed ones, with
+#   full_page_writes off: the WAL records a write adds, without the images of pages first touched after a
+#   checkpoint (one per page per checkpoint, which made the figures depend on the page layout);
 # - instructions per write: callgrind on a single-user backend (nothing else in the process; synchronous_commit off,
 #   so only CPU counts) committing N and 3N such writes, the difference / 2N (start-up and shut-down cancel out).
 # With no trigger, the shipped tracking (src/Matchmade.Core/Tracking/Sql), and each variant: a SQL file applied after
@@ -17,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd); sql=$repo/
 dir=$(mktemp -d /tmp/trigger-cost.XXXXXX); chown postgres "$dir"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 as_pg() { runuser -u postgres -- "$@"; }
-start() { as_pg pg_ctl -D "$dir/data" -l "$dir/log" -w -o "-p $port -k $dir -c checkpoint_timeout=1h -c max_wal_size=10GB" start >/dev/null; }
+start() { as_pg pg_ctl -D "$dir/data" -l "$dir/log" -w -o "-p $port -k $dir -c checkpoint_timeout=1h -c max_wal_size=10GB -c full_page_writes=off" start >/dev/null; }
 as_pg initdb -D "$dir/data" -A trust >/dev/null
 start
 trap 'as_pg pg_ctl -D "$dir/data" stop -m fast >/dev/null 2>&1; rm -rf "$dir"' EXIT

@@ -181,6 +181,11 @@ public sealed class SyncRunner
                 target: target.Schemas.App);
         }
 
+        if (tracking.OnStandby)
+        {
+            throw new MatchmadeException(ErrorIds.ReadOnlyTransaction, FailureKind.InvalidOperation, "Connected to a standby (in recovery): it has no change record and cannot be written. Run Sync-ProfileMigration against the primary.", target: target.Schemas.App);
+        }
+
         if (tracking.Reset && !options.Full)
         {
             throw new MatchmadeException(

@@ -95,6 +95,8 @@ public sealed class TrackingResetTests(StandbyFixture fixture) : IClassFixture<S
         var pending = Check(standby, "PendingChanges");
         Assert.False(pending.Passed);
         Assert.Contains("primary", pending.Detail, StringComparison.Ordinal);
+        var refused = Assert.Throws<MatchmadeException>(() => Sync(standby, new SyncOptions { DryRun = true }));
+        Assert.Equal(ErrorIds.ReadOnlyTransaction, refused.ErrorId);
         Assert.Equal(3, Tracking(cs).PendingUsers); // the primary still knows
     }
 
