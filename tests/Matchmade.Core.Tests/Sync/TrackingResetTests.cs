@@ -33,7 +33,7 @@ public sealed class TrackingResetTests(StandbyFixture fixture) : IClassFixture<S
     [Fact]
     public void A_crash_restart_resets_tracking_loudly_and_a_full_sync_brings_everything_back()
     {
-        using var cluster = LocalCluster.Start();
+        using var cluster = LocalCluster.Start(new LocalClusterOptions { Durable = true }); // fsync and synchronous_commit on: the edits survive the crash, their records do not
         var cs = NewDatabase(cluster.ConnectionString(), cluster.ConnectionString);
         var run = Migrate(cs);
         Assert.True(run.Status == RunStatus.Completed, run.Message);
@@ -115,16 +115,24 @@ public sealed class TrackingResetTests(StandbyFixture fixture) : IClassFixture<S
         return cs;
     }
 
-    /// <summary>Edits the blob of <paramref name="count"/> users (one Profile each); returns how many users changed.</summary>
+    /// <summary>
+    /// Gives <paramref name="count"/> users a new name in every one of their blobs (so the merged name changes whatever
+    /// the contexts' order); returns how many users changed.
+    /// </summary>
     private static int EditBlobs(string cs, int count)
     {
         using var c = Open(cs);
         return Scalar<int>(c, """
-            WITH edited AS (
-                UPDATE "Profile" p SET data = jsonb_build_object('edited', gen_random_uuid()::text)
-                WHERE p.id IN (SELECT id FROM "Profile" ORDER BY random() LIMIT @n)
-                RETURNING p."contextProfileId")
-            SELECT count(DISTINCT cp."userId")::int FROM edited e JOIN "ContextProfile" cp ON cp.id = e."contextProfileId"
+            WITH chosen AS (
+                SELECT cp."userId" FROM "ContextProfile" cp JOIN "Profile" p ON p."contextProfileId" = cp.id
+                GROUP BY 1 ORDER BY random() LIMIT @n),
+            edited AS (
+                UPDATE "Profile" p SET data = CASE WHEN jsonb_typeof(p.data) = 'object' THEN p.data ELSE '{}'::jsonb END
+                                              || jsonb_build_object('name', 'Edited ' || md5(cp."userId" || clock_timestamp()::text), 'edited', true)
+                FROM "ContextProfile" cp
+                WHERE cp.id = p."contextProfileId" AND cp."userId" IN (SELECT "userId" FROM chosen)
+                RETURNING cp."userId")
+            SELECT count(DISTINCT "userId")::int FROM edited
             """, ("n", count));
     }
 
