@@ -57,6 +57,15 @@ public static class ChangeTracking
     {
         var before = Present(connection, transaction, schemas);
         Db.Execute(connection, transaction, SqlText.For("tracking-install.sql", schemas));
+        using (var logged = new NpgsqlCommand(SqlText.Raw("tracking-logged.sql"), connection, transaction))
+        {
+            logged.Parameters.AddWithValue("state", schemas.State);
+            if ((bool)logged.ExecuteScalar()!)
+            {
+                Db.Execute(connection, transaction, $"ALTER TABLE {schemas.StateQuoted}.changed_user SET UNLOGGED");
+            }
+        }
+
         if (before.Triggers.Count == 0 || !before.MarkerExists)
         {
             // A first install for this schema (or over an earlier version's logged table): the record is whole from here.

@@ -100,6 +100,31 @@ public sealed class TrackingResetTests(StandbyFixture fixture) : IClassFixture<S
         Assert.Equal(3, Tracking(cs).PendingUsers); // the primary still knows
     }
 
+    [Fact]
+    public void An_earlier_versions_logged_change_table_is_made_unlogged_with_its_rows_and_armed()
+    {
+        var cs = NewDatabase(fixture.Primary.ConnectionString(), fixture.Primary.ConnectionString);
+        var run = Migrate(cs);
+        Assert.True(run.Status == RunStatus.Completed, run.Message);
+        using (var c = Open(cs))
+        {
+            Exec(c, "ALTER TABLE matchmade.changed_user SET LOGGED; DROP TABLE matchmade.tracking_marker"); // as an earlier version left it
+        }
+
+        var edited = EditBlobs(cs, 2);
+        Assert.Equal(RunStatus.Completed, Migrate(cs).Status);
+        using (var c = Open(cs))
+        {
+            Assert.Equal("u", Scalar<string>(c, "SELECT relpersistence::text FROM pg_class WHERE oid = 'matchmade.changed_user'::regclass"));
+        }
+
+        var state = Tracking(cs);
+        Assert.Equal("Installed", state.Status);
+        Assert.Equal(edited, state.PendingUsers);
+        Assert.Equal(edited, Sync(cs, new SyncOptions()).UsersResynced);
+        AssertAllChecksPass(cs);
+    }
+
     private string NewDatabase(string admin, Func<string, string> connectionString)
     {
         var name = "reset_" + Guid.NewGuid().ToString("N")[..8];

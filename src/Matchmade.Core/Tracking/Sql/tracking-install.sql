@@ -15,15 +15,7 @@ CREATE UNLOGGED TABLE IF NOT EXISTS {state}.changed_user (
     context_profile_id  text,
     changed_at          timestamptz NOT NULL DEFAULT now()
 );
-
--- A table made by an earlier version (logged): made unlogged once, keeping its rows (no lock when it already is).
-DO $matchmade_unlogged$
-BEGIN
-    IF (SELECT relpersistence FROM pg_catalog.pg_class WHERE oid = '{state}.changed_user'::regclass) = 'p' THEN
-        ALTER TABLE {state}.changed_user SET UNLOGGED;
-    END IF;
-END
-$matchmade_unlogged$;
+-- (A table made by an earlier version, logged, is made unlogged by ChangeTracking.Install: tracking-logged.sql.)
 
 -- One row per app schema whose change record is whole: written when tracking is installed (ChangeTracking.Install)
 -- and confirmed by a Sync-ProfileMigration -Full that reconciled every user. Unlogged like the record, so crash
