@@ -35,7 +35,8 @@ internal static class TransitionBenchmark
     /// <paramref name="writes"/> single-row updates of the blobs of the changed users, half with tracking and half
     /// without, in alternating blocks of 50 after two untimed warm-up blocks of each. Besides the client's latency it splits
     /// where the time goes: the server's execution of the UPDATE (pg_stat_statements) and the commit's WAL write and
-    /// flush (pg_stat_wal with track_wal_io_timing), each as deltas over the blocks of one kind.
+    /// flush (pg_stat_wal with track_wal_io_timing) and the WAL written (bytes, from the WAL position), each as deltas
+    /// over the blocks of one kind.
     /// </summary>
     public static AppWriteFigures AppWriteLatency(string cs, int users, int writes)
     {
@@ -75,7 +76,7 @@ internal static class TransitionBenchmark
                 }
 
                 var after = ServerCounters(c);
-                side?.Add(after.Exec - before.Exec, after.Wal - before.Wal);
+                side?.Add(after.Exec - before.Exec, after.Wal - before.Wal, after.WalBytes - before.WalBytes);
             }
         }
         finally
@@ -86,16 +87,20 @@ internal static class TransitionBenchmark
         return new AppWriteFigures(on.Figures(), off.Figures());
     }
 
-    /// <summary>The UPDATE's total server execution time and the WAL write plus flush time so far, in ms.</summary>
-    private static (double Exec, double Wal) ServerCounters(NpgsqlConnection c)
+    /// <summary>
+    /// The UPDATE's total server execution time and the WAL write plus flush time so far, in ms, and the WAL position in
+    /// bytes (the WAL written between two reads: load-independent, unlike the times).
+    /// </summary>
+    private static (double Exec, double Wal, double WalBytes) ServerCounters(NpgsqlConnection c)
     {
         using var command = new NpgsqlCommand("""
             SELECT (SELECT coalesce(sum(total_exec_time), 0) FROM pg_stat_statements WHERE query LIKE 'UPDATE "Profile" SET data = $1::jsonb%'),
-                   (SELECT wal_write_time + wal_sync_time FROM pg_stat_wal)
+                   (SELECT wal_write_time + wal_sync_time FROM pg_stat_wal),
+                   (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::float8
             """, c);
         using var reader = command.ExecuteReader();
         reader.Read();
-        return (reader.GetDouble(0), reader.GetDouble(1));
+        return (reader.GetDouble(0), reader.GetDouble(1), reader.GetDouble(2));
     }
 
     /// <summary>Edits every blob of the changed users (tracked): a sync then has exactly those users to bring over.</summary>
@@ -129,15 +134,17 @@ internal static class TransitionBenchmark
 
         private double exec;
         private double wal;
+        private double walBytes;
 
-        public void Add(double execMs, double walMs)
+        public void Add(double execMs, double walMs, double bytes)
         {
             exec += execMs;
             wal += walMs;
+            walBytes += bytes;
         }
 
         public WriteFigures Figures() => new(Latencies.Count, Percentile(Latencies, 0.50), Percentile(Latencies, 0.99),
-            Latencies.Count == 0 ? 0 : exec / Latencies.Count, Latencies.Count == 0 ? 0 : wal / Latencies.Count);
+            Latencies.Count == 0 ? 0 : exec / Latencies.Count, Latencies.Count == 0 ? 0 : wal / Latencies.Count, Latencies.Count == 0 ? 0 : walBytes / Latencies.Count);
     }
     private static void Exec(NpgsqlConnection c, string sql)
     {
@@ -146,11 +153,11 @@ internal static class TransitionBenchmark
     }
 }
 
-/// <summary>Latency of one kind of write: client p50/p99, and the means of server execution and WAL write+flush, in ms.</summary>
-internal sealed record WriteFigures(int Writes, double P50, double P99, double ExecMean, double WalMean)
+/// <summary>Latency of one kind of write: client p50/p99, the means of server execution and WAL write+flush in ms, and of the WAL written in bytes.</summary>
+internal sealed record WriteFigures(int Writes, double P50, double P99, double ExecMean, double WalMean, double WalBytes)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"p50 {P50:N3} ms, p99 {P99:N3} ms (server execution {ExecMean:N3} ms, WAL write+flush {WalMean:N3} ms per write)");
+        $"p50 {P50:N3} ms, p99 {P99:N3} ms (server execution {ExecMean:N3} ms, WAL write+flush {WalMean:N3} ms, WAL {WalBytes:N0} bytes per write)");
 }
 
 /// <summary>The app's write latency with tracking on and off, and the p50 overhead.</summary>

@@ -62,7 +62,7 @@ internal static class CompletionGates
     private static CompletionGate MigrationDone(NpgsqlConnection connection, SchemaNames schemas, TrackingState tracking, CompletionOptions options, IOperationLog log)
     {
         long left;
-        using (var command = new NpgsqlCommand(SqlText.For(tracking.TableExists ? "completion-not-migrated.sql" : "status-not-migrated.sql", schemas), connection))
+        using (var command = new NpgsqlCommand(SqlText.For(tracking.TableExists && !tracking.OnStandby ? "completion-not-migrated.sql" : "status-not-migrated.sql", schemas), connection))
         {
             command.Parameters.AddWithValue("app_schema", schemas.App);
             left = (long)command.ExecuteScalar()!;

@@ -74,6 +74,7 @@ public static class ErrorIds
 
     // Sync-ProfileMigration and Complete-ProfileMigration.
     public const string TrackingNotInstalled = nameof(TrackingNotInstalled);
+    public const string TrackingReset = nameof(TrackingReset);
     public const string AlreadyCompleted = nameof(AlreadyCompleted);
     public const string ArchiveExists = nameof(ArchiveExists);
     public const string MigrationNotFinished = nameof(MigrationNotFinished);

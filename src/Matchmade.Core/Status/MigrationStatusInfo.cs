@@ -31,8 +31,11 @@ public sealed record MigrationStatusInfo
     /// <summary>Rows in the archive (null when there is none).</summary>
     public long? ArchiveRows { get; init; }
 
-    /// <summary>Change tracking: triggers and change table present.</summary>
+    /// <summary>Change tracking: triggers and change table present, and the record whole.</summary>
     public bool TrackingInstalled { get; init; }
+
+    /// <summary>Change tracking: Installed, NotInstalled, Reset (crash recovery emptied the record: Sync-ProfileMigration -Full) or Unknown (a standby).</summary>
+    public string TrackingStatus { get; init; } = "";
 
     /// <summary>Users changed in the old tables since they were migrated, awaiting Sync-ProfileMigration.</summary>
     public long? PendingChangedUsers { get; init; }

@@ -54,6 +54,7 @@ public static class StatusReader
                 ArchivePresent = completion.ArchivePresent && completion.Completed,
                 ArchiveRows = completion.ArchivePresent && completion.Completed ? Scalar($"SELECT count(*) FROM {schemas.StateQuoted}.\"{Completion.CompletionState.ArchiveTable}\"") : null,
                 TrackingInstalled = tracking.Installed,
+                TrackingStatus = tracking.Status,
                 PendingChangedUsers = tracking.PendingUsers,
                 OldestPendingChangeAge = tracking.Lag,
             };

@@ -183,7 +183,21 @@ public sealed class SyncRunner
                 target: target.Schemas.App);
         }
 
-        if (!tracking.Installed && tracking.TableExists)
+        if (tracking.OnStandby)
+        {
+            throw new MatchmadeException(ErrorIds.ReadOnlyTransaction, FailureKind.InvalidOperation, "Connected to a standby (in recovery): it has no change record and cannot be written. Run Sync-ProfileMigration against the primary.", target: target.Schemas.App);
+        }
+
+        if (tracking.Reset && !options.Full)
+        {
+            throw new MatchmadeException(
+                ErrorIds.TrackingReset,
+                FailureKind.InvalidOperation,
+                $"The change record of schema '{target.Schemas.App}' may miss changes: the server's crash recovery emptied it (it is unlogged: docs/reliability.md), or a Sync-ProfileMigration -Full that re-arms it did not finish. Run Sync-ProfileMigration -Full (reconciles every user and re-arms tracking).",
+                target: target.Schemas.App);
+        }
+
+        if (!tracking.Installed && tracking.TableExists && !tracking.Reset)
         {
             log.Warning($"Some of the change-tracking triggers on schema '{target.Schemas.App}' are missing (dropped?): writes since then may not be recorded. Run Invoke-ProfileMigration to reinstall them, then Sync-ProfileMigration -Full once.");
         }
@@ -211,6 +225,8 @@ public sealed class SyncRunner
     /// </summary>
     private long FullPass(NpgsqlConnection connection, SyncBatch batch, RunHistory history, ReportWriter report, bool trackingTable, CancellationToken stop)
     {
+        var armedAt = trackingTable ? ChangeTracking.ArmForFull(connection, target.Schemas) : null; // before it reconciles: the record is whole from here
+        var failedBefore = counters.Failed;
         var (claims, orphans, _) = trackingTable ? Claim(connection) : ([], [], null);
         var differing = new IntegrityChecker(target, log).DifferingUsers(stop);
         log.Verbose($"-Full: {differing.Count:N0} users differ from the old tables.");
@@ -218,6 +234,11 @@ public sealed class SyncRunner
         var users = differing.Select(id => new ClaimedUser(id, seqs.Remove(id, out var s) ? s : [])).ToList();
         var equal = seqs.Values.SelectMany(s => s).Concat(orphans).ToArray();
         Process(connection, batch, history, report, users, equal, stop);
+        if (armedAt is { } token && !stop.IsCancellationRequested && counters.Failed == failedBefore && !ChangeTracking.ConfirmWhole(connection, target.Schemas, token))
+        {
+            throw new MatchmadeException(ErrorIds.TrackingReset, FailureKind.InvalidOperation, $"The server restarted during Sync-ProfileMigration -Full (crash recovery emptied the change record of schema '{target.Schemas.App}' again). Run Sync-ProfileMigration -Full again.", target: target.Schemas.App);
+        }
+
         return users.Count + equal.Length;
     }
 

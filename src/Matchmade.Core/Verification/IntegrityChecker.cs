@@ -172,6 +172,18 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
     private IntegrityCheckResult CheckPendingChanges(NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
         var state = ChangeTracking.Read(connection, transaction, target.Schemas);
+        if (state.OnStandby)
+        {
+            return new("PendingChanges", false, CheckSeverity.Error, "unknown on a standby", "0 pending",
+                "Connected to a standby: the change record is unlogged, so only the primary has it. Run Test-MigrationIntegrity against the primary to know the pending changes.", []);
+        }
+
+        if (state.Reset)
+        {
+            return new("PendingChanges", false, CheckSeverity.Error, "change record reset", "0 pending",
+                "The change record may miss changes: the server's crash recovery emptied it (it is unlogged), or a Sync-ProfileMigration -Full that re-arms it did not finish. Run Sync-ProfileMigration -Full.", []);
+        }
+
         if (!state.Installed)
         {
             return new("PendingChanges", true, CheckSeverity.Warning, "change tracking not installed", "0 pending",
@@ -181,7 +193,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         if (state.PendingUsers is null)
         {
             return new("PendingChanges", false, CheckSeverity.Error, "change table not readable", "0 pending",
-                $"Change tracking is installed but this role may not read {target.Schemas.StateQuoted}.changed_user: GRANT USAGE ON SCHEMA {target.Schemas.StateQuoted} and SELECT ON {target.Schemas.StateQuoted}.changed_user (docs/permissions.md).", []);
+                $"Change tracking is installed but this role may not read {target.Schemas.StateQuoted}.changed_user: GRANT USAGE ON SCHEMA {target.Schemas.StateQuoted} and SELECT ON {target.Schemas.StateQuoted}.changed_user and {target.Schemas.StateQuoted}.tracking_marker (docs/permissions.md).", []);
         }
 
         var lag = state.Lag is { } age ? string.Create(CultureInfo.InvariantCulture, $", the oldest change {age.TotalSeconds:N0} s old") : string.Empty;

@@ -46,6 +46,7 @@ public sealed class GetProfileMigrationStatusCommand : MatchmadeCommandBase
             UsersNotMigrated = info.UsersNotMigrated,
             PrismaMigration = info.PrismaMigration.ToString(),
             TrackingInstalled = info.TrackingInstalled,
+            TrackingStatus = info.TrackingStatus,
             PendingChangedUsers = info.PendingChangedUsers,
             OldestPendingChangeAge = info.OldestPendingChangeAge,
             Stage = info.Stage.ToString(),

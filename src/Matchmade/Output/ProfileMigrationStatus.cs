@@ -26,8 +26,11 @@ public sealed class ProfileMigrationStatus
     /// <summary>What Prisma's _prisma_migrations says of the migration: NoHistoryTable, NotRecorded, Applied, Failed, RolledBack.</summary>
     public string PrismaMigration { get; init; } = "";
 
-    /// <summary>Whether change tracking (triggers on the old tables) is installed.</summary>
+    /// <summary>Whether change tracking (triggers on the old tables) is installed and its record whole.</summary>
     public bool TrackingInstalled { get; init; }
+
+    /// <summary>Change tracking: Installed, NotInstalled, Reset (crash recovery emptied the record: run Sync-ProfileMigration -Full) or Unknown (a standby).</summary>
+    public string TrackingStatus { get; init; } = "";
 
     /// <summary>Users the app changed in the old tables since they were migrated, awaiting Sync-ProfileMigration.</summary>
     public long? PendingChangedUsers { get; init; }

@@ -80,7 +80,7 @@ public sealed class PermissionTests : IDisposable
         using (var c = Open(cs))
         {
             Exec(c, $"GRANT SELECT ON \"ProfileNew\", \"ContextIntent\" TO {reader}");
-            Exec(c, $"GRANT USAGE ON SCHEMA matchmade TO {reader}; GRANT SELECT ON matchmade.changed_user TO {reader}");
+            Exec(c, $"GRANT USAGE ON SCHEMA matchmade TO {reader}; GRANT SELECT ON matchmade.changed_user, matchmade.tracking_marker TO {reader}");
         }
 
         using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = As(reader) });

@@ -6,7 +6,7 @@ WITH rel AS (
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p')
       AND ((n.nspname = @app AND c.relname = ANY(@owned || @written || ARRAY['ChatMessage', '_prisma_migrations']))
-        OR (n.nspname = @state AND c.relname IN ('changed_user', 'run')))
+        OR (n.nspname = @state AND c.relname IN ('changed_user', 'tracking_marker', 'run')))
 )
 SELECT format('USAGE and CREATE on schema %I (CREATE: the empty stand-in for the old Profile table that cleanup-migration.sql drops)', @app)
 WHERE NOT (has_schema_privilege(@app, 'USAGE') AND has_schema_privilege(@app, 'CREATE'))

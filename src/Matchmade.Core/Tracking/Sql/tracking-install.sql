@@ -5,12 +5,26 @@ CREATE SCHEMA IF NOT EXISTS {state};
 
 -- One row per write that may change a user's merge. Profile writes carry the ContextProfile id, resolved to the
 -- user by the sync (a lookup in the trigger would slow every app write); the others carry the user id.
-CREATE TABLE IF NOT EXISTS {state}.changed_user (
+-- UNLOGGED: the app's write then adds no WAL for the record (its heap tuple and index entry were half of a blob
+-- edit's WAL: docs/performance.md). The price: crash recovery empties it and a standby has none, so the records of a
+-- crash's window would be lost silently; tracking_marker below makes that loud (docs/decisions.md).
+CREATE UNLOGGED TABLE IF NOT EXISTS {state}.changed_user (
     seq                 bigserial   PRIMARY KEY,
     app_schema          text        NOT NULL,
     user_id             text,
     context_profile_id  text,
     changed_at          timestamptz NOT NULL DEFAULT now()
+);
+-- (A table made by an earlier version, logged, is made unlogged by ChangeTracking.Install: tracking-logged.sql.)
+
+-- One row per app schema whose change record is whole: written when tracking is installed (ChangeTracking.Install)
+-- and confirmed by a Sync-ProfileMigration -Full that reconciled every user. Unlogged like the record, so crash
+-- recovery empties both together: a missing (or unconfirmed) row means the record may miss changes ("reset"), and
+-- only -Full can catch up.
+CREATE UNLOGGED TABLE IF NOT EXISTS {state}.tracking_marker (
+    app_schema  text        PRIMARY KEY,
+    armed_at    timestamptz NOT NULL DEFAULT now(),
+    complete    boolean     NOT NULL
 );
 
 -- A TRUNCATE (also of tables truncated by CASCADE) is about to remove every row, so every user changes. Rare, so

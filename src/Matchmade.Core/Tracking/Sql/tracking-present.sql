@@ -1,5 +1,6 @@
 -- Which of tracking's triggers exist on the app's old tables (table:trigger pairs), whether the change table exists,
--- and whether this role may read it (status and integrity run as read-only roles too).
+-- whether this role may read it and the marker (status and integrity run as read-only roles too), whether the marker
+-- table exists, and whether this is a standby (where the unlogged tables cannot be read at all).
 SELECT ARRAY(
          SELECT c.relname || ':' || t.tgname
          FROM pg_catalog.pg_trigger t
@@ -9,4 +10,8 @@ SELECT ARRAY(
            AND t.tgname IN ('matchmade_record_change', 'matchmade_record_truncate')),
        to_regclass(format('%I.%I', @state, 'changed_user')) IS NOT NULL,
        CASE WHEN to_regclass(format('%I.%I', @state, 'changed_user')) IS NULL THEN false
-            ELSE has_schema_privilege(@state, 'USAGE') AND has_table_privilege(format('%I.%I', @state, 'changed_user'), 'SELECT') END;
+            ELSE has_schema_privilege(@state, 'USAGE') AND has_table_privilege(format('%I.%I', @state, 'changed_user'), 'SELECT')
+                 AND (to_regclass(format('%I.%I', @state, 'tracking_marker')) IS NULL
+                      OR has_table_privilege(format('%I.%I', @state, 'tracking_marker'), 'SELECT')) END,
+       to_regclass(format('%I.%I', @state, 'tracking_marker')) IS NOT NULL,
+       pg_catalog.pg_is_in_recovery();
