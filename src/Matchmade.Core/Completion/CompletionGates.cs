@@ -46,12 +46,32 @@ internal static class CompletionGates
         gates.Add(state.ArchivePresent
             ? new("Archive", false, $"{schemas.State}.{CompletionState.ArchiveTable} exists already (the archive of another app schema sharing the module's schema?). It is never overwritten: move it, or remove it with Complete-ProfileMigration -RemoveArchive where it belongs.", ErrorIds.ArchiveExists)
             : new("Archive", true, $"{schemas.State}.{CompletionState.ArchiveTable} is free for the archive."));
+        gates.Add(Dependents(connection, schemas));
         var tracking = ChangeTracking.Read(connection, null, schemas);
         gates.Add(MigrationDone(connection, schemas, tracking, options, log));
         gates.Add(LastRun(connection, schemas, state.HistoryExists));
         gates.Add(Tracking(tracking, schemas, options, log));
         gates.Add(gates.TrueForAll(g => g.Passed) ? Integrity(connection, target, tracking.Installed, log, stop) : new("Integrity", false, "Not checked: an earlier gate refused."));
         return gates;
+    }
+
+    /// <summary>Nothing outside the old Profile table (a view, another table's foreign key) would follow it into the archive.</summary>
+    private static CompletionGate Dependents(NpgsqlConnection connection, SchemaNames schemas)
+    {
+        var found = new List<string>();
+        using (var command = new NpgsqlCommand(SqlText.For("completion-old-table-dependents.sql", schemas), connection))
+        {
+            command.Parameters.AddWithValue("app", schemas.App);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                found.Add(reader.GetString(0));
+            }
+        }
+
+        return found.Count == 0
+            ? new("OldTableDependents", true, "Nothing outside the old Profile table depends on it.")
+            : new("OldTableDependents", false, $"{string.Join(", ", found)} depend{(found.Count == 1 ? "s" : string.Empty)} on {schemas.App}.Profile. The cut-over moves that table into the archive and {(found.Count == 1 ? "it" : "they")} would follow it there (cleanup-migration.sql's DROP TABLE would refuse): drop or change {(found.Count == 1 ? "it" : "them")} to use the new tables (Slice 1b), then complete.", ErrorIds.OldTableHasDependents);
     }
 
     /// <summary>

@@ -27,6 +27,7 @@ public sealed class CompletionGateTests : IDisposable
     [InlineData("TrackingNotInstalled")]
     [InlineData("IntegrityCheckFailed")]
     [InlineData("ArchiveExists")]
+    [InlineData("OldTableHasDependents")]
     [InlineData("AlreadyCompleted")]
     public void Each_gate_refuses_with_its_own_error_and_changes_nothing(string errorId)
     {
@@ -66,6 +67,16 @@ public sealed class CompletionGateTests : IDisposable
                 }
 
                 break;
+            case "OldTableHasDependents":
+                db.Migrate(cs);
+                using (var c = Open(cs))
+                {
+                    // Both would follow the old table into the archive: a view reading it, another table's foreign key to it.
+                    Exec(c, """CREATE VIEW "ProfileBlobs" AS SELECT id, data FROM "Profile" """);
+                    Exec(c, """CREATE TABLE "ProfileNote" (id text PRIMARY KEY, "profileId" text REFERENCES "Profile"(id))""");
+                }
+
+                break;
             case "AlreadyCompleted":
                 db.Migrate(cs);
                 Assert.Equal(RunStatus.Completed, Complete(cs).Status);
@@ -80,6 +91,12 @@ public sealed class CompletionGateTests : IDisposable
 
         var refused = Assert.Throws<MatchmadeException>(() => Complete(cs));
         Assert.Equal(errorId, refused.ErrorId);
+        if (errorId == "OldTableHasDependents")
+        {
+            Assert.Contains("view or rule \"ProfileBlobs\"", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("foreign key \"ProfileNote_profileId_fkey\" of \"ProfileNote\"", refused.Message, StringComparison.Ordinal);
+        }
+
         var plan = Complete(cs, new CompletionOptions { DryRun = true });
         Assert.Contains(plan.Gates, g => g.ErrorId == errorId);
         using var check = Open(cs);
