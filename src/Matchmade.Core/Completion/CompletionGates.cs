@@ -58,17 +58,9 @@ internal static class CompletionGates
     /// <summary>Nothing outside the old Profile table (a view, another table's foreign key) would follow it into the archive.</summary>
     private static CompletionGate Dependents(NpgsqlConnection connection, SchemaNames schemas)
     {
-        var found = new List<string>();
-        using (var command = new NpgsqlCommand(SqlText.For("completion-old-table-dependents.sql", schemas), connection))
-        {
-            command.Parameters.AddWithValue("app", schemas.App);
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                found.Add(reader.GetString(0));
-            }
-        }
-
+        using var command = new NpgsqlCommand(SqlText.For("completion-old-table-dependents.sql", schemas), connection);
+        command.Parameters.AddWithValue("app", schemas.App);
+        var found = Db.Strings(command, new List<string>());
         return found.Count == 0
             ? new("OldTableDependents", true, "Nothing outside the old Profile table depends on it.")
             : new("OldTableDependents", false, $"{string.Join(", ", found)} depend{(found.Count == 1 ? "s" : string.Empty)} on {schemas.App}.Profile. The cut-over moves that table into the archive and {(found.Count == 1 ? "it" : "they")} would follow it there (cleanup-migration.sql's DROP TABLE would refuse): drop or change {(found.Count == 1 ? "it" : "them")} to use the new tables (Slice 1b), then complete.", ErrorIds.OldTableHasDependents);

@@ -39,15 +39,7 @@ internal static class CompletionPrivileges
     /// <summary>Every missing grant the check's rows name, in one PermissionDenied error.</summary>
     private static void ThrowIfMissing(NpgsqlCommand command, DatabaseTarget target, string what, string advice)
     {
-        var missing = new List<string>();
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                missing.Add(reader.GetString(0));
-            }
-        }
-
+        var missing = Db.Strings(command, new List<string>());
         if (missing.Count > 0)
         {
             throw new MatchmadeException(

@@ -4,7 +4,7 @@ using Npgsql;
 namespace Matchmade.Core.Connection;
 
 /// <summary>
-/// The module's few plain statements, said once: run a statement, open the read-only snapshot every read-only pass
+/// The module's few plain statements, said once: run a statement, read a column of names or ids, open the read-only snapshot every read-only pass
 /// uses, set lock_timeout. Values never go through here (they are parameters); only fixed SQL and numbers.
 /// </summary>
 internal static class Db
@@ -13,6 +13,19 @@ internal static class Db
     {
         using var command = new NpgsqlCommand(sql, connection, transaction);
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>Runs <paramref name="command"/> and adds each row's first column (text) to <paramref name="into"/>, which it returns.</summary>
+    public static T Strings<T>(NpgsqlCommand command, T into)
+        where T : ICollection<string>
+    {
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            into.Add(reader.GetString(0));
+        }
+
+        return into;
     }
 
     /// <summary>

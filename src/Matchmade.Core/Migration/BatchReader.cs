@@ -1,3 +1,4 @@
+using Matchmade.Core.Connection;
 using Matchmade.Core.Merge;
 using Matchmade.Core.Migration.Pipeline;
 using Matchmade.Core.Schema;
@@ -100,19 +101,12 @@ public sealed class BatchReader
     /// <summary>The next user ids of the range, in key order.</summary>
     private List<string> ReadIds(NpgsqlConnection connection, NpgsqlTransaction? transaction, string after, string? upTo, int limit)
     {
-        var ids = new List<string>(limit);
         using var command = new NpgsqlCommand(usersSql, connection, transaction);
         command.Parameters.AddWithValue("after", after);
         command.Parameters.Add(new NpgsqlParameter("upto", NpgsqlDbType.Text) { Value = (object?)upTo ?? DBNull.Value });
         command.Parameters.AddWithValue("limit", limit);
         command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)userIds ?? DBNull.Value });
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
+        return Db.Strings(command, new List<string>(limit));
     }
 
     /// <summary>Which of the ids have a ProfileNew already (none when the new tables are not there yet).</summary>
@@ -126,13 +120,7 @@ public sealed class BatchReader
 
         using var command = new NpgsqlCommand(migratedSql, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            migrated.Add(reader.GetString(0));
-        }
-
-        return migrated;
+        return Db.Strings(command, migrated);
     }
 
     /// <summary>The contexts of the users with their blobs, one user's at a time (the rows come ordered by user) to <paramref name="user"/>; users without contexts are not passed.</summary>

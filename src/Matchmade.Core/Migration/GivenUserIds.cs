@@ -20,11 +20,7 @@ internal static class GivenUserIds
         using (var command = new NpgsqlCommand(SqlText.For("missing-users.sql", target.Schemas), connection))
         {
             command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = distinct });
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                missing.Add(reader.GetString(0));
-            }
+            Db.Strings(command, missing);
         }
 
         var count = distinct.Length - found;

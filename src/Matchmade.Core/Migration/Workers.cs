@@ -37,11 +37,7 @@ internal static class Workers
         using (var command = new NpgsqlCommand(SqlText.For("user-ranges.sql", target.Schemas), connection))
         {
             command.Parameters.AddWithValue("workers", workers);
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                bounds.Add(reader.GetString(0));
-            }
+            Db.Strings(command, bounds);
         }
 
         var ranges = new List<UserRange>(bounds.Count);

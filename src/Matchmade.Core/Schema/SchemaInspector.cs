@@ -32,14 +32,7 @@ public static class SchemaInspector
         using var connection = target.Open(cancellationToken);
         using var command = new NpgsqlCommand(SqlText.Raw("schema-names.sql"), connection);
         command.Parameters.AddWithValue("state", target.Schemas.State);
-        using var reader = command.ExecuteReader();
-        var names = new List<string>();
-        while (reader.Read())
-        {
-            names.Add(reader.GetString(0));
-        }
-
-        return names;
+        return Db.Strings(command, new List<string>());
     }
 
     public static HashSet<string> TablesPresent(NpgsqlConnection connection, string schema, IEnumerable<string> names, NpgsqlTransaction? transaction = null)
@@ -47,14 +40,7 @@ public static class SchemaInspector
         using var command = new NpgsqlCommand(SqlText.Raw("tables-present.sql"), connection, transaction);
         command.Parameters.AddWithValue("schema", schema);
         command.Parameters.AddWithValue("names", names.ToArray());
-        var present = new HashSet<string>(StringComparer.Ordinal);
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            present.Add(reader.GetString(0));
-        }
-
-        return present;
+        return Db.Strings(command, new HashSet<string>(StringComparer.Ordinal));
     }
 
     public static PrismaMigrationRecord ReadPrismaMigration(NpgsqlConnection connection, SchemaNames schemas, bool historyTableExists, NpgsqlTransaction? transaction = null, string migrationName = PrismaSchema.MigrationName)

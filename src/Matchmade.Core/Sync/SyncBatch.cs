@@ -90,13 +90,7 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
 
         using var lockRows = new NpgsqlCommand(lockUsers, connection, transaction);
         lockRows.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = users.Select(u => u.UserId).ToArray() });
-        using var reader = lockRows.ExecuteReader();
-        while (reader.Read())
-        {
-            present.Add(reader.GetString(0));
-        }
-
-        return present;
+        return Db.Strings(lockRows, present);
     }
 
     /// <summary>
