@@ -43,9 +43,7 @@ internal static class CompletionGates
             return gates;
         }
 
-        gates.Add(state.ArchivePresent
-            ? new("Archive", false, $"{schemas.State}.{CompletionState.ArchiveTable} exists already (the archive of another app schema sharing the module's schema?). It is never overwritten: move it, or remove it with Complete-ProfileMigration -RemoveArchive where it belongs.", ErrorIds.ArchiveExists)
-            : new("Archive", true, $"{schemas.State}.{CompletionState.ArchiveTable} is free for the archive."));
+        gates.Add(Archive(connection, schemas, state));
         gates.Add(Dependents(connection, schemas));
         var tracking = ChangeTracking.Read(connection, null, schemas);
         gates.Add(MigrationDone(connection, schemas, tracking, options, log));
@@ -53,6 +51,23 @@ internal static class CompletionGates
         gates.Add(Tracking(tracking, schemas, options, log));
         gates.Add(gates.TrueForAll(g => g.Passed) ? Integrity(connection, target, tracking.Installed, log, stop) : new("Integrity", false, "Not checked: an earlier gate refused."));
         return gates;
+    }
+
+    /// <summary>The archive's place in the module's schema is free: its name, and the names the old table brings along when it is moved there.</summary>
+    private static CompletionGate Archive(NpgsqlConnection connection, SchemaNames schemas, CompletionState state)
+    {
+        if (state.ArchivePresent)
+        {
+            return new("Archive", false, $"{schemas.State}.{CompletionState.ArchiveTable} exists already (the archive of another app schema sharing the module's schema?). It is never overwritten: move it, or remove it with Complete-ProfileMigration -RemoveArchive where it belongs.", ErrorIds.ArchiveExists);
+        }
+
+        using var command = new NpgsqlCommand(SqlText.Raw("completion-archive-names.sql"), connection);
+        command.Parameters.AddWithValue("app", schemas.App);
+        command.Parameters.AddWithValue("state", schemas.State);
+        var taken = Db.Strings(command, new List<string>());
+        return taken.Count == 0
+            ? new("Archive", true, $"{schemas.State}.{CompletionState.ArchiveTable} is free for the archive.")
+            : new("Archive", false, $"Schema '{schemas.State}' already has objects named {string.Join(", ", taken.Select(n => $"\"{n}\""))}: the cut-over moves the old Profile table there (as \"Profile\", with its indexes and row type) before renaming it {CompletionState.ArchiveTable}, and would fail on them. Rename or move them out of the module's schema, then complete.", ErrorIds.ArchiveNameTaken);
     }
 
     /// <summary>Nothing outside the old Profile table (a view, another table's foreign key) would follow it into the archive.</summary>

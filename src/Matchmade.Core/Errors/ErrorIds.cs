@@ -77,6 +77,7 @@ public static class ErrorIds
     public const string TrackingReset = nameof(TrackingReset);
     public const string AlreadyCompleted = nameof(AlreadyCompleted);
     public const string ArchiveExists = nameof(ArchiveExists);
+    public const string ArchiveNameTaken = nameof(ArchiveNameTaken);
     public const string OldTableHasDependents = nameof(OldTableHasDependents);
     public const string MigrationNotFinished = nameof(MigrationNotFinished);
     public const string LastRunNotClean = nameof(LastRunNotClean);

@@ -27,6 +27,7 @@ public sealed class CompletionGateTests : IDisposable
     [InlineData("TrackingNotInstalled")]
     [InlineData("IntegrityCheckFailed")]
     [InlineData("ArchiveExists")]
+    [InlineData("ArchiveNameTaken")]
     [InlineData("OldTableHasDependents")]
     [InlineData("AlreadyCompleted")]
     public void Each_gate_refuses_with_its_own_error_and_changes_nothing(string errorId)
@@ -67,6 +68,16 @@ public sealed class CompletionGateTests : IDisposable
                 }
 
                 break;
+            case "ArchiveNameTaken":
+                db.Migrate(cs);
+                using (var c = Open(cs))
+                {
+                    // Names the old table brings into the module's schema when it is moved there: an index's, its row type's.
+                    Exec(c, """CREATE TABLE matchmade."Profile_pkey" (id text)""");
+                    Exec(c, """CREATE TYPE matchmade."Profile" AS ENUM ('x')""");
+                }
+
+                break;
             case "OldTableHasDependents":
                 db.Migrate(cs);
                 using (var c = Open(cs))
@@ -95,6 +106,11 @@ public sealed class CompletionGateTests : IDisposable
         {
             Assert.Contains("view or rule \"ProfileBlobs\"", refused.Message, StringComparison.Ordinal);
             Assert.Contains("foreign key \"ProfileNote_profileId_fkey\" of \"ProfileNote\"", refused.Message, StringComparison.Ordinal);
+        }
+
+        if (errorId == "ArchiveNameTaken")
+        {
+            Assert.Contains("named \"Profile\", \"Profile_pkey\", \"_Profile\":", refused.Message, StringComparison.Ordinal);
         }
 
         var plan = Complete(cs, new CompletionOptions { DryRun = true });
