@@ -11,6 +11,7 @@ using Npgsql;
 var users = 100_000;
 int? batchSize = null;
 var workers = 2;
+var workersGiven = false; // -Profile runs a second live run only when -ThrottleLimit is given
 var keep = false;
 var loadOnly = false;
 var profile = false; // -Profile: ShapeProfile.cs
@@ -27,7 +28,7 @@ for (var i = 0; i < args.Length; i++)
     {
         case "users": users = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "batchsize": batchSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-        case "throttlelimit": workers = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "throttlelimit": workers = int.Parse(args[++i], CultureInfo.InvariantCulture); workersGiven = true; break;
         case "keep": keep = true; break;
         case "loadonly": loadOnly = true; break;
         case "profile": profile = true; break;
@@ -42,7 +43,7 @@ for (var i = 0; i < args.Length; i++)
         case "shape" or "latencyms": return 2; // said why
         case "serveload": ChildProcess.ServeLoad(args[i + 1], args[i + 2], args[i + 3]); return 0;
         case "serveproxy": LatencyProxy.Serve(args[i + 1], int.Parse(args[i + 2], CultureInfo.InvariantCulture), double.Parse(args[i + 3], CultureInfo.InvariantCulture)); return 0;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -ThrottleLimit N (the second live run's workers, default 2; 1 = no second run), -AppWrites N (default 20000), -SyncUsers N (default 10000), -Shape synthetic|conflict-heavy|large-blobs|all (or a comma list; default synthetic), -LatencyMs N[,N...] (one-way, default 0), -SpeedOnly (the live runs, the floor and the seed-style baseline only), -MemoryOnly (the dry and live runs only, each with what its peak RSS is made of), -Profile (the core's live run and the floor with client and server CPU per shape: ShapeProfile.cs), -Keep, -LoadOnly, -NoSave, -ChartOnly"); return 2;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}. Options: -Users N (default 100000), -BatchSize N, -ThrottleLimit N (the second live run's workers, default 2; 1 = no second run), -AppWrites N (default 20000), -SyncUsers N (default 10000), -Shape synthetic|conflict-heavy|large-blobs|all (or a comma list; default synthetic), -LatencyMs N[,N...] (one-way, default 0), -SpeedOnly (the live runs, the floor and the seed-style baseline only), -MemoryOnly (the dry and live runs only, each with what its peak RSS is made of), -Profile (the core's live run and the floor with client and server CPU per shape, and with -ThrottleLimit N a live run with N workers: ShapeProfile.cs), -Keep, -LoadOnly, -NoSave, -ChartOnly"); return 2;
     }
 }
 
@@ -93,7 +94,7 @@ foreach (var shape in shapes)
     {
         if (profile)
         {
-            ShapeProfile.Run(cs, cluster.DataDirectory, loaded.Users, reports);
+            ShapeProfile.Run(cs, cluster.DataDirectory, loaded.Users, reports, workersGiven ? workers : 1);
         }
 
         continue;

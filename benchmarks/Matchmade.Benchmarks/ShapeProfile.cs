@@ -3,6 +3,7 @@ using System.Globalization;
 using Matchmade.Core;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Migration;
+using Matchmade.Core.Rollback;
 using Npgsql;
 
 /// <summary>
@@ -10,11 +11,13 @@ using Npgsql;
 /// with figures a busy machine does not change much: this process's CPU time and allocated bytes, the server's CPU time
 /// (every process of the cluster, exited backends included), the server's time and blocks per statement
 /// (pg_stat_statements) and its WAL. For docs/performance.md, "Per shape". Set MATCHMADE_PROFILE_PAUSE to attach a
-/// profiler (dotnet-trace) before the live run starts.
+/// profiler (dotnet-trace) before the live run starts. With an explicit <c>-ThrottleLimit N</c> (N &gt; 1) the live run
+/// runs again with N workers (after an Undo), to show whether the machine's cores, not the module, bound it: each line
+/// says how many cores client and server kept busy together.
 /// </summary>
 internal static class ShapeProfile
 {
-    public static void Run(string cs, string dataDirectory, long users, string reports)
+    public static void Run(string cs, string dataDirectory, long users, string reports, int workers)
     {
         Bench.GiveBackMemory();
         Reset(cs);
@@ -24,17 +27,30 @@ internal static class ShapeProfile
             Console.ReadLine();
         }
 
-        var live = Measure(dataDirectory, () =>
-        {
-            using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs });
-            var outcome = new MigrationRunner(target, new MigrationOptions { ReportPath = reports }, new QuietLog()).Run(CancellationToken.None);
-            Console.WriteLine($"live run: {outcome.Status}, {outcome.UsersMigrated:N0} users, {outcome.Conflicts:N0} conflicts, {outcome.UnmappedFields:N0} unmapped, {outcome.InvalidValues:N0} invalid; report {(new FileInfo(outcome.ReportPath ?? string.Empty) is { Exists: true } f ? f.Length / 1024.0 / 1024 : 0):N1} MB");
-        });
+        var live = Measure(dataDirectory, () => Live(cs, reports, 1));
         Print("live run", live, users, cs);
         Reset(cs);
         var timed = TimeSpan.Zero;
         var floor = Measure(dataDirectory, () => timed = Baselines.Floor(cs));
         Print($"floor (timed part {timed.TotalSeconds:N2} s; the figures include its untimed export)", floor, users, cs);
+        if (workers > 1)
+        {
+            using (var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs }))
+            {
+                UndoRunner.Run(target, new UndoOptions { Force = true }, new QuietLog(), CancellationToken.None);
+            }
+
+            Bench.GiveBackMemory();
+            Reset(cs);
+            Print($"live run, {workers} workers", Measure(dataDirectory, () => Live(cs, reports, workers)), users, cs);
+        }
+    }
+
+    private static void Live(string cs, string reports, int workers)
+    {
+        using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs });
+        var outcome = new MigrationRunner(target, new MigrationOptions { ReportPath = reports, ThrottleLimit = workers }, new QuietLog()).Run(CancellationToken.None);
+        Console.WriteLine($"live run ({workers} worker{(workers == 1 ? string.Empty : "s")}): {outcome.Status}, {outcome.UsersMigrated:N0} users, {outcome.Conflicts:N0} conflicts, {outcome.UnmappedFields:N0} unmapped, {outcome.InvalidValues:N0} invalid; report {(new FileInfo(outcome.ReportPath ?? string.Empty) is { Exists: true } f ? f.Length / 1024.0 / 1024 : 0):N1} MB");
     }
 
     private sealed record Figures(TimeSpan Wall, TimeSpan ClientCpu, TimeSpan ServerCpu, long Allocated);
@@ -54,7 +70,7 @@ internal static class ShapeProfile
 
     private static void Print(string name, Figures f, long users, string cs)
     {
-        Console.WriteLine($"{name}: wall {f.Wall.TotalSeconds:N2} s, client CPU {f.ClientCpu.TotalSeconds:N2} s ({f.ClientCpu.TotalMilliseconds * 1000 / users:N1} µs/user), server CPU {f.ServerCpu.TotalSeconds:N2} s, allocated {f.Allocated / (double)users:N0} B/user");
+        Console.WriteLine($"{name}: wall {f.Wall.TotalSeconds:N2} s, client CPU {f.ClientCpu.TotalSeconds:N2} s ({f.ClientCpu.TotalMilliseconds * 1000 / users:N1} µs/user), server CPU {f.ServerCpu.TotalSeconds:N2} s, allocated {f.Allocated / (double)users:N0} B/user; cores busy {(f.ClientCpu + f.ServerCpu) / f.Wall:N2} of {Environment.ProcessorCount}");
         using var c = new NpgsqlConnection(cs);
         c.Open();
         using var command = new NpgsqlCommand(
