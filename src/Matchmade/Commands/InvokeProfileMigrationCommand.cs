@@ -9,7 +9,7 @@ namespace Matchmade.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "ProfileMigration", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(MigrationResult))]
-public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
+public sealed class InvokeProfileMigrationCommand : BatchRunCommandBase
 {
     private readonly List<string> userIds = [];
 
@@ -24,11 +24,6 @@ public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
     [ValidateRange(1, int.MaxValue)]
     public int MaxUsers { get; set; }
 
-    /// <summary>Users per transaction.</summary>
-    [Parameter]
-    [ValidateRange(1, MigrationOptions.MaxBatchSize)]
-    public int BatchSize { get; set; } = MigrationOptions.DefaultBatchSize;
-
     /// <summary>Live runs: this many workers over disjoint ranges of user ids, each with its own connections.</summary>
     [Parameter]
     [ValidateRange(1, MigrationOptions.MaxThrottleLimit)]
@@ -37,25 +32,6 @@ public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
     /// <summary>Rebuild users that are already migrated, in place, from the old data.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
-
-    /// <summary>How long a statement may wait for a lock held by the app before the batch is retried (lock_timeout).</summary>
-    [Parameter]
-    [ValidateRange(1, 3600)]
-    public int LockTimeoutSeconds { get; set; } = (int)MigrationOptions.DefaultLockTimeout.TotalSeconds;
-
-    /// <summary>Before each batch, wait while a streaming standby replays more than this many seconds behind. 0 = off (default).</summary>
-    [Parameter]
-    [ValidateRange(0, 86400)]
-    public int MaxReplicationLagSeconds { get; set; }
-
-    /// <summary>The JSON report's file or folder. Default: ./migration-report-YYYY-MM-DD.json, never overwriting.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? ReportPath { get; set; }
-
-    /// <summary>Write the report's findings without their values (the values are personal data).</summary>
-    [Parameter]
-    public SwitchParameter RedactValues { get; set; }
 
     /// <summary>Do not install change tracking (triggers on the old tables); then only Sync-ProfileMigration -Full can catch up with the app's writes.</summary>
     [Parameter]
@@ -91,8 +67,7 @@ public sealed class InvokeProfileMigrationCommand : MatchmadeCommandBase
                 MaxUsers = MaxUsers > 0 ? MaxUsers : null,
                 LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds),
                 MaxReplicationLagSeconds = MaxReplicationLagSeconds,
-                // Relative paths and the default location follow PowerShell's current location, not the process's.
-                ReportPath = ReportPath is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(ReportPath),
+                ReportPath = ResolvedReportPath,
                 RedactValues = RedactValues,
                 ChangeTracking = !NoChangeTracking,
             },

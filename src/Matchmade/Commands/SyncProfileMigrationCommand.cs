@@ -10,13 +10,8 @@ namespace Matchmade.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Sync, "ProfileMigration", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SyncResult))]
-public sealed class SyncProfileMigrationCommand : MatchmadeCommandBase
+public sealed class SyncProfileMigrationCommand : BatchRunCommandBase
 {
-    /// <summary>Users per transaction.</summary>
-    [Parameter]
-    [ValidateRange(1, MigrationOptions.MaxBatchSize)]
-    public int BatchSize { get; set; } = MigrationOptions.DefaultBatchSize;
-
     /// <summary>Reconcile every user with the old tables and rebuild exactly those that differ (no change tracking needed).</summary>
     [Parameter]
     public SwitchParameter Full { get; set; }
@@ -33,25 +28,6 @@ public sealed class SyncProfileMigrationCommand : MatchmadeCommandBase
     [Parameter]
     [ValidateRange(1, 86400)]
     public int IntervalSeconds { get; set; } = (int)SyncOptions.DefaultInterval.TotalSeconds;
-
-    /// <summary>How long a statement may wait for a lock held by the app before the batch is retried (lock_timeout).</summary>
-    [Parameter]
-    [ValidateRange(1, 3600)]
-    public int LockTimeoutSeconds { get; set; } = (int)MigrationOptions.DefaultLockTimeout.TotalSeconds;
-
-    /// <summary>Before each batch, wait while a streaming standby replays more than this many seconds behind. 0 = off (default).</summary>
-    [Parameter]
-    [ValidateRange(0, 86400)]
-    public int MaxReplicationLagSeconds { get; set; }
-
-    /// <summary>The JSON report's file or folder. Default: ./migration-report-YYYY-MM-DD.json, never overwriting.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? ReportPath { get; set; }
-
-    /// <summary>Write the report's findings without their values (the values are personal data).</summary>
-    [Parameter]
-    public SwitchParameter RedactValues { get; set; }
 
     private protected override void ProcessDatabase()
     {
@@ -76,7 +52,7 @@ public sealed class SyncProfileMigrationCommand : MatchmadeCommandBase
                 Interval = TimeSpan.FromSeconds(IntervalSeconds),
                 LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds),
                 MaxReplicationLagSeconds = MaxReplicationLagSeconds,
-                ReportPath = ReportPath is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(ReportPath),
+                ReportPath = ResolvedReportPath,
                 RedactValues = RedactValues,
             },
             Cancellation);
