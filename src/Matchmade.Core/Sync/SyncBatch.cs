@@ -13,8 +13,8 @@ namespace Matchmade.Core.Sync;
 /// <summary>A changed user as a sync pass claimed it: the id and its change records.</summary>
 public sealed record ClaimedUser(string UserId, ChangeRecord[] Records);
 
-/// <summary>A claimed change record: its sequence number and where it was (the release finds it by ctid: sync-release.sql).</summary>
-public readonly record struct ChangeRecord(long Seq, NpgsqlTid Ctid);
+/// <summary>A claimed change record: its sequence number and where it was (its ctid as text; the release finds it by ctid: sync-release.sql).</summary>
+public readonly record struct ChangeRecord(long Seq, string Ctid);
 
 /// <summary>What one sync batch committed.</summary>
 public sealed record SyncBatchResult(int Resynced, int Created, int Deleted, int Failed, int Intents, IReadOnlyList<Finding> Findings, IReadOnlyList<RunError> Errors)
@@ -118,7 +118,7 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
         if (records.Length > 0)
         {
             using var done = new NpgsqlCommand(release, connection, transaction);
-            done.Parameters.Add(new NpgsqlParameter("ctids", NpgsqlDbType.Array | NpgsqlDbType.Tid) { Value = records.Select(r => r.Ctid).ToArray() });
+            done.Parameters.Add(new NpgsqlParameter("ctids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = records.Select(r => r.Ctid).ToArray() });
             done.Parameters.Add(new NpgsqlParameter("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = records.Select(r => r.Seq).ToArray() });
             done.ExecuteNonQuery();
         }

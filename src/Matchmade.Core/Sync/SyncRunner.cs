@@ -11,7 +11,6 @@ using Matchmade.Core.Sql;
 using Matchmade.Core.Tracking;
 using Matchmade.Core.Verification;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Matchmade.Core.Sync;
 
@@ -277,7 +276,7 @@ public sealed class SyncRunner
         {
             var seqs = reader.GetFieldValue<long[]>(1);
             var at = reader.GetFieldValue<DateTimeOffset>(2);
-            var ctids = reader.GetFieldValue<NpgsqlTid[]>(3);
+            var ctids = reader.GetFieldValue<string[]>(3);
             var records = seqs.Select((seq, i) => new ChangeRecord(seq, ctids[i])).ToArray();
             oldest = oldest is null || at < oldest ? at : oldest;
             if (reader.IsDBNull(0))
