@@ -70,6 +70,7 @@ install() {
     local t file
     q -c "DROP SCHEMA IF EXISTS matchmade CASCADE" >/dev/null 2>&1
     sed 's/{state}/matchmade/g; s/{app}/public/g' "$sql/tracking-install.sql" | q >/dev/null
+    q -c "ALTER SEQUENCE matchmade.changed_user_seq_seq CACHE 32" >/dev/null # as ChangeTracking.Install does
     for t in User:record_user_change ContextProfile:record_context_profile_change Profile:record_profile_change; do
         sed "s/{state}/matchmade/g; s/{app}/public/g; s/{table}/\"${t%%:*}\"/g; s/{function}/${t#*:}/g" "$sql/tracking-trigger-row.sql" | q >/dev/null
         sed "s/{state}/matchmade/g; s/{app}/public/g; s/{table}/\"${t%%:*}\"/g; s/{function}/record_truncate/g" "$sql/tracking-trigger-truncate.sql" | q >/dev/null

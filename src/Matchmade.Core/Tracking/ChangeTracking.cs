@@ -50,6 +50,13 @@ public static class ChangeTracking
 
     private const string TruncateFunction = "record_truncate";
 
+    /// <summary>
+    /// Sequence numbers a session takes at once: nextval then skips the sequence's page (its lock and buffer) for 31
+    /// writes in 32. The numbers are not in commit order either way; the sync never relies on their order
+    /// (docs/decisions.md).
+    /// </summary>
+    private const int SequenceCache = 32;
+
     /// <summary>An earlier version's single row and TRUNCATE trigger function, replaced by Install.</summary>
     private const string EarlierFunction = "record_change";
 
@@ -139,12 +146,14 @@ public static class ChangeTracking
 
     /// <summary>
     /// An earlier version's change table: made unlogged and without its primary key, once, keeping its rows (no lock on
-    /// it when it already is).
+    /// it when it already is); and its sequence made to cache <see cref="SequenceCache"/> values per session (a new
+    /// table's too: CREATE TABLE cannot say it for a bigserial).
     /// </summary>
     private static void ConvertEarlierTable(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas)
     {
         bool logged;
         string? primaryKey;
+        long cache;
         using (var command = new NpgsqlCommand(SqlText.Raw("tracking-earlier.sql"), connection, transaction))
         {
             command.Parameters.AddWithValue("state", schemas.State);
@@ -152,6 +161,12 @@ public static class ChangeTracking
             reader.Read();
             logged = reader.GetBoolean(0);
             primaryKey = reader.IsDBNull(1) ? null : reader.GetString(1);
+            cache = reader.GetInt64(2);
+        }
+
+        if (cache != SequenceCache)
+        {
+            Db.Execute(connection, transaction, $"ALTER SEQUENCE {schemas.StateQuoted}.changed_user_seq_seq CACHE {SequenceCache}");
         }
 
         if (primaryKey is not null)

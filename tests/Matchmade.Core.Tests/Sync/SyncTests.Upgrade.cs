@@ -10,7 +10,7 @@ namespace Matchmade.Core.Tests.Sync;
 
 /// <summary>
 /// Tracking installed by an earlier version (one trigger function record_change() for the three tables, with its
-/// TRUNCATE helper record_truncate(text, text), and a primary key on the change table): a live re-run must leave this
+/// TRUNCATE helper record_truncate(text, text), a primary key on the change table, a sequence caching 1 number): a live re-run must leave this
 /// version's objects only, keeping the pending records, and Undo must remove either version's.
 /// </summary>
 public sealed partial class SyncTests
@@ -35,6 +35,7 @@ public sealed partial class SyncTests
             Assert.Equal(TriggerFunctions, TriggerFunctionsCalled(c));
             Assert.Equal(0L, Scalar<long>(c, "SELECT count(*) FROM pg_proc WHERE proname = 'record_change' OR (proname = 'record_truncate' AND pronargs = 2)"));
             Assert.Equal(0L, Scalar<long>(c, "SELECT count(*) FROM pg_index WHERE indrelid = 'matchmade.changed_user'::regclass"));
+            Assert.Equal(32L, Scalar<long>(c, "SELECT seqcache FROM pg_sequence WHERE seqrelid = 'matchmade.changed_user_seq_seq'::regclass"));
             Exec(c, """UPDATE "Profile" SET data = data || '{"name": "After"}' WHERE "contextProfileId" IN (SELECT id FROM "ContextProfile" WHERE "userId" IN (SELECT DISTINCT "userId" FROM "ContextProfile" WHERE id IN (SELECT "contextProfileId" FROM "Profile") ORDER BY 1 DESC LIMIT 2))""");
         }
 
@@ -101,6 +102,7 @@ public sealed partial class SyncTests
         END $$;
         DROP FUNCTION matchmade.record_profile_change(), matchmade.record_context_profile_change(), matchmade.record_user_change(), matchmade.record_truncate();
         ALTER TABLE matchmade.changed_user ADD PRIMARY KEY (seq);
+        ALTER SEQUENCE matchmade.changed_user_seq_seq CACHE 1;
         """);
 
     /// <summary>Which function each of tracking's triggers calls ("table:function", sorted).</summary>

@@ -87,6 +87,7 @@ public sealed partial class SyncTests : IDisposable
             Assert.Equal(before, Catalog(c)); // tables, columns, defaults, indexes, constraints, types, functions of the app's schema
             Assert.Equal(6L, Triggers(c));
             Assert.Equal(TriggerFunctions, TriggerFunctionsCalled(c)); // one per table, and TRUNCATE's, all SECURITY DEFINER
+            Assert.Equal(32L, Scalar<long>(c, "SELECT seqcache FROM pg_sequence WHERE seqrelid = 'matchmade.changed_user_seq_seq'::regclass"));
             Assert.Equal(4L, Scalar<long>(c, "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'matchmade' AND p.proname LIKE 'record%' AND p.prosecdef"));
         }
 

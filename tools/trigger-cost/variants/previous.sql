@@ -90,3 +90,4 @@ BEGIN
         EXECUTE format('CREATE TRIGGER matchmade_record_truncate BEFORE TRUNCATE ON public.%I FOR EACH STATEMENT EXECUTE FUNCTION matchmade.record_change()', t);
     END LOOP;
 END $$;
+ALTER SEQUENCE matchmade.changed_user_seq_seq CACHE 1;
