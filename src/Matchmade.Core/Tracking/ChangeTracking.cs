@@ -181,9 +181,9 @@ public static class ChangeTracking
     }
 
     /// <summary>
-    /// Undo: drops this schema's triggers and pending changes; the function and table when no schema uses them. A role
-    /// that does not own the old tables cannot drop their triggers: then the function is made a no-op instead (the
-    /// triggers record nothing) and a warning gives the owner the statements.
+    /// Undo: drops this schema's triggers and pending changes; the functions (an earlier version's too) and the table
+    /// when no schema uses them. A role that does not own the old tables cannot drop their triggers: then the functions
+    /// they call are made no-ops instead (the triggers record nothing) and a warning gives the owner the statements.
     /// </summary>
     public static void Remove(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, IOperationLog log)
     {
