@@ -9,10 +9,12 @@
 #   so only CPU counts) committing N and 3N such writes, the difference / 2N (start-up and shut-down cancel out).
 # With no trigger, the shipped tracking (src/Matchmade.Core/Tracking/Sql), and each variant: a SQL file applied after
 # the shipped install (schema matchmade, app schema public). A throwaway cluster as the postgres OS user; Linux only.
-# Usage: tools/trigger-cost/trigger-cost.sh [-w WAL_WRITES] [-c CALLGRIND_WRITES] [-u USERS] [variant.sql ...]
+# -k DIR keeps each variant's callgrind outputs there (DIR/<variant>.N.out and .3N.out: callgrind_annotate
+# --inclusive=yes of both, the difference per function / 2N, says where a write's instructions go).
+# Usage: tools/trigger-cost/trigger-cost.sh [-w WAL_WRITES] [-c CALLGRIND_WRITES] [-u USERS] [-k DIR] [variant.sql ...]
 set -euo pipefail
-writes=3000 users=2000 cycles=300
-while getopts "w:u:c:" o; do case $o in w) writes=$OPTARG;; u) users=$OPTARG;; c) cycles=$OPTARG;; *) exit 2;; esac; done
+writes=3000 users=2000 cycles=300 keep=
+while getopts "w:u:c:k:" o; do case $o in w) writes=$OPTARG;; u) users=$OPTARG;; c) cycles=$OPTARG;; k) keep=$(realpath "$OPTARG");; *) exit 2;; esac; done
 shift $((OPTIND - 1))
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd); sql=$repo/src/Matchmade.Core/Tracking/Sql
 dir=$(mktemp -d /tmp/trigger-cost.XXXXXX); chown postgres "$dir"
@@ -51,6 +53,7 @@ single() {
     updates "$1" "$2" > "$dir/single.sql"
     as_pg valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" postgres --single -D "$dir/data" -c synchronous_commit=off postgres < "$dir/single.sql" >/dev/null 2>&1
     callgrind_annotate "$dir/cg.out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
+    if [[ -n $keep ]]; then mkdir -p "$keep"; mv "$dir/cg.out" "$keep/$3.out"; fi
     rm -f "$dir/cg.out"
 }
 
@@ -58,7 +61,7 @@ measure() {
     local records bytes fpi small big
     IFS='|' read -r records bytes fpi < <(q -t -A -f "$dir/writes.sql" | tail -1)
     as_pg pg_ctl -D "$dir/data" stop -m fast >/dev/null
-    small=$(single "$cycles" small); big=$(single $((3 * cycles)) big)
+    small=$(single "$cycles" small "$1.N"); big=$(single $((3 * cycles)) big "$1.3N")
     start
     printf '%-24s %10.2f %12.1f %6s %16.0f\n' "$1" "$(bc -l <<<"$records/$writes")" "$(bc -l <<<"$bytes/$writes")" "$fpi" "$(bc -l <<<"($big - $small)/(2*$cycles)")"
 }
@@ -67,10 +70,10 @@ install() {
     local t file
     q -c "DROP SCHEMA IF EXISTS matchmade CASCADE" >/dev/null 2>&1
     sed 's/{state}/matchmade/g; s/{app}/public/g' "$sql/tracking-install.sql" | q >/dev/null
-    for t in '"User"' '"ContextProfile"' '"Profile"'; do
-        for file in tracking-trigger-row.sql tracking-trigger-truncate.sql; do
-            sed "s/{state}/matchmade/g; s/{app}/public/g; s/{table}/$t/g" "$sql/$file" | q >/dev/null
-        done
+    q -c "ALTER SEQUENCE matchmade.changed_user_seq_seq CACHE 32" >/dev/null # as ChangeTracking.Install does
+    for t in User:record_user_change ContextProfile:record_context_profile_change Profile:record_profile_change; do
+        sed "s/{state}/matchmade/g; s/{app}/public/g; s/{table}/\"${t%%:*}\"/g; s/{function}/${t#*:}/g" "$sql/tracking-trigger-row.sql" | q >/dev/null
+        sed "s/{state}/matchmade/g; s/{app}/public/g; s/{table}/\"${t%%:*}\"/g; s/{function}/record_truncate/g" "$sql/tracking-trigger-truncate.sql" | q >/dev/null
     done
 }
 

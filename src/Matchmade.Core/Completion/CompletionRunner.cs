@@ -186,7 +186,7 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
     private List<string> FinalSync(NpgsqlConnection connection, NpgsqlTransaction transaction, RunHistory history, bool tracking, CancellationToken stop)
     {
         List<ClaimedUser> users;
-        long[] orphans = [];
+        ChangeRecord[] orphans = [];
         if (tracking)
         {
             (users, orphans, _) = SyncRunner.Claim(connection, transaction, schemas);

@@ -10,8 +10,11 @@ using NpgsqlTypes;
 
 namespace Matchmade.Core.Sync;
 
-/// <summary>A changed user as a sync pass claimed it: the id and the sequence numbers of its change records.</summary>
-public sealed record ClaimedUser(string UserId, long[] Seqs);
+/// <summary>A changed user as a sync pass claimed it: the id and its change records.</summary>
+public sealed record ClaimedUser(string UserId, ChangeRecord[] Records);
+
+/// <summary>A claimed change record: its sequence number and where it was (its ctid as text; the release finds it by ctid: sync-release.sql).</summary>
+public readonly record struct ChangeRecord(long Seq, string Ctid);
 
 /// <summary>What one sync batch committed.</summary>
 public sealed record SyncBatchResult(int Resynced, int Created, int Deleted, int Failed, int Intents, IReadOnlyList<Finding> Findings, IReadOnlyList<RunError> Errors)
@@ -58,7 +61,7 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
     /// records plus <paramref name="alsoRelease"/> (records that name no user any more). Users whose merge or write
     /// fails keep their records (still pending).
     /// </summary>
-    public SyncBatchResult Run(NpgsqlConnection connection, SyncRead read, long[] alsoRelease, RunHistory? history)
+    public SyncBatchResult Run(NpgsqlConnection connection, SyncRead read, ChangeRecord[] alsoRelease, RunHistory? history)
     {
         // READ COMMITTED: the rows were read before; the lock sees the users that exist now.
         using var transaction = connection.BeginTransaction();
@@ -73,7 +76,7 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
     /// Complete-ProfileMigration's final sync, under the locks that keep the app from writing the old tables, in the
     /// transaction that then drops the old table.
     /// </summary>
-    public SyncBatchResult Run(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ClaimedUser> users, long[] alsoRelease, RunHistory? history)
+    public SyncBatchResult Run(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ClaimedUser> users, ChangeRecord[] alsoRelease, RunHistory? history)
     {
         var present = Lock(connection, transaction, users);
         return Write(connection, transaction, Read(connection, transaction, users), present, alsoRelease, history);
@@ -97,7 +100,7 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
     /// The batch's writes: the new rows of the users read and still there, the removal of the rest (gone from the old
     /// tables), the release of the change records of every user not failed, and the run history's counts.
     /// </summary>
-    private SyncBatchResult Write(NpgsqlConnection connection, NpgsqlTransaction transaction, SyncRead read, HashSet<string> present, long[] alsoRelease, RunHistory? history)
+    private SyncBatchResult Write(NpgsqlConnection connection, NpgsqlTransaction transaction, SyncRead read, HashSet<string> present, ChangeRecord[] alsoRelease, RunHistory? history)
     {
         var errors = read.Merged.Errors.FindAll(e => e.UserId is null || present.Contains(e.UserId));
         var written = WriteRows(connection, transaction, read.Merged.Prepared.FindAll(u => present.Contains(u.UserId)), errors);
@@ -111,11 +114,12 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
         }
 
         var failedIds = errors.Select(e => e.UserId).ToHashSet(StringComparer.Ordinal);
-        var seqs = read.Users.Where(u => !failedIds.Contains(u.UserId)).SelectMany(u => u.Seqs).Concat(alsoRelease).ToArray();
-        if (seqs.Length > 0)
+        var records = read.Users.Where(u => !failedIds.Contains(u.UserId)).SelectMany(u => u.Records).Concat(alsoRelease).ToArray();
+        if (records.Length > 0)
         {
             using var done = new NpgsqlCommand(release, connection, transaction);
-            done.Parameters.Add(new NpgsqlParameter("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = seqs });
+            done.Parameters.Add(new NpgsqlParameter("ctids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = records.Select(r => r.Ctid).ToArray() });
+            done.Parameters.Add(new NpgsqlParameter("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = records.Select(r => r.Seq).ToArray() });
             done.ExecuteNonQuery();
         }
 

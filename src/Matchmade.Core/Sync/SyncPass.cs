@@ -12,7 +12,7 @@ namespace Matchmade.Core.Sync;
 /// first batch, the records that name no user any more. <see cref="IdsRead"/> counts both, so a pass of only such
 /// records still runs once.
 /// </summary>
-internal sealed record ChangedUsers(SyncRead Read, long[] AlsoRelease) : IKeysetBatch
+internal sealed record ChangedUsers(SyncRead Read, ChangeRecord[] AlsoRelease) : IKeysetBatch
 {
     public int IdsRead => Read.Users.Count + AlsoRelease.Length;
 
@@ -28,7 +28,7 @@ internal sealed record ChangedUsers(SyncRead Read, long[] AlsoRelease) : IKeyset
 /// before and one read at a time, so the source keeps its own place (the ids are not a key range: a claim can name
 /// any users).
 /// </summary>
-internal sealed class ChangedUsersSource(SyncBatch batch, NpgsqlConnection connection, List<ClaimedUser> users, long[] alsoRelease) : IBatchSource<ChangedUsers>
+internal sealed class ChangedUsersSource(SyncBatch batch, NpgsqlConnection connection, List<ClaimedUser> users, ChangeRecord[] alsoRelease) : IBatchSource<ChangedUsers>
 {
     private int position;
     private bool orphansTaken;

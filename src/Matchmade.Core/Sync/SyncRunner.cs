@@ -230,9 +230,9 @@ public sealed class SyncRunner
         var (claims, orphans, _) = trackingTable ? Claim(connection) : ([], [], null);
         var differing = new IntegrityChecker(target, log).DifferingUsers(stop);
         log.Verbose($"-Full: {differing.Count:N0} users differ from the old tables.");
-        var seqs = claims.ToDictionary(c => c.UserId, c => c.Seqs, StringComparer.Ordinal);
-        var users = differing.Select(id => new ClaimedUser(id, seqs.Remove(id, out var s) ? s : [])).ToList();
-        var equal = seqs.Values.SelectMany(s => s).Concat(orphans).ToArray();
+        var records = claims.ToDictionary(c => c.UserId, c => c.Records, StringComparer.Ordinal);
+        var users = differing.Select(id => new ClaimedUser(id, records.Remove(id, out var r) ? r : [])).ToList();
+        var equal = records.Values.SelectMany(r => r).Concat(orphans).ToArray();
         Process(connection, batch, history, report, users, equal, stop);
         if (armedAt is { } token && !stop.IsCancellationRequested && counters.Failed == failedBefore && !ChangeTracking.ConfirmWhole(connection, target.Schemas, token))
         {
@@ -243,7 +243,7 @@ public sealed class SyncRunner
     }
 
     /// <summary>The claimed users through the batch pipeline: a source of their ids, the sync's sink, the lag gate before each batch.</summary>
-    private void Process(NpgsqlConnection connection, SyncBatch batch, RunHistory history, ReportWriter report, List<ClaimedUser> users, long[] alsoRelease, CancellationToken stop)
+    private void Process(NpgsqlConnection connection, SyncBatch batch, RunHistory history, ReportWriter report, List<ClaimedUser> users, ChangeRecord[] alsoRelease, CancellationToken stop)
     {
         counters.Claimed += users.Count;
         var sink = new SyncSink(batch, connection, history, report, counters, options.MaxRetries, log, $"Pass {passes + 1}", users.Count, stop);
@@ -254,10 +254,10 @@ public sealed class SyncRunner
         }.Run(stop);
     }
 
-    private (List<ClaimedUser> Users, long[] Orphans, DateTimeOffset? Oldest) Claim(NpgsqlConnection connection) => Claim(connection, null, target.Schemas);
+    private (List<ClaimedUser> Users, ChangeRecord[] Orphans, DateTimeOffset? Oldest) Claim(NpgsqlConnection connection) => Claim(connection, null, target.Schemas);
 
     /// <summary>The change records up to the highest sequence number now, grouped by user (ids ascending).</summary>
-    internal static (List<ClaimedUser> Users, long[] Orphans, DateTimeOffset? Oldest) Claim(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas)
+    internal static (List<ClaimedUser> Users, ChangeRecord[] Orphans, DateTimeOffset? Oldest) Claim(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas)
     {
         long max;
         using (var command = new NpgsqlCommand(SqlText.For("sync-max-seq.sql", schemas), connection, transaction))
@@ -266,7 +266,7 @@ public sealed class SyncRunner
         }
 
         var users = new List<ClaimedUser>();
-        long[] orphans = [];
+        ChangeRecord[] orphans = [];
         DateTimeOffset? oldest = null;
         using var claim = new NpgsqlCommand(SqlText.For("sync-claim.sql", schemas), connection, transaction);
         claim.Parameters.AddWithValue("app_schema", schemas.App);
@@ -276,14 +276,16 @@ public sealed class SyncRunner
         {
             var seqs = reader.GetFieldValue<long[]>(1);
             var at = reader.GetFieldValue<DateTimeOffset>(2);
+            var ctids = reader.GetFieldValue<string[]>(3);
+            var records = seqs.Select((seq, i) => new ChangeRecord(seq, ctids[i])).ToArray();
             oldest = oldest is null || at < oldest ? at : oldest;
             if (reader.IsDBNull(0))
             {
-                orphans = seqs;
+                orphans = records;
             }
             else
             {
-                users.Add(new ClaimedUser(reader.GetString(0), seqs));
+                users.Add(new ClaimedUser(reader.GetString(0), records));
             }
         }
 

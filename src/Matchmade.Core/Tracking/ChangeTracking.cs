@@ -40,9 +40,33 @@ public static class ChangeTracking
     /// <summary>The tables whose writes change a user's merge.</summary>
     public static IReadOnlyList<string> TrackedTables { get; } = [PrismaSchema.User, PrismaSchema.ContextProfile, PrismaSchema.Profile];
 
+    /// <summary>Each table's row trigger function (in the module's schema): one per table, so a write runs only its own table's tests.</summary>
+    private static readonly Dictionary<string, string> RowFunctions = new(StringComparer.Ordinal)
+    {
+        [PrismaSchema.User] = "record_user_change",
+        [PrismaSchema.ContextProfile] = "record_context_profile_change",
+        [PrismaSchema.Profile] = "record_profile_change",
+    };
+
+    private const string TruncateFunction = "record_truncate";
+
     /// <summary>
-    /// Installs (or completes) tracking in one transaction: the change table and the function are (re)created, and only
-    /// missing triggers are added, so a re-run takes no lock on the app's tables. Returns the triggers it created.
+    /// Sequence numbers a session takes at once: nextval then skips the sequence's page (its lock and buffer) for 31
+    /// writes in 32. The numbers are not in commit order either way; the sync never relies on their order
+    /// (docs/decisions.md).
+    /// </summary>
+    private const int SequenceCache = 32;
+
+    /// <summary>An earlier version's single row and TRUNCATE trigger function, replaced by Install.</summary>
+    private const string EarlierFunction = "record_change";
+
+    /// <summary>Every trigger function tracking has made (an earlier version's too), for Undo.</summary>
+    private static string[] AllFunctions => [.. RowFunctions.Values, TruncateFunction, EarlierFunction];
+
+    /// <summary>
+    /// Installs (or completes) tracking in one transaction: the change table and the functions are (re)created, and only
+    /// missing triggers (or an earlier version's) are added, so a re-run takes no lock on the app's tables. Returns the
+    /// triggers it created.
     /// </summary>
     public static int Install(NpgsqlConnection connection, SchemaNames schemas)
     {
@@ -57,15 +81,7 @@ public static class ChangeTracking
     {
         var before = Present(connection, transaction, schemas);
         Db.Execute(connection, transaction, SqlText.For("tracking-install.sql", schemas));
-        using (var logged = new NpgsqlCommand(SqlText.Raw("tracking-logged.sql"), connection, transaction))
-        {
-            logged.Parameters.AddWithValue("state", schemas.State);
-            if ((bool)logged.ExecuteScalar()!)
-            {
-                Db.Execute(connection, transaction, $"ALTER TABLE {schemas.StateQuoted}.changed_user SET UNLOGGED");
-            }
-        }
-
+        ConvertEarlierTable(connection, transaction, schemas);
         if (before.Triggers.Count == 0 || !before.MarkerExists)
         {
             // A first install for this schema (or over an earlier version's logged table): the record is whole from here.
@@ -73,27 +89,101 @@ public static class ChangeTracking
             Arm(connection, transaction, schemas, complete: true);
         }
 
-        var present = before.Triggers;
         var created = 0;
         foreach (var table in TrackedTables)
         {
-            foreach (var (trigger, file) in new[] { (RowTrigger, "tracking-trigger-row.sql"), (TruncateTrigger, "tracking-trigger-truncate.sql") })
+            foreach (var (trigger, file, function) in new[] { (RowTrigger, "tracking-trigger-row.sql", RowFunctions[table]), (TruncateTrigger, "tracking-trigger-truncate.sql", TruncateFunction) })
             {
-                if (!present.Contains($"{table}:{trigger}"))
+                var present = before.Triggers.TryGetValue($"{table}:{trigger}", out var calls);
+                if (present && calls == function)
                 {
-                    Db.Execute(connection, transaction, SqlText.For(file, schemas, "{table}", table));
+                    continue;
+                }
+
+                (string, string)[] names = [("{table}", SqlText.Quote(table)), ("{trigger}", SqlText.Quote(trigger)), ("{function}", SqlText.Quote(function))];
+                if (!present)
+                {
+                    Db.Execute(connection, transaction, SqlText.For(file, schemas, names));
+                    created++;
+                }
+                else if (Replace(connection, transaction, SqlText.For("tracking-trigger-drop.sql", schemas, names), SqlText.For(file, schemas, names)))
+                {
                     created++;
                 }
             }
+        }
+
+        if (InUse(connection, transaction, schemas, [EarlierFunction]) == 0)
+        {
+            Db.Execute(connection, transaction, SqlText.For("tracking-drop-earlier.sql", schemas));
         }
 
         return created;
     }
 
     /// <summary>
-    /// Undo: drops this schema's triggers and pending changes; the function and table when no schema uses them. A role
-    /// that does not own the old tables cannot drop their triggers: then the function is made a no-op instead (the
-    /// triggers record nothing) and a warning gives the owner the statements.
+    /// An earlier version's trigger made again with this version's function. Dropping it needs the table's owner: a role
+    /// with only the TRIGGER privilege leaves it as it is (it still records every write, through the earlier function,
+    /// which then stays too).
+    /// </summary>
+    private static bool Replace(NpgsqlConnection connection, NpgsqlTransaction transaction, string drop, string create)
+    {
+        transaction.Save("trigger");
+        try
+        {
+            Db.Execute(connection, transaction, drop);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            transaction.Rollback("trigger");
+            return false;
+        }
+
+        Db.Execute(connection, transaction, create);
+        transaction.Release("trigger");
+        return true;
+    }
+
+    /// <summary>
+    /// An earlier version's change table: made unlogged and without its primary key, once, keeping its rows (no lock on
+    /// it when it already is); and its sequence made to cache <see cref="SequenceCache"/> values per session (a new
+    /// table's too: CREATE TABLE cannot say it for a bigserial).
+    /// </summary>
+    private static void ConvertEarlierTable(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas)
+    {
+        bool logged;
+        string? primaryKey;
+        long cache;
+        using (var command = new NpgsqlCommand(SqlText.Raw("tracking-earlier.sql"), connection, transaction))
+        {
+            command.Parameters.AddWithValue("state", schemas.State);
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            logged = reader.GetBoolean(0);
+            primaryKey = reader.IsDBNull(1) ? null : reader.GetString(1);
+            cache = reader.GetInt64(2);
+        }
+
+        if (cache != SequenceCache)
+        {
+            Db.Execute(connection, transaction, $"ALTER SEQUENCE {schemas.StateQuoted}.changed_user_seq_seq CACHE {SequenceCache}");
+        }
+
+        if (primaryKey is not null)
+        {
+            Db.Execute(connection, transaction, $"ALTER TABLE {schemas.StateQuoted}.changed_user DROP CONSTRAINT {SqlText.Quote(primaryKey)}");
+        }
+
+        if (logged)
+        {
+            Db.Execute(connection, transaction, $"ALTER TABLE {schemas.StateQuoted}.changed_user SET UNLOGGED");
+        }
+    }
+
+    /// <summary>
+    /// Undo: drops this schema's triggers and pending changes; the functions (an earlier version's too) and the table
+    /// when no schema uses them. A role that does not own the old tables cannot drop their triggers: then the functions
+    /// they call are made no-ops instead (the triggers record nothing) and a warning gives the owner the statements.
     /// </summary>
     public static void Remove(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, IOperationLog log)
     {
@@ -106,8 +196,12 @@ public static class ChangeTracking
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && present.Count > 0)
         {
             transaction.Rollback("tracking");
-            Db.Execute(connection, transaction, SqlText.For("tracking-disarm.sql", schemas));
-            var statements = present.Select(p => p.Split(':')).Select(p => $"DROP TRIGGER {p[1]} ON {schemas.AppQuoted}.{SqlText.Quote(p[0])};");
+            foreach (var function in present.Values.Where(f => f.Length > 0).Distinct(StringComparer.Ordinal))
+            {
+                Db.Execute(connection, transaction, SqlText.For("tracking-disarm.sql", schemas, [("{function}", SqlText.Quote(function))]));
+            }
+
+            var statements = present.Keys.Select(p => p.Split(':')).Select(p => $"DROP TRIGGER {p[1]} ON {schemas.AppQuoted}.{SqlText.Quote(p[0])};");
             log.Warning($"Change tracking is switched off, but its triggers stay on the old tables: dropping them needs their owner. As the owner, run: {string.Join(" ", statements)}");
         }
 
@@ -129,12 +223,19 @@ public static class ChangeTracking
             unmark.ExecuteNonQuery();
         }
 
-        using var inUse = new NpgsqlCommand(SqlText.Raw("tracking-in-use.sql"), connection, transaction);
-        inUse.Parameters.AddWithValue("state", schemas.State);
-        if ((long)inUse.ExecuteScalar()! == 0)
+        if (InUse(connection, transaction, schemas, AllFunctions) == 0)
         {
             Db.Execute(connection, transaction, SqlText.For("tracking-drop-shared.sql", schemas));
         }
+    }
+
+    /// <summary>The triggers (of any app schema) calling one of these trigger functions of the module's.</summary>
+    private static long InUse(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, string[] functions)
+    {
+        using var inUse = new NpgsqlCommand(SqlText.Raw("tracking-in-use.sql"), connection, transaction);
+        inUse.Parameters.AddWithValue("state", schemas.State);
+        inUse.Parameters.AddWithValue("functions", functions);
+        return (long)inUse.ExecuteScalar()!;
     }
 
     /// <summary>
@@ -202,7 +303,8 @@ public static class ChangeTracking
         return (DateTime)command.ExecuteScalar()!;
     }
 
-    private static (HashSet<string> Triggers, bool TableExists, bool Readable, bool MarkerExists, bool InRecovery) Present(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas)
+    /// <summary>Triggers: "table:trigger" of those present, each with the module's function it calls ("" if another's).</summary>
+    private static (Dictionary<string, string> Triggers, bool TableExists, bool Readable, bool MarkerExists, bool InRecovery) Present(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas)
     {
         using var command = new NpgsqlCommand(SqlText.Raw("tracking-present.sql"), connection, transaction);
         command.Parameters.AddWithValue("app", schemas.App);
@@ -210,6 +312,7 @@ public static class ChangeTracking
         command.Parameters.AddWithValue("tables", TrackedTables.ToArray());
         using var reader = command.ExecuteReader();
         reader.Read();
-        return (reader.GetFieldValue<string[]>(0).ToHashSet(StringComparer.Ordinal), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3), reader.GetBoolean(4));
+        var triggers = reader.GetFieldValue<string[]>(0).Select(t => t.Split(':')).ToDictionary(t => $"{t[0]}:{t[1]}", t => t[2], StringComparer.Ordinal);
+        return (triggers, reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3), reader.GetBoolean(4));
     }
 }

@@ -33,7 +33,7 @@ public sealed partial class SyncTests
         Assert.Equal(0L, Scalar<long>(c, $"""SELECT count(*) FROM matchmade.migrated_user WHERE user_id = '{users[0].UserId}'"""));
 
         // The claimed records are released; the deletion's own (committed after the claim) are left for the next sync.
-        var claimed = users.SelectMany(u => u.Seqs).Max();
+        var claimed = users.SelectMany(u => u.Records).Max(r => r.Seq);
         Assert.Equal(0L, Scalar<long>(c, $"SELECT count(*) FROM matchmade.changed_user WHERE seq <= {claimed}"));
         Assert.True(Scalar<long>(c, "SELECT count(*) FROM matchmade.changed_user") > 0);
         Assert.Equal(0, Sync(cs, new SyncOptions()).PendingUsers);

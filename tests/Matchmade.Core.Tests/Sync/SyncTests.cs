@@ -86,7 +86,9 @@ public sealed partial class SyncTests : IDisposable
         {
             Assert.Equal(before, Catalog(c)); // tables, columns, defaults, indexes, constraints, types, functions of the app's schema
             Assert.Equal(6L, Triggers(c));
-            Assert.Equal(1L, Scalar<long>(c, "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'matchmade' AND p.proname = 'record_change' AND p.prosecdef"));
+            Assert.Equal(TriggerFunctions, TriggerFunctionsCalled(c)); // one per table, and TRUNCATE's, all SECURITY DEFINER
+            Assert.Equal(32L, Scalar<long>(c, "SELECT seqcache FROM pg_sequence WHERE seqrelid = 'matchmade.changed_user_seq_seq'::regclass"));
+            Assert.Equal(4L, Scalar<long>(c, "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'matchmade' AND p.proname LIKE 'record%' AND p.prosecdef"));
         }
 
         using (var target = Target(cs))
@@ -97,7 +99,7 @@ public sealed partial class SyncTests : IDisposable
         using (var c = Open(cs))
         {
             Assert.Equal(0L, Triggers(c));
-            Assert.Equal(0L, Scalar<long>(c, "SELECT count(*) FROM pg_proc WHERE proname IN ('record_change', 'record_truncate')"));
+            Assert.Equal(0L, Scalar<long>(c, "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'matchmade' AND p.proname LIKE 'record%'"));
             Assert.Null(Scalar<string?>(c, "SELECT to_regclass('matchmade.changed_user')::text"));
         }
     }

@@ -1,3 +1,2 @@
--- A BRIN index on seq instead of the primary key (seq only grows, so the heap is in seq order).
-ALTER TABLE matchmade.changed_user DROP CONSTRAINT changed_user_pkey;
+-- A BRIN index on seq (instead of no index).
 CREATE INDEX ON matchmade.changed_user USING brin (seq);
