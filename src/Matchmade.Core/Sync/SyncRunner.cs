@@ -113,7 +113,7 @@ public sealed class SyncRunner
     {
         try
         {
-            var tracking = Preflight(connection);
+            var tracking = Preflight(connection, countPending: false);
             PrivilegeCheck.ForLiveRun(connection, target, force: true);
             history.Prepare();
             history.Start(runId, RunMode.Sync, Parameters(), 0, 0);
@@ -135,7 +135,7 @@ public sealed class SyncRunner
         {
             try
             {
-                tracking = Preflight(connection);
+                tracking = Preflight(connection, countPending: true);
             }
             catch (Exception e) when (e is not MatchmadeException)
             {
@@ -159,8 +159,8 @@ public sealed class SyncRunner
         };
     }
 
-    /// <summary>The new tables must exist; without the change table only -Full can work.</summary>
-    private TrackingState Preflight(NpgsqlConnection connection)
+    /// <summary>The new tables must exist; without the change table only -Full can work. The pending users are counted only for -WhatIf (a run's claim finds them).</summary>
+    private TrackingState Preflight(NpgsqlConnection connection, bool countPending)
     {
         var present = SchemaInspector.TablesPresent(connection, target.Schemas.App, [.. PrismaSchema.OldTables, .. PrismaSchema.NewTables]);
         var missing = PrismaSchema.MissingOldOrNew(present);
@@ -173,7 +173,7 @@ public sealed class SyncRunner
                 target: target.Schemas.App);
         }
 
-        var tracking = ChangeTracking.Read(connection, null, target.Schemas);
+        var tracking = ChangeTracking.Read(connection, null, target.Schemas, countPending);
         if (!tracking.TableExists && !options.Full)
         {
             throw new MatchmadeException(

@@ -241,8 +241,9 @@ public static class ChangeTracking
     /// <summary>
     /// Installed = all six triggers present, the change table exists and its record is whole (the marker); with the
     /// pending users and the oldest change. On a standby nothing of the unlogged tables is read (it would fail).
+    /// Without <paramref name="countPending"/> (a sync, whose claim counts them anyway) PendingUsers and the oldest change are null.
     /// </summary>
-    public static TrackingState Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas)
+    public static TrackingState Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas, bool countPending = true)
     {
         var (present, tableExists, readable, markerExists, inRecovery) = Present(connection, transaction, schemas);
         var triggers = tableExists && present.Count == 2 * TrackedTables.Count;
@@ -257,6 +258,11 @@ public static class ChangeTracking
         }
 
         var reset = tableExists && markerExists && !Whole(connection, transaction, schemas);
+        if (!countPending)
+        {
+            return new TrackingState(triggers && !reset, tableExists, null, null) { Reset = reset };
+        }
+
         if (!SchemaInspector.TablesPresent(connection, schemas.App, [PrismaSchema.ContextProfile], transaction).Contains(PrismaSchema.ContextProfile))
         {
             return new TrackingState(triggers && !reset, tableExists, 0, null) { Reset = reset };
