@@ -8,6 +8,14 @@ public sealed record MigrationOptions
     /// <summary>Users per transaction. Chosen from the benchmark (docs/performance.md), not the seed's 10.</summary>
     public const int DefaultBatchSize = 5000;
     public const int MaxBatchSize = 100_000;
+
+    /// <summary>
+    /// Blob JSON per batch, counted in characters (a byte each for the mostly ASCII blobs): 16 MB. Above it a batch
+    /// ends early and the next ones ask for fewer users (<see cref="BatchBudget"/>), so what a batch holds is bounded
+    /// by its blobs' size too, not only by its number of users. Ordinary profiles (1–2 KB per user) never reach it at
+    /// 5,000 users; 30 KB per user would (docs/performance.md, "Memory").
+    /// </summary>
+    public const long DefaultBatchBlobBytes = 16L * 1024 * 1024;
     public const int MaxThrottleLimit = 64;
     public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(5);
 
@@ -18,6 +26,9 @@ public sealed record MigrationOptions
     public bool Force { get; init; }
 
     public int BatchSize { get; init; } = DefaultBatchSize;
+
+    /// <summary>The most blob JSON a batch reads before it ends early (<see cref="DefaultBatchBlobBytes"/>).</summary>
+    public long BatchBlobBytes { get; init; } = DefaultBatchBlobBytes;
 
     /// <summary>
     /// Live runs: workers over disjoint ranges of user ids, each with two connections of its own (one reads and
