@@ -82,6 +82,7 @@ public sealed class BatchWriter
     public static PreparedUser Prepare(string userId, MergeResult result)
     {
         var encoder = CopyRows.Encoder.Current;
+        encoder.Clear();
         var types = new ContextType[result.Intents.Count];
         for (var k = 0; k < types.Length; k++)
         {

@@ -90,35 +90,10 @@ public sealed class CopyRows
             Room(8).Clear();
         }
 
-        public void Text(string? value)
-        {
-            if (value is null)
-            {
-                Null();
-                return;
-            }
-
-            var lengthAt = length;
-            Room(4);
-            var count = Utf8Bytes(value);
-            BinaryPrimitives.WriteInt32BigEndian(buffer.AsSpan(lengthAt), count);
-        }
+        public void Text(string? value) => Utf8Field(value, jsonb: false);
 
         /// <summary>jsonb's binary form: version 1, then the JSON text.</summary>
-        public void Jsonb(string? value)
-        {
-            if (value is null)
-            {
-                Null();
-                return;
-            }
-
-            var lengthAt = length;
-            Room(4);
-            Room(1)[0] = 1;
-            var count = Utf8Bytes(value);
-            BinaryPrimitives.WriteInt32BigEndian(buffer.AsSpan(lengthAt), count + 1);
-        }
+        public void Jsonb(string? value) => Utf8Field(value, jsonb: true);
 
         /// <summary>A one-dimensional text[] without NULLs (an empty one has no dimension, as PostgreSQL stores it).</summary>
         public void TextArray(IReadOnlyList<string> values)
@@ -146,15 +121,34 @@ public sealed class CopyRows
         public CopyRows Take()
         {
             var rows = new CopyRows(buffer.AsSpan(0, length).ToArray(), [.. stamps]);
-            length = 0;
-            stamps.Clear();
+            Clear();
             return rows;
         }
 
-        private int Utf8Bytes(string value)
+        /// <summary>Drops what was written since the last take (a user whose encoding failed half way).</summary>
+        public void Clear()
         {
-            var count = Utf8.GetByteCount(value);
-            return Utf8.GetBytes(value, Room(count));
+            length = 0;
+            stamps.Clear();
+        }
+
+        private void Utf8Field(string? value, bool jsonb)
+        {
+            if (value is null)
+            {
+                Null();
+                return;
+            }
+
+            var lengthAt = length;
+            Room(4);
+            if (jsonb)
+            {
+                Room(1)[0] = 1;
+            }
+
+            Utf8.GetBytes(value, Room(Utf8.GetByteCount(value)));
+            BinaryPrimitives.WriteInt32BigEndian(buffer.AsSpan(lengthAt), length - lengthAt - 4);
         }
 
         private Span<byte> Room(int count)
