@@ -61,14 +61,14 @@ public sealed class BatchReader
     /// </summary>
     public (int IdsRead, string LastUserId, List<T> Users) Read<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, string after, string? upTo, int limit, Func<BatchUser, T> each, BatchBudget? budget = null)
     {
-        var ids = ReadIds(connection, transaction, after, upTo, budget?.Limit(limit) ?? limit);
+        var ids = ReadIds(connection, transaction, after, upTo, budget?.Begin(limit) ?? limit);
         if (ids.Count == 0)
         {
             return (0, after, []);
         }
 
-        var (users, kept, chars) = ReadUsers(connection, transaction, ids, each, budget?.Chars);
-        budget?.Observed(kept, chars);
+        var (users, kept) = ReadUsers(connection, transaction, ids, each, budget);
+        budget?.Observed(kept);
         return (kept, ids[kept - 1], users);
     }
 
@@ -77,16 +77,16 @@ public sealed class BatchReader
     /// ProfileNew) with their contexts, without looking the ids up in "User" (a caller that knows them: the sync, whose
     /// batch's lock says which exist). An id with no "User" row reads as a user without contexts.
     /// </summary>
-    public List<BatchUser> ReadUsers(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids) => ReadUsers(connection, transaction, ids, user => user, budgetChars: null).Users;
+    public List<BatchUser> ReadUsers(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids) => ReadUsers(connection, transaction, ids, user => user, budget: null).Users;
 
     /// <summary>
     /// Reads the users of <paramref name="ids"/>, each handed to <paramref name="each"/> as soon as its rows are read.
-    /// Once the blobs handed on pass <paramref name="budgetChars"/>, the batch ends after that user: only the ids up
+    /// Once the <paramref name="budget"/> is spent (by the blobs handed on and what <paramref name="each"/> added), the batch ends after that user: only the ids up
     /// to it are kept (<c>Kept</c>). The contexts come ordered by user, in the same order as the ids (both sorted by
     /// the server on the same key), but the cut does not rely on it: an id before the cut whose rows were not seen
     /// is read again, and a user after it that was read is dropped.
     /// </summary>
-    private (List<T> Users, int Kept, long Chars) ReadUsers<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids, Func<BatchUser, T> each, long? budgetChars)
+    private (List<T> Users, int Kept) ReadUsers<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids, Func<BatchUser, T> each, BatchBudget? budget)
     {
         var migrated = ReadMigrated(connection, transaction, ids);
         var wanted = force ? ids : ids.FindAll(id => !migrated.Contains(id));
@@ -99,14 +99,14 @@ public sealed class BatchReader
             }
         }
 
-        var (cutAfter, chars) = ReadContexts(connection, transaction, wanted, Add, budgetChars);
+        var cutAfter = ReadContexts(connection, transaction, wanted, Add, budget);
         var kept = ids.Count;
         if (cutAfter is not null)
         {
             kept = ids.IndexOf(cutAfter) + 1;
             var within = ids.GetRange(0, kept).ToHashSet(StringComparer.Ordinal);
             wanted = wanted.FindAll(within.Contains);
-            chars += ReadContexts(connection, transaction, wanted.FindAll(id => !done.ContainsKey(id)), Add, null).Chars;
+            ReadContexts(connection, transaction, wanted.FindAll(id => !done.ContainsKey(id)), Add, null);
         }
 
         var users = new List<T>(wanted.Count);
@@ -115,7 +115,7 @@ public sealed class BatchReader
             users.Add(done.TryGetValue(id, out var user) ? user : each(new BatchUser(new SourceUser(id, []), migrated.Contains(id))));
         }
 
-        return (users, kept, chars);
+        return (users, kept);
     }
 
     /// <summary>The next user ids of the range, in key order.</summary>
@@ -145,15 +145,15 @@ public sealed class BatchReader
 
     /// <summary>
     /// The contexts of the users with their blobs, one user's at a time (the rows come ordered by user) to
-    /// <paramref name="user"/>; users without contexts are not passed. Stops once the blobs passed reach
-    /// <paramref name="budgetChars"/> (the rest of the rows are skipped) and says after which user; and how many
-    /// characters of blobs it passed on.
+    /// <paramref name="user"/>; users without contexts are not passed. Counts the blobs passed on against
+    /// <paramref name="budget"/> and stops once it is spent (the rest of the rows are skipped): returns after which
+    /// user, or null when every row was read.
     /// </summary>
-    private (string? CutAfter, long Chars) ReadContexts(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> wanted, Action<string, List<SourceContext>> user, long? budgetChars)
+    private string? ReadContexts(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> wanted, Action<string, List<SourceContext>> user, BatchBudget? budget)
     {
         if (wanted.Count == 0)
         {
-            return (null, 0);
+            return null;
         }
 
         using var command = new NpgsqlCommand(contextsSql, connection, transaction);
@@ -161,17 +161,17 @@ public sealed class BatchReader
         using var reader = command.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
         string? current = null;
         var list = new List<SourceContext>(4);
-        long passed = 0, pending = 0;
+        long pending = 0;
         while (reader.Read())
         {
             var userId = reader.GetString(0);
             if (current is not null && userId != current)
             {
                 user(current, list);
-                passed += pending;
-                if (passed >= budgetChars)
+                budget?.Spend(pending);
+                if (budget?.Exhausted == true)
                 {
-                    return (current, passed);
+                    return current;
                 }
 
                 list = new List<SourceContext>(4);
@@ -191,8 +191,9 @@ public sealed class BatchReader
         if (current is not null)
         {
             user(current, list);
+            budget?.Spend(pending);
         }
 
-        return (null, passed + pending);
+        return null;
     }
 }

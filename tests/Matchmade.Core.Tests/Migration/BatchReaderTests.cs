@@ -40,7 +40,7 @@ public sealed class BatchReaderTests
         Assert.All(batches, b => Assert.True(b.Chars < budget.Chars + largest, $"a batch of {b.Users} users read {b.Chars} characters of blobs"));
         Assert.True(expected.Sum(e => e.Chars) > 4 * budget.Chars);
         Assert.True(batches.Count > expected.Count / 64 + 1, "the budget ended no batch early");
-        Assert.True(budget.Limit(64) < 64, "the next read still asks for the whole batch size");
+        Assert.True(budget.Begin(64) < 64, "the next read still asks for the whole batch size");
     }
 
     private static List<(string Id, int Contexts, long Chars)> Load(NpgsqlConnection c)

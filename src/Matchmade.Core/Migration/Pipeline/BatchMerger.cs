@@ -61,10 +61,10 @@ public static class BatchMerger
     }
 
     /// <summary>
-    /// Starts each user's merge on the thread pool as it is handed over, while the caller reads on: at most a few
+    /// Starts each user's merge (<paramref name="merge"/>: <see cref="MergeOne"/> and what the caller adds) on the thread pool as it is handed over, while the caller reads on: at most a few
     /// users per core wait, so the reader is held back rather than a batch's blobs piling up.
     /// </summary>
-    public static Func<BatchUser, Task<MergedUser>> OnEveryCore()
+    public static Func<BatchUser, Task<MergedUser>> OnEveryCore(Func<BatchUser, MergedUser> merge)
     {
         var waiting = new SemaphoreSlim(16 * Environment.ProcessorCount);
         return user =>
@@ -74,7 +74,7 @@ public static class BatchMerger
             {
                 try
                 {
-                    return MergeOne(user);
+                    return merge(user);
                 }
                 finally
                 {

@@ -13,7 +13,7 @@ public sealed class OldRowsSource(BatchReader reader, NpgsqlConnection connectio
 /// in, so only a user's blobs are held, never a batch's (issue 17): the sink gets rows ready to write while the next
 /// batch is read and merged. The live run merges on one core per pipeline (its workers are the parallelism); the dry
 /// run, which writes nothing, on every core (<see cref="BatchMerger.OnEveryCore"/>). A batch ends early when its blobs
-/// pass <paramref name="budget"/> (<see cref="BatchBudget"/>: one per source, as each pipeline has its own).
+/// and findings pass <paramref name="budget"/> (<see cref="BatchBudget"/>: one per source, as each pipeline has its own).
 /// </summary>
 public sealed class MergingSource(BatchReader reader, NpgsqlConnection connection, NpgsqlTransaction? transaction, string? upTo, BatchBudget budget, bool everyCore = false) : IBatchSource<MergedBatch>
 {
@@ -21,12 +21,20 @@ public sealed class MergingSource(BatchReader reader, NpgsqlConnection connectio
     {
         if (!everyCore)
         {
-            var (idsRead, lastUserId, users) = reader.Read(connection, transaction, after, upTo, limit, BatchMerger.MergeOne, budget);
+            var (idsRead, lastUserId, users) = reader.Read(connection, transaction, after, upTo, limit, Merge, budget);
             return new MergedBatch(idsRead, lastUserId, users.Count, BatchMerger.Collect(users));
         }
 
-        var merging = BatchMerger.OnEveryCore();
+        var merging = BatchMerger.OnEveryCore(Merge);
         var (read, last, started) = reader.Read(connection, transaction, after, upTo, limit, merging, budget);
         return new MergedBatch(read, last, started.Count, BatchMerger.Collect([.. started.Select(t => t.GetAwaiter().GetResult())]));
+    }
+
+    /// <summary>Merges one user and counts its findings against the budget: they are held until the batch is reported.</summary>
+    private MergedUser Merge(BatchUser user)
+    {
+        var merged = BatchMerger.MergeOne(user);
+        budget.Spend((long)BatchBudget.FindingChars * (merged.Findings?.Count ?? 0));
+        return merged;
     }
 }
