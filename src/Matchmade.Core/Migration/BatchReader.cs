@@ -44,29 +44,32 @@ public sealed class BatchReader
     /// <summary>
     /// Walks the next up to <paramref name="limit"/> user ids after <paramref name="after"/> (and not past
     /// <paramref name="upTo"/>, when given) and returns those to
-    /// migrate (all of them with -Force; otherwise the ones without a ProfileNew) with their contexts.
+    /// migrate (all of them with -Force; otherwise the ones without a ProfileNew) with their contexts; with a
+    /// <paramref name="budget"/>, fewer when their blobs would pass it.
     /// </summary>
-    public Batch Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, string after, string? upTo, int limit)
+    public Batch Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, string after, string? upTo, int limit, BatchBudget? budget = null)
     {
-        var (idsRead, lastUserId, users) = Read(connection, transaction, after, upTo, limit, user => user);
+        var (idsRead, lastUserId, users) = Read(connection, transaction, after, upTo, limit, user => user, budget);
         return new Batch(idsRead, lastUserId, users);
     }
 
     /// <summary>
-    /// Reads like <see cref="Read(NpgsqlConnection, NpgsqlTransaction?, string, string?, int)"/> but hands each user to
+    /// Reads like <see cref="Read(NpgsqlConnection, NpgsqlTransaction?, string, string?, int, BatchBudget?)"/> but hands each user to
     /// <paramref name="each"/> as soon as its rows are read and keeps only what that returns (in key order): a pass that
     /// merges while it reads holds one user's blobs at a time, never a whole batch's (issue 17: they die young instead
     /// of being promoted and churning the older generations).
     /// </summary>
-    public (int IdsRead, string LastUserId, List<T> Users) Read<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, string after, string? upTo, int limit, Func<BatchUser, T> each)
+    public (int IdsRead, string LastUserId, List<T> Users) Read<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, string after, string? upTo, int limit, Func<BatchUser, T> each, BatchBudget? budget = null)
     {
-        var ids = ReadIds(connection, transaction, after, upTo, limit);
+        var ids = ReadIds(connection, transaction, after, upTo, budget?.Begin(limit) ?? limit);
         if (ids.Count == 0)
         {
             return (0, after, []);
         }
 
-        return (ids.Count, ids[^1], ReadUsers(connection, transaction, ids, each));
+        var (users, kept) = ReadUsers(connection, transaction, ids, each, budget);
+        budget?.Observed(kept);
+        return (kept, ids[kept - 1], users);
     }
 
     /// <summary>
@@ -74,28 +77,45 @@ public sealed class BatchReader
     /// ProfileNew) with their contexts, without looking the ids up in "User" (a caller that knows them: the sync, whose
     /// batch's lock says which exist). An id with no "User" row reads as a user without contexts.
     /// </summary>
-    public List<BatchUser> ReadUsers(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids) => ReadUsers(connection, transaction, ids, user => user);
+    public List<BatchUser> ReadUsers(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids) => ReadUsers(connection, transaction, ids, user => user, budget: null).Users;
 
-    /// <summary>Reads like <see cref="ReadUsers(NpgsqlConnection, NpgsqlTransaction?, List{string})"/>, each user handed to <paramref name="each"/> as soon as its rows are read.</summary>
-    public List<T> ReadUsers<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids, Func<BatchUser, T> each)
+    /// <summary>
+    /// Reads the users of <paramref name="ids"/>, each handed to <paramref name="each"/> as soon as its rows are read.
+    /// Once the <paramref name="budget"/> is spent (by the blobs handed on and what <paramref name="each"/> added), the batch ends after that user: only the ids up
+    /// to it are kept (<c>Kept</c>). The contexts come ordered by user, in the same order as the ids (both sorted by
+    /// the server on the same key), but the cut does not rely on it: an id before the cut whose rows were not seen
+    /// is read again, and a user after it that was read is dropped.
+    /// </summary>
+    private (List<T> Users, int Kept) ReadUsers<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids, Func<BatchUser, T> each, BatchBudget? budget)
     {
         var migrated = ReadMigrated(connection, transaction, ids);
         var wanted = force ? ids : ids.FindAll(id => !migrated.Contains(id));
         var done = new Dictionary<string, T>(wanted.Count, StringComparer.Ordinal);
-        ReadContexts(connection, transaction, wanted, (id, contexts) =>
+        void Add(string id, List<SourceContext> contexts)
         {
             if (!done.TryAdd(id, each(new BatchUser(new SourceUser(id, contexts), migrated.Contains(id)))))
             {
                 throw new InvalidOperationException($"The contexts of user {id} did not come in one run (batch-contexts.sql must order by user).");
             }
-        });
+        }
+
+        var cutAfter = ReadContexts(connection, transaction, wanted, Add, budget);
+        var kept = ids.Count;
+        if (cutAfter is not null)
+        {
+            kept = ids.IndexOf(cutAfter) + 1;
+            var within = ids.GetRange(0, kept).ToHashSet(StringComparer.Ordinal);
+            wanted = wanted.FindAll(within.Contains);
+            ReadContexts(connection, transaction, wanted.FindAll(id => !done.ContainsKey(id)), Add, null);
+        }
+
         var users = new List<T>(wanted.Count);
         foreach (var id in wanted)
         {
             users.Add(done.TryGetValue(id, out var user) ? user : each(new BatchUser(new SourceUser(id, []), migrated.Contains(id))));
         }
 
-        return users;
+        return (users, kept);
     }
 
     /// <summary>The next user ids of the range, in key order.</summary>
@@ -123,12 +143,17 @@ public sealed class BatchReader
         return Db.Strings(command, migrated);
     }
 
-    /// <summary>The contexts of the users with their blobs, one user's at a time (the rows come ordered by user) to <paramref name="user"/>; users without contexts are not passed.</summary>
-    private void ReadContexts(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> wanted, Action<string, List<SourceContext>> user)
+    /// <summary>
+    /// The contexts of the users with their blobs, one user's at a time (the rows come ordered by user) to
+    /// <paramref name="user"/>; users without contexts are not passed. Counts the blobs passed on against
+    /// <paramref name="budget"/> and stops once it is spent (the rest of the rows are skipped): returns after which
+    /// user, or null when every row was read.
+    /// </summary>
+    private string? ReadContexts(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> wanted, Action<string, List<SourceContext>> user, BatchBudget? budget)
     {
         if (wanted.Count == 0)
         {
-            return;
+            return null;
         }
 
         using var command = new NpgsqlCommand(contextsSql, connection, transaction);
@@ -136,13 +161,21 @@ public sealed class BatchReader
         using var reader = command.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
         string? current = null;
         var list = new List<SourceContext>(4);
+        long pending = 0;
         while (reader.Read())
         {
             var userId = reader.GetString(0);
             if (current is not null && userId != current)
             {
                 user(current, list);
+                budget?.Spend(pending);
+                if (budget?.Exhausted == true)
+                {
+                    return current;
+                }
+
                 list = new List<SourceContext>(4);
+                pending = 0;
             }
 
             current = userId;
@@ -151,12 +184,16 @@ public sealed class BatchReader
                 ContextTypes.Parse(reader.GetString(2)),
                 reader.GetDateTime(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4));
+            pending += context.ProfileData?.Length ?? 0;
             list.Add(context);
         }
 
         if (current is not null)
         {
             user(current, list);
+            budget?.Spend(pending);
         }
+
+        return null;
     }
 }

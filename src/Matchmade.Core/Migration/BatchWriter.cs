@@ -7,8 +7,11 @@ using NpgsqlTypes;
 
 namespace Matchmade.Core.Migration;
 
-/// <summary>A user's new rows, ready to write: the merge's output plus fresh ids.</summary>
-public sealed record PreparedUser(string UserId, string ProfileId, MergedProfile Profile, IReadOnlyList<(string Id, MergedIntent Intent)> Intents);
+/// <summary>
+/// A user's new rows, ready to write: the merge's output with fresh ids, encoded for COPY (<see cref="CopyRows"/>:
+/// UTF-8, half the memory of the merge's strings while the batch waits), and the context type of each ContextIntent.
+/// </summary>
+public sealed record PreparedUser(string UserId, string ProfileId, CopyRows ProfileRow, CopyRows IntentRows, IReadOnlyList<ContextType> Intents);
 
 /// <summary>
 /// Writes prepared users with binary COPY: a few statements per batch whatever its size. Column lists come from
@@ -75,61 +78,69 @@ public sealed class BatchWriter
         record.ExecuteNonQuery();
     }
 
-    private static void CopyProfiles(NpgsqlConnection connection, string copy, IReadOnlyList<PreparedUser> users, DateTime now, CancellationToken cancellationToken)
+    /// <summary>A user's merged rows with fresh ids (ContextIntents' first, then ProfileNew's), encoded for COPY.</summary>
+    public static PreparedUser Prepare(string userId, MergeResult result)
     {
-        using var importer = connection.BeginBinaryImport(copy);
-        foreach (var user in users)
+        var encoder = CopyRows.Encoder.Current;
+        encoder.Clear();
+        var types = new ContextType[result.Intents.Count];
+        for (var k = 0; k < types.Length; k++)
         {
-            importer.StartRow();
-            var p = user.Profile;
-            foreach (var (slot, name, _) in ProfileSlots)
-            {
-                switch (slot)
-                {
-                    case Slot.Id: importer.Write(user.ProfileId, NpgsqlDbType.Text); break;
-                    case Slot.UserId: importer.Write(user.UserId, NpgsqlDbType.Text); break;
-                    case Slot.Completeness: importer.Write(p.Completeness, NpgsqlDbType.Integer); break;
-                    case Slot.Missing: importer.Write(p.Missing as string[] ?? [.. p.Missing], NpgsqlDbType.Array | NpgsqlDbType.Text); break;
-                    case Slot.CreatedAt or Slot.UpdatedAt: importer.Write(now, NpgsqlDbType.Timestamp); break;
-                    case Slot.Json: importer.Write(p[name]!, NpgsqlDbType.Jsonb); break;
-                    case Slot.Text: WriteNullable(importer, p[name], NpgsqlDbType.Text); break;
-                    default: throw new InvalidOperationException($"ProfileNew column {name} has no writer.");
-                }
-            }
+            var intent = result.Intents[k];
+            types[k] = intent.ContextType;
+            EncodeIntent(encoder, Cuid.Next(), userId, intent);
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        importer.Complete();
+        var intentRows = encoder.Take();
+        var profileId = Cuid.Next();
+        EncodeProfile(encoder, profileId, userId, result.Profile);
+        return new PreparedUser(userId, profileId, encoder.Take(), intentRows, types);
     }
 
-    private static void CopyIntents(NpgsqlConnection connection, string copy, IReadOnlyList<PreparedUser> users, DateTime now, CancellationToken cancellationToken)
+    private static void CopyProfiles(NpgsqlConnection connection, string copy, IReadOnlyList<PreparedUser> users, DateTime now, CancellationToken cancellationToken) =>
+        CopyRows.Write(connection, copy, users.Select(u => u.ProfileRow), now, cancellationToken);
+
+    private static void CopyIntents(NpgsqlConnection connection, string copy, IReadOnlyList<PreparedUser> users, DateTime now, CancellationToken cancellationToken) =>
+        CopyRows.Write(connection, copy, users.Select(u => u.IntentRows), now, cancellationToken);
+
+    private static void EncodeProfile(CopyRows.Encoder encoder, string id, string userId, MergedProfile p)
     {
-        using var importer = connection.BeginBinaryImport(copy);
-        foreach (var user in users)
+        encoder.StartRow(ProfileSlots.Length);
+        foreach (var (slot, name, _) in ProfileSlots)
         {
-            foreach (var (id, intent) in user.Intents)
+            switch (slot)
             {
-                importer.StartRow();
-                foreach (var (slot, name, index) in IntentSlots)
-                {
-                    switch (slot)
-                    {
-                        case Slot.Id: importer.Write(id, NpgsqlDbType.Text); break;
-                        case Slot.UserId: importer.Write(user.UserId, NpgsqlDbType.Text); break;
-                        // The enum's binary form is its label, so a text value COPYs into it without a type mapping.
-                        case Slot.ContextType: importer.Write(ContextTypes.ToDbName(intent.ContextType), NpgsqlDbType.Text); break;
-                        case Slot.Completeness: importer.Write(intent.Completeness, NpgsqlDbType.Integer); break;
-                        case Slot.Missing: importer.Write(intent.Missing as string[] ?? [.. intent.Missing], NpgsqlDbType.Array | NpgsqlDbType.Text); break;
-                        case Slot.CreatedAt or Slot.UpdatedAt: importer.Write(now, NpgsqlDbType.Timestamp); break;
-                        case Slot.IntentField: WriteNullable(importer, intent.Values[index], FieldCatalog.IsJsonIntentColumn(name) ? NpgsqlDbType.Jsonb : NpgsqlDbType.Text); break;
-                        default: throw new InvalidOperationException($"ContextIntent column {name} has no writer.");
-                    }
-                }
+                case Slot.Id: encoder.Text(id); break;
+                case Slot.UserId: encoder.Text(userId); break;
+                case Slot.Completeness: encoder.Int(p.Completeness); break;
+                case Slot.Missing: encoder.TextArray(p.Missing); break;
+                case Slot.CreatedAt or Slot.UpdatedAt: encoder.Stamp(); break;
+                case Slot.Json: encoder.Jsonb(p[name]!); break;
+                case Slot.Text: encoder.Text(p[name]); break;
+                default: throw new InvalidOperationException($"ProfileNew column {name} has no writer.");
             }
         }
+    }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        importer.Complete();
+    private static void EncodeIntent(CopyRows.Encoder encoder, string id, string userId, MergedIntent intent)
+    {
+        encoder.StartRow(IntentSlots.Length);
+        foreach (var (slot, name, index) in IntentSlots)
+        {
+            switch (slot)
+            {
+                case Slot.Id: encoder.Text(id); break;
+                case Slot.UserId: encoder.Text(userId); break;
+                // The enum's binary form is its label, so a text value COPYs into it without a type mapping.
+                case Slot.ContextType: encoder.Text(ContextTypes.ToDbName(intent.ContextType)); break;
+                case Slot.Completeness: encoder.Int(intent.Completeness); break;
+                case Slot.Missing: encoder.TextArray(intent.Missing); break;
+                case Slot.CreatedAt or Slot.UpdatedAt: encoder.Stamp(); break;
+                case Slot.IntentField when FieldCatalog.IsJsonIntentColumn(name): encoder.Jsonb(intent.Values[index]); break;
+                case Slot.IntentField: encoder.Text(intent.Values[index]); break;
+                default: throw new InvalidOperationException($"ContextIntent column {name} has no writer.");
+            }
+        }
     }
 
     private void CopyMigratedUsers(NpgsqlConnection connection, IReadOnlyList<PreparedUser> users, Guid runId, DateTime now, CancellationToken cancellationToken)
@@ -148,18 +159,6 @@ public sealed class BatchWriter
 
         cancellationToken.ThrowIfCancellationRequested();
         importer.Complete();
-    }
-
-    private static void WriteNullable(NpgsqlBinaryImporter importer, string? value, NpgsqlDbType type)
-    {
-        if (value is null)
-        {
-            importer.WriteNull();
-        }
-        else
-        {
-            importer.Write(value, type);
-        }
     }
 
     private static (Slot, string, int) SlotOf(ExpectedColumn column, bool isIntent)

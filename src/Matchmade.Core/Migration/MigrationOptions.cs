@@ -8,6 +8,16 @@ public sealed record MigrationOptions
     /// <summary>Users per transaction. Chosen from the benchmark (docs/performance.md), not the seed's 10.</summary>
     public const int DefaultBatchSize = 5000;
     public const int MaxBatchSize = 100_000;
+
+    /// <summary>
+    /// What a batch may hold, in characters: 16 M of blob JSON read (about as many bytes: the blobs are mostly ASCII,
+    /// and the merged rows kept for the write are UTF-8) plus <see cref="BatchBudget.FindingChars"/> per finding.
+    /// Above it a batch ends early and the next ones ask for fewer users (<see cref="BatchBudget"/>), so what a batch
+    /// holds is bounded by its size too, not only by its number of users. Ordinary profiles (1–2 KB per user, a finding
+    /// now and then) never reach it at 5,000 users; 30 KB per user, or ten findings per user, do (docs/performance.md,
+    /// "Memory").
+    /// </summary>
+    public const long DefaultBatchBytes = 16L * 1024 * 1024;
     public const int MaxThrottleLimit = 64;
     public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(5);
 
@@ -18,6 +28,9 @@ public sealed record MigrationOptions
     public bool Force { get; init; }
 
     public int BatchSize { get; init; } = DefaultBatchSize;
+
+    /// <summary>What a batch may hold before it ends early (<see cref="DefaultBatchBytes"/>).</summary>
+    public long BatchBytes { get; init; } = DefaultBatchBytes;
 
     /// <summary>
     /// Live runs: workers over disjoint ranges of user ids, each with two connections of its own (one reads and

@@ -43,7 +43,7 @@ public sealed partial class MigrationRunner
             MatchmadeException? failure = null;
             try
             {
-                new BatchPipeline<MergedBatch>(new MergingSource(reader, connection, transaction, null, everyCore: true), sink) { BatchSize = options.BatchSize, Remaining = () => Remaining(scope) }.Run(stop);
+                new BatchPipeline<MergedBatch>(new MergingSource(reader, connection, transaction, null, new BatchBudget(options.BatchBytes), everyCore: true), sink) { BatchSize = options.BatchSize, Remaining = () => Remaining(scope) }.Run(stop);
             }
             catch (Exception e)
             {

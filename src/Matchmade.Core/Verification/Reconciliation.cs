@@ -38,7 +38,7 @@ internal static class Reconciliation
     public static (IntegrityCheckResult Reconciliation, IntegrityCheckResult NothingLost) Run(
         NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, ProfileTables tables, IReadOnlyCollection<string>? userIds, IOperationLog log, CancellationToken stop, List<string>? allDiffering = null)
     {
-        var old = new OldRowsSource(new BatchReader(schemas, targetExists: true, userIds, force: true, tables), connection, transaction, null);
+        var old = new OldRowsSource(new BatchReader(schemas, targetExists: true, userIds, force: true, tables), connection, transaction, null, new BatchBudget(MigrationOptions.DefaultBatchBytes));
         var sink = new ReconciliationSink(tables, log, stop, allDiffering);
         new BatchPipeline<ReconcileBatch>(new StoredRowsSource(old, connection, transaction, schemas, tables), sink) { BatchSize = BatchSize }.Run(stop);
         stop.ThrowIfCancellationRequested();

@@ -10,8 +10,8 @@ public sealed record MergedUsers(List<PreparedUser> Prepared, List<Finding> Find
 /// <summary>A batch read and merged, its blobs already dropped (a batch waiting for the sink holds half the memory).</summary>
 public sealed record MergedBatch(int IdsRead, string LastUserId, int UserCount, MergedUsers Merged) : IKeysetBatch;
 
-/// <summary>One user merged: the rows to write and the merge's findings, or the error that refused the user.</summary>
-public readonly record struct MergedUser(PreparedUser? User, MergeResult? Result, RunError? Error);
+/// <summary>One user merged: the rows to write (encoded) and the merge's findings, or the error that refused the user; the merge's strings are not kept.</summary>
+public readonly record struct MergedUser(PreparedUser? User, IReadOnlyList<Finding>? Findings, RunError? Error);
 
 /// <summary>Merges a batch's users with the one merge function, a user at a time or on every core.</summary>
 public static class BatchMerger
@@ -44,7 +44,7 @@ public static class BatchMerger
         var prepared = new List<PreparedUser>(merged.Count);
         var findings = new List<Finding>();
         var errors = new List<RunError>();
-        foreach (var (user, result, error) in merged)
+        foreach (var (user, userFindings, error) in merged)
         {
             if (error is not null)
             {
@@ -53,7 +53,7 @@ public static class BatchMerger
             else
             {
                 prepared.Add(user!);
-                findings.AddRange(result!.Findings);
+                findings.AddRange(userFindings!);
             }
         }
 
@@ -61,10 +61,10 @@ public static class BatchMerger
     }
 
     /// <summary>
-    /// Starts each user's merge on the thread pool as it is handed over, while the caller reads on: at most a few
+    /// Starts each user's merge (<paramref name="merge"/>: <see cref="MergeOne"/> and what the caller adds) on the thread pool as it is handed over, while the caller reads on: at most a few
     /// users per core wait, so the reader is held back rather than a batch's blobs piling up.
     /// </summary>
-    public static Func<BatchUser, Task<MergedUser>> OnEveryCore()
+    public static Func<BatchUser, Task<MergedUser>> OnEveryCore(Func<BatchUser, MergedUser> merge)
     {
         var waiting = new SemaphoreSlim(16 * Environment.ProcessorCount);
         return user =>
@@ -74,7 +74,7 @@ public static class BatchMerger
             {
                 try
                 {
-                    return MergeOne(user);
+                    return merge(user);
                 }
                 finally
                 {
@@ -90,13 +90,7 @@ public static class BatchMerger
         try
         {
             var result = ProfileMerger.Merge(user.Source);
-            var intents = new (string, MergedIntent)[result.Intents.Count];
-            for (var k = 0; k < intents.Length; k++)
-            {
-                intents[k] = (Cuid.Next(), result.Intents[k]);
-            }
-
-            return new MergedUser(new PreparedUser(user.Source.UserId, Cuid.Next(), result.Profile, intents), result, null);
+            return new MergedUser(BatchWriter.Prepare(user.Source.UserId, result), result.Findings, null);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

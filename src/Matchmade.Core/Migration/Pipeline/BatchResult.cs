@@ -65,9 +65,9 @@ internal sealed class RunCounters
     {
         foreach (var user in users)
         {
-            foreach (var (_, intent) in user.Intents)
+            foreach (var type in user.Intents)
             {
-                byType[(int)intent.ContextType]++;
+                byType[(int)type]++;
             }
         }
     }
