@@ -33,6 +33,9 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
     private Utf8JsonWriter? writer;
     private byte[] utf8 = new byte[4096];
 
+    /// <summary>Whether values are written as the redaction marker.</summary>
+    public bool Redact => redact;
+
     public long Conflicts { get; private set; }
 
     /// <summary>(user, context) blobs with unmapped keys: the report's <c>unmappedFields</c> entries.</summary>
@@ -41,6 +44,18 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
     public long UnmappedKeys { get; private set; }
     public long InvalidValues { get; private set; }
     public long Errors { get; private set; }
+
+    public EntryCounts Counts => new(Conflicts, UnmappedEntries, UnmappedKeys, InvalidValues, Errors);
+
+    /// <summary>Counts entries another encoder encoded (a batch's, taken as its findings journal row has them).</summary>
+    public void AddCounts(EntryCounts counts)
+    {
+        Conflicts += counts.Conflicts;
+        UnmappedEntries += counts.UnmappedEntries;
+        UnmappedKeys += counts.UnmappedKeys;
+        InvalidValues += counts.InvalidValues;
+        Errors += counts.Errors;
+    }
 
     public void Add(Finding finding)
     {

@@ -84,11 +84,72 @@ public sealed class FindingsJournalTests : ReportFiles
     public void A_redacted_run_journals_no_values()
     {
         var row = FindingsJournal.Encode(Kept, KeptErrors, redact: true)!;
-        var text = System.Text.Encoding.UTF8.GetString(row);
+        var text = System.Text.Encoding.UTF8.GetString(row.Row.Span);
         Assert.DoesNotContain("Paris", text, StringComparison.Ordinal);
         Assert.DoesNotContain("leo", text, StringComparison.Ordinal);
         Assert.Contains("\"[redacted]\"", text, StringComparison.Ordinal);
         Assert.Null(FindingsJournal.Encode([], [], redact: false));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Each_finding_is_encoded_once_the_journal_row_and_the_report_take_the_same_bytes_as_each_encoded_them_alone(bool redact)
+    {
+        // Two batches through the run's pool (the second reuses the first's row), as the live run reports them.
+        var pool = new EncodedFindings.Pool();
+        Finding[] second = [new Conflict("u4", "name", [new(ContextType.Romantic, "\"a\""), new(ContextType.Service, "\"b\"")], "\"b\""), new UnmappedField("u4", ContextType.Service, "x", "[1,2]")];
+        var fromBatches = Path.Combine(Dir, "batches");
+        var fromFindings = Path.Combine(Dir, "findings");
+        Directory.CreateDirectory(fromBatches);
+        Directory.CreateDirectory(fromFindings);
+        using var batches = ReportWriter.Create(fromBatches, Start, redact);
+        using var oneByOne = ReportWriter.Create(fromFindings, Start, redact);
+        var rows = new List<string>();
+        foreach (var (findings, errors) in new[] { ((IReadOnlyList<Finding>)Kept, (IReadOnlyList<RunError>)KeptErrors), (second, []) })
+        {
+            var encoded = FindingsJournal.Encode(findings, errors, redact, pool)!;
+            rows.Add(System.Text.Encoding.UTF8.GetString(encoded.Row.Span));
+            batches.AddBatch(findings, errors, encoded);
+            encoded.Release();
+            oneByOne.AddAll(findings, errors);
+        }
+
+        // The report: byte for byte what encoding each finding for it alone wrote, counts included.
+        var expected = File.ReadAllBytes(oneByOne.Complete(Run(), oneByOne.WithFindings(new ReportCounts())));
+        Assert.Equal(expected, File.ReadAllBytes(batches.Complete(Run(), batches.WithFindings(new ReportCounts()))));
+        Assert.Equal((2, 3, 4), (batches.Conflicts, batches.UnmappedEntries, batches.UnmappedKeys));
+
+        // The journal rows: each batch's entries as the report has them, per kind, in the row's own layout.
+        using var first = ReportWriter.Create(Path.Combine(Dir, "findings"), Start, redact);
+        first.AddAll(Kept, KeptErrors);
+        Assert.Equal(JournalRowOf(File.ReadAllText(first.Complete(Run(), new ReportCounts()))), rows[0]);
+        Assert.StartsWith("{\"conflicts\":[{\"userId\":\"u4\",\"field\":\"name\",\"values\":[", rows[1], StringComparison.Ordinal);
+        Assert.EndsWith("}]}", rows[1], StringComparison.Ordinal);
+    }
+
+    /// <summary>A journal row composed from a report file's entries: the arrays that have any, entries joined by commas.</summary>
+    private static string JournalRowOf(string report)
+    {
+        var arrays = new List<string>();
+        List<string>? entries = null;
+        foreach (var line in report.Split('\n'))
+        {
+            var head = ReportFormat.ArrayNames.FirstOrDefault(name => line.StartsWith($"\"{name}\":[", StringComparison.Ordinal));
+            if (head is not null)
+            {
+                entries = [];
+                arrays.Add(head);
+                arrays.Add(string.Empty);
+            }
+            else if (entries is not null && line.StartsWith('{'))
+            {
+                entries.Add(line.TrimEnd(','));
+                arrays[^1] = string.Join(",", entries);
+            }
+        }
+
+        return "{" + string.Join(",", arrays.Chunk(2).Where(a => a[1].Length > 0).Select(a => $"\"{a[0]}\":[{a[1]}]")) + "}";
     }
 
     /// <summary>The report file the same findings give: the journal must read exactly as it does.</summary>
