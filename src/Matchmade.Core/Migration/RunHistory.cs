@@ -67,6 +67,8 @@ public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget targe
             ddl.ExecuteNonQuery();
         }
 
+        FindingsJournal.CompressWithLz4(connection, schemas);
+
         using var abandoned = new NpgsqlCommand(SqlText.For("run-abandoned.sql", schemas), connection);
         abandoned.Parameters.AddWithValue("app_schema", schemas.App);
         using var reader = abandoned.ExecuteReader();

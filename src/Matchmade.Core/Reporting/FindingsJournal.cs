@@ -35,6 +35,26 @@ public static class FindingsJournal
     private static ArrayBufferWriter<byte>[]? journalBuffers;
 
     /// <summary>
+    /// Compresses the journal's rows with lz4 from now on when the server can (PostgreSQL 14 or later, built with lz4),
+    /// else leaves pglz, the default. Once per table: a table that has it (or a server without it) is left alone.
+    /// </summary>
+    internal static void CompressWithLz4(NpgsqlConnection connection, SchemaNames schemas)
+    {
+        if (connection.PostgreSqlVersion.Major < 14)
+        {
+            return;
+        }
+
+        using var needed = new NpgsqlCommand(SqlText.For("journal-compression.sql", schemas), connection);
+        needed.Parameters.AddWithValue("state_schema", schemas.State);
+        if (needed.ExecuteScalar() is true)
+        {
+            using var alter = new NpgsqlCommand(SqlText.For("journal-lz4.sql", schemas), connection);
+            alter.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>
     /// One batch's journal row: <c>{"conflicts":[…],"unmappedFields":[…],"invalidValues":[…],"errors":[…]}</c> (only
     /// the arrays it has), each entry exactly as the report writes it, with where each entry lies in it (the report
     /// takes them from there: <see cref="ReportWriter.AddBatch"/>); null when the batch has nothing to keep. The row

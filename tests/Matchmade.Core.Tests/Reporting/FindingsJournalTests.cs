@@ -81,6 +81,40 @@ public sealed class FindingsJournalTests : ReportFiles
     }
 
     [Fact]
+    public void The_journal_compresses_with_lz4_a_table_of_an_earlier_version_too_and_its_rows_stay_readable()
+    {
+        var cs = TestServer.Shared.CreateDatabase("journal_lz4");
+        try
+        {
+            using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs });
+            using var connection = target.Open(CancellationToken.None);
+            var history = new RunHistory(connection, target, new RecordingLog());
+            history.Prepare();
+            const string Compression = "SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'matchmade.run_finding'::regclass AND attname = 'findings'";
+            Assert.Equal("l", Scalar<string>(connection, Compression));
+
+            // The table as an earlier version made it (the server's default, pglz), with a row written so.
+            Exec(connection, "ALTER TABLE matchmade.run_finding ALTER COLUMN findings SET COMPRESSION default");
+            var runId = Guid.NewGuid();
+            history.Start(runId, RunMode.Live, new Dictionary<string, string?>(), 10, 0);
+            using (var batch = connection.BeginTransaction())
+            {
+                history.Batch(batch, runId, 2, 1, 4, Kept, KeptErrors);
+                batch.Commit();
+            }
+
+            Assert.Equal(string.Empty, Scalar<string>(connection, Compression));
+            history.Prepare();
+            Assert.Equal("l", Scalar<string>(connection, Compression));
+            Assert.Equal(Lines(ReportReader.ReadEntries(ReportOf(Kept, KeptErrors))), Lines(FindingsJournal.Read(target, runId, null, null, CancellationToken.None)));
+        }
+        finally
+        {
+            TestServer.Shared.DropDatabase(cs);
+        }
+    }
+
+    [Fact]
     public void A_redacted_run_journals_no_values()
     {
         var row = FindingsJournal.Encode(Kept, KeptErrors, redact: true)!;
