@@ -121,7 +121,10 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
         foreach (var field in pendingGroup)
         {
             w.WritePropertyName(field.Key);
-            WriteValue(w, field.Value);
+            if (!TryWriteUtf8(w, field.Utf8Json))
+            {
+                WriteValue(w, field.Value);
+            }
         }
 
         w.WriteEndObject();
@@ -169,13 +172,19 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
             w.WriteStartObject();
             w.WriteString(F.ContextType, ContextTypes.ToDbName(candidate.ContextType));
             w.WritePropertyName(F.Value);
-            WriteValue(w, candidate.Value);
+            if (!TryWriteUtf8(w, candidate.Utf8Json))
+            {
+                WriteValue(w, candidate.Value);
+            }
             w.WriteEndObject();
         }
 
         w.WriteEndArray();
         w.WritePropertyName(F.Chosen);
-        WriteValue(w, conflict.Chosen);
+        if (!TryWriteUtf8(w, conflict.ChosenCandidate?.Utf8Json))
+        {
+            WriteValue(w, conflict.Chosen);
+        }
     }
 
     /// <summary>Starts an entry: its object opened on the one writer this encoder reuses (a writer per entry cost as much as the entry).</summary>
@@ -206,6 +215,28 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
             entry = new ArrayBufferWriter<byte>(4096);
             writer.Reset(entry);
         }
+    }
+
+    /// <summary>
+    /// A value of the merge's (its UTF-8 bytes from the parsed blob: one valid JSON value, the same bytes
+    /// <see cref="WriteValue"/> writes for its text) as it is, or the redaction marker; false when there are no such
+    /// bytes (a value given as text).
+    /// </summary>
+    private bool TryWriteUtf8(Utf8JsonWriter writer, byte[]? utf8Json)
+    {
+        if (redact)
+        {
+            writer.WriteStringValue(ReportFormat.RedactedValue);
+            return true;
+        }
+
+        if (utf8Json is null)
+        {
+            return false;
+        }
+
+        writer.WriteRawValue(utf8Json, skipInputValidation: true);
+        return true;
     }
 
     /// <summary>

@@ -162,6 +162,36 @@ public sealed class FindingsJournalTests : ReportFiles
         Assert.EndsWith("}]}", rows[1], StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_merges_values_kept_as_the_blobs_utf8_bytes_encode_byte_for_byte_as_their_text(bool redact)
+    {
+        const string Blob = """{"a":"Paris","b":1e400,"c":"\u00e9t\u00e9 \"q\" ünï 😀","d":{"x":[1,{"y":null}],"z":"\ud83d\ude00"},"e":[ ],"f":-0.0,"g":true}""";
+        using var document = System.Text.Json.JsonDocument.Parse(Blob);
+        var values = document.RootElement.EnumerateObject().Select(p => p.Value).ToList();
+        Finding[] AsBytes() =>
+        [
+            new Conflict("u1", "f", [.. values.Select(v => new Candidate(ContextType.Romantic, v))], values.Count - 1),
+            .. document.RootElement.EnumerateObject().Select(p => new UnmappedField("u1", ContextType.Service, p.Name, p.Value)),
+        ];
+        Finding[] AsText() =>
+        [
+            new Conflict("u1", "f", [.. values.Select(v => new Candidate(ContextType.Romantic, v.GetRawText()))], values[^1].GetRawText()),
+            .. document.RootElement.EnumerateObject().Select(p => new UnmappedField("u1", ContextType.Service, p.Name, p.Value.GetRawText())),
+        ];
+
+        var expected = FindingsJournal.Encode(AsText(), [], redact)!.Row.ToArray();
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(expected), System.Text.Encoding.UTF8.GetString(FindingsJournal.Encode(AsBytes(), [], redact)!.Row.Span));
+        Assert.Equal(expected, FindingsJournal.Encode(AsBytes(), [], redact)!.Row.ToArray());
+
+        // The text, when asked for, is the value's JSON text.
+        var conflict = (Conflict)AsBytes()[0];
+        Assert.Equal(values.Select(v => v.GetRawText()), conflict.Candidates.Select(c => c.Value));
+        Assert.Equal("true", conflict.Chosen);
+        Assert.Equal(AsText()[0] with { }, conflict);
+    }
+
     /// <summary>A journal row composed from a report file's entries: the arrays that have any, entries joined by commas.</summary>
     private static string JournalRowOf(string report)
     {
