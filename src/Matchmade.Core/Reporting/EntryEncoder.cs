@@ -115,9 +115,9 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
         }
 
         var w = Begin();
-        w.WriteString(F.UserId, pendingGroup[0].UserId);
-        w.WriteString(F.ContextType, ContextTypes.ToDbName(pendingGroup[0].ContextType));
-        w.WriteStartObject(F.UnmappedFields);
+        w.WriteString(Encoded.UserId, pendingGroup[0].UserId);
+        w.WriteString(Encoded.ContextType, Encoded.ContextTypeName(pendingGroup[0].ContextType));
+        w.WriteStartObject(Encoded.UnmappedFields);
         foreach (var field in pendingGroup)
         {
             w.WritePropertyName(field.Key);
@@ -164,14 +164,14 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
 
     private void WriteConflict(Utf8JsonWriter w, Conflict conflict)
     {
-        w.WriteString(F.UserId, conflict.UserId);
-        w.WriteString(F.Field, conflict.Field);
-        w.WriteStartArray(F.Values);
+        w.WriteString(Encoded.UserId, conflict.UserId);
+        w.WriteString(Encoded.Field, conflict.Field);
+        w.WriteStartArray(Encoded.Values);
         foreach (var candidate in conflict.Candidates)
         {
             w.WriteStartObject();
-            w.WriteString(F.ContextType, ContextTypes.ToDbName(candidate.ContextType));
-            w.WritePropertyName(F.Value);
+            w.WriteString(Encoded.ContextType, Encoded.ContextTypeName(candidate.ContextType));
+            w.WritePropertyName(Encoded.Value);
             if (!TryWriteUtf8(w, candidate.Utf8Json))
             {
                 WriteValue(w, candidate.Value);
@@ -180,11 +180,29 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
         }
 
         w.WriteEndArray();
-        w.WritePropertyName(F.Chosen);
+        w.WritePropertyName(Encoded.Chosen);
         if (!TryWriteUtf8(w, conflict.ChosenCandidate?.Utf8Json))
         {
             WriteValue(w, conflict.Chosen);
         }
+    }
+
+    /// <summary>
+    /// The names and context types of the entries written most (conflicts, unmapped keys) encoded once, not per entry
+    /// (ASCII letters: the same bytes with any of the writer's encoders).
+    /// </summary>
+    private static class Encoded
+    {
+        public static readonly JsonEncodedText UserId = JsonEncodedText.Encode(F.UserId);
+        public static readonly JsonEncodedText ContextType = JsonEncodedText.Encode(F.ContextType);
+        public static readonly JsonEncodedText Field = JsonEncodedText.Encode(F.Field);
+        public static readonly JsonEncodedText Values = JsonEncodedText.Encode(F.Values);
+        public static readonly JsonEncodedText Value = JsonEncodedText.Encode(F.Value);
+        public static readonly JsonEncodedText Chosen = JsonEncodedText.Encode(F.Chosen);
+        public static readonly JsonEncodedText UnmappedFields = JsonEncodedText.Encode(F.UnmappedFields);
+        private static readonly JsonEncodedText[] ContextTypeNames = [.. ContextTypes.All.Select(t => JsonEncodedText.Encode(ContextTypes.ToDbName(t)))];
+
+        public static JsonEncodedText ContextTypeName(Merge.ContextType type) => ContextTypeNames[(int)type];
     }
 
     /// <summary>Starts an entry: its object opened on the one writer this encoder reuses (a writer per entry cost as much as the entry).</summary>
