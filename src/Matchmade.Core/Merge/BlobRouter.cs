@@ -83,7 +83,7 @@ internal static class BlobRouter
             var value = property.Value;
             if (!KeyCodes.TryGetValue(key, out var code) || (code >= SharedCount && FieldCatalog.OwnerAt(code - SharedCount) != type))
             {
-                FindingList.Add(ref findings, new UnmappedField(userId, type, key, value.GetRawText()));
+                FindingList.Add(ref findings, new UnmappedField(userId, type, key, value));
                 continue;
             }
 

@@ -1,3 +1,7 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+
 namespace Matchmade.Core.Merge;
 
 /// <summary>One ContextProfile as read: its Profile.data as JSON text, or null when it has no Profile row.</summary>
@@ -102,14 +106,135 @@ public sealed class MergedIntent
 /// <summary>Something the report must say about a user's data.</summary>
 public abstract record Finding(string UserId);
 
-/// <summary>A present value that took part in a conflict, with the context it came from. Value is JSON text.</summary>
-public sealed record Candidate(ContextType ContextType, string Value);
+/// <summary>
+/// A present value that took part in a conflict, with the context it came from. Value is JSON text. The merge gives
+/// the value as the parsed blob's UTF-8 bytes (<see cref="Utf8Json"/>), which the report writes as they are; the text
+/// is made only when asked for.
+/// </summary>
+public sealed record Candidate
+{
+    private readonly byte[]? utf8;
+    private string? text;
 
-/// <summary>Different present values for one shared field (or one key of an object field, e.g. "beliefs.religion").</summary>
-public sealed record Conflict(string UserId, string Field, IReadOnlyList<Candidate> Candidates, string Chosen) : Finding(UserId);
+    public Candidate(ContextType contextType, string value)
+    {
+        ContextType = contextType;
+        text = value;
+    }
 
-/// <summary>A key of a blob that is neither a shared field nor a field of the blob's own context. Value is JSON text.</summary>
-public sealed record UnmappedField(string UserId, ContextType ContextType, string Key, string Value) : Finding(UserId);
+    internal Candidate(ContextType contextType, JsonElement value)
+    {
+        ContextType = contextType;
+        utf8 = FindingValues.Utf8Of(value);
+    }
+
+    public ContextType ContextType { get; init; }
+
+    public string Value
+    {
+        get => text ??= Encoding.UTF8.GetString(utf8!);
+        init => (text, utf8) = (value, null);
+    }
+
+    /// <summary>The value's UTF-8 bytes when they are known to be one JSON value (from a parsed blob), else null.</summary>
+    internal byte[]? Utf8Json => utf8;
+
+    public void Deconstruct(out ContextType contextType, out string value) => (contextType, value) = (ContextType, Value);
+
+    public bool Equals(Candidate? other) => other is not null && ContextType == other.ContextType && string.Equals(Value, other.Value, StringComparison.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(ContextType, Value);
+}
+
+/// <summary>
+/// Different present values for one shared field (or one key of an object field, e.g. "beliefs.religion"). The merge's
+/// chosen value is one of the candidates (<see cref="ChosenCandidate"/>), written from its bytes.
+/// </summary>
+public sealed record Conflict : Finding
+{
+    private string? chosen;
+
+    public Conflict(string userId, string field, IReadOnlyList<Candidate> candidates, string chosen)
+        : base(userId)
+    {
+        Field = field;
+        Candidates = candidates;
+        this.chosen = chosen;
+    }
+
+    /// <summary>The merge's conflict: the chosen value is candidate <paramref name="chosenCandidate"/>'s.</summary>
+    internal Conflict(string userId, string field, Candidate[] candidates, int chosenCandidate)
+        : base(userId)
+    {
+        Field = field;
+        Candidates = candidates;
+        ChosenCandidate = candidates[chosenCandidate];
+    }
+
+    public string Field { get; init; }
+
+    public IReadOnlyList<Candidate> Candidates { get; init; }
+
+    public string Chosen
+    {
+        get => chosen ??= ChosenCandidate!.Value;
+        init => (chosen, ChosenCandidate) = (value, null);
+    }
+
+    /// <summary>The candidate whose value was chosen, when the merge said so (else null: <see cref="Chosen"/> is the text).</summary>
+    internal Candidate? ChosenCandidate { get; private init; }
+
+    public void Deconstruct(out string userId, out string field, out IReadOnlyList<Candidate> candidates, out string chosen) =>
+        (userId, field, candidates, chosen) = (UserId, Field, Candidates, Chosen);
+
+    public bool Equals(Conflict? other) => other is not null && base.Equals(other) && string.Equals(Field, other.Field, StringComparison.Ordinal)
+        && Candidates.SequenceEqual(other.Candidates) && string.Equals(Chosen, other.Chosen, StringComparison.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), Field, Chosen);
+}
+
+/// <summary>
+/// A key of a blob that is neither a shared field nor a field of the blob's own context. Value is JSON text (from the
+/// merge: the blob's UTF-8 bytes, as <see cref="Candidate"/>'s).
+/// </summary>
+public sealed record UnmappedField : Finding
+{
+    private readonly byte[]? utf8;
+    private string? text;
+
+    public UnmappedField(string userId, ContextType contextType, string key, string value)
+        : base(userId)
+    {
+        (ContextType, Key, text) = (contextType, key, value);
+    }
+
+    internal UnmappedField(string userId, ContextType contextType, string key, JsonElement value)
+        : base(userId)
+    {
+        (ContextType, Key, utf8) = (contextType, key, FindingValues.Utf8Of(value));
+    }
+
+    public ContextType ContextType { get; init; }
+
+    public string Key { get; init; }
+
+    public string Value
+    {
+        get => text ??= Encoding.UTF8.GetString(utf8!);
+        init => (text, utf8) = (value, null);
+    }
+
+    /// <summary>The value's UTF-8 bytes when they are known to be one JSON value (from a parsed blob), else null.</summary>
+    internal byte[]? Utf8Json => utf8;
+
+    public void Deconstruct(out string userId, out ContextType contextType, out string key, out string value) =>
+        (userId, contextType, key, value) = (UserId, ContextType, Key, Value);
+
+    public bool Equals(UnmappedField? other) => other is not null && base.Equals(other) && ContextType == other.ContextType
+        && string.Equals(Key, other.Key, StringComparison.Ordinal) && string.Equals(Value, other.Value, StringComparison.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), ContextType, Key, Value);
+}
 
 /// <summary>A mapped key with the wrong JSON type, or (Field null) a blob that is not a JSON object. Value is JSON text.</summary>
 public sealed record InvalidValue(string UserId, ContextType ContextType, string? Field, string Value, string Reason) : Finding(UserId);
@@ -122,4 +247,14 @@ public sealed class MergeResult
     public required IReadOnlyList<MergedIntent> Intents { get; init; }
 
     public required IReadOnlyList<Finding> Findings { get; init; }
+}
+
+/// <summary>Finding values as the merge keeps them.</summary>
+internal static class FindingValues
+{
+    /// <summary>
+    /// The value's JSON text as the parsed blob has it, in UTF-8 (what <see cref="JsonElement.GetRawText"/> gives as a
+    /// string): one valid JSON value, no deeper than the blob's parse allowed, so the report writes it unchecked.
+    /// </summary>
+    public static byte[] Utf8Of(JsonElement value) => JsonMarshal.GetRawUtf8Value(value).ToArray();
 }

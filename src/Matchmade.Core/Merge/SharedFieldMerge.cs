@@ -98,11 +98,10 @@ internal static class SharedFieldMerge
             JsonText.AppendQuoted(builder, state.Key).Append(':');
             if (state.Differs)
             {
-                // The winner is the last present value, so the last candidate: its text serves the merged object and the finding.
+                // The winner is the last present value, so the last candidate: the finding's chosen value.
                 var candidates = KeyCandidates(objects, state.Key, state.PresentCount);
-                var chosen = candidates[^1].Value;
-                builder.Append(chosen);
-                FindingList.Add(ref findings, new Conflict(userId, field + "." + state.Key, candidates, chosen));
+                JsonText.AppendRaw(builder, state.Winner);
+                FindingList.Add(ref findings, new Conflict(userId, field + "." + state.Key, candidates, candidates.Length - 1));
             }
             else
             {
@@ -159,7 +158,7 @@ internal static class SharedFieldMerge
             {
                 if (property.NameEquals(key) && JsonValues.IsPresent(property.Value))
                 {
-                    result[found++] = new Candidate(candidate.Type, property.Value.GetRawText());
+                    result[found++] = new Candidate(candidate.Type, property.Value);
                 }
             }
         }
@@ -181,10 +180,10 @@ internal static class SharedFieldMerge
             var candidates = new Candidate[values.Count];
             for (var c = 0; c < values.Count; c++)
             {
-                candidates[c] = new Candidate(values[c].Type, values[c].Value.GetRawText());
+                candidates[c] = new Candidate(values[c].Type, values[c].Value);
             }
 
-            FindingList.Add(ref findings, new Conflict(userId, field, candidates, values[0].Value.GetRawText()));
+            FindingList.Add(ref findings, new Conflict(userId, field, candidates, 0));
             break;
         }
 

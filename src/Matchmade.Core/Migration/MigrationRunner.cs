@@ -199,7 +199,7 @@ public sealed partial class MigrationRunner
                 {
                     try
                     {
-                        report.AddAll(batch.Findings, batch.Errors);
+                        report.AddBatch(batch.Findings, batch.Errors, batch.Encoded);
                     }
                     catch (MatchmadeException e) when (e.ErrorId == ErrorIds.ReportWriteFailed)
                     {
@@ -210,6 +210,7 @@ public sealed partial class MigrationRunner
                     }
                 }
 
+                batch.Encoded?.Release();
                 progress.Batch(scope.Cap, batch);
             }
 

@@ -54,6 +54,7 @@ public sealed record RunRecord(
 public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget target, IOperationLog log)
 {
     private readonly SchemaNames schemas = target.Schemas;
+    private readonly EncodedFindings.Pool journalRows = new();
 
     /// <summary>Journal values as the report has them: "[redacted]" when the run redacts its report.</summary>
     public bool RedactValues { get; init; }
@@ -65,6 +66,8 @@ public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget targe
         {
             ddl.ExecuteNonQuery();
         }
+
+        FindingsJournal.CompressWithLz4(connection, schemas);
 
         using var abandoned = new NpgsqlCommand(SqlText.For("run-abandoned.sql", schemas), connection);
         abandoned.Parameters.AddWithValue("app_schema", schemas.App);
@@ -95,8 +98,11 @@ public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget targe
         command.ExecuteNonQuery();
     }
 
-    /// <summary>Adds a batch's counts and journals its findings and errors, in the batch's transaction (one statement).</summary>
-    public void Batch(NpgsqlTransaction transaction, Guid runId, int migrated, int failed, int intents, IReadOnlyList<Finding> findings, IReadOnlyList<RunError> errors)
+    /// <summary>
+    /// Adds a batch's counts and journals its findings and errors, in the batch's transaction (one statement); returns
+    /// them as journaled (null when there were none), for the report to take (<see cref="ReportWriter.AddBatch"/>).
+    /// </summary>
+    internal EncodedFindings? Batch(NpgsqlTransaction transaction, Guid runId, int migrated, int failed, int intents, IReadOnlyList<Finding> findings, IReadOnlyList<RunError> errors)
     {
         long conflicts = 0, unmapped = 0, invalid = 0;
         (string User, ContextType Context)? lastUnmapped = null;
@@ -130,8 +136,10 @@ public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget targe
         command.Parameters.AddWithValue("conflicts", conflicts);
         command.Parameters.AddWithValue("unmapped", unmapped);
         command.Parameters.AddWithValue("invalid", invalid);
-        command.Parameters.Add(new NpgsqlParameter("findings", NpgsqlTypes.NpgsqlDbType.Bytea) { Value = (object?)FindingsJournal.Encode(findings, errors, RedactValues) ?? DBNull.Value });
+        var journal = FindingsJournal.Encode(findings, errors, RedactValues, journalRows);
+        command.Parameters.Add(new NpgsqlParameter("findings", NpgsqlTypes.NpgsqlDbType.Bytea) { Value = journal is null ? DBNull.Value : journal.Row });
         command.ExecuteNonQuery();
+        return journal;
     }
 
     public static IReadOnlyList<RunRecord> Read(DatabaseTarget target, Guid? runId, int limit, CancellationToken cancellationToken)

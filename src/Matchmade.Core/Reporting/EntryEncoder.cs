@@ -33,6 +33,9 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
     private Utf8JsonWriter? writer;
     private byte[] utf8 = new byte[4096];
 
+    /// <summary>Whether values are written as the redaction marker.</summary>
+    public bool Redact => redact;
+
     public long Conflicts { get; private set; }
 
     /// <summary>(user, context) blobs with unmapped keys: the report's <c>unmappedFields</c> entries.</summary>
@@ -41,6 +44,18 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
     public long UnmappedKeys { get; private set; }
     public long InvalidValues { get; private set; }
     public long Errors { get; private set; }
+
+    public EntryCounts Counts => new(Conflicts, UnmappedEntries, UnmappedKeys, InvalidValues, Errors);
+
+    /// <summary>Counts entries another encoder encoded (a batch's, taken as its findings journal row has them).</summary>
+    public void AddCounts(EntryCounts counts)
+    {
+        Conflicts += counts.Conflicts;
+        UnmappedEntries += counts.UnmappedEntries;
+        UnmappedKeys += counts.UnmappedKeys;
+        InvalidValues += counts.InvalidValues;
+        Errors += counts.Errors;
+    }
 
     public void Add(Finding finding)
     {
@@ -100,13 +115,16 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
         }
 
         var w = Begin();
-        w.WriteString(F.UserId, pendingGroup[0].UserId);
-        w.WriteString(F.ContextType, ContextTypes.ToDbName(pendingGroup[0].ContextType));
-        w.WriteStartObject(F.UnmappedFields);
+        w.WriteString(Encoded.UserId, pendingGroup[0].UserId);
+        w.WriteString(Encoded.ContextType, Encoded.ContextTypeName(pendingGroup[0].ContextType));
+        w.WriteStartObject(Encoded.UnmappedFields);
         foreach (var field in pendingGroup)
         {
             w.WritePropertyName(field.Key);
-            WriteValue(w, field.Value);
+            if (!TryWriteUtf8(w, field.Utf8Json))
+            {
+                WriteValue(w, field.Value);
+            }
         }
 
         w.WriteEndObject();
@@ -146,21 +164,45 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
 
     private void WriteConflict(Utf8JsonWriter w, Conflict conflict)
     {
-        w.WriteString(F.UserId, conflict.UserId);
-        w.WriteString(F.Field, conflict.Field);
-        w.WriteStartArray(F.Values);
+        w.WriteString(Encoded.UserId, conflict.UserId);
+        w.WriteString(Encoded.Field, conflict.Field);
+        w.WriteStartArray(Encoded.Values);
         foreach (var candidate in conflict.Candidates)
         {
             w.WriteStartObject();
-            w.WriteString(F.ContextType, ContextTypes.ToDbName(candidate.ContextType));
-            w.WritePropertyName(F.Value);
-            WriteValue(w, candidate.Value);
+            w.WriteString(Encoded.ContextType, Encoded.ContextTypeName(candidate.ContextType));
+            w.WritePropertyName(Encoded.Value);
+            if (!TryWriteUtf8(w, candidate.Utf8Json))
+            {
+                WriteValue(w, candidate.Value);
+            }
             w.WriteEndObject();
         }
 
         w.WriteEndArray();
-        w.WritePropertyName(F.Chosen);
-        WriteValue(w, conflict.Chosen);
+        w.WritePropertyName(Encoded.Chosen);
+        if (!TryWriteUtf8(w, conflict.ChosenCandidate?.Utf8Json))
+        {
+            WriteValue(w, conflict.Chosen);
+        }
+    }
+
+    /// <summary>
+    /// The names and context types of the entries written most (conflicts, unmapped keys) encoded once, not per entry
+    /// (ASCII letters: the same bytes with any of the writer's encoders).
+    /// </summary>
+    private static class Encoded
+    {
+        public static readonly JsonEncodedText UserId = JsonEncodedText.Encode(F.UserId);
+        public static readonly JsonEncodedText ContextType = JsonEncodedText.Encode(F.ContextType);
+        public static readonly JsonEncodedText Field = JsonEncodedText.Encode(F.Field);
+        public static readonly JsonEncodedText Values = JsonEncodedText.Encode(F.Values);
+        public static readonly JsonEncodedText Value = JsonEncodedText.Encode(F.Value);
+        public static readonly JsonEncodedText Chosen = JsonEncodedText.Encode(F.Chosen);
+        public static readonly JsonEncodedText UnmappedFields = JsonEncodedText.Encode(F.UnmappedFields);
+        private static readonly JsonEncodedText[] ContextTypeNames = [.. ContextTypes.All.Select(t => JsonEncodedText.Encode(ContextTypes.ToDbName(t)))];
+
+        public static JsonEncodedText ContextTypeName(Merge.ContextType type) => ContextTypeNames[(int)type];
     }
 
     /// <summary>Starts an entry: its object opened on the one writer this encoder reuses (a writer per entry cost as much as the entry).</summary>
@@ -191,6 +233,28 @@ internal sealed class EntryEncoder(bool redact, EntryEncoder.Sink sink)
             entry = new ArrayBufferWriter<byte>(4096);
             writer.Reset(entry);
         }
+    }
+
+    /// <summary>
+    /// A value of the merge's (its UTF-8 bytes from the parsed blob: one valid JSON value, the same bytes
+    /// <see cref="WriteValue"/> writes for its text) as it is, or the redaction marker; false when there are no such
+    /// bytes (a value given as text).
+    /// </summary>
+    private bool TryWriteUtf8(Utf8JsonWriter writer, byte[]? utf8Json)
+    {
+        if (redact)
+        {
+            writer.WriteStringValue(ReportFormat.RedactedValue);
+            return true;
+        }
+
+        if (utf8Json is null)
+        {
+            return false;
+        }
+
+        writer.WriteRawValue(utf8Json, skipInputValidation: true);
+        return true;
     }
 
     /// <summary>

@@ -35,10 +35,32 @@ public static class FindingsJournal
     private static ArrayBufferWriter<byte>[]? journalBuffers;
 
     /// <summary>
-    /// One batch's journal row: <c>{"conflicts":[…],"unmappedFields":[…],"invalidValues":[…],"errors":[…]}</c> (only
-    /// the arrays it has), each entry exactly as the report writes it; null when the batch has nothing to keep.
+    /// Compresses the journal's rows with lz4 from now on when the server can (PostgreSQL 14 or later, built with lz4),
+    /// else leaves pglz, the default. Once per table: a table that has it (or a server without it) is left alone.
     /// </summary>
-    internal static byte[]? Encode(IReadOnlyList<Finding> findings, IReadOnlyList<RunError> errors, bool redact)
+    internal static void CompressWithLz4(NpgsqlConnection connection, SchemaNames schemas)
+    {
+        if (connection.PostgreSqlVersion.Major < 14)
+        {
+            return;
+        }
+
+        using var needed = new NpgsqlCommand(SqlText.For("journal-compression.sql", schemas), connection);
+        needed.Parameters.AddWithValue("state_schema", schemas.State);
+        if (needed.ExecuteScalar() is true)
+        {
+            using var alter = new NpgsqlCommand(SqlText.For("journal-lz4.sql", schemas), connection);
+            alter.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>
+    /// One batch's journal row: <c>{"conflicts":[…],"unmappedFields":[…],"invalidValues":[…],"errors":[…]}</c> (only
+    /// the arrays it has), each entry exactly as the report writes it, with where each entry lies in it (the report
+    /// takes them from there: <see cref="ReportWriter.AddBatch"/>); null when the batch has nothing to keep. The row
+    /// comes from <paramref name="pool"/> when given (give it back with <see cref="EncodedFindings.Release"/>).
+    /// </summary>
+    internal static EncodedFindings? Encode(IReadOnlyList<Finding> findings, IReadOnlyList<RunError> errors, bool redact, EncodedFindings.Pool? pool = null)
     {
         if (findings.Count == 0 && errors.Count == 0)
         {
@@ -49,12 +71,15 @@ public static class FindingsJournal
         // shape journals megabytes, and growing fresh buffers for each batch cost more (garbage collections of large
         // objects) than encoding the entries.
         var arrays = journalBuffers ??= NewBuffers();
+        var encoded = pool?.Rent() ?? new EncodedFindings();
+        encoded.Begin(redact);
         try
         {
             var encoder = new EntryEncoder(redact, (ReportEntryKind kind, ReadOnlySpan<byte> entry) =>
             {
                 var array = arrays[(int)kind];
                 array.Write(array.WrittenCount == 0 ? "["u8 : ","u8);
+                encoded.AddEntry(kind, array.WrittenCount, entry.Length);
                 array.Write(entry);
             });
             foreach (var finding in findings)
@@ -68,7 +93,8 @@ public static class FindingsJournal
             }
 
             encoder.Flush();
-            return Concatenate(arrays);
+            Concatenate(arrays, encoded, encoder.Counts);
+            return encoded;
         }
         finally
         {
@@ -84,16 +110,22 @@ public static class FindingsJournal
         }
     }
 
-    /// <summary>The row: the arrays that have entries, in the report's order, in one array of exactly the row's size.</summary>
-    private static byte[] Concatenate(ArrayBufferWriter<byte>[] arrays)
+    /// <summary>The row: the arrays that have entries, in the report's order, in the encoded row of exactly the row's size.</summary>
+    private static void Concatenate(ArrayBufferWriter<byte>[] arrays, EncodedFindings encoded, EntryCounts counts)
     {
         var size = 2;
+        Span<int> starts = stackalloc int[arrays.Length];
         for (var i = 0; i < arrays.Length; i++)
         {
-            size += arrays[i].WrittenCount == 0 ? 0 : ArrayHeads[i].Length + arrays[i].WrittenCount + 1;
+            if (arrays[i].WrittenCount > 0)
+            {
+                var head = ArrayHeads[i].Length - (size == 2 ? 1 : 0); // ,"name": after the first array, "name": for the first
+                starts[i] = size - 1 + head;
+                size += head + arrays[i].WrittenCount + 1;
+            }
         }
 
-        var row = new byte[size - (size > 2 ? 1 : 0)];
+        var row = encoded.Finish(size, starts, counts);
         var at = 0;
         row[at++] = (byte)'{';
         for (var i = 0; i < arrays.Length; i++)
@@ -103,16 +135,15 @@ public static class FindingsJournal
                 continue;
             }
 
-            var head = ArrayHeads[i].AsSpan(at == 1 ? 1 : 0); // ,"name": after the first array, "name": for the first
-            head.CopyTo(row.AsSpan(at));
+            var head = ArrayHeads[i].AsSpan(at == 1 ? 1 : 0);
+            head.CopyTo(row[at..]);
             at += head.Length;
-            arrays[i].WrittenSpan.CopyTo(row.AsSpan(at));
+            arrays[i].WrittenSpan.CopyTo(row[at..]);
             at += arrays[i].WrittenCount;
             row[at++] = (byte)']';
         }
 
         row[at] = (byte)'}';
-        return row;
     }
 
     private static ArrayBufferWriter<byte>[] NewBuffers()

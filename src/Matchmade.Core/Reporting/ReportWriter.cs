@@ -122,6 +122,32 @@ public sealed class ReportWriter : IDisposable
     }
 
     /// <summary>
+    /// A batch's findings, then its errors, taken as the findings journal encoded them when it did (with the same
+    /// redaction: each entry is then encoded once, for the journal and the report, byte for byte the same), else
+    /// encoded here.
+    /// </summary>
+    internal void AddBatch(IReadOnlyList<Finding> findings, IReadOnlyList<RunError> errors, EncodedFindings? encoded)
+    {
+        if (encoded is null || encoded.Redacted != encoder.Redact)
+        {
+            AddAll(findings, errors);
+            return;
+        }
+
+        EnsureOpen();
+        encoder.Flush(); // a blob's unmapped keys the encoder still holds are written before the batch's entries
+        foreach (var kind in Enum.GetValues<ReportEntryKind>())
+        {
+            foreach (var entry in encoded.EntriesOf(kind))
+            {
+                AddEntry(kind, entry.Span);
+            }
+        }
+
+        encoder.AddCounts(encoded.Counts);
+    }
+
+    /// <summary>
     /// Writes the report (header, counts, then the four arrays streamed from the spill files) to a temp file in the
     /// same folder, flushes it to disk and renames it into place without overwriting; returns the final path. If the
     /// name was taken meanwhile (another run in the same folder), the next free -N name is used: the report is never

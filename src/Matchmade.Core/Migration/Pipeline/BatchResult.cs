@@ -5,11 +5,12 @@ namespace Matchmade.Core.Migration.Pipeline;
 
 /// <summary>
 /// What a sink did with one batch, handed to the run's own thread to be reported (findings, errors, progress).
-/// <see cref="Number"/> is 0 for a stretch of users migrated earlier (nothing to write).
+/// <see cref="Number"/> is 0 for a stretch of users migrated earlier (nothing to write). <see cref="Encoded"/>: the
+/// findings and errors as the findings journal encoded them, when it did.
 /// </summary>
 internal sealed record BatchResult(
     long Number, int IdsRead, int Read, string LastUserId, int Migrated, int Failed, int Intents,
-    IReadOnlyList<Finding> Findings, IReadOnlyList<RunError> Errors, TimeSpan Elapsed);
+    IReadOnlyList<Finding> Findings, IReadOnlyList<RunError> Errors, TimeSpan Elapsed, EncodedFindings? Encoded = null);
 
 /// <summary>A run's running totals, shared by its pipelines (each sink adds its batches).</summary>
 internal sealed class RunCounters

@@ -67,10 +67,10 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
         }
 
         var intents = written.Sum(u => u.Intents.Count);
-        run.History.Batch(transaction, run.RunId, written.Count, errors.Count, intents, findings, errors);
+        var journaled = run.History.Batch(transaction, run.RunId, written.Count, errors.Count, intents, findings, errors);
         transaction.Commit();
         run.Counters.Add(written, errors.Count);
-        return new BatchResult(number, batch.IdsRead, batch.UserCount, batch.LastUserId, written.Count, errors.Count, intents, findings, errors, watch.Elapsed);
+        return new BatchResult(number, batch.IdsRead, batch.UserCount, batch.LastUserId, written.Count, errors.Count, intents, findings, errors, watch.Elapsed, journaled);
     }
 
     /// <summary>One user's data broke the batch: redo it user by user, keep the good ones, report the bad ones.</summary>
