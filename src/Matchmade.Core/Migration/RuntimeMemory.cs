@@ -10,7 +10,7 @@ namespace Matchmade.Core.Migration;
 /// neither System.GC.Server nor System.GC.Concurrent), and keeps its own share flat instead: per worker, the batch
 /// being written and the next one as merged rows (encoded as binary COPY rows, UTF-8: <see cref="CopyRows"/>; a
 /// user's blobs are held only while that user is merged), whatever the number of users or findings (findings stream to
-/// the report file) or the size of the blobs (a batch ends once its blobs pass
+/// the report file) or the size of the blobs and the findings per user (a batch ends once they pass
 /// <see cref="MigrationOptions.DefaultBatchBytes"/>: <see cref="BatchBudget"/>). Above that live data the resident set holds
 /// the GC's slack: the gen0 budget (what is allocated between two collections; workstation GC sizes it from the CPU's
 /// largest cache, 80 MB on the benchmark's machine whose virtual CPU reports a 300 MB L3, a few MB where the L3 is a
