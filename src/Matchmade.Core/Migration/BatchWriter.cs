@@ -32,6 +32,7 @@ public sealed class BatchWriter
     private readonly string copyUsers;
     private readonly string upsertProfiles;
     private readonly string upsertIntents;
+    private readonly string settle;
 
     public BatchWriter(SchemaNames schemas)
     {
@@ -45,6 +46,10 @@ public sealed class BatchWriter
         copyUsers = $"COPY {schemas.StateQuoted}.migrated_user (app_schema, user_id, run_id, profile_id, intent_count, migrated_at) FROM STDIN (FORMAT BINARY)";
         upsertProfiles = Fill("upsert-profile.sql", ExpectedSchema.ProfileNewColumns, profileColumns);
         upsertIntents = Fill("upsert-intents.sql", ExpectedSchema.ContextIntentColumns, intentColumns);
+        settle = SqlText.For("upsert-settled.sql", schemas, [
+            ("{profile_values}", DiffersFromStaged(ExpectedSchema.ProfileNewColumns)),
+            ("{intent_values}", DiffersFromStaged(ExpectedSchema.ContextIntentColumns)),
+        ]);
     }
 
     /// <summary>Inserts users that have no new rows yet.</summary>
@@ -55,14 +60,23 @@ public sealed class BatchWriter
         CopyMigratedUsers(connection, users, runId, now, cancellationToken);
     }
 
-    /// <summary>-Force: rebuilds users' rows in place (ids and createdAt kept; ContextIntents of vanished contexts removed).</summary>
+    /// <summary>
+    /// -Force and the sync: rebuilds users' rows in place (ids and createdAt kept; ContextIntents of vanished contexts
+    /// removed). Users whose rows already are the merge's and the module's own are left alone (upsert-settled.sql).
+    /// </summary>
     public void Upsert(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PreparedUser> users, Guid runId, DateTime now, CancellationToken cancellationToken)
     {
         Db.Execute(connection, transaction, SqlText.For("stage-tables.sql", schemas));
         CopyProfiles(connection, copyStageProfiles, users, now, cancellationToken);
         CopyIntents(connection, copyStageIntents, users, now, cancellationToken);
+        var rewrite = Unsettled(connection, transaction, users);
+        if (rewrite.Count == 0)
+        {
+            return;
+        }
+
         Db.Execute(connection, transaction, upsertProfiles);
-        var userIds = users.Select(u => u.UserId).ToArray();
+        var userIds = rewrite.Select(u => u.UserId).ToArray();
         using (var intents = new NpgsqlCommand(upsertIntents, connection, transaction))
         {
             intents.Parameters.AddWithValue("user_ids", userIds);
@@ -74,8 +88,24 @@ public sealed class BatchWriter
         record.Parameters.AddWithValue("run_id", runId);
         record.Parameters.AddWithValue("migrated_at", now);
         record.Parameters.AddWithValue("user_ids", userIds);
-        record.Parameters.AddWithValue("intent_counts", users.Select(u => u.Intents.Count).ToArray());
+        record.Parameters.AddWithValue("intent_counts", rewrite.Select(u => u.Intents.Count).ToArray());
         record.ExecuteNonQuery();
+    }
+
+    /// <summary>Removes the settled users from the staging tables; returns the users left to rewrite.</summary>
+    private List<PreparedUser> Unsettled(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PreparedUser> users)
+    {
+        using var command = new NpgsqlCommand(settle, connection, transaction);
+        command.Parameters.AddWithValue("app_schema", schemas.App);
+        var settled = Db.Strings(command, new HashSet<string>(StringComparer.Ordinal));
+        return [.. users.Where(u => !settled.Contains(u.UserId))];
+    }
+
+    /// <summary>"The stored row's content differs from the staged one's", over the columns that are not keys or timestamps.</summary>
+    private static string DiffersFromStaged(IEnumerable<ExpectedColumn> columns)
+    {
+        var compared = columns.Where(c => c.Name is not ("id" or "userId" or "contextType" or "createdAt" or "updatedAt")).Select(c => SqlText.Quote(c.Name)).ToList();
+        return $"({string.Join(", ", compared.Select(c => "t." + c))}) IS DISTINCT FROM ({string.Join(", ", compared.Select(c => "s." + c))})";
     }
 
     /// <summary>A user's merged rows with fresh ids (ContextIntents' first, then ProfileNew's), encoded for COPY.</summary>

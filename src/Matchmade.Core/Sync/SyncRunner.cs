@@ -272,20 +272,37 @@ public sealed class SyncRunner
         claim.Parameters.AddWithValue("app_schema", schemas.App);
         claim.Parameters.AddWithValue("max_seq", max);
         using var reader = claim.ExecuteReader();
+        var records = new List<ChangeRecord>();
+        string? user = null;
         while (reader.Read())
         {
-            var seqs = reader.GetFieldValue<long[]>(1);
-            var at = reader.GetFieldValue<DateTimeOffset>(2);
-            var ctids = reader.GetFieldValue<string[]>(3);
-            var records = seqs.Select((seq, i) => new ChangeRecord(seq, ctids[i])).ToArray();
-            oldest = oldest is null || at < oldest ? at : oldest;
-            if (reader.IsDBNull(0))
+            var id = reader.IsDBNull(0) ? null : reader.GetString(0);
+            if (records.Count > 0 && !string.Equals(id, user, StringComparison.Ordinal))
             {
-                orphans = records;
+                AddClaimed(user, [.. records]);
+                records.Clear();
+            }
+
+            user = id;
+            records.Add(new ChangeRecord(reader.GetInt64(1), reader.GetString(3)));
+            var at = reader.GetFieldValue<DateTimeOffset>(2);
+            oldest = oldest is null || at < oldest ? at : oldest;
+        }
+
+        if (records.Count > 0)
+        {
+            AddClaimed(user, [.. records]);
+        }
+
+        void AddClaimed(string? id, ChangeRecord[] claimed)
+        {
+            if (id is null)
+            {
+                orphans = claimed;
             }
             else
             {
-                users.Add(new ClaimedUser(reader.GetString(0), records));
+                users.Add(new ClaimedUser(id, claimed));
             }
         }
 

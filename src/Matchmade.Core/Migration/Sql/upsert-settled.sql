@@ -1,0 +1,31 @@
+-- -Force and the sync, before the rebuild in place: drops from the staging tables every user whose new rows already
+-- are what the merge just produced and still the module's own as Undo-ProfileMigration sees them (the ProfileNew row
+-- migrated_user names, written by the same (sub)transaction as that record and not touched since; see
+-- undo-foreign-rows.sql). Those users are left exactly as they are: no new row versions, no WAL, and their ownership
+-- unchanged. A user is kept whole for the rebuild when any of its rows differs, is missing, is left over or is not the
+-- module's, so the rows the rebuild writes still share one xmin with the user's migrated_user record.
+-- {profile_values}/{intent_values} compare the columns that carry content (not ids, the user, the type or timestamps).
+WITH owner AS MATERIALIZED (
+    SELECT s."userId", m.xmin AS written_by, m.migrated_at,
+           t.id IS NULL OR m.user_id IS NULL OR m.profile_id <> t.id OR NOT (t.xmin = m.xmin) OR t."updatedAt" > m.migrated_at
+           OR {profile_values} AS differs
+    FROM pg_temp.mm_stage_profile s
+    LEFT JOIN {app}."ProfileNew" t ON t."userId" = s."userId"
+    LEFT JOIN {state}.migrated_user m ON m.app_schema = @app_schema AND m.user_id = s."userId"
+), stored AS (
+    SELECT t.*, t.xmin AS row_xmin, o.written_by, o.migrated_at
+    FROM owner o
+    JOIN {app}."ContextIntent" t ON t."userId" = o."userId"
+), differing AS MATERIALIZED (
+    SELECT "userId" FROM owner WHERE differs IS NOT FALSE
+    UNION
+    SELECT coalesce(s."userId", t."userId")
+    FROM pg_temp.mm_stage_intent s
+    FULL JOIN stored t ON t."userId" = s."userId" AND t."contextType" = s."contextType"
+    WHERE s."userId" IS NULL OR t."userId" IS NULL OR t.written_by IS NULL OR NOT (t.row_xmin = t.written_by) OR t."updatedAt" > t.migrated_at
+       OR {intent_values}
+), settled_intents AS (
+    DELETE FROM pg_temp.mm_stage_intent s WHERE NOT EXISTS (SELECT 1 FROM differing d WHERE d."userId" = s."userId")
+)
+DELETE FROM pg_temp.mm_stage_profile s WHERE NOT EXISTS (SELECT 1 FROM differing d WHERE d."userId" = s."userId")
+RETURNING s."userId";
