@@ -5,17 +5,21 @@
 -- unchanged. A user is kept whole for the rebuild when any of its rows differs, is missing, is left over or is not the
 -- module's, so the rows the rebuild writes still share one xmin with the user's migrated_user record.
 -- {profile_values}/{intent_values} compare the columns that carry content (not ids, the user, the type or timestamps).
+-- The lookups are LATERAL with LIMIT/OFFSET, so they stay one index probe per staged user: the staging tables have no
+-- statistics, and a hash join would read all of ProfileNew or migrated_user (the app's size, not the batch's).
 WITH owner AS MATERIALIZED (
-    SELECT s."userId", m.xmin AS written_by, m.migrated_at,
-           t.id IS NULL OR m.user_id IS NULL OR m.profile_id <> t.id OR NOT (t.xmin = m.xmin) OR t."updatedAt" > m.migrated_at
+    SELECT s."userId", m.written_by, m.migrated_at,
+           t.id IS NULL OR m.user_id IS NULL OR m.profile_id <> t.id OR NOT (t.xmin = m.written_by) OR t."updatedAt" > m.migrated_at
            OR {profile_values} AS differs
     FROM pg_temp.mm_stage_profile s
-    LEFT JOIN {app}."ProfileNew" t ON t."userId" = s."userId"
-    LEFT JOIN {state}.migrated_user m ON m.app_schema = @app_schema AND m.user_id = s."userId"
+    LEFT JOIN LATERAL (SELECT *, xmin FROM {app}."ProfileNew" t WHERE t."userId" = s."userId" LIMIT 1) t ON true
+    LEFT JOIN LATERAL (SELECT m.user_id, m.profile_id, m.migrated_at, m.xmin AS written_by FROM {state}.migrated_user m
+                       WHERE m.app_schema = @app_schema AND m.user_id = s."userId" LIMIT 1) m ON true
 ), stored AS (
     SELECT t.*, t.xmin AS row_xmin, o.written_by, o.migrated_at
     FROM owner o
-    JOIN {app}."ContextIntent" t ON t."userId" = o."userId"
+    CROSS JOIN LATERAL (SELECT *, xmin FROM {app}."ContextIntent" t WHERE t."userId" = o."userId" OFFSET 0) t
+    WHERE o.differs IS FALSE -- a user whose ProfileNew row differs is rewritten anyway: its ContextIntents are not read
 ), differing AS MATERIALIZED (
     SELECT "userId" FROM owner WHERE differs IS NOT FALSE
     UNION
