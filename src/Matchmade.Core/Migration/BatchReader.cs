@@ -75,9 +75,10 @@ public sealed class BatchReader
     /// <summary>
     /// The users of <paramref name="ids"/> to migrate (all of them with -Force; otherwise the ones without a
     /// ProfileNew) with their contexts, without looking the ids up in "User" (a caller that knows them: the sync, whose
-    /// batch's lock says which exist). An id with no "User" row reads as a user without contexts.
+    /// batch's lock says which exist). An id with no "User" row reads as a user without contexts. Each user is handed to
+    /// <paramref name="each"/> as soon as its rows are read (on this thread), so the caller can merge while it reads on.
     /// </summary>
-    public List<BatchUser> ReadUsers(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids) => ReadUsers(connection, transaction, ids, user => user, budget: null).Users;
+    public List<T> ReadUsers<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids, Func<BatchUser, T> each) => ReadUsers(connection, transaction, ids, each, budget: null).Users;
 
     /// <summary>
     /// Reads the users of <paramref name="ids"/>, each handed to <paramref name="each"/> as soon as its rows are read.

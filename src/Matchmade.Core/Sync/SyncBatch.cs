@@ -48,12 +48,33 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
     private readonly string lockUsers = SqlText.For("sync-lock-users.sql", schemas);
     private readonly BatchReader reader = new(schemas, targetExists: true, userIds: null, force: true);
 
-    /// <summary>Reads <paramref name="users"/> (distinct ids, ascending) from the old tables as they are now and merges them.</summary>
+    /// <summary>
+    /// Whether the next rewrite first drops the users that come out unchanged (BatchWriter.Upsert's leaveSettled): on
+    /// while at least a quarter of a batch's users do (no-op edits, values that lose a conflict), otherwise off, and
+    /// tried again every <see cref="SettledRetry"/> batches, since it costs a rewrite of users that differ about a third.
+    /// </summary>
+    private bool leaveSettled = true;
+    private int batchesSinceSettled;
+    private const int SettledRetry = 16;
+
+    /// <summary>
+    /// Reads <paramref name="users"/> (distinct ids, ascending) from the old tables as they are now and merges them, each
+    /// user on the thread pool as soon as its rows are in, as the dry run does: the merge overlaps the read.
+    /// </summary>
     public SyncRead Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<ClaimedUser> users)
     {
-        var read = reader.ReadUsers(connection, transaction, users.Select(u => u.UserId).ToList());
-        var migrated = read.Where(u => u.AlreadyMigrated).Select(u => u.Source.UserId).ToHashSet(StringComparer.Ordinal);
-        return new SyncRead(users, migrated, BatchMerger.Merge(read, parallel: true));
+        var migrated = new HashSet<string>(StringComparer.Ordinal);
+        var merge = BatchMerger.OnEveryCore(BatchMerger.MergeOne);
+        var started = reader.ReadUsers(connection, transaction, users.Select(u => u.UserId).ToList(), user =>
+        {
+            if (user.AlreadyMigrated)
+            {
+                migrated.Add(user.Source.UserId);
+            }
+
+            return merge(user);
+        });
+        return new SyncRead(users, migrated, BatchMerger.Collect([.. started.Select(t => t.GetAwaiter().GetResult())]));
     }
 
     /// <summary>
@@ -145,7 +166,9 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
         transaction.Save("sync_batch");
         try
         {
-            writer.Upsert(connection, transaction, users, runId, now, CancellationToken.None);
+            var settled = writer.Upsert(connection, transaction, users, runId, now, leaveSettled, CancellationToken.None);
+            batchesSinceSettled = leaveSettled ? 0 : batchesSinceSettled + 1;
+            leaveSettled = leaveSettled ? 4 * settled >= users.Count : batchesSinceSettled >= SettledRetry;
             return users;
         }
         catch (PostgresException e) when (DbErrors.IsDataError(e))
@@ -159,7 +182,7 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
             transaction.Save("sync_user");
             try
             {
-                writer.Upsert(connection, transaction, [user], runId, now, CancellationToken.None);
+                writer.Upsert(connection, transaction, [user], runId, now, leaveSettled: false, CancellationToken.None);
                 transaction.Release("sync_user");
                 written.Add(user);
             }

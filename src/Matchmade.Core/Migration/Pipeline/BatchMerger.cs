@@ -13,31 +13,9 @@ public sealed record MergedBatch(int IdsRead, string LastUserId, int UserCount, 
 /// <summary>One user merged: the rows to write (encoded) and the merge's findings, or the error that refused the user; the merge's strings are not kept.</summary>
 public readonly record struct MergedUser(PreparedUser? User, IReadOnlyList<Finding>? Findings, RunError? Error);
 
-/// <summary>Merges a batch's users with the one merge function, a user at a time or on every core.</summary>
+/// <summary>Merges a batch's users with the one merge function, a user at a time or on every core as they are read.</summary>
 public static class BatchMerger
 {
-    /// <summary>
-    /// Merges every user of the batch; a user the merge cannot handle becomes an error, the rest go on. With
-    /// <paramref name="parallel"/>, users are merged on every core; results stay in the batch's (user id) order.
-    /// </summary>
-    public static MergedUsers Merge(List<BatchUser> users, bool parallel)
-    {
-        var merged = new MergedUser[users.Count];
-        if (parallel && users.Count >= 64 && Environment.ProcessorCount > 1)
-        {
-            Parallel.For(0, users.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => merged[i] = MergeOne(users[i]));
-        }
-        else
-        {
-            for (var i = 0; i < users.Count; i++)
-            {
-                merged[i] = MergeOne(users[i]);
-            }
-        }
-
-        return Collect(merged);
-    }
-
     /// <summary>The batch's merged users (in its order) as the rows to write, the findings and the errors.</summary>
     public static MergedUsers Collect(IReadOnlyList<MergedUser> merged)
     {

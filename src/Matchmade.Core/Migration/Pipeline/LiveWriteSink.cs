@@ -106,7 +106,7 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
 
         if (run.Options.Force)
         {
-            run.Writer.Upsert(connection, transaction, users, run.RunId, now, CancellationToken.None);
+            run.Writer.Upsert(connection, transaction, users, run.RunId, now, leaveSettled: true, CancellationToken.None);
         }
         else
         {
