@@ -67,7 +67,7 @@ public sealed class BatchReader
             return (0, after, []);
         }
 
-        var (users, kept) = ReadUsers(connection, transaction, ids, each, budget);
+        var (users, kept) = ReadUsersUpTo(connection, transaction, ids, each, budget);
         budget?.Observed(kept);
         return (kept, ids[kept - 1], users);
     }
@@ -77,8 +77,15 @@ public sealed class BatchReader
     /// ProfileNew) with their contexts, without looking the ids up in "User" (a caller that knows them: the sync, whose
     /// batch's lock says which exist). An id with no "User" row reads as a user without contexts. Each user is handed to
     /// <paramref name="each"/> as soon as its rows are read (on this thread), so the caller can merge while it reads on.
+    /// With a <paramref name="budget"/> (its read begun by the caller), only the ids up to the user whose blobs passed it
+    /// are read (<c>Kept</c>, at least one).
     /// </summary>
-    public List<T> ReadUsers<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids, Func<BatchUser, T> each) => ReadUsers(connection, transaction, ids, each, budget: null).Users;
+    public (List<T> Users, int Kept) ReadUsers<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids, Func<BatchUser, T> each, BatchBudget? budget)
+    {
+        var read = ReadUsersUpTo(connection, transaction, ids, each, budget);
+        budget?.Observed(read.Kept);
+        return read;
+    }
 
     /// <summary>
     /// Reads the users of <paramref name="ids"/>, each handed to <paramref name="each"/> as soon as its rows are read.
@@ -87,7 +94,7 @@ public sealed class BatchReader
     /// the server on the same key), but the cut does not rely on it: an id before the cut whose rows were not seen
     /// is read again, and a user after it that was read is dropped.
     /// </summary>
-    private (List<T> Users, int Kept) ReadUsers<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids, Func<BatchUser, T> each, BatchBudget? budget)
+    private (List<T> Users, int Kept) ReadUsersUpTo<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids, Func<BatchUser, T> each, BatchBudget? budget)
     {
         var migrated = ReadMigrated(connection, transaction, ids);
         var wanted = force ? ids : ids.FindAll(id => !migrated.Contains(id));

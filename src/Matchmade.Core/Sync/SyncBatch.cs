@@ -49,23 +49,32 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
     private readonly BatchReader reader = new(schemas, targetExists: true, userIds: null, force: true);
 
     /// <summary>
-    /// Whether the next rewrite first drops the users that come out unchanged (BatchWriter.Upsert's leaveSettled): on
-    /// while at least a quarter of a batch's users do (no-op edits, values that lose a conflict), otherwise off, and
-    /// tried again every <see cref="SettledRetry"/> batches, since it costs a rewrite of users that differ about a third.
+    /// Whether the next rewrite first drops the users that come out unchanged (BatchWriter.Upsert's leaveSettled). A
+    /// changed user usually differs, and for one that does the check adds about a third to its rewrite, so it is off at
+    /// first and tried after every <see cref="SettledRetry"/> batches of the run without it; it stays on while at least a quarter of a
+    /// batch's users come out unchanged (the app re-saving blobs as they were, or touching only "updatedAt": every UPDATE
+    /// of "Profile" is recorded), where it saves their rewrite and nearly all of its WAL.
     /// </summary>
-    private bool leaveSettled = true;
+    private bool leaveSettled;
     private int batchesSinceSettled;
     private const int SettledRetry = 16;
 
     /// <summary>
     /// Reads <paramref name="users"/> (distinct ids, ascending) from the old tables as they are now and merges them, each
-    /// user on the thread pool as soon as its rows are in, as the dry run does: the merge overlaps the read.
+    /// user on the thread pool as soon as its rows are in, as the dry run does: the merge overlaps the read. With a
+    /// <paramref name="budget"/> (begun by the caller), the batch ends after the user whose blobs and findings pass it:
+    /// the result's <see cref="SyncRead.Users"/> are the first users only, and the caller reads the rest later.
     /// </summary>
-    public SyncRead Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<ClaimedUser> users)
+    public SyncRead Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<ClaimedUser> users, BatchBudget? budget = null)
     {
         var migrated = new HashSet<string>(StringComparer.Ordinal);
-        var merge = BatchMerger.OnEveryCore(BatchMerger.MergeOne);
-        var started = reader.ReadUsers(connection, transaction, users.Select(u => u.UserId).ToList(), user =>
+        var merge = BatchMerger.OnEveryCore(user =>
+        {
+            var merged = BatchMerger.MergeOne(user);
+            budget?.Spend((long)BatchBudget.FindingChars * (merged.Findings?.Count ?? 0));
+            return merged;
+        });
+        var (started, kept) = reader.ReadUsers(connection, transaction, users.Select(u => u.UserId).ToList(), user =>
         {
             if (user.AlreadyMigrated)
             {
@@ -73,8 +82,9 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
             }
 
             return merge(user);
-        });
-        return new SyncRead(users, migrated, BatchMerger.Collect([.. started.Select(t => t.GetAwaiter().GetResult())]));
+        }, budget);
+        var read = kept == users.Count ? users : [.. users.Take(kept)];
+        return new SyncRead(read, migrated, BatchMerger.Collect([.. started.Select(t => t.GetAwaiter().GetResult())]));
     }
 
     /// <summary>

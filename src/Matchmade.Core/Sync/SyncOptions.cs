@@ -33,6 +33,9 @@ public sealed record SyncOptions
     /// <summary>Retries of a batch after lock timeouts, serialization failures or deadlocks, with jittered backoff.</summary>
     public int MaxRetries { get; init; } = 5;
 
+    /// <summary>What a batch may hold before it ends early, as the migration's (<see cref="MigrationOptions.DefaultBatchBytes"/>).</summary>
+    public long BatchBytes { get; init; } = MigrationOptions.DefaultBatchBytes;
+
     /// <summary>Report file or folder; null = ./migration-report-YYYY-MM-DD.json (never overwriting).</summary>
     public string? ReportPath { get; init; }
 

@@ -26,21 +26,21 @@ internal sealed record ChangedUsers(SyncRead Read, ChangeRecord[] AlsoRelease) :
 /// read from the old tables and merged on the pipeline's read-ahead task (its own connection, as the live run's
 /// source), so the next batch is read while the sink writes this one. The pipeline reads each batch after the one
 /// before and one read at a time, so the source keeps its own place (the ids are not a key range: a claim can name
-/// any users).
+/// any users). Each batch is bounded by the size budget too, as the migration's (<see cref="BatchBudget"/>).
 /// </summary>
-internal sealed class ChangedUsersSource(SyncBatch batch, NpgsqlConnection connection, List<ClaimedUser> users, ChangeRecord[] alsoRelease) : IBatchSource<ChangedUsers>
+internal sealed class ChangedUsersSource(SyncBatch batch, NpgsqlConnection connection, List<ClaimedUser> users, ChangeRecord[] alsoRelease, BatchBudget budget) : IBatchSource<ChangedUsers>
 {
     private int position;
     private bool orphansTaken;
 
     public ChangedUsers Read(string after, int limit)
     {
-        var count = Math.Min(limit, users.Count - position);
-        var slice = users.GetRange(position, count);
-        position += count;
+        var count = Math.Min(budget.Begin(limit), users.Count - position);
+        var read = count > 0 ? batch.Read(connection, null, users.GetRange(position, count), budget) : new SyncRead([], [], new MergedUsers([], [], []));
+        position += read.Users.Count; // fewer than asked when the batch's blobs passed the budget: the rest come next
         var release = orphansTaken ? [] : alsoRelease;
         orphansTaken = true;
-        return new ChangedUsers(slice.Count > 0 ? batch.Read(connection, null, slice) : new SyncRead(slice, [], new MergedUsers([], [], [])), release);
+        return new ChangedUsers(read, release);
     }
 }
 

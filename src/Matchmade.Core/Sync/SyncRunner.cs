@@ -247,7 +247,7 @@ public sealed class SyncRunner
     {
         counters.Claimed += users.Count;
         var sink = new SyncSink(batch, connection, history, report, counters, options.MaxRetries, log, $"Pass {passes + 1}", users.Count, stop);
-        new BatchPipeline<ChangedUsers>(new ChangedUsersSource(batch, readConnection!, users, alsoRelease), sink)
+        new BatchPipeline<ChangedUsers>(new ChangedUsersSource(batch, readConnection!, users, alsoRelease, new BatchBudget(options.BatchBytes)), sink)
         {
             BatchSize = options.BatchSize,
             BeforeBatch = lagGate is null ? null : lagGate.WaitBeforeBatch, // a standby too far behind holds the next write back (Ctrl+C ends the wait)

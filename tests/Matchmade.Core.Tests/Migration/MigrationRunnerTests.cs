@@ -185,12 +185,17 @@ public sealed class MigrationRunnerTests : IDisposable
         Assert.Equal(0, second.UsersMigrated);
         Assert.Equal(first.UsersTotal, second.UsersSkipped);
 
+        const string Versions = "SELECT string_agg(\"userId\" || ':' || xmin::text, ',' ORDER BY \"userId\") FROM \"ProfileNew\"";
+        string versions;
+        HashSet<string> damaged;
         using (var c = Open(cs))
         {
             // Damage: a changed value, a lost context row, a stray one.
+            damaged = [Scalar<string>(c, "SELECT min(\"userId\") FROM \"ProfileNew\""), Scalar<string>(c, "SELECT \"userId\" FROM \"ContextIntent\" ORDER BY id LIMIT 1")];
             Exec(c, "UPDATE \"ProfileNew\" SET location = 'tampered', completeness = 1 WHERE \"userId\" = (SELECT min(\"userId\") FROM \"ProfileNew\")");
             Exec(c, "DELETE FROM \"ContextIntent\" WHERE id = (SELECT min(id) FROM \"ContextIntent\")");
             Assert.NotEqual(content, NewTablesContentHash(c));
+            versions = Scalar<string>(c, Versions);
         }
 
         var forced = Run(cs, new MigrationOptions { Force = true, BatchSize = 40 });
@@ -199,6 +204,10 @@ public sealed class MigrationRunnerTests : IDisposable
         using var check = Open(cs);
         Assert.Equal(content, NewTablesContentHash(check));
         Assert.Equal(ids, Scalar<string>(check, "SELECT md5(string_agg(id || \"userId\", ',' ORDER BY id)) FROM \"ProfileNew\""));
+
+        // Only the damaged users were rewritten: every other user's rows already were the merge's and were left alone.
+        var rewritten = Scalar<string>(check, Versions).Split(',').Except(versions.Split(',')).Select(v => v.Split(':')[0]);
+        Assert.Equal(damaged.Order(StringComparer.Ordinal), rewritten.Order(StringComparer.Ordinal));
     }
 
     [Fact]

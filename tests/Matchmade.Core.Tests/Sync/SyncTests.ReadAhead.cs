@@ -59,4 +59,29 @@ public sealed partial class SyncTests
         Assert.True(undo.Dropped);
         Assert.Equal((0L, 0L), (undo.ForeignProfileRows, undo.ForeignContextIntentRows));
     }
+
+    [Fact]
+    public void A_batch_ends_where_its_blobs_pass_the_size_budget_and_every_changed_user_is_still_synced()
+    {
+        var cs = NewDatabase(60);
+        Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
+        long changed;
+        using (var c = Open(cs))
+        {
+            Exec(c, """UPDATE "Profile" SET data = data || '{"location": "Elsewhere"}' WHERE jsonb_typeof(data) = 'object'""");
+            changed = Scalar<long>(c, """SELECT count(DISTINCT cp."userId") FROM "ContextProfile" cp JOIN "Profile" p ON p."contextProfileId" = cp.id WHERE jsonb_typeof(p.data) = 'object'""");
+        }
+
+        // A budget of a few users' blobs: batches of 1,000 users end after a handful each.
+        var log = new RecordingLog();
+        using (var target = Target(cs))
+        {
+            var sync = new SyncRunner(target, new SyncOptions { BatchSize = 1000, BatchBytes = 2_000, ReportPath = reports }, log).Run(CancellationToken.None);
+            Assert.Equal((changed, 0L, 0L), (sync.UsersResynced, sync.UsersFailed, sync.PendingUsers));
+        }
+
+        var batches = log.Verbose.Count(m => m.StartsWith("Sync batch", StringComparison.Ordinal));
+        Assert.True(batches > changed / 10, $"{batches} batches for {changed} users: the budget ended none early");
+        AssertSyncedExactly(cs);
+    }
 }

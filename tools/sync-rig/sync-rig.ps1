@@ -1,0 +1,25 @@
+# Times Sync-ProfileMigration of N changed users on a kept benchmark database, warm, several times, in one pwsh process.
+#   dotnet run -c Release --project benchmarks/Matchmade.Benchmarks -- -Users 1000000 -LoadOnly -Keep -NoSave
+#   (then Invoke-ProfileMigration once on it), and with $env:URL (psql URL) and $env:CS (connection string) set:
+#   dotnet tool run pwsh -NoProfile -File tools/sync-rig/sync-rig.ps1 -Edit mapped|unmapped [-Module out/Matchmade] [-Runs 5]
+# -Edit mapped changes two shared fields of every blob of the users (their new rows differ); unmapped adds a key the
+# rules do not map (their new rows come out the same). Prints each run's seconds and the medians.
+param([string]$Module = "$PSScriptRoot/../../out/Matchmade", [int]$Users = 10000, [string]$Edit = "unmapped", [int]$BatchSize = 5000, [int]$Runs = 5)
+$url = $env:URL; $cs = $env:CS
+Import-Module "$Module/Matchmade.psd1"
+function Edit-Users([int]$n, [int]$offset, [string]$kind) {
+  $set = if ($kind -eq 'unmapped') { "CASE WHEN jsonb_typeof(p.data) = 'object' THEN p.data ELSE '{}'::jsonb END || jsonb_build_object('benchmarkSync', clock_timestamp()::text)" }
+         else { "CASE WHEN jsonb_typeof(p.data) = 'object' THEN p.data ELSE '{}'::jsonb END || jsonb_build_object('name', 'N' || clock_timestamp()::text, 'location', 'L' || clock_timestamp()::text)" }
+  psql $url -q -c "UPDATE ""Profile"" p SET data = $set, ""updatedAt"" = now() FROM ""ContextProfile"" cp WHERE cp.id = p.""contextProfileId"" AND cp.""userId"" IN (SELECT DISTINCT cp.""userId"" FROM ""ContextProfile"" cp JOIN ""Profile"" p ON p.""contextProfileId"" = cp.id ORDER BY 1 OFFSET $offset LIMIT $n)" -c 'VACUUM "Profile"' -c 'CHECKPOINT'
+}
+function Busy { $f = (Get-Content /proc/stat -TotalCount 1) -split '\s+'; ([long]$f[1] + [long]$f[2] + [long]$f[3] + [long]$f[6] + [long]$f[7]) / 100.0 }
+foreach ($w in 1..3) { Edit-Users 10000 (500000 + 10000 * $w) 'mapped'; $null = Sync-ProfileMigration -ConnectionString $cs -Confirm:$false }
+$res = foreach ($i in 1..$Runs) {
+  Edit-Users $Users 0 $Edit
+  $c0 = [System.Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds; $b0 = Busy
+  $r = Sync-ProfileMigration -ConnectionString $cs -BatchSize $BatchSize -Confirm:$false
+  $cc = [System.Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds - $c0; $bb = (Busy) - $b0
+  [pscustomobject]@{ s = $r.Duration.TotalSeconds; client = $cc; busy = $bb; n = $r.UsersResynced + $r.UsersCreated }
+}
+$sorted = $res | Sort-Object s
+"{0} {1}: runs s = {2}; median {3:N3} s = {4:N0} u/s; median client cpu {5:N2} s, machine busy {6:N2} s" -f $Edit, $Module, (($res | % { '{0:N2}' -f $_.s }) -join ' '), $sorted[[int]($Runs/2)].s, ($sorted[[int]($Runs/2)].n / $sorted[[int]($Runs/2)].s), (($res | Sort-Object client)[[int]($Runs/2)].client), (($res | Sort-Object busy)[[int]($Runs/2)].busy)
