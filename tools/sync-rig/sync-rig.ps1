@@ -3,7 +3,8 @@
 #   (then Invoke-ProfileMigration once on it), and with $env:URL (psql URL) and $env:CS (connection string) set:
 #   dotnet tool run pwsh -NoProfile -File tools/sync-rig/sync-rig.ps1 -Edit mapped|unmapped [-Module out/Matchmade] [-Runs 5]
 # -Edit mapped changes two shared fields of every blob of the users (their new rows differ); unmapped adds a key the
-# rules do not map (their new rows come out the same). Prints each run's seconds and the medians.
+# rules do not map (their new rows come out the same). Prints each run's seconds and the medians (time, CPU, WAL).
+# Needs at least 550,000 users (the warm-up syncs edit users from the 510,000th on).
 param([string]$Module = "$PSScriptRoot/../../out/Matchmade", [int]$Users = 10000, [string]$Edit = "unmapped", [int]$BatchSize = 5000, [int]$Runs = 5)
 $url = $env:URL; $cs = $env:CS
 Import-Module "$Module/Matchmade.psd1"
@@ -16,10 +17,12 @@ function Busy { $f = (Get-Content /proc/stat -TotalCount 1) -split '\s+'; ([long
 foreach ($w in 1..3) { Edit-Users 10000 (500000 + 10000 * $w) 'mapped'; $null = Sync-ProfileMigration -ConnectionString $cs -Confirm:$false }
 $res = foreach ($i in 1..$Runs) {
   Edit-Users $Users 0 $Edit
+  $w0 = [long](psql $url -Atc 'SELECT wal_records FROM pg_stat_wal')
   $c0 = [System.Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds; $b0 = Busy
   $r = Sync-ProfileMigration -ConnectionString $cs -BatchSize $BatchSize -Confirm:$false
   $cc = [System.Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds - $c0; $bb = (Busy) - $b0
-  [pscustomobject]@{ s = $r.Duration.TotalSeconds; client = $cc; busy = $bb; n = $r.UsersResynced + $r.UsersCreated }
+  $wal = [long](psql $url -Atc 'SELECT wal_records FROM pg_stat_wal') - $w0
+  [pscustomobject]@{ s = $r.Duration.TotalSeconds; client = $cc; busy = $bb; n = $r.UsersResynced + $r.UsersCreated; wal = $wal }
 }
 $sorted = $res | Sort-Object s
-"{0} {1}: runs s = {2}; median {3:N3} s = {4:N0} u/s; median client cpu {5:N2} s, machine busy {6:N2} s" -f $Edit, $Module, (($res | % { '{0:N2}' -f $_.s }) -join ' '), $sorted[[int]($Runs/2)].s, ($sorted[[int]($Runs/2)].n / $sorted[[int]($Runs/2)].s), (($res | Sort-Object client)[[int]($Runs/2)].client), (($res | Sort-Object busy)[[int]($Runs/2)].busy)
+"{0} {1} -BatchSize {7}: runs s = {2}; median {3:N3} s = {4:N0} u/s; median client cpu {5:N2} s, machine busy {6:N2} s; WAL records per sync (median) {8:N0}" -f $Edit, $Module, (($res | % { '{0:N2}' -f $_.s }) -join ' '), $sorted[[int]($Runs/2)].s, ($sorted[[int]($Runs/2)].n / $sorted[[int]($Runs/2)].s), (($res | Sort-Object client)[[int]($Runs/2)].client), (($res | Sort-Object busy)[[int]($Runs/2)].busy), $BatchSize, (($res | Sort-Object wal)[[int]($Runs/2)].wal)
