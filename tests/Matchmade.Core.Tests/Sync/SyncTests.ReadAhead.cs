@@ -1,5 +1,4 @@
 using Matchmade.Core.Migration;
-using Matchmade.Core.Rollback;
 using Matchmade.Core.Sync;
 using Matchmade.Core.Tests.Migration;
 using Matchmade.Fixtures;
@@ -54,10 +53,7 @@ public sealed partial class SyncTests
 
         var sync = Sync(cs, new SyncOptions { BatchSize = 7 });
         Assert.True(sync.UsersResynced > 0 && sync.PendingUsers == 0, sync.Message);
-        using var target = Target(cs);
-        var undo = UndoRunner.Run(target, new UndoOptions(), new RecordingLog(), CancellationToken.None);
-        Assert.True(undo.Dropped);
-        Assert.Equal((0L, 0L), (undo.ForeignProfileRows, undo.ForeignContextIntentRows));
+        AssertUndoNeedsNoForce(cs);
     }
 
     [Fact]
