@@ -67,34 +67,21 @@ public sealed class BatchReader
             return (0, after, []);
         }
 
-        var (users, kept) = ReadUsersUpTo(connection, transaction, ids, each, budget);
-        budget?.Observed(kept);
+        var (users, kept) = ReadUsers(connection, transaction, ids, each, budget);
         return (kept, ids[kept - 1], users);
     }
 
     /// <summary>
-    /// The users of <paramref name="ids"/> to migrate (all of them with -Force; otherwise the ones without a
-    /// ProfileNew) with their contexts, without looking the ids up in "User" (a caller that knows them: the sync, whose
-    /// batch's lock says which exist). An id with no "User" row reads as a user without contexts. Each user is handed to
-    /// <paramref name="each"/> as soon as its rows are read (on this thread), so the caller can merge while it reads on.
-    /// With a <paramref name="budget"/> (its read begun by the caller), only the ids up to the user whose blobs passed it
-    /// are read (<c>Kept</c>, at least one).
+    /// Reads the users of <paramref name="ids"/> to migrate (all of them with -Force; otherwise the ones without a
+    /// ProfileNew) with their contexts, each handed to <paramref name="each"/> (on this thread) as soon as its rows are
+    /// read, without looking the ids up in "User": the key walk above, and the sync, whose batch's lock says which
+    /// exist (an id with no "User" row reads as a user without contexts). Once the <paramref name="budget"/> (its read
+    /// begun by the caller) is spent (by the blobs handed on and what <paramref name="each"/> added), the batch ends
+    /// after that user: only the ids up to it are kept (<c>Kept</c>, at least one). The contexts come ordered by user,
+    /// in the same order as the ids (both sorted by the server on the same key), but the cut does not rely on it: an id
+    /// before the cut whose rows were not seen is read again, and a user after it that was read is dropped.
     /// </summary>
     public (List<T> Users, int Kept) ReadUsers<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids, Func<BatchUser, T> each, BatchBudget? budget)
-    {
-        var read = ReadUsersUpTo(connection, transaction, ids, each, budget);
-        budget?.Observed(read.Kept);
-        return read;
-    }
-
-    /// <summary>
-    /// Reads the users of <paramref name="ids"/>, each handed to <paramref name="each"/> as soon as its rows are read.
-    /// Once the <paramref name="budget"/> is spent (by the blobs handed on and what <paramref name="each"/> added), the batch ends after that user: only the ids up
-    /// to it are kept (<c>Kept</c>). The contexts come ordered by user, in the same order as the ids (both sorted by
-    /// the server on the same key), but the cut does not rely on it: an id before the cut whose rows were not seen
-    /// is read again, and a user after it that was read is dropped.
-    /// </summary>
-    private (List<T> Users, int Kept) ReadUsersUpTo<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, List<string> ids, Func<BatchUser, T> each, BatchBudget? budget)
     {
         var migrated = ReadMigrated(connection, transaction, ids);
         var wanted = force ? ids : ids.FindAll(id => !migrated.Contains(id));
@@ -123,6 +110,7 @@ public sealed class BatchReader
             users.Add(done.TryGetValue(id, out var user) ? user : each(new BatchUser(new SourceUser(id, []), migrated.Contains(id))));
         }
 
+        budget?.Observed(kept);
         return (users, kept);
     }
 

@@ -105,10 +105,13 @@ public sealed class BatchWriter
         return [.. users.Where(u => !settled.Contains(u.UserId))];
     }
 
+    /// <summary>The columns a rebuild in place never rewrites: the row's keys and its createdAt.</summary>
+    private static bool KeptByRebuild(ExpectedColumn column) => column.Name is "id" or "userId" or "contextType" or "createdAt";
+
     /// <summary>"The stored row's content differs from the staged one's", over the columns that are not keys or timestamps.</summary>
     private static string DiffersFromStaged(IEnumerable<ExpectedColumn> columns)
     {
-        var compared = columns.Where(c => c.Name is not ("id" or "userId" or "contextType" or "createdAt" or "updatedAt")).Select(c => SqlText.Quote(c.Name)).ToList();
+        var compared = columns.Where(c => !KeptByRebuild(c) && c.Name != "updatedAt").Select(c => SqlText.Quote(c.Name)).ToList();
         return $"({string.Join(", ", compared.Select(c => "t." + c))}) IS DISTINCT FROM ({string.Join(", ", compared.Select(c => "s." + c))})";
     }
 
@@ -229,7 +232,7 @@ public sealed class BatchWriter
     private string Fill(string file, IEnumerable<ExpectedColumn> columns, string columnList)
     {
         var updates = string.Join(", ", columns
-            .Where(c => c.Name is not ("id" or "userId" or "contextType" or "createdAt"))
+            .Where(c => !KeptByRebuild(c))
             .Select(c => $"{SqlText.Quote(c.Name)} = EXCLUDED.{SqlText.Quote(c.Name)}"));
         return SqlText.For(file, schemas).Replace("{columns}", columnList, StringComparison.Ordinal).Replace("{updates}", updates, StringComparison.Ordinal);
     }

@@ -68,12 +68,7 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
     public SyncRead Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<ClaimedUser> users, BatchBudget? budget = null)
     {
         var migrated = new HashSet<string>(StringComparer.Ordinal);
-        var merge = BatchMerger.OnEveryCore(user =>
-        {
-            var merged = BatchMerger.MergeOne(user);
-            budget?.Spend((long)BatchBudget.FindingChars * (merged.Findings?.Count ?? 0));
-            return merged;
-        });
+        var merge = BatchMerger.OnEveryCore(user => BatchMerger.MergeOne(user, budget));
         var (started, kept) = reader.ReadUsers(connection, transaction, users.Select(u => u.UserId).ToList(), user =>
         {
             if (user.AlreadyMigrated)
@@ -84,7 +79,7 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
             return merge(user);
         }, budget);
         var read = kept == users.Count ? users : [.. users.Take(kept)];
-        return new SyncRead(read, migrated, BatchMerger.Collect([.. started.Select(t => t.GetAwaiter().GetResult())]));
+        return new SyncRead(read, migrated, BatchMerger.Collect(started));
     }
 
     /// <summary>

@@ -16,6 +16,9 @@ public readonly record struct MergedUser(PreparedUser? User, IReadOnlyList<Findi
 /// <summary>Merges a batch's users with the one merge function, a user at a time or on every core as they are read.</summary>
 public static class BatchMerger
 {
+    /// <summary>The merges <see cref="OnEveryCore"/> started, in the batch's order, once each has finished.</summary>
+    public static MergedUsers Collect(IEnumerable<Task<MergedUser>> started) => Collect([.. started.Select(t => t.GetAwaiter().GetResult())]);
+
     /// <summary>The batch's merged users (in its order) as the rows to write, the findings and the errors.</summary>
     public static MergedUsers Collect(IReadOnlyList<MergedUser> merged)
     {
@@ -60,6 +63,14 @@ public static class BatchMerger
                 }
             });
         };
+    }
+
+    /// <summary>Merges one user and counts its findings against <paramref name="budget"/>: they are held until the batch is reported.</summary>
+    public static MergedUser MergeOne(BatchUser user, BatchBudget? budget)
+    {
+        var merged = MergeOne(user);
+        budget?.Spend((long)BatchBudget.FindingChars * (merged.Findings?.Count ?? 0));
+        return merged;
     }
 
     /// <summary>Merges one user; a user the merge cannot handle becomes an error.</summary>

@@ -27,14 +27,8 @@ public sealed class MergingSource(BatchReader reader, NpgsqlConnection connectio
 
         var merging = BatchMerger.OnEveryCore(Merge);
         var (read, last, started) = reader.Read(connection, transaction, after, upTo, limit, merging, budget);
-        return new MergedBatch(read, last, started.Count, BatchMerger.Collect([.. started.Select(t => t.GetAwaiter().GetResult())]));
+        return new MergedBatch(read, last, started.Count, BatchMerger.Collect(started));
     }
 
-    /// <summary>Merges one user and counts its findings against the budget: they are held until the batch is reported.</summary>
-    private MergedUser Merge(BatchUser user)
-    {
-        var merged = BatchMerger.MergeOne(user);
-        budget.Spend((long)BatchBudget.FindingChars * (merged.Findings?.Count ?? 0));
-        return merged;
-    }
+    private MergedUser Merge(BatchUser user) => BatchMerger.MergeOne(user, budget);
 }
