@@ -65,7 +65,7 @@ public sealed class ConsoleTests : IDisposable
 
         File.WriteAllText(Path.Combine(work, "go"), string.Empty);
         console.WaitFor("Batch 3:");
-        console.Type("\x03");
+        console.Interrupt();
         console.WaitForExit();
         Assert.DoesNotContain("NOT-STOPPED", console.Output, StringComparison.Ordinal);
 
@@ -122,11 +122,16 @@ public sealed class ConsoleTests : IDisposable
         return new Terminal(Process.Start(info)!);
     }
 
-    /// <summary>The terminal's other end: what pwsh printed, and keys typed into it.</summary>
+    /// <summary>
+    /// The terminal's other end: what pwsh printed, and keys typed into it. Like a terminal it answers every cursor
+    /// position request (ESC[6n: pwsh's progress bar and prompt ask before they draw).
+    /// </summary>
     private sealed class Terminal : IDisposable
     {
+        private const string CursorRequest = "\x1b[6n";
         private readonly Process process;
         private readonly StringBuilder output = new();
+        private int requestsAnswered;
 
         public Terminal(Process process)
         {
@@ -144,6 +149,35 @@ public sealed class ConsoleTests : IDisposable
                 {
                     return output.ToString();
                 }
+            }
+        }
+
+        /// <summary>
+        /// Ctrl+C as a DBA's terminal delivers it: not between a cursor position answer and pwsh reading it. ^C makes
+        /// the line discipline flush the input it holds, answer included, and .NET then waits for that answer with no
+        /// timeout (once a terminal has answered, its read blocks until a key arrives). A terminal answers within
+        /// microseconds; this pipe-and-script terminal takes long enough for a test's ^C to land there now and then.
+        /// </summary>
+        public void Interrupt()
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (true)
+            {
+                lock (process)
+                {
+                    // The pump answers under the same lock, so no answer is written while this looks. An answer pwsh
+                    // has read is followed by what it drew next; an answer not yet read is followed by nothing.
+                    var text = Output;
+                    var request = text.LastIndexOf(CursorRequest, StringComparison.Ordinal);
+                    if (request < 0 || request + CursorRequest.Length < text.Length)
+                    {
+                        Type("\x03");
+                        return;
+                    }
+                }
+
+                Assert.True(DateTime.UtcNow < deadline && !process.HasExited, "pwsh kept waiting for a cursor position answer:\n" + Output);
+                Thread.Sleep(5);
             }
         }
 
@@ -189,17 +223,32 @@ public sealed class ConsoleTests : IDisposable
             int read;
             while ((read = reader.Read(buffer, 0, buffer.Length)) > 0)
             {
+                int requests;
                 lock (output)
                 {
                     output.Append(buffer, 0, read);
+                    requests = Count(output.ToString(), CursorRequest); // a request may be split over two reads
                 }
 
-                // A line editor (PSReadLine) asks where the cursor is; a terminal answers.
-                if (new string(buffer, 0, read).Contains("\x1b[6n", StringComparison.Ordinal))
+                lock (process)
                 {
-                    Type("\x1b[1;1R");
+                    for (; requestsAnswered < requests; requestsAnswered++)
+                    {
+                        Type("\x1b[1;1R");
+                    }
                 }
             }
+        }
+
+        private static int Count(string text, string what)
+        {
+            var count = 0;
+            for (var at = text.IndexOf(what, StringComparison.Ordinal); at >= 0; at = text.IndexOf(what, at + what.Length, StringComparison.Ordinal))
+            {
+                count++;
+            }
+
+            return count;
         }
     }
 }
