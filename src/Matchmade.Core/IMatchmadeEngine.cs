@@ -18,6 +18,12 @@ public interface IMatchmadeEngine : IDisposable
 
     MigrationStatusInfo GetStatus(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Refuses (MigrationCompleted) a command that works on the transition's tables once the schema is completed. The
+    /// engine's commands check it themselves; the cmdlets ask first, so that a DBA is not prompted for what cannot run.
+    /// </summary>
+    void RefuseIfCompleted(string command, CancellationToken stop);
+
     /// <summary>Runs (or dry-runs) the migration; <paramref name="stop"/> ends it after the current batch.</summary>
     MigrationOutcome Migrate(MigrationOptions options, CancellationToken stop);
 
@@ -68,6 +74,8 @@ public static class MatchmadeEngine
             log.Verbose($"Reading the migration status of {Target.Display}, schema '{Target.Schemas.App}'.");
             return StatusReader.Read(Target, cancellationToken);
         }
+
+        public void RefuseIfCompleted(string command, CancellationToken stop) => CompletionState.RefuseIfCompleted(Target, command, stop);
 
         public MigrationOutcome Migrate(MigrationOptions options, CancellationToken stop)
         {

@@ -55,6 +55,16 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal("exactly cleanup.prisma", completed.Output.Single(o => (string)o.Properties["Name"].Value == "Schema").Properties["Expected"].Value);
         var refused = session.Run("Sync-ProfileMigration -ConnectionString $args[0] -Confirm:$false", db.Url);
         Assert.Equal("MigrationCompleted", Assert.Single(refused.AllErrors).FullyQualifiedErrorId.Split(',')[0]);
+
+        // Refused before -Confirm asks (this host has no prompt: asking would fail with another error), and with -WhatIf.
+        foreach (var command in new[] { "Sync-ProfileMigration", "Invoke-ProfileMigration" })
+        {
+            foreach (var ask in new[] { "-Confirm", "-WhatIf" })
+            {
+                var asked = session.Run($"{command} -ConnectionString $args[0] {ask}", db.Url);
+                Assert.Equal("MigrationCompleted", Assert.Single(asked.AllErrors).FullyQualifiedErrorId.Split(',')[0]);
+            }
+        }
         var archive = session.Run("Complete-ProfileMigration -ConnectionString $args[0] -RemoveArchive -Confirm:$false", db.Url);
         Assert.Equal("ArchiveStillNeeded", Assert.Single(archive.AllErrors).FullyQualifiedErrorId.Split(',')[0]);
 

@@ -31,6 +31,7 @@ public sealed class SyncProfileMigrationCommand : BatchRunCommandBase
 
     private protected override void ProcessDatabase()
     {
+        Engine.RefuseIfCompleted("Sync-ProfileMigration", Cancellation);
         var where = $"{Engine.Target.Display} schema '{Engine.Target.Schemas.App}'";
         var action = Full
             ? $"Reconcile every user of {where} with the old tables and rebuild the new rows of those that differ"
