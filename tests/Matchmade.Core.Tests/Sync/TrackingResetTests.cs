@@ -164,12 +164,25 @@ public sealed class TrackingResetTests(StandbyFixture fixture) : IClassFixture<S
     private static void WaitForReplay(string standby)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        using var c = Open(standby);
-        while (Scalar<long>(c, "SELECT count(*) FROM pg_trigger WHERE tgname = 'matchmade_record_change'") < 3
-               || Scalar<long>(c, "SELECT count(*) FROM \"Profile\" WHERE data ? 'edited'") < 3)
+        while (!Replayed(standby))
         {
             Assert.True(DateTime.UtcNow < deadline, "The standby did not replay the migration within 60 s.");
             Thread.Sleep(200);
+        }
+    }
+
+    /// <summary>Whether the standby has the migration and the edits; false also while it has not replayed CREATE DATABASE yet.</summary>
+    private static bool Replayed(string standby)
+    {
+        try
+        {
+            using var c = Open(standby);
+            return Scalar<long>(c, "SELECT count(*) FROM pg_trigger WHERE tgname = 'matchmade_record_change'") >= 3
+                && Scalar<long>(c, "SELECT count(*) FROM \"Profile\" WHERE data ? 'edited'") >= 3;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            return false;
         }
     }
 
