@@ -68,7 +68,7 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
     public SyncRead Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<ClaimedUser> users, BatchBudget? budget = null)
     {
         var migrated = new HashSet<string>(StringComparer.Ordinal);
-        var merge = BatchMerger.OnEveryCore(user => BatchMerger.MergeOne(user, budget));
+        var merge = BatchMerger.OnEveryCore(budget);
         var (started, kept) = reader.ReadUsers(connection, transaction, users.Select(u => u.UserId).ToList(), user =>
         {
             if (user.AlreadyMigrated)

@@ -42,10 +42,11 @@ public static class BatchMerger
     }
 
     /// <summary>
-    /// Starts each user's merge (<paramref name="merge"/>: <see cref="MergeOne"/> and what the caller adds) on the thread pool as it is handed over, while the caller reads on: at most a few
+    /// Starts each user's merge (<see cref="MergeOne(BatchUser, BatchBudget?)"/>, its findings counted against
+    /// <paramref name="budget"/>) on the thread pool as it is handed over, while the caller reads on: at most a few
     /// users per core wait, so the reader is held back rather than a batch's blobs piling up.
     /// </summary>
-    public static Func<BatchUser, Task<MergedUser>> OnEveryCore(Func<BatchUser, MergedUser> merge)
+    public static Func<BatchUser, Task<MergedUser>> OnEveryCore(BatchBudget? budget)
     {
         var waiting = new SemaphoreSlim(16 * Environment.ProcessorCount);
         return user =>
@@ -55,7 +56,7 @@ public static class BatchMerger
             {
                 try
                 {
-                    return merge(user);
+                    return MergeOne(user, budget);
                 }
                 finally
                 {

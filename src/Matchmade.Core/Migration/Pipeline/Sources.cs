@@ -25,7 +25,7 @@ public sealed class MergingSource(BatchReader reader, NpgsqlConnection connectio
             return new MergedBatch(idsRead, lastUserId, users.Count, BatchMerger.Collect(users));
         }
 
-        var merging = BatchMerger.OnEveryCore(Merge);
+        var merging = BatchMerger.OnEveryCore(budget);
         var (read, last, started) = reader.Read(connection, transaction, after, upTo, limit, merging, budget);
         return new MergedBatch(read, last, started.Count, BatchMerger.Collect(started));
     }
