@@ -47,8 +47,8 @@ public sealed class InvokeProfileMigrationCommand : BatchRunCommandBase
 
     private protected override void ProcessDatabase()
     {
-        var scope = userIds.Count > 0 ? $"{userIds.Count} user id(s)" : MaxUsers > 0 ? $"up to {MaxUsers} users" : "all users";
         Engine.RefuseIfCompleted("Invoke-ProfileMigration", Cancellation);
+        var scope = userIds.Count > 0 ? $"{userIds.Count} user id(s)" : MaxUsers > 0 ? $"up to {MaxUsers} users" : "all users";
         var where = $"{Engine.Target.Display} schema '{Engine.Target.Schemas.App}'";
         var action = $"Migrate {scope} of {where} to ProfileNew and ContextIntent{(Force ? ", rebuilding users already migrated" : string.Empty)}";
         var dryRun = !ShouldProcess(action + ".", action + "?", "Invoke-ProfileMigration", out var reason);
