@@ -16,7 +16,7 @@ public static class PwshRun
 
     public static string ModuleManifest => Path.Combine(RepoRoot, "out", "Matchmade", "Matchmade.psd1");
 
-    /// <summary>Runs <c>pwsh -Command script</c> (or <c>-File</c> when <paramref name="file"/>) with these environment variables.</summary>
+    /// <summary>Runs pwsh with <paramref name="arguments"/> (<c>-Command script</c>, or <c>-File</c>) and these environment variables.</summary>
     public static PwshResult Run(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory, TimeSpan timeout)
     {
         var info = Pwsh.StartInfo(arguments);

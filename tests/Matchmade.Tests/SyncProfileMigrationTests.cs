@@ -1,8 +1,6 @@
-using System.Management.Automation;
 using Matchmade.Fixtures;
 using Matchmade.Tests.Hosting;
 using Matchmade.Tests.Shared;
-using Npgsql;
 
 namespace Matchmade.Tests;
 

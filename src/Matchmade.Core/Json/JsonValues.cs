@@ -28,7 +28,7 @@ public static class JsonValues
     /// </summary>
     public const int MaxDepth = 100_000;
 
-    /// <summary>How deep <see cref="Hash"/> looks; below this a container only contributes its kind and size.</summary>
+    /// <summary>How deep <see cref="Hash(JsonElement)"/> looks; below this a container only contributes its kind and size.</summary>
     private const int HashDepth = 16;
 
     /// <summary>Objects with more properties than this are compared through a dictionary instead of a linear scan.</summary>

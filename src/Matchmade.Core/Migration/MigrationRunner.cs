@@ -1,12 +1,10 @@
 using System.Collections.Concurrent;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
-using Matchmade.Core.Merge;
 using Matchmade.Core.Migration.Pipeline;
 using Matchmade.Core.Replication;
 using Matchmade.Core.Reporting;
 using Matchmade.Core.Schema;
-using Matchmade.Core.Sql;
 using Matchmade.Core.Tracking;
 using Npgsql;
 

@@ -423,6 +423,4 @@ public static class ReportReader
 
     private static MatchmadeException NotRecognized(string path, string why) => new(ErrorIds.ReportNotRecognized, FailureKind.InvalidData,
         $"'{path}' is not a Matchmade migration report ({why}). Pass a {ReportFormat.FilePrefix}*.json file written by Invoke-ProfileMigration.", target: path);
-
-    /// <summary>A forward-only JSON token stream over a file, refilling its buffer as it goes.</summary>
 }

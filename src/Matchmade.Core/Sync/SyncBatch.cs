@@ -31,7 +31,7 @@ public sealed record SyncRead(IReadOnlyList<ClaimedUser> Users, HashSet<string> 
 
 /// <summary>
 /// One sync batch: reads the old rows of a set of users as they are now and merges them by the same rules
-/// (<see cref="Read"/>: <see cref="BatchReader"/>, <see cref="BatchMerger.Merge"/>), then in one transaction locks
+/// (<see cref="Read"/>: <see cref="BatchReader"/>, <see cref="BatchMerger.OnEveryCore"/>), then in one transaction locks
 /// the users, rebuilds their new rows in place (<see cref="BatchWriter.Upsert"/>: ids and createdAt of surviving rows
 /// kept, ContextIntents of vanished contexts removed, users without new rows inserted), removes the rows of users that
 /// no longer exist, and releases exactly the change records it claimed, so a user is synced whole or not at all. The

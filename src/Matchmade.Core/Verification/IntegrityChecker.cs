@@ -1,16 +1,11 @@
 using System.Globalization;
-using System.Text.Json;
 using Matchmade.Core.Completion;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
-using Matchmade.Core.Json;
-using Matchmade.Core.Merge;
-using Matchmade.Core.Migration;
 using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
 using Matchmade.Core.Tracking;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Matchmade.Core.Verification;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Management.Automation;
-using Matchmade.Core.Migration;
 using Matchmade.Core.Sync;
 
 namespace Matchmade.Commands;

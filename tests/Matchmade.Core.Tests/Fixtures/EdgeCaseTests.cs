@@ -1,6 +1,5 @@
 using Matchmade.Fixtures;
 using Matchmade.Tests.Shared;
-using Npgsql;
 using static Matchmade.Tests.Shared.DbAssert;
 
 namespace Matchmade.Core.Tests.Fixtures;

@@ -1,5 +1,4 @@
 using Matchmade.Core.Migration;
-using Xunit;
 
 namespace Matchmade.Core.Tests.Migration;
 

@@ -5,7 +5,6 @@ using Matchmade.Core.Migration;
 using Matchmade.Core.Rollback;
 using Matchmade.Core.Tests.Migration;
 using Matchmade.Fixtures;
-using Npgsql;
 using static Matchmade.Tests.Shared.DbAssert;
 
 namespace Matchmade.Core.Tests.Rollback;

@@ -1,7 +1,6 @@
 using Matchmade.Core.Migration;
 using Matchmade.Core.Sync;
 using Matchmade.Core.Tests.Migration;
-using Matchmade.Fixtures;
 using static Matchmade.Tests.Shared.DbAssert;
 
 namespace Matchmade.Core.Tests.Sync;

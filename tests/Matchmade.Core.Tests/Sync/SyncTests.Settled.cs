@@ -2,7 +2,6 @@ using Matchmade.Core.Migration;
 using Matchmade.Core.Rollback;
 using Matchmade.Core.Sync;
 using Matchmade.Core.Tests.Migration;
-using Matchmade.Fixtures;
 using Npgsql;
 using static Matchmade.Tests.Shared.DbAssert;
 

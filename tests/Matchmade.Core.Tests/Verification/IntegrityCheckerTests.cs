@@ -4,7 +4,6 @@ using Matchmade.Core.Migration;
 using Matchmade.Core.Tests.Migration;
 using Matchmade.Core.Verification;
 using Matchmade.Fixtures;
-using Matchmade.Tests.Shared;
 using Npgsql;
 using static Matchmade.Tests.Shared.DbAssert;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
-using Matchmade.Core.Merge;
 using Matchmade.Core.Reporting;
 using Npgsql;
 
