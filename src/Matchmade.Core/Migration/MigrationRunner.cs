@@ -105,6 +105,11 @@ public sealed partial class MigrationRunner
         Collect(report, scope, done, failures, halt);
 
         var failure = failures.TryPeek(out var first) ? first : null;
+        if (failure is null)
+        {
+            NewTableStatistics.RefreshAfter(target, counters.Migrated, options.LockTimeout, log, stop);
+        }
+
         if (reportFailure is null)
         {
             foreach (var each in failures)

@@ -168,6 +168,33 @@ public sealed partial class MigrationRunnerTests : IDisposable
     }
 
     [Fact]
+    public void A_run_that_writes_a_large_share_of_the_users_refreshes_the_planner_statistics_and_a_small_one_does_not()
+    {
+        var cs = NewDatabase(qa: false, synthetic: 300);
+        using var c = Open(cs);
+        string Analyzed() => Scalar<string>(c, """
+            SELECT string_agg(relname || '=' || analyze_count, ',' ORDER BY relname) || ' counted ' || (SELECT reltuples::bigint FROM pg_class WHERE relname = 'ProfileNew')
+            FROM pg_stat_user_tables WHERE relname IN ('ProfileNew', 'ContextIntent', 'migrated_user')
+            """);
+
+        Run(cs, new MigrationOptions { DryRun = true });
+        Assert.Equal(0L, Scalar<long>(c, "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'ProfileNew' AND analyze_count > 0"));
+
+        var canary = new RecordingLog();
+        RunWith(cs, new MigrationOptions { MaxUsers = 100 }, canary); // never counted: refreshed
+        Assert.Equal("ContextIntent=1,ProfileNew=1,migrated_user=1 counted 100", Analyzed());
+        Assert.Contains(canary.Verbose, m => m.StartsWith("Planner statistics of the new tables refreshed", StringComparison.Ordinal));
+
+        var small = new RecordingLog();
+        RunWith(cs, new MigrationOptions { MaxUsers = 5 }, small); // 5 of the 100 counted: left to autovacuum
+        Assert.Equal("ContextIntent=1,ProfileNew=1,migrated_user=1 counted 100", Analyzed());
+        Assert.Contains(small.Verbose, m => m.StartsWith("Planner statistics of the new tables kept", StringComparison.Ordinal));
+
+        Run(cs); // the other 195
+        Assert.Equal("ContextIntent=2,ProfileNew=2,migrated_user=2 counted 300", Analyzed());
+    }
+
+    [Fact]
     public void Re_running_skips_everyone_and_Force_rebuilds_in_place()
     {
         var cs = NewDatabase(qa: true, synthetic: 150);
