@@ -23,6 +23,7 @@ internal static class NewTableStatistics
             return;
         }
 
+        var analyze = SqlText.For("new-tables-analyze.sql", target.Schemas);
         try
         {
             using var connection = target.Open(stop);
@@ -41,14 +42,18 @@ internal static class NewTableStatistics
 
             Db.SetLockTimeout(connection, null, lockTimeout);
             var watch = Stopwatch.StartNew();
-            Db.Execute(connection, null, SqlText.For("new-tables-analyze.sql", target.Schemas));
+            Db.Execute(connection, null, analyze);
             log.Verbose(string.Create(CultureInfo.InvariantCulture, $"Planner statistics of the new tables refreshed (ANALYZE, {watch.Elapsed.TotalSeconds:N1} s): this run wrote {usersWritten:N0} users."));
         }
         catch (Exception e) when (e is NpgsqlException or MatchmadeException)
         {
-            log.Warning($"The new tables' planner statistics were not refreshed ({Secrets.Scrub(e.Message)}). Autovacuum refreshes them within minutes; until then a Sync-ProfileMigration may run slower. To refresh them now: ANALYZE {target.Schemas.AppQuoted}.\"ProfileNew\", {target.Schemas.AppQuoted}.\"ContextIntent\", {target.Schemas.StateQuoted}.migrated_user;");
+            log.Warning($"The new tables' planner statistics were not refreshed ({Secrets.Scrub(e.Message)}). Autovacuum refreshes them within minutes; until then a Sync-ProfileMigration may run slower. To refresh them now: {Statement(analyze)}");
         }
     }
+
+    /// <summary>The SQL file's statement without its comment lines, for a message.</summary>
+    private static string Statement(string sql) =>
+        string.Join(' ', sql.Split('\n').Where(line => !line.StartsWith("--", StringComparison.Ordinal) && line.Length > 0));
 
     private static (double Counted, bool MayAnalyze) Counted(NpgsqlConnection connection, SchemaNames schemas)
     {

@@ -195,6 +195,24 @@ public sealed partial class MigrationRunnerTests : IDisposable
     }
 
     [Fact]
+    public void A_statistics_refresh_that_cannot_get_its_lock_is_a_warning_with_the_statement_and_the_run_completes()
+    {
+        var cs = NewDatabase(qa: false, synthetic: 100);
+        Run(cs, new MigrationOptions { MaxUsers = 10 });
+        using var holder = Open(cs);
+        using var hold = holder.BeginTransaction();
+        Exec(holder, "LOCK TABLE \"ProfileNew\" IN SHARE UPDATE EXCLUSIVE MODE"); // what ANALYZE needs; the run's writes do not
+
+        var log = new RecordingLog();
+        var outcome = RunWith(cs, new MigrationOptions { LockTimeout = TimeSpan.FromMilliseconds(200) }, log);
+
+        Assert.Equal(RunStatus.Completed, outcome.Status);
+        Assert.Equal(90L, outcome.UsersMigrated);
+        var warning = Assert.Single(log.Warnings, w => w.StartsWith("The new tables' planner statistics were not refreshed", StringComparison.Ordinal));
+        Assert.EndsWith("To refresh them now: ANALYZE \"public\".\"ProfileNew\", \"public\".\"ContextIntent\", \"matchmade\".migrated_user;", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Re_running_skips_everyone_and_Force_rebuilds_in_place()
     {
         var cs = NewDatabase(qa: true, synthetic: 150);
