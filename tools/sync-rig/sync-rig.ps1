@@ -1,14 +1,21 @@
 # Times Sync-ProfileMigration of N changed users on a kept benchmark database, warm, several times, in one pwsh process.
 #   dotnet run -c Release --project benchmarks/Matchmade.Benchmarks -- -Users 1000000 -LoadOnly -Keep -NoSave
 #   (then Invoke-ProfileMigration once on it), and with $env:URL (psql URL) and $env:CS (connection string) set:
-#   dotnet tool run pwsh -NoProfile -File tools/sync-rig/sync-rig.ps1 -Edit mapped|unmapped [-Module out/Matchmade] [-Runs 5]
+#   dotnet tool run pwsh -NoProfile -File tools/sync-rig/sync-rig.ps1 -Edit mapped|unmapped|bench [-Module out/Matchmade] [-Runs 5]
 # -Edit mapped changes two shared fields of every blob of the users (their new rows differ); unmapped adds a key the
-# rules do not map (their new rows come out the same). Prints each run's seconds and the medians (time, CPU, WAL).
+# rules do not map (their new rows come out the same); bench replaces about 55 % of the blobs as the benchmark's app
+# writes do, then adds that key to every blob. Prints each run's seconds and the medians (time, CPU, WAL).
 # Needs at least 550,000 users (the warm-up syncs edit users from the 510,000th on).
 param([string]$Module = "$PSScriptRoot/../../out/Matchmade", [int]$Users = 10000, [string]$Edit = "unmapped", [int]$BatchSize = 5000, [int]$Runs = 5)
 $url = $env:URL; $cs = $env:CS
 Import-Module "$Module/Matchmade.psd1"
 function Edit-Users([int]$n, [int]$offset, [string]$kind) {
+  if ($kind -eq 'bench') {
+    # As the benchmark: about 55 % of the users' blobs replaced as its app writes do (20,000 writes drawn over their
+    # blobs), then every blob given an unmapped key.
+    psql $url -q -c "UPDATE ""Profile"" p SET data = jsonb_build_object('name', 'Bench ' || (random() * 20000)::int, 'location', 'City ' || (random() * 1000)::int, 'coreValues', jsonb_build_array('honesty', 'v' || (random() * 13)::int), 'relationshipTimeline', 'soon'), ""updatedAt"" = now() FROM ""ContextProfile"" cp WHERE cp.id = p.""contextProfileId"" AND random() < 0.55 AND cp.""userId"" IN (SELECT DISTINCT cp.""userId"" FROM ""ContextProfile"" cp JOIN ""Profile"" p ON p.""contextProfileId"" = cp.id ORDER BY 1 OFFSET $offset LIMIT $n)"
+    $kind = 'unmapped'
+  }
   $set = if ($kind -eq 'unmapped') { "CASE WHEN jsonb_typeof(p.data) = 'object' THEN p.data ELSE '{}'::jsonb END || jsonb_build_object('benchmarkSync', clock_timestamp()::text)" }
          else { "CASE WHEN jsonb_typeof(p.data) = 'object' THEN p.data ELSE '{}'::jsonb END || jsonb_build_object('name', 'N' || clock_timestamp()::text, 'location', 'L' || clock_timestamp()::text)" }
   psql $url -q -c "UPDATE ""Profile"" p SET data = $set, ""updatedAt"" = now() FROM ""ContextProfile"" cp WHERE cp.id = p.""contextProfileId"" AND cp.""userId"" IN (SELECT DISTINCT cp.""userId"" FROM ""ContextProfile"" cp JOIN ""Profile"" p ON p.""contextProfileId"" = cp.id ORDER BY 1 OFFSET $offset LIMIT $n)" -c 'VACUUM "Profile"' -c 'CHECKPOINT'

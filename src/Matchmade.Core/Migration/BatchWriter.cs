@@ -47,8 +47,8 @@ public sealed class BatchWriter
         upsertProfiles = Fill("upsert-profile.sql", ExpectedSchema.ProfileNewColumns, profileColumns);
         upsertIntents = Fill("upsert-intents.sql", ExpectedSchema.ContextIntentColumns, intentColumns);
         settle = SqlText.For("upsert-settled.sql", schemas, [
-            ("{profile_values}", DiffersFromStaged(ExpectedSchema.ProfileNewColumns)),
-            ("{intent_values}", DiffersFromStaged(ExpectedSchema.ContextIntentColumns)),
+            ("{profile_values}", DiffersFromStaged(ExpectedSchema.ProfileNewColumns, "s")),
+            ("{intent_values}", DiffersFromStaged(ExpectedSchema.ContextIntentColumns, "s")),
         ]);
     }
 
@@ -83,6 +83,7 @@ public sealed class BatchWriter
         using (var intents = new NpgsqlCommand(upsertIntents, connection, transaction))
         {
             intents.Parameters.AddWithValue("user_ids", userIds);
+            intents.Parameters.AddWithValue("app_schema", schemas.App);
             intents.ExecuteNonQuery();
         }
 
@@ -108,11 +109,14 @@ public sealed class BatchWriter
     /// <summary>The columns a rebuild in place never rewrites: the row's keys and its createdAt.</summary>
     private static bool KeptByRebuild(ExpectedColumn column) => column.Name is "id" or "userId" or "contextType" or "createdAt";
 
-    /// <summary>"The stored row's content differs from the staged one's", over the columns that are not keys or timestamps.</summary>
-    private static string DiffersFromStaged(IEnumerable<ExpectedColumn> columns)
+    /// <summary>
+    /// "The stored row's (alias t) content differs from the staged one's (alias <paramref name="staged"/>)", over the
+    /// columns that are not keys or timestamps.
+    /// </summary>
+    private static string DiffersFromStaged(IEnumerable<ExpectedColumn> columns, string staged)
     {
         var compared = columns.Where(c => !KeptByRebuild(c) && c.Name != "updatedAt").Select(c => SqlText.Quote(c.Name)).ToList();
-        return $"({string.Join(", ", compared.Select(c => "t." + c))}) IS DISTINCT FROM ({string.Join(", ", compared.Select(c => "s." + c))})";
+        return $"({string.Join(", ", compared.Select(c => "t." + c))}) IS DISTINCT FROM ({string.Join(", ", compared.Select(c => staged + "." + c))})";
     }
 
     /// <summary>A user's merged rows with fresh ids (ContextIntents' first, then ProfileNew's), encoded for COPY.</summary>
@@ -234,7 +238,7 @@ public sealed class BatchWriter
         var updates = string.Join(", ", columns
             .Where(c => !KeptByRebuild(c))
             .Select(c => $"{SqlText.Quote(c.Name)} = EXCLUDED.{SqlText.Quote(c.Name)}"));
-        return SqlText.For(file, schemas).Replace("{columns}", columnList, StringComparison.Ordinal).Replace("{updates}", updates, StringComparison.Ordinal);
+        return SqlText.For(file, schemas, [("{columns}", columnList), ("{updates}", updates), ("{intent_values}", DiffersFromStaged(columns, "EXCLUDED"))]);
     }
 
     /// <summary>The write time for createdAt/updatedAt: UTC to the millisecond, as Prisma stores TIMESTAMP(3).</summary>

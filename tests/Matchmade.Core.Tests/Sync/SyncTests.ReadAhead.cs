@@ -56,6 +56,38 @@ public sealed partial class SyncTests
     }
 
     [Fact]
+    public void A_pass_starts_with_a_tenth_of_the_batch_size_and_doubles_it_up_to_the_batch_size()
+    {
+        var cs = NewDatabase(60);
+        Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
+        long changed;
+        using (var c = Open(cs))
+        {
+            Exec(c, """UPDATE "Profile" SET data = data || '{"location": "Elsewhere"}' WHERE jsonb_typeof(data) = 'object'""");
+            changed = Scalar<long>(c, """SELECT count(DISTINCT cp."userId") FROM "ContextProfile" cp JOIN "Profile" p ON p."contextProfileId" = cp.id WHERE jsonb_typeof(p.data) = 'object'""");
+        }
+
+        var log = new RecordingLog();
+        using (var target = Target(cs))
+        {
+            var sync = new SyncRunner(target, new SyncOptions { BatchSize = 20, ReportPath = reports }, log).Run(CancellationToken.None);
+            Assert.Equal((changed, 0L), (sync.UsersResynced, sync.PendingUsers));
+        }
+
+        var expected = new List<long>();
+        for (long size = 2, left = changed; left > 0; left -= expected[^1], size = Math.Min(2 * size, 20))
+        {
+            expected.Add(Math.Min(size, left));
+        }
+
+        var sizes = log.Verbose.Where(m => m.StartsWith("Sync batch", StringComparison.Ordinal))
+            .Select(m => long.Parse(m.Split(' ')[3], System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.True(changed > 30, $"{changed} changed users: too few to reach the batch size");
+        Assert.Equal(expected, sizes);
+        AssertSyncedExactly(cs);
+    }
+
+    [Fact]
     public void A_batch_ends_where_its_blobs_pass_the_size_budget_and_every_changed_user_is_still_synced()
     {
         var cs = NewDatabase(60);

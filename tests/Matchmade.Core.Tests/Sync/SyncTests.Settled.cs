@@ -1,3 +1,4 @@
+using Matchmade.Core.Errors;
 using Matchmade.Core.Migration;
 using Matchmade.Core.Rollback;
 using Matchmade.Core.Sync;
@@ -9,8 +10,9 @@ namespace Matchmade.Core.Tests.Sync;
 
 /// <summary>
 /// The rebuild in place leaves alone the users whose new rows already are the merge's and the module's own
-/// (upsert-settled.sql), and rewrites whole every other user, so Undo's ownership test still holds: always with -Force,
-/// and in a sync once enough of its users come out unchanged.
+/// (upsert-settled.sql): always with -Force, and in a sync once enough of its users come out unchanged. Of every other
+/// user it rewrites the ProfileNew row and each ContextIntent that differs or is not the module's, and records the
+/// xmin of each ContextIntent it left alone (kept_by), so Undo's ownership test still holds.
 /// </summary>
 public sealed partial class SyncTests
 {
@@ -24,18 +26,25 @@ public sealed partial class SyncTests
         Assert.Equal(4, ids.Count);
         var (untouched, mapped, handEdited, handTouched) = (ids[0], ids[1], ids[2], ids[3]);
         var before = Versions(c, untouched);
+        var mappedIntents = IntentVersions(c, mapped);
+        var handEditedIntent = Scalar<string>(c, $"""SELECT min(id) FROM "ContextIntent" WHERE "userId" = '{handEdited}'""");
 
         // A value changed in the old tables; a ContextIntent value edited by hand; a ProfileNew row rewritten unchanged.
         Exec(c, $$"""UPDATE "Profile" SET data = data || '{"location": "Elsewhere"}' WHERE "contextProfileId" IN (SELECT id FROM "ContextProfile" WHERE "userId" = '{{mapped}}')""");
-        Exec(c, $"""UPDATE "ContextIntent" SET missing = ARRAY['byHand'] WHERE id = (SELECT min(id) FROM "ContextIntent" WHERE "userId" = '{handEdited}')""");
+        Exec(c, $"""UPDATE "ContextIntent" SET missing = ARRAY['byHand'] WHERE id = '{handEditedIntent}'""");
         Exec(c, $"""UPDATE "ProfileNew" SET "updatedAt" = "updatedAt" WHERE "userId" = '{handTouched}'""");
 
         Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions { Force = true }).Status);
         Assert.Equal(before, Versions(c, untouched));
         foreach (var id in new[] { mapped, handEdited, handTouched })
         {
-            Assert.Equal(0L, NotWrittenWithRecord(c, id));
+            Assert.Equal(0L, NotOwned(c, id));
         }
+
+        // A shared field changed: the mapped user's ContextIntents came out the same and were left alone. The one edited
+        // by hand was rewritten with the record.
+        Assert.Equal(mappedIntents, IntentVersions(c, mapped));
+        Assert.Equal(1L, Scalar<long>(c, $"""SELECT count(*) FROM "ContextIntent" ci JOIN matchmade.migrated_user m ON m.user_id = ci."userId" WHERE ci.id = '{handEditedIntent}' AND ci.xmin = m.xmin"""));
 
         Assert.Equal(0L, Scalar<long>(c, """SELECT count(*) FROM "ContextIntent" WHERE 'byHand' = ANY(missing)"""));
         c.Close(); // the fresh migration below copies the database, which no session may be using
@@ -69,6 +78,45 @@ public sealed partial class SyncTests
         AssertUndoNeedsNoForce(cs);
     }
 
+    [Fact]
+    public void ContextIntents_a_sync_leaves_alone_stay_the_modules_and_a_hand_edit_of_one_is_still_foreign_to_Undo()
+    {
+        var cs = NewDatabase(30);
+        Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
+        string user, intents;
+        using (var c = Open(cs))
+        {
+            user = Ids(c, """
+                SELECT cp."userId" FROM "ContextProfile" cp JOIN "Profile" p ON p."contextProfileId" = cp.id
+                GROUP BY 1 HAVING count(*) >= 2 AND bool_and(jsonb_typeof(p.data) = 'object') ORDER BY 1 LIMIT 1
+                """).Single();
+            intents = IntentVersions(c, user);
+
+            // Twice a shared field changed: the ContextIntents come out the same and are left alone by both syncs, the
+            // second of which must still see the ones the first left alone as the module's (kept_by).
+            foreach (var place in new[] { "Elsewhere", "Further" })
+            {
+                Exec(c, $$"""UPDATE "Profile" SET data = data || jsonb_build_object('location', '{{place}}') WHERE "contextProfileId" IN (SELECT id FROM "ContextProfile" WHERE "userId" = '{{user}}')""");
+                Assert.Equal(1L, Sync(cs, new SyncOptions()).UsersResynced);
+                Assert.Equal(0L, NotOwned(c, user));
+            }
+
+            Assert.Equal(intents, IntentVersions(c, user));
+        }
+
+        AssertSyncedExactly(cs);
+        using (var c = Open(cs))
+        {
+            // A hand edit that leaves updatedAt as it was: only the xmin shows the row is no longer the module's.
+            Exec(c, $"""UPDATE "ContextIntent" SET missing = ARRAY['byHand'] WHERE id = (SELECT min(id) FROM "ContextIntent" WHERE "userId" = '{user}')""");
+        }
+
+        using var target = Target(cs);
+        var e = Assert.Throws<MatchmadeException>(() => UndoRunner.Run(target, new UndoOptions(), new RecordingLog(), CancellationToken.None));
+        Assert.Equal("ForeignRowsPresent", e.ErrorId);
+        Assert.Contains("0 ProfileNew and 1 ContextIntent rows", e.Message, StringComparison.Ordinal);
+    }
+
     private void AssertUndoNeedsNoForce(string cs)
     {
         using var target = Target(cs);
@@ -77,11 +125,19 @@ public sealed partial class SyncTests
         Assert.Equal((0L, 0L), (undo.ForeignProfileRows, undo.ForeignContextIntentRows));
     }
 
-    /// <summary>The user's new rows that its migrated_user record was not written with (0: rewritten whole, or left whole).</summary>
-    private static long NotWrittenWithRecord(NpgsqlConnection c, string userId) => Scalar<long>(c, $"""
-        SELECT count(*) FROM (SELECT xmin FROM "ProfileNew" WHERE "userId" = '{userId}' UNION ALL SELECT xmin FROM "ContextIntent" WHERE "userId" = '{userId}') r
-        WHERE NOT (r.xmin = (SELECT xmin FROM matchmade.migrated_user WHERE user_id = '{userId}'))
+    /// <summary>
+    /// The user's new rows that are not the module's by its migrated_user record (0: the ProfileNew row written with
+    /// the record, each ContextIntent either with it or left alone by a rebuild that recorded its xmin in kept_by).
+    /// </summary>
+    private static long NotOwned(NpgsqlConnection c, string userId) => Scalar<long>(c, $"""
+        SELECT count(*) FROM (SELECT xmin, false AS intent FROM "ProfileNew" WHERE "userId" = '{userId}' UNION ALL SELECT xmin, true FROM "ContextIntent" WHERE "userId" = '{userId}') r
+        JOIN matchmade.migrated_user m ON m.user_id = '{userId}'
+        WHERE NOT (r.xmin = m.xmin OR (r.intent AND r.xmin = ANY(m.kept_by)))
         """);
+
+    /// <summary>The user's ContextIntents as (id, xmin), in a fixed order: equal before and after when none was rewritten.</summary>
+    private static string IntentVersions(NpgsqlConnection c, string userId) => Scalar<string>(c,
+        $"""SELECT string_agg(id || ':' || xmin::text, ',' ORDER BY id) FROM "ContextIntent" WHERE "userId" = '{userId}'""");
 
     private static List<string> Ids(NpgsqlConnection c, string sql)
     {

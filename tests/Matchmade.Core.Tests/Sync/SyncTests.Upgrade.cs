@@ -18,6 +18,31 @@ public sealed partial class SyncTests
     private static readonly string[] TriggerFunctions = ["ContextProfile:record_context_profile_change", "ContextProfile:record_truncate", "Profile:record_profile_change", "Profile:record_truncate", "User:record_truncate", "User:record_user_change"];
 
     [Fact]
+    public void A_migrated_user_table_from_before_kept_by_gets_the_column_and_its_users_sync_and_undo_as_the_modules()
+    {
+        var cs = NewDatabase(30);
+        Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
+        using (var c = Open(cs))
+        {
+            Exec(c, """
+                ALTER TABLE matchmade.migrated_user DROP COLUMN kept_by;
+                UPDATE "Profile" SET data = data || '{"location": "Elsewhere"}' WHERE jsonb_typeof(data) = 'object';
+                """);
+        }
+
+        var sync = Sync(cs, new SyncOptions());
+        Assert.True(sync.UsersResynced > 0);
+        using (var c = Open(cs))
+        {
+            Assert.Equal(1L, Scalar<long>(c, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'matchmade.migrated_user'::regclass AND attname = 'kept_by' AND NOT attisdropped"));
+            Assert.True(Scalar<long>(c, "SELECT count(*) FROM matchmade.migrated_user WHERE cardinality(kept_by) > 0") > 0);
+        }
+
+        AssertSyncedExactly(cs);
+        AssertUndoNeedsNoForce(cs);
+    }
+
+    [Fact]
     public void An_earlier_versions_single_trigger_function_and_primary_key_are_replaced_keeping_the_pending_records()
     {
         var cs = NewDatabase(30);

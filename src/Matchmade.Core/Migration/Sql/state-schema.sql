@@ -37,8 +37,19 @@ CREATE TABLE IF NOT EXISTS {state}.migrated_user (
     profile_id    text        NOT NULL,
     intent_count  integer     NOT NULL,
     migrated_at   timestamp(3) NOT NULL,
+    kept_by       xid[]       NOT NULL DEFAULT '{}',
     PRIMARY KEY (app_schema, user_id)
 );
+
+-- kept_by: the xmins of the user's ContextIntents a rebuild in place left alone (record-users.sql). Added to a table an
+-- earlier version of the module created; only then does this need the table's owner.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '{state}.migrated_user'::regclass AND attname = 'kept_by' AND NOT attisdropped) THEN
+        ALTER TABLE {state}.migrated_user ADD COLUMN kept_by xid[] NOT NULL DEFAULT '{}';
+    END IF;
+END
+$$;
 
 -- The findings journal: the findings and errors of each committed batch, in the report's own entry format
 -- (docs/report-schema.md: {"conflicts":[…],"unmappedFields":[…],"invalidValues":[…],"errors":[…]}, UTF-8 JSON kept as

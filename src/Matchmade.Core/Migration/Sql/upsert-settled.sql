@@ -3,20 +3,21 @@
 -- migrated_user names, written by the same (sub)transaction as that record and not touched since; see
 -- undo-foreign-rows.sql). Those users are left exactly as they are: no new row versions, no WAL, and their ownership
 -- unchanged. A user is kept whole for the rebuild when any of its rows differs, is missing, is left over or is not the
--- module's, so the rows the rebuild writes still share one xmin with the user's migrated_user record.
+-- module's (a ContextIntent also when a rebuild left it alone and recorded its xmin in kept_by), so ownership stays
+-- what record-users.sql records.
 -- {profile_values}/{intent_values} compare the columns that carry content (not ids, the user, the type or timestamps).
 -- The lookups are LATERAL with LIMIT/OFFSET, so they stay one index probe per staged user: the staging tables have no
 -- statistics, and a hash join would read all of ProfileNew or migrated_user (the app's size, not the batch's).
 WITH owner AS MATERIALIZED (
-    SELECT s."userId", m.written_by, m.migrated_at,
+    SELECT s."userId", m.written_by, m.kept_by, m.migrated_at,
            t.id IS NULL OR m.user_id IS NULL OR m.profile_id <> t.id OR NOT (t.xmin = m.written_by) OR t."updatedAt" > m.migrated_at
            OR {profile_values} AS differs
     FROM pg_temp.mm_stage_profile s
     LEFT JOIN LATERAL (SELECT *, xmin FROM {app}."ProfileNew" t WHERE t."userId" = s."userId" LIMIT 1) t ON true
-    LEFT JOIN LATERAL (SELECT m.user_id, m.profile_id, m.migrated_at, m.xmin AS written_by FROM {state}.migrated_user m
+    LEFT JOIN LATERAL (SELECT m.user_id, m.profile_id, m.migrated_at, m.xmin AS written_by, m.kept_by FROM {state}.migrated_user m
                        WHERE m.app_schema = @app_schema AND m.user_id = s."userId" LIMIT 1) m ON true
 ), stored AS (
-    SELECT t.*, t.xmin AS row_xmin, o.written_by, o.migrated_at
+    SELECT t.*, t.xmin AS row_xmin, o.written_by, o.kept_by, o.migrated_at
     FROM owner o
     CROSS JOIN LATERAL (SELECT *, xmin FROM {app}."ContextIntent" t WHERE t."userId" = o."userId" OFFSET 0) t
     WHERE o.differs IS FALSE -- a user whose ProfileNew row differs is rewritten anyway: its ContextIntents are not read
@@ -26,7 +27,7 @@ WITH owner AS MATERIALIZED (
     SELECT coalesce(s."userId", t."userId")
     FROM pg_temp.mm_stage_intent s
     FULL JOIN stored t ON t."userId" = s."userId" AND t."contextType" = s."contextType"
-    WHERE s."userId" IS NULL OR t."userId" IS NULL OR t.written_by IS NULL OR NOT (t.row_xmin = t.written_by) OR t."updatedAt" > t.migrated_at
+    WHERE s."userId" IS NULL OR t."userId" IS NULL OR t.written_by IS NULL OR NOT (t.row_xmin = t.written_by OR t.row_xmin = ANY(t.kept_by)) OR t."updatedAt" > t.migrated_at
        OR {intent_values}
 ), settled_intents AS (
     DELETE FROM pg_temp.mm_stage_intent s WHERE NOT EXISTS (SELECT 1 FROM differing d WHERE d."userId" = s."userId")
