@@ -21,6 +21,9 @@ public sealed record SyncBatchResult(int Resynced, int Created, int Deleted, int
 {
     /// <summary>The ContextIntents written, per context type (index: <see cref="ContextType"/>; they add up to <see cref="Intents"/>).</summary>
     public long[] IntentsByType { get; init; } = new long[ContextTypes.All.Count];
+
+    /// <summary>The findings and errors as the run history's journal encoded them, for the report to take as they are (null: none, or no history).</summary>
+    internal EncodedFindings? Encoded { get; init; }
 }
 
 /// <summary>
@@ -152,11 +155,11 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
         var writtenIds = written.Select(w => w.UserId).ToHashSet(StringComparer.Ordinal);
         var findings = read.Merged.Findings.FindAll(f => writtenIds.Contains(f.UserId));
         var intents = written.Sum(u => u.Intents.Count);
-        history?.Batch(transaction, runId, written.Count, errors.Count, intents, findings, errors);
+        var journaled = history?.Batch(transaction, runId, written.Count, errors.Count, intents, findings, errors);
         var created = written.Count(u => !read.Migrated.Contains(u.UserId));
         var byType = new long[ContextTypes.All.Count];
         RunCounters.CountIntents(written, byType);
-        return new SyncBatchResult(written.Count - created, created, gone.Length, errors.Count, intents, findings, errors) { IntentsByType = byType };
+        return new SyncBatchResult(written.Count - created, created, gone.Length, errors.Count, intents, findings, errors) { IntentsByType = byType, Encoded = journaled };
     }
 
     /// <summary>The batch in one go; if one user's data breaks it, user by user (savepoints), keeping the good ones.</summary>

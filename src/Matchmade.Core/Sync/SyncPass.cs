@@ -104,7 +104,8 @@ internal sealed class SyncSink(
         }
 
         counters.Add(result);
-        report.AddAll(result.Findings, result.Errors);
+        report.AddBatch(result.Findings, result.Errors, result.Encoded); // encoded once, for the journal and the report
+        result.Encoded?.Release();
         done += changed.UserCount;
         log.Verbose(string.Create(CultureInfo.InvariantCulture,
             $"Sync batch {counters.Batches}: {changed.UserCount:N0} users, {result.Resynced:N0} re-synced, {result.Created:N0} created, {result.Deleted:N0} deleted, {result.Failed:N0} failed."));
