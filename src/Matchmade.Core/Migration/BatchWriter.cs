@@ -30,8 +30,7 @@ public sealed class BatchWriter
     private readonly string copyStageProfiles;
     private readonly string copyStageIntents;
     private readonly string copyUsers;
-    private readonly string upsertProfiles;
-    private readonly string upsertIntents;
+    private readonly string upsertIntentsThenProfiles;
     private readonly string settle;
 
     public BatchWriter(SchemaNames schemas)
@@ -44,8 +43,8 @@ public sealed class BatchWriter
         copyStageProfiles = $"COPY pg_temp.mm_stage_profile ({profileColumns}) FROM STDIN (FORMAT BINARY)";
         copyStageIntents = $"COPY pg_temp.mm_stage_intent ({intentColumns}) FROM STDIN (FORMAT BINARY)";
         copyUsers = $"COPY {schemas.StateQuoted}.migrated_user (app_schema, user_id, run_id, profile_id, intent_count, migrated_at) FROM STDIN (FORMAT BINARY)";
-        upsertProfiles = Fill("upsert-profile.sql", ExpectedSchema.ProfileNewColumns, profileColumns);
-        upsertIntents = Fill("upsert-intents.sql", ExpectedSchema.ContextIntentColumns, intentColumns);
+        upsertIntentsThenProfiles = Fill("upsert-intents.sql", ExpectedSchema.ContextIntentColumns, intentColumns) + "\n"
+            + Fill("upsert-profile.sql", ExpectedSchema.ProfileNewColumns, profileColumns);
         settle = SqlText.For("upsert-settled.sql", schemas, [
             ("{profile_values}", DiffersFromStaged(ExpectedSchema.ProfileNewColumns, "s")),
             ("{intent_values}", DiffersFromStaged(ExpectedSchema.ContextIntentColumns, "s")),
@@ -78,22 +77,15 @@ public sealed class BatchWriter
             return users.Count;
         }
 
-        Db.Execute(connection, transaction, upsertProfiles);
-        var userIds = rewrite.Select(u => u.UserId).ToArray();
-        using (var intents = new NpgsqlCommand(upsertIntents, connection, transaction))
-        {
-            intents.Parameters.AddWithValue("user_ids", userIds);
-            intents.Parameters.AddWithValue("app_schema", schemas.App);
-            intents.ExecuteNonQuery();
-        }
-
-        using var record = new NpgsqlCommand(SqlText.For("record-users.sql", schemas), connection, transaction);
-        record.Parameters.AddWithValue("app_schema", schemas.App);
-        record.Parameters.AddWithValue("run_id", runId);
-        record.Parameters.AddWithValue("migrated_at", now);
-        record.Parameters.AddWithValue("user_ids", userIds);
-        record.Parameters.AddWithValue("intent_counts", rewrite.Select(u => u.Intents.Count).ToArray());
-        record.ExecuteNonQuery();
+        // One round trip: the ContextIntents first (upsert-intents.sql), so that the ProfileNew statement
+        // (upsert-profile.sql) can record the ones left alone.
+        using var upsert = new NpgsqlCommand(upsertIntentsThenProfiles, connection, transaction);
+        upsert.Parameters.AddWithValue("user_ids", rewrite.Select(u => u.UserId).ToArray());
+        upsert.Parameters.AddWithValue("app_schema", schemas.App);
+        upsert.Parameters.AddWithValue("run_id", runId);
+        upsert.Parameters.AddWithValue("migrated_at", now);
+        upsert.Parameters.AddWithValue("intent_counts", rewrite.Select(u => u.Intents.Count).ToArray());
+        upsert.ExecuteNonQuery();
         return users.Count - rewrite.Count;
     }
 

@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS {state}.migrated_user (
     PRIMARY KEY (app_schema, user_id)
 );
 
--- kept_by: the xmins of the user's ContextIntents a rebuild in place left alone (record-users.sql). Added to a table an
+-- kept_by: the xmins of the user's ContextIntents a rebuild in place left alone (upsert-profile.sql). Added to a table an
 -- earlier version of the module created; only then does this need the table's owner.
 DO $$
 BEGIN

@@ -2,7 +2,7 @@
 -- createdAt kept). A stored row whose content already is the merge's and that is still the module's own (as
 -- Undo-ProfileMigration sees it: undo-foreign-rows.sql) is left as it is: no new row version, no index entries, no WAL
 -- beyond the row lock. A changed user's other contexts usually come out the same, and their rewrite was most of what a
--- sync wrote. record-users.sql then records the xmin of each row left alone (kept_by), so it stays the module's.
+-- sync wrote. upsert-profile.sql then records the xmin of each row left alone (kept_by), so it stays the module's.
 -- {intent_values} compares the columns that carry content (not ids, the user, the type or timestamps).
 DELETE FROM {app}."ContextIntent" ci
 WHERE ci."userId" = ANY(@user_ids)

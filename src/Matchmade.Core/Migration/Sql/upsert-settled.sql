@@ -4,7 +4,7 @@
 -- undo-foreign-rows.sql). Those users are left exactly as they are: no new row versions, no WAL, and their ownership
 -- unchanged. A user is kept whole for the rebuild when any of its rows differs, is missing, is left over or is not the
 -- module's (a ContextIntent also when a rebuild left it alone and recorded its xmin in kept_by), so ownership stays
--- what record-users.sql records.
+-- what upsert-profile.sql records.
 -- {profile_values}/{intent_values} compare the columns that carry content (not ids, the user, the type or timestamps).
 -- The lookups are LATERAL with LIMIT/OFFSET, so they stay one index probe per staged user: the staging tables have no
 -- statistics, and a hash join would read all of ProfileNew or migrated_user (the app's size, not the batch's).

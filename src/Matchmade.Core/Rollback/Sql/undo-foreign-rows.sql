@@ -3,7 +3,7 @@
 -- migrate. "Changed since" is seen by updatedAt and, for edits that leave updatedAt alone (a hand-written UPDATE), by
 -- xmin: the module writes a user's ProfileNew, ContextIntent and migrated_user rows in one (sub)transaction, so they
 -- share an xmin until someone updates a row; a ContextIntent a later rebuild left alone because it came out the same
--- keeps its earlier xmin, which that rebuild recorded in kept_by (record-users.sql). (A dump and restore gives every
+-- keeps its earlier xmin, which that rebuild recorded in kept_by (upsert-profile.sql). (A dump and restore gives every
 -- row a new xmin: Undo then asks for -Force.)
 -- Returns counts and a few sample user ids.
 WITH mine AS (
