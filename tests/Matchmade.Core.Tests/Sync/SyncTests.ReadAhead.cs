@@ -58,14 +58,7 @@ public sealed partial class SyncTests
     [Fact]
     public void A_pass_starts_with_a_tenth_of_the_batch_size_and_doubles_it_up_to_the_batch_size()
     {
-        var cs = NewDatabase(60);
-        Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
-        long changed;
-        using (var c = Open(cs))
-        {
-            Exec(c, """UPDATE "Profile" SET data = data || '{"location": "Elsewhere"}' WHERE jsonb_typeof(data) = 'object'""");
-            changed = Scalar<long>(c, """SELECT count(DISTINCT cp."userId") FROM "ContextProfile" cp JOIN "Profile" p ON p."contextProfileId" = cp.id WHERE jsonb_typeof(p.data) = 'object'""");
-        }
+        var (cs, changed) = MigratedWithEveryBlobEdited();
 
         var log = new RecordingLog();
         using (var target = Target(cs))
@@ -90,14 +83,7 @@ public sealed partial class SyncTests
     [Fact]
     public void A_batch_ends_where_its_blobs_pass_the_size_budget_and_every_changed_user_is_still_synced()
     {
-        var cs = NewDatabase(60);
-        Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
-        long changed;
-        using (var c = Open(cs))
-        {
-            Exec(c, """UPDATE "Profile" SET data = data || '{"location": "Elsewhere"}' WHERE jsonb_typeof(data) = 'object'""");
-            changed = Scalar<long>(c, """SELECT count(DISTINCT cp."userId") FROM "ContextProfile" cp JOIN "Profile" p ON p."contextProfileId" = cp.id WHERE jsonb_typeof(p.data) = 'object'""");
-        }
+        var (cs, changed) = MigratedWithEveryBlobEdited();
 
         // A budget of a few users' blobs: batches of 1,000 users end after a handful each.
         var log = new RecordingLog();
@@ -110,5 +96,15 @@ public sealed partial class SyncTests
         var batches = log.Verbose.Count(m => m.StartsWith("Sync batch", StringComparison.Ordinal));
         Assert.True(batches > changed / 10, $"{batches} batches for {changed} users: the budget ended none early");
         AssertSyncedExactly(cs);
+    }
+
+    /// <summary>60 users migrated, then a shared field edited in every object blob; returns the users that changed.</summary>
+    private (string Cs, long Changed) MigratedWithEveryBlobEdited()
+    {
+        var cs = NewDatabase(60);
+        Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
+        using var c = Open(cs);
+        Exec(c, """UPDATE "Profile" SET data = data || '{"location": "Elsewhere"}' WHERE jsonb_typeof(data) = 'object'""");
+        return (cs, Scalar<long>(c, """SELECT count(DISTINCT cp."userId") FROM "ContextProfile" cp JOIN "Profile" p ON p."contextProfileId" = cp.id WHERE jsonb_typeof(p.data) = 'object'"""));
     }
 }
