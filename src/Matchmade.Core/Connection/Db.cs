@@ -48,10 +48,6 @@ internal static class Db
     }
 
     /// <summary>
-    /// How long a statement waits for a lock the app holds before it fails (and the step is retried or reported):
-    /// for the session, or with <paramref name="transaction"/> for that transaction only (SET LOCAL).
-    /// </summary>
-    /// <summary>
     /// Turns off the planner's JIT compilation for the session (or, in <paramref name="transaction"/>, for it): the
     /// sync's statements are index probes per changed user or record whose cost estimates still pass jit_above_cost,
     /// and compiling them took longer than running them. Measured on a 1,000,000-user database: the claim of 24,636
@@ -61,6 +57,10 @@ internal static class Db
     public static void TurnOffJit(NpgsqlConnection connection, NpgsqlTransaction? transaction) =>
         Execute(connection, transaction, transaction is null ? "SET jit = off" : "SET LOCAL jit = off");
 
+    /// <summary>
+    /// How long a statement waits for a lock the app holds before it fails (and the step is retried or reported):
+    /// for the session, or with <paramref name="transaction"/> for that transaction only (SET LOCAL).
+    /// </summary>
     public static void SetLockTimeout(NpgsqlConnection connection, NpgsqlTransaction? transaction, TimeSpan timeout)
     {
         var milliseconds = ((long)timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);

@@ -62,10 +62,10 @@ public sealed class BatchWriter
     /// <summary>
     /// -Force and the sync: rebuilds users' rows in place (ids and createdAt kept; ContextIntents of vanished contexts
     /// removed; ContextIntents already the merge's and the module's left as they are, their xmin recorded in kept_by:
-    /// upsert-intents.sql, upsert-profile.sql). With <paramref name="leaveSettled"/>, users whose rows already are the merge's and the module's own are
-    /// left alone (upsert-settled.sql): worth it where most users come out unchanged (-Force over migrated users), a
-    /// cost where most differ (the sync's changed users: it adds about a third to their rewrite). Returns how many users
-    /// were left alone.
+    /// upsert-intents.sql, upsert-profile.sql). With <paramref name="leaveSettled"/>, users whose rows already are the
+    /// merge's and the module's own are left alone (upsert-settled.sql): worth it where most users come out unchanged
+    /// (-Force over migrated users), a cost where most differ (the sync's changed users: it adds about a third to their
+    /// rewrite). Returns how many users were left alone.
     /// </summary>
     public int Upsert(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PreparedUser> users, Guid runId, DateTime now, bool leaveSettled, CancellationToken cancellationToken)
     {
