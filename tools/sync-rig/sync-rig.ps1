@@ -2,11 +2,15 @@
 #   dotnet run -c Release --project benchmarks/Matchmade.Benchmarks -- -Users 1000000 -LoadOnly -Keep -NoSave
 #   (then Invoke-ProfileMigration once on it), and with $env:URL (psql URL) and $env:CS (connection string) set:
 #   dotnet tool run pwsh -NoProfile -File tools/sync-rig/sync-rig.ps1 -Edit mapped|unmapped|bench [-Module out/Matchmade] [-Runs 5]
+#     [-WarmUps 3] [-JitDetail]
 # -Edit mapped changes two shared fields of every blob of the users (their new rows differ); unmapped adds a key the
 # rules do not map (their new rows come out the same); bench replaces about 55 % of the blobs as the benchmark's app
-# writes do, then adds that key to every blob. Prints each run's seconds and the medians (time, CPU, WAL).
+# writes do, then adds that key to every blob. Prints each run's seconds and the medians (time, CPU, WAL), and the
+# client's JIT per run (JitInfo: compilation time on every thread, methods compiled). -WarmUps 0 makes the first timed
+# sync the process's first, as a runbook step in a fresh pwsh is; -JitDetail lists each run's compiled methods by
+# namespace and tier, and the slowest (JitWatch.cs: the runtime's JIT events).
 # Needs at least 550,000 users (the warm-up syncs edit users from the 510,000th on).
-param([string]$Module = "$PSScriptRoot/../../out/Matchmade", [int]$Users = 10000, [string]$Edit = "unmapped", [int]$BatchSize = 5000, [int]$Runs = 5)
+param([string]$Module = "$PSScriptRoot/../../out/Matchmade", [int]$Users = 10000, [string]$Edit = "unmapped", [int]$BatchSize = 5000, [int]$Runs = 5, [int]$WarmUps = 3, [switch]$JitDetail)
 $url = $env:URL; $cs = $env:CS
 Import-Module "$Module/Matchmade.psd1"
 function Edit-Users([int]$n, [int]$offset, [string]$kind) {
@@ -21,15 +25,22 @@ function Edit-Users([int]$n, [int]$offset, [string]$kind) {
   psql $url -q -c "UPDATE ""Profile"" p SET data = $set, ""updatedAt"" = now() FROM ""ContextProfile"" cp WHERE cp.id = p.""contextProfileId"" AND cp.""userId"" IN (SELECT DISTINCT cp.""userId"" FROM ""ContextProfile"" cp JOIN ""Profile"" p ON p.""contextProfileId"" = cp.id ORDER BY 1 OFFSET $offset LIMIT $n)" -c 'VACUUM "Profile"' -c 'CHECKPOINT'
 }
 function Busy { $f = (Get-Content /proc/stat -TotalCount 1) -split '\s+'; ([long]$f[1] + [long]$f[2] + [long]$f[3] + [long]$f[6] + [long]$f[7]) / 100.0 }
-foreach ($w in 1..3) { Edit-Users 10000 (500000 + 10000 * $w) 'mapped'; $null = Sync-ProfileMigration -ConnectionString $cs -Confirm:$false }
+$watch = if ($JitDetail) { Add-Type -Path "$PSScriptRoot/JitWatch.cs" -ReferencedAssemblies System.Diagnostics.Tracing, System.Collections.Concurrent, System.Collections, System.Linq; [JitWatch]::new() }
+if ($WarmUps -gt 0) { foreach ($w in 1..$WarmUps) { Edit-Users 10000 (500000 + 10000 * $w) 'mapped'; $null = Sync-ProfileMigration -ConnectionString $cs -Confirm:$false } }
 $res = foreach ($i in 1..$Runs) {
   Edit-Users $Users 0 $Edit
   $w0 = [long](psql $url -Atc 'SELECT wal_records FROM pg_stat_wal')
   $c0 = [System.Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds; $b0 = Busy
+  $j0 = [System.Runtime.JitInfo]::GetCompilationTime().TotalSeconds; $m0 = [System.Runtime.JitInfo]::GetCompiledMethodCount()
+  if ($watch) { $watch.Start() }
   $r = Sync-ProfileMigration -ConnectionString $cs -BatchSize $BatchSize -Confirm:$false
+  if ($watch) { $watch.Stop() }
   $cc = [System.Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds - $c0; $bb = (Busy) - $b0
+  $jit = [System.Runtime.JitInfo]::GetCompilationTime().TotalSeconds - $j0; $methods = [System.Runtime.JitInfo]::GetCompiledMethodCount() - $m0
+  Write-Host ("run {0}: {1:N3} s, client cpu {2:N2} s of which JIT {3:N2} s ({4:N0} methods), machine busy {5:N2} s" -f $i, $r.Duration.TotalSeconds, $cc, $jit, $methods, $bb)
+  if ($watch) { Write-Host $watch.Summary(20) }
   $wal = [long](psql $url -Atc 'SELECT wal_records FROM pg_stat_wal') - $w0
-  [pscustomobject]@{ s = $r.Duration.TotalSeconds; client = $cc; busy = $bb; n = $r.UsersResynced + $r.UsersCreated; wal = $wal }
+  [pscustomobject]@{ s = $r.Duration.TotalSeconds; client = $cc; jit = $jit; busy = $bb; n = $r.UsersResynced + $r.UsersCreated; wal = $wal }
 }
 $sorted = $res | Sort-Object s
-"{0} {1} -BatchSize {7}: runs s = {2}; median {3:N3} s = {4:N0} u/s; median client cpu {5:N2} s, machine busy {6:N2} s; WAL records per sync (median) {8:N0}" -f $Edit, $Module, (($res | % { '{0:N2}' -f $_.s }) -join ' '), $sorted[[int]($Runs/2)].s, ($sorted[[int]($Runs/2)].n / $sorted[[int]($Runs/2)].s), (($res | Sort-Object client)[[int]($Runs/2)].client), (($res | Sort-Object busy)[[int]($Runs/2)].busy), $BatchSize, (($res | Sort-Object wal)[[int]($Runs/2)].wal)
+"{0} {1} -BatchSize {7}: runs s = {2}; median {3:N3} s = {4:N0} u/s; median client cpu {5:N2} s (JIT {9:N2} s), machine busy {6:N2} s; WAL records per sync (median) {8:N0}" -f $Edit, $Module, (($res | % { '{0:N2}' -f $_.s }) -join ' '), $sorted[[int]($Runs/2)].s, ($sorted[[int]($Runs/2)].n / $sorted[[int]($Runs/2)].s), (($res | Sort-Object client)[[int]($Runs/2)].client), (($res | Sort-Object busy)[[int]($Runs/2)].busy), $BatchSize, (($res | Sort-Object wal)[[int]($Runs/2)].wal), (($res | Sort-Object jit)[[int]($Runs/2)].jit)
