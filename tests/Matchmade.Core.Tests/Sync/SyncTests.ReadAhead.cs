@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Matchmade.Core.Migration;
+using Matchmade.Core.Reporting;
 using Matchmade.Core.Sync;
 using Matchmade.Core.Tests.Migration;
 using static Matchmade.Tests.Shared.DbAssert;
@@ -36,6 +38,37 @@ public sealed partial class SyncTests
         Assert.True(Scalar<long>(c, "SELECT count(*) FROM matchmade.changed_user") > 0);
         Assert.Equal(0, Sync(cs, new SyncOptions()).PendingUsers);
         AssertAllChecksPass(cs);
+    }
+
+    [Fact]
+    public void A_user_deleted_after_the_batch_was_read_leaves_no_findings_in_the_batchs_journal()
+    {
+        var cs = NewDatabase(20);
+        Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
+        using var c = Open(cs);
+        // A key the rules do not map in every blob of two users: each has findings.
+        Exec(c, """UPDATE "Profile" SET data = data || '{"someUnknownKey": 1}' WHERE jsonb_typeof(data) = 'object' AND "contextProfileId" IN (SELECT id FROM "ContextProfile" WHERE "userId" IN (SELECT DISTINCT cp."userId" FROM "ContextProfile" cp JOIN "Profile" p ON p."contextProfileId" = cp.id AND jsonb_typeof(p.data) = 'object' ORDER BY 1 LIMIT 2))""");
+        using var target = Target(cs);
+        var runId = Guid.NewGuid();
+        var history = new RunHistory(c, target, new RecordingLog());
+        history.Prepare();
+        history.Start(runId, RunMode.Sync, new Dictionary<string, string?>(), 0, 0);
+        var (users, orphans, _) = SyncRunner.Claim(c, null, target.Schemas);
+        Assert.Equal(2, users.Count);
+        var batch = new SyncBatch(target.Schemas, runId);
+        var read = batch.Read(c, null, users);
+        Assert.Equal(2, read.Merged.Findings.Select(f => f.UserId).Distinct().Count());
+
+        // The app deletes the first user between the read and the batch's transaction.
+        Exec(c, $"""DELETE FROM "User" WHERE id = '{users[0].UserId}'""");
+        var result = batch.Run(c, read, orphans, history);
+
+        Assert.Equal((1, 1), (result.Resynced, result.Deleted));
+        Assert.All(result.Findings, f => Assert.Equal(users[1].UserId, f.UserId));
+        var journaled = result.Encoded!.EntriesOf(ReportEntryKind.UnmappedField)
+            .Select(e => JsonDocument.Parse(e).RootElement.GetProperty("userId").GetString()).ToList();
+        Assert.NotEmpty(journaled);
+        Assert.All(journaled, id => Assert.Equal(users[1].UserId, id));
     }
 
     [Fact]
