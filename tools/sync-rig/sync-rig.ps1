@@ -9,7 +9,7 @@
 # client's JIT per run (JitInfo: compilation time on every thread, methods compiled). -WarmUps 0 makes the first timed
 # sync the process's first, as a runbook step in a fresh pwsh is; -JitDetail lists each run's compiled methods by
 # namespace and tier, and the slowest (JitWatch.cs: the runtime's JIT events).
-# Needs at least 550,000 users (the warm-up syncs edit users from the 510,000th on).
+# Needs at least 550,000 users (each warm-up sync edits 10,000 users from the 510,000th on; more with -WarmUps above 3).
 param([string]$Module = "$PSScriptRoot/../../out/Matchmade", [int]$Users = 10000, [string]$Edit = "unmapped", [int]$BatchSize = 5000, [int]$Runs = 5, [int]$WarmUps = 3, [switch]$JitDetail)
 $url = $env:URL; $cs = $env:CS
 Import-Module "$Module/Matchmade.psd1"

@@ -43,7 +43,7 @@ public sealed class BatchWriter
         copyStageProfiles = $"COPY pg_temp.mm_stage_profile ({profileColumns}) FROM STDIN (FORMAT BINARY)";
         copyStageIntents = $"COPY pg_temp.mm_stage_intent ({intentColumns}) FROM STDIN (FORMAT BINARY)";
         copyUsers = $"COPY {schemas.StateQuoted}.migrated_user (app_schema, user_id, run_id, profile_id, intent_count, migrated_at) FROM STDIN (FORMAT BINARY)";
-        upsertIntentsThenProfiles = Fill("upsert-intents.sql", ExpectedSchema.ContextIntentColumns, intentColumns) + "\n"
+        upsertIntentsThenProfiles = Fill("upsert-intents.sql", ExpectedSchema.ContextIntentColumns, intentColumns, ("{intent_values}", DiffersFromStaged(ExpectedSchema.ContextIntentColumns, "EXCLUDED"))) + "\n"
             + Fill("upsert-profile.sql", ExpectedSchema.ProfileNewColumns, profileColumns);
         settle = SqlText.For("upsert-settled.sql", schemas, [
             ("{profile_values}", DiffersFromStaged(ExpectedSchema.ProfileNewColumns, "s")),
@@ -226,12 +226,13 @@ public sealed class BatchWriter
         throw new InvalidOperationException($"{name} is not a ContextIntent column of the field catalog.");
     }
 
-    private string Fill(string file, IEnumerable<ExpectedColumn> columns, string columnList)
+    /// <summary>An upsert file with its column list, its SET list (every column a rebuild rewrites) and <paramref name="more"/> filled in.</summary>
+    private string Fill(string file, IEnumerable<ExpectedColumn> columns, string columnList, params (string Placeholder, string Fragment)[] more)
     {
         var updates = string.Join(", ", columns
             .Where(c => !KeptByRebuild(c))
             .Select(c => $"{SqlText.Quote(c.Name)} = EXCLUDED.{SqlText.Quote(c.Name)}"));
-        return SqlText.For(file, schemas, [("{columns}", columnList), ("{updates}", updates), ("{intent_values}", DiffersFromStaged(columns, "EXCLUDED"))]);
+        return SqlText.For(file, schemas, [("{columns}", columnList), ("{updates}", updates), .. more]);
     }
 
     /// <summary>The write time for createdAt/updatedAt: UTC to the millisecond, as Prisma stores TIMESTAMP(3).</summary>
