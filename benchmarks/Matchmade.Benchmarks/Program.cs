@@ -148,6 +148,7 @@ foreach (var shape in shapes)
         var findings = string.Empty;
         string? liveReport = null;
         var memory = new List<string> { MemoryLines.Baseline() };
+        var client = new List<string>();
         foreach (var (name, script) in phases.Where(p => !memoryOnly || MemoryLines.IsMigrationRun(p.Name)))
         {
             Bench.GiveBackMemory();
@@ -169,9 +170,11 @@ foreach (var shape in shapes)
             var startRss = Process.GetCurrentProcess().WorkingSet64;
             var server = Bench.ServerCounters(cs);
             using var sampler = new PeakSampler();
+            var cost = ClientCost.Now();
             var watch = Stopwatch.StartNew();
             var result = Bench.Invoke(runspace, script, via, reports).Single();
             watch.Stop();
+            client.Add(ClientCost.Now().Since(cost, name));
             following ??= continuous?.Finish();
             var after = Bench.ServerCounters(cs);
             var migrated = (long)result.Properties["UsersMigrated"].Value;
@@ -233,6 +236,7 @@ foreach (var shape in shapes)
 
         Console.WriteLine(following);
         MemoryLines.Print(memory);
+        ClientCost.Print(client);
 
         summary.Add(Results.SummaryRow(DataShapes.Name(shape), latencies[k], roundTrip, rows));
         if (save)

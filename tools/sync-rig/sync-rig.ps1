@@ -42,5 +42,7 @@ $res = foreach ($i in 1..$Runs) {
   $wal = [long](psql $url -Atc 'SELECT wal_records FROM pg_stat_wal') - $w0
   [pscustomobject]@{ s = $r.Duration.TotalSeconds; client = $cc; jit = $jit; busy = $bb; n = $r.UsersResynced + $r.UsersCreated; wal = $wal }
 }
+# The middle run ([int] rounds half to even: [int](3/2) is 2, the slowest of three; Floor gives 1).
+$mid = [int][math]::Floor($Runs / 2)
 $sorted = $res | Sort-Object s
-"{0} {1} -BatchSize {7}: runs s = {2}; median {3:N3} s = {4:N0} u/s; median client cpu {5:N2} s (JIT {9:N2} s), machine busy {6:N2} s; WAL records per sync (median) {8:N0}" -f $Edit, $Module, (($res | % { '{0:N2}' -f $_.s }) -join ' '), $sorted[[int]($Runs/2)].s, ($sorted[[int]($Runs/2)].n / $sorted[[int]($Runs/2)].s), (($res | Sort-Object client)[[int]($Runs/2)].client), (($res | Sort-Object busy)[[int]($Runs/2)].busy), $BatchSize, (($res | Sort-Object wal)[[int]($Runs/2)].wal), (($res | Sort-Object jit)[[int]($Runs/2)].jit)
+"{0} {1} -BatchSize {7}: runs s = {2}; median {3:N3} s = {4:N0} u/s; median client cpu {5:N2} s (JIT {9:N2} s), machine busy {6:N2} s; WAL records per sync (median) {8:N0}" -f $Edit, $Module, (($res | % { '{0:N2}' -f $_.s }) -join ' '), $sorted[$mid].s, ($sorted[$mid].n / $sorted[$mid].s), (($res | Sort-Object client)[$mid].client), (($res | Sort-Object busy)[$mid].busy), $BatchSize, (($res | Sort-Object wal)[$mid].wal), (($res | Sort-Object jit)[$mid].jit)
