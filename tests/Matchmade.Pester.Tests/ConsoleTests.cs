@@ -84,9 +84,7 @@ public sealed class ConsoleTests : IDisposable
     [Fact]
     public void The_sandbox_shell_is_real_pwsh_on_the_console_with_the_module_and_DATABASE_URL()
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<configuration>/net10.0
-        var sandbox = Path.Combine(PwshRun.RepoRoot, "tools", "Matchmade.Sandbox", "bin", configuration, "net10.0", "Matchmade.Sandbox.dll");
-        using var console = Open(new ProcessStartInfo(Pwsh.DotnetHost) { ArgumentList = { sandbox, "-Shell", "-Users", "10" } });
+        using var console = Open(new ProcessStartInfo(Pwsh.DotnetHost) { ArgumentList = { SandboxDll(), "-Shell", "-Users", "10" } });
         console.WaitFor("exit leaves the shell");
         console.WaitFor("PS ");
         console.Type("'users left: ' + (Get-ProfileMigrationStatus).UsersNotMigrated\r");
@@ -94,6 +92,37 @@ public sealed class ConsoleTests : IDisposable
         console.Type("exit\r");
         Assert.Equal(0, console.WaitForExit());
         Assert.Contains("pwsh 7.6.9", console.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_sandbox_runs_a_command_with_the_cmdlets_a_DBA_pipes_into()
+    {
+        long users;
+        using (var c = SampleDatabases.Open(database))
+        {
+            users = Scalar<long>(c, """SELECT count(*) FROM "User" """);
+        }
+
+        // No pwsh: the sandbox's own engine, against the database DATABASE_URL names. Select-Object, Sort-Object and
+        // ConvertTo-Json come from Microsoft.PowerShell.Utility, Test-Path from Microsoft.PowerShell.Management.
+        var info = new ProcessStartInfo(Pwsh.DotnetHost)
+        {
+            ArgumentList = { SandboxDll(), "-Command", "Get-ProfileMigrationStatus | Select-Object UsersNotMigrated | ConvertTo-Json -Compress; Get-Command -Module Matchmade | Sort-Object Name | Select-Object -First 1 -ExpandProperty Name; Test-Path -LiteralPath $PWD" },
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false, WorkingDirectory = work,
+        };
+        PwshRun.Apply(info, SampleDatabases.SuiteEnvironment(database));
+        info.Environment["DATABASE_URL"] = SampleDatabases.Url(database);
+        var result = PwshRun.Capture(info, TimeSpan.FromMinutes(2));
+
+        Assert.True(result.ExitCode == 0, result.All);
+        Assert.Equal(["{\"UsersNotMigrated\":" + users + "}", "Complete-ProfileMigration", "True"], result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    /// <summary>The sandbox (README's first command) as built with these tests.</summary>
+    private static string SandboxDll()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<configuration>/net10.0
+        return Path.Combine(PwshRun.RepoRoot, "tools", "Matchmade.Sandbox", "bin", configuration, "net10.0", "Matchmade.Sandbox.dll");
     }
 
     private Terminal Start(string script)

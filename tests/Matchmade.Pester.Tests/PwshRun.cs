@@ -22,6 +22,12 @@ public static class PwshRun
         var info = Pwsh.StartInfo(arguments);
         info.WorkingDirectory = workingDirectory;
         Apply(info, environment);
+        return Capture(info, timeout);
+    }
+
+    /// <summary>Runs a child (<paramref name="info"/> with output redirected) to its end and returns what it printed.</summary>
+    public static PwshResult Capture(ProcessStartInfo info, TimeSpan timeout)
+    {
         using var process = new Process { StartInfo = info };
         var output = new StringBuilder();
         var error = new StringBuilder();
@@ -35,7 +41,7 @@ public static class PwshRun
         {
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
-            throw new TimeoutException($"pwsh did not finish within {timeout}:\n{output}\n{error}");
+            throw new TimeoutException($"{Path.GetFileName(info.FileName)} did not finish within {timeout}:\n{output}\n{error}");
         }
 
         process.WaitForExit(); // drains the output

@@ -82,6 +82,8 @@ internal static class Program
     {
         var host = new ConsoleHost();
         var state = InitialSessionState.CreateDefault2();
+        // The engine package has only the Core cmdlets; a -Command pipes Matchmade's objects into Utility's and Management's.
+        state.ImportPSModule(typeof(Microsoft.PowerShell.Commands.SelectObjectCommand).Assembly.Location, typeof(Microsoft.PowerShell.Commands.TestPathCommand).Assembly.Location);
         using var runspace = RunspaceFactory.CreateRunspace(host, state);
         runspace.Open();
         if (databaseUrl is not null)
