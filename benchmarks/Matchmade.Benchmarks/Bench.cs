@@ -103,6 +103,17 @@ internal static class Bench
         throw new FileNotFoundException("out/Matchmade/Matchmade.psd1 not found: run dotnet build first.");
     }
 
+    /// <summary>A heading after a blank line, then one Markdown list item per line: the per-phase sections after a table.</summary>
+    public static void PrintList(string heading, IEnumerable<string> lines)
+    {
+        Console.WriteLine();
+        Console.WriteLine(heading);
+        foreach (var line in lines)
+        {
+            Console.WriteLine("- " + line);
+        }
+    }
+
     /// <summary>A Markdown table: the first column (and <paramref name="leftColumns"/>) left-aligned, the others right-aligned.</summary>
     public static void PrintTable(string[] header, IReadOnlyList<string[]> rows, params int[] leftColumns)
     {

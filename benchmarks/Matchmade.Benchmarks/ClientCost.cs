@@ -19,10 +19,6 @@ internal readonly record struct ClientCost(TimeSpan Cpu, TimeSpan Jit, long Meth
         return string.Create(CultureInfo.InvariantCulture, $"{phase}: client CPU {cpu:N2} s, of which JIT {jit:N2} s ({Methods - start.Methods:N0} methods compiled)");
     }
 
-    public static void Print(List<string> lines)
-    {
-        Console.WriteLine();
-        Console.WriteLine("Client CPU of each phase (this process, every thread; JIT: the runtime's compilation time):");
-        lines.ForEach(line => Console.WriteLine("- " + line));
-    }
+    public static void Print(List<string> lines) =>
+        Bench.PrintList("Client CPU of each phase (this process, every thread; JIT: the runtime's compilation time):", lines);
 }

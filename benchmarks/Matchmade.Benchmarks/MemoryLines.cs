@@ -22,12 +22,7 @@ internal static class MemoryLines
         return line is null ? string.Empty : $"Peak RSS of this whole process since it started (VmHWM; the sample data is loaded by a child process): {long.Parse(line.Split(':')[1].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / 1024:N0} MB.";
     }
 
-    public static void Print(List<string> memory)
-    {
-        Console.WriteLine();
-        Console.WriteLine("Memory at each phase's peak RSS:");
-        memory.ForEach(line => Console.WriteLine("- " + line));
-    }
+    public static void Print(List<string> memory) => Bench.PrintList("Memory at each phase's peak RSS:", memory);
 
     /// <summary>The GC this process runs with: what a DBA's pwsh runs with too (both have the runtime's defaults).</summary>
     private static string GcSettings() =>
