@@ -59,11 +59,28 @@ public sealed class ModuleTests
 
         var moduleNpgsql = Assert.Single(coreContext.Assemblies, a => a.GetName().Name == "Npgsql");
         Assert.StartsWith(PowerShellSession.ModuleDirectory, moduleNpgsql.Location, StringComparison.Ordinal);
-        var moduleJson = Assert.Single(coreContext.Assemblies, a => a.GetName().Name == "System.Text.Json");
-        Assert.StartsWith(PowerShellSession.ModuleDirectory, moduleJson.Location, StringComparison.Ordinal);
+
+        // System.Text.Json is one of ours (the core targets .NET 8) and part of .NET 10's framework: where the running
+        // framework's copy is at least ours (this host, .NET 10.0.3 or later), the private context hands it to the framework.
+        var cmdlets = Assert.Single(loaded, a => a.GetName().Name == "Matchmade");
+        var json = coreContext.LoadFromAssemblyName(new System.Reflection.AssemblyName("System.Text.Json"));
+        var ours = Path.Combine(PowerShellSession.ModuleDirectory, "Dependencies", "System.Text.Json.dll");
+        var framework = Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "System.Text.Json.dll");
+        Assert.True(File.Exists(ours)); // still shipped, for .NET 8
+        if (FileVersion(framework) >= FileVersion(ours))
+        {
+            Assert.Same(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(json));
+            Assert.Equal(framework, json.Location);
+        }
+        else
+        {
+            Assert.Same(coreContext, AssemblyLoadContext.GetLoadContext(json));
+            Assert.Equal(ours, json.Location);
+        }
+
+        Assert.Same(moduleNpgsql, coreContext.LoadFromAssemblyName(new System.Reflection.AssemblyName("Npgsql")));
 
         // The cmdlet assembly itself stays in the default context, and the test's own Npgsql is a different copy.
-        var cmdlets = Assert.Single(loaded, a => a.GetName().Name == "Matchmade");
         Assert.Same(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(cmdlets));
         Assert.NotSame(typeof(Npgsql.NpgsqlConnection).Assembly, moduleNpgsql);
     }
@@ -78,5 +95,25 @@ public sealed class ModuleTests
         Assert.Contains("Matchmade.Core", names);
         Assert.DoesNotContain("Npgsql", names);
         Assert.DoesNotContain("System.Text.Json", names);
+    }
+
+    [Theory]
+    [InlineData("10.0.0.0", "10.0.1226.0", "10.0.0.0", "10.0.326.0", true)] // pwsh 7.6's framework against our package: its newer build
+    [InlineData("10.0.0.0", "10.0.326.0", "10.0.0.0", "10.0.326.0", true)] // the same build: the framework's (precompiled)
+    [InlineData("10.0.0.0", "10.0.125.0", "10.0.0.0", "10.0.326.0", false)] // an older servicing build in the framework: ours
+    [InlineData("8.0.0.0", "8.0.2325.0", "10.0.0.0", "10.0.326.0", false)] // pwsh 7.4 (.NET 8): ours, the core needs 10
+    [InlineData("11.0.0.0", "11.0.25.0", "10.0.0.0", "10.0.326.0", true)] // a later major: the framework's
+    public void A_dependency_defers_to_the_framework_only_at_our_version_or_later(string frameworkAssembly, string frameworkFile, string ourAssembly, string ourFile, bool expected)
+    {
+        using var session = new PowerShellSession();
+        var hosting = AppDomain.CurrentDomain.GetAssemblies().Single(a => a.GetName().Name == "Matchmade").GetType("Matchmade.Hosting.MatchmadeLoadContext", throwOnError: true)!;
+        var rule = hosting.GetMethod("PreferFramework", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+        Assert.Equal(expected, rule.Invoke(null, [Version.Parse(frameworkAssembly), Version.Parse(frameworkFile), Version.Parse(ourAssembly), Version.Parse(ourFile)]));
+    }
+
+    private static Version FileVersion(string path)
+    {
+        var info = System.Diagnostics.FileVersionInfo.GetVersionInfo(path);
+        return new Version(info.FileMajorPart, info.FileMinorPart, info.FileBuildPart, info.FilePrivatePart);
     }
 }
