@@ -60,6 +60,13 @@ public sealed class ModuleTests
         var moduleNpgsql = Assert.Single(coreContext.Assemblies, a => a.GetName().Name == "Npgsql");
         Assert.StartsWith(PowerShellSession.ModuleDirectory, moduleNpgsql.Location, StringComparison.Ordinal);
 
+        // A Release build's precompiled copies for this runtime and platform are taken first; a Debug build has none.
+        var dependencies = Path.Combine(PowerShellSession.ModuleDirectory, "Dependencies");
+        var precompiled = Path.Combine(dependencies, $"net{Environment.Version.Major}.0-linux-x64");
+        var from = OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64 && Directory.Exists(precompiled) ? precompiled : dependencies;
+        Assert.Equal(Path.Combine(from, "Matchmade.Core.dll"), core.Location);
+        Assert.Equal(Path.Combine(from, "Npgsql.dll"), moduleNpgsql.Location);
+
         // System.Text.Json is one of ours (the core targets .NET 8) and part of .NET 10's framework: where the running
         // framework's copy is at least ours (this host, .NET 10.0.3 or later), the private context hands it to the framework.
         var cmdlets = Assert.Single(loaded, a => a.GetName().Name == "Matchmade");

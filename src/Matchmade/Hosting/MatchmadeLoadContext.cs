@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 
 namespace Matchmade.Hosting;
@@ -10,6 +12,11 @@ namespace Matchmade.Hosting;
 /// default context never clash with ours. Assemblies not in Dependencies (the framework) come from the default context.
 /// </summary>
 /// <remarks>
+/// A Release build also carries copies compiled ahead of time (ReadyToRun) for the runtimes and platforms pwsh 7.4 and
+/// 7.6 run on, in Dependencies/&lt;framework&gt;-&lt;platform&gt; (src/Matchmade.Precompiled): the same assemblies with
+/// native code beside their IL, used only under the runtime major version they were compiled against. Where the
+/// running runtime and platform have such a folder, its copies are taken first; anywhere else the portable ones.
+///
 /// Some of Dependencies are also part of newer runtimes (System.Text.Json, System.IO.Pipelines, ...: the module targets
 /// .NET 8, where they are older than the core needs). Where the running framework's copy is at least ours (pwsh 7.6 on
 /// .NET 10), it is used instead, as .NET's host does for an application: the framework's copy is precompiled
@@ -20,6 +27,7 @@ namespace Matchmade.Hosting;
 internal sealed class MatchmadeLoadContext : AssemblyLoadContext
 {
     private readonly string dependencyDirectory;
+    private readonly string? precompiledDirectory;
     private readonly string frameworkDirectory;
 
     private MatchmadeLoadContext(string dependencyDirectory, string frameworkDirectory)
@@ -27,6 +35,8 @@ internal sealed class MatchmadeLoadContext : AssemblyLoadContext
     {
         this.dependencyDirectory = dependencyDirectory;
         this.frameworkDirectory = frameworkDirectory;
+        var precompiled = RuntimePlatform is { } platform ? Path.Combine(dependencyDirectory, platform) : null;
+        precompiledDirectory = Directory.Exists(precompiled) ? precompiled : null;
     }
 
     public const string CoreAssemblyName = "Matchmade.Core";
@@ -37,10 +47,30 @@ internal sealed class MatchmadeLoadContext : AssemblyLoadContext
     /// <summary>The running runtime's shared framework (where System.Private.CoreLib is).</summary>
     public static string FrameworkDirectory { get; } = Path.GetDirectoryName(typeof(object).Assembly.Location) ?? string.Empty;
 
+    /// <summary>
+    /// The name of the precompiled folder for the running runtime and platform (net10.0-linux-x64, net8.0-win-x64, ...);
+    /// null on a platform no copy is ever compiled for.
+    /// </summary>
+    internal static string? RuntimePlatform { get; } = PlatformName();
+
+    private static string? PlatformName()
+    {
+        var os = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : OperatingSystem.IsLinux() ? "linux" : null;
+        var arch = RuntimeInformation.ProcessArchitecture switch { Architecture.X64 => "x64", Architecture.Arm64 => "arm64", _ => null };
+        return os is null || arch is null ? null : string.Create(CultureInfo.InvariantCulture, $"net{Environment.Version.Major}.0-{os}-{arch}");
+    }
+
+    // After the properties it reads: static initializers run in the order written.
     public static MatchmadeLoadContext Instance { get; } = new(DependencyDirectory, FrameworkDirectory);
 
     protected override Assembly? Load(AssemblyName assemblyName)
     {
+        var precompiled = precompiledDirectory is null ? null : Path.Combine(precompiledDirectory, assemblyName.Name + ".dll");
+        if (File.Exists(precompiled))
+        {
+            return LoadFromAssemblyPath(precompiled);
+        }
+
         var path = Path.Combine(dependencyDirectory, assemblyName.Name + ".dll");
         if (!File.Exists(path) || FrameworkServes(Path.Combine(frameworkDirectory, assemblyName.Name + ".dll"), path))
         {
