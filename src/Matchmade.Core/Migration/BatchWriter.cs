@@ -43,11 +43,16 @@ public sealed class BatchWriter
         copyStageProfiles = $"COPY pg_temp.mm_stage_profile ({profileColumns}) FROM STDIN (FORMAT BINARY)";
         copyStageIntents = $"COPY pg_temp.mm_stage_intent ({intentColumns}) FROM STDIN (FORMAT BINARY)";
         copyUsers = $"COPY {schemas.StateQuoted}.migrated_user (app_schema, user_id, run_id, profile_id, intent_count, migrated_at) FROM STDIN (FORMAT BINARY)";
-        upsertIntentsThenProfiles = Fill("upsert-intents.sql", ExpectedSchema.ContextIntentColumns, intentColumns, ("{intent_values}", DiffersFromStaged(ExpectedSchema.ContextIntentColumns, "EXCLUDED"))) + "\n"
+        upsertIntentsThenProfiles = Fill(
+                "upsert-intents.sql", ExpectedSchema.ContextIntentColumns, intentColumns,
+                ("{intent_values}", DiffersFromStaged(ExpectedSchema.ContextIntentColumns, "EXCLUDED")),
+                ("{intent_owned}", RowOwnership.Intent("t", "t.xmin", "m.xmin", "m.kept_by", "m.migrated_at"))) + "\n"
             + Fill("upsert-profile.sql", ExpectedSchema.ProfileNewColumns, profileColumns);
         settle = SqlText.For("upsert-settled.sql", schemas, [
             ("{profile_values}", DiffersFromStaged(ExpectedSchema.ProfileNewColumns, "s")),
             ("{intent_values}", DiffersFromStaged(ExpectedSchema.ContextIntentColumns, "s")),
+            ("{profile_owned}", RowOwnership.Profile("t", "m.written_by", "m.migrated_at")),
+            ("{intent_owned}", RowOwnership.Intent("t", "t.row_xmin", "t.written_by", "t.kept_by", "t.migrated_at")),
         ]);
     }
 

@@ -197,7 +197,13 @@ public static class UndoRunner
 
     private static (long Profiles, long Intents, string[] Samples) ForeignRows(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, bool stateExists)
     {
-        using var command = new NpgsqlCommand(SqlText.For(stateExists ? "undo-foreign-rows.sql" : "undo-foreign-rows-no-state.sql", schemas), connection, transaction);
+        var sql = stateExists
+            ? SqlText.For("undo-foreign-rows.sql", schemas, [
+                ("{profile_owned}", RowOwnership.Profile("p", "m.written_by", "m.migrated_at")),
+                ("{intent_owned}", RowOwnership.Intent("ci", "ci.xmin", "m.written_by", "m.kept_by", "m.migrated_at")),
+            ])
+            : SqlText.For("undo-foreign-rows-no-state.sql", schemas);
+        using var command = new NpgsqlCommand(sql, connection, transaction);
         command.Parameters.AddWithValue("app_schema", schemas.App);
         using var reader = command.ExecuteReader();
         reader.Read();

@@ -5,12 +5,13 @@
 -- unchanged. A user is kept whole for the rebuild when any of its rows differs, is missing, is left over or is not the
 -- module's (a ContextIntent also when a rebuild left it alone and recorded its xmin in kept_by), so ownership stays
 -- what upsert-profile.sql records.
--- {profile_values}/{intent_values} compare the columns that carry content (not ids, the user, the type or timestamps).
+-- {profile_values}/{intent_values} compare the columns that carry content (not ids, the user, the type or timestamps);
+-- {profile_owned}/{intent_owned} are the ownership tests (RowOwnership.cs) over the rows read here.
 -- The lookups are LATERAL with LIMIT/OFFSET, so they stay one index probe per staged user: the staging tables have no
 -- statistics, and a hash join would read all of ProfileNew or migrated_user (the app's size, not the batch's).
 WITH owner AS MATERIALIZED (
     SELECT s."userId", m.written_by, m.kept_by, m.migrated_at,
-           t.id IS NULL OR m.user_id IS NULL OR m.profile_id <> t.id OR NOT (t.xmin = m.written_by) OR t."updatedAt" > m.migrated_at
+           t.id IS NULL OR m.user_id IS NULL OR m.profile_id <> t.id OR NOT {profile_owned}
            OR {profile_values} AS differs
     FROM pg_temp.mm_stage_profile s
     LEFT JOIN LATERAL (SELECT *, xmin FROM {app}."ProfileNew" t WHERE t."userId" = s."userId" LIMIT 1) t ON true
@@ -27,7 +28,7 @@ WITH owner AS MATERIALIZED (
     SELECT coalesce(s."userId", t."userId")
     FROM pg_temp.mm_stage_intent s
     FULL JOIN stored t ON t."userId" = s."userId" AND t."contextType" = s."contextType"
-    WHERE s."userId" IS NULL OR t."userId" IS NULL OR t.written_by IS NULL OR NOT (t.row_xmin = t.written_by OR t.row_xmin = ANY(t.kept_by)) OR t."updatedAt" > t.migrated_at
+    WHERE s."userId" IS NULL OR t."userId" IS NULL OR t.written_by IS NULL OR NOT {intent_owned}
        OR {intent_values}
 ), settled_intents AS (
     DELETE FROM pg_temp.mm_stage_intent s WHERE NOT EXISTS (SELECT 1 FROM differing d WHERE d."userId" = s."userId")
