@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     Builds, tests and packages the Matchmade module (for people who have pwsh; the same as the dotnet commands).
@@ -10,7 +11,8 @@
       Demo     dotnet run --project tools/Matchmade.Sandbox
       Benchmark dotnet run -c Release --project benchmarks/Matchmade.Benchmarks   (100,000 users; see README)
       Torture  dotnet run -c Release --project tools/Matchmade.Torture            (50 interruptions; see docs/reliability.md)
-      Package  Build (Release), then Publish-PSResource the module (without .pdb files) to a local folder repository:
+      Package  Build (Release: with the precompiled copies in Dependencies/<framework>-<platform>, README), then
+               Publish-PSResource the module (without .pdb files) to a local folder repository:
                out/packages/Matchmade.<version>.nupkg, which Install-PSResource / Save-PSResource install from
                (Register-PSResourceRepository -Name Local -Uri ./out/packages, or -Repository with that path)
       Clean    remove out/ and every bin/ and obj/

@@ -46,6 +46,17 @@ public sealed class PesterSuiteTests
         }
     }
 
+    [Fact]
+    public void Build_script_help_is_found_by_Get_Help()
+    {
+        // Comment-based help right after a #Requires line, with no blank line between, is not taken as the script's help.
+        var script = Parser.ParseFile(Path.Combine(PowerShellSession.RepoRoot, "build.ps1"), out _, out _);
+        var help = script.GetHelpContent();
+        Assert.NotNull(help);
+        Assert.StartsWith("Builds, tests and packages the Matchmade module", help.Synopsis, StringComparison.Ordinal);
+        Assert.Equal(2, help.Examples.Count);
+    }
+
     [Theory]
     [InlineData("build.ps1")]
     [InlineData("Matchmade.psm1")]
