@@ -101,7 +101,7 @@ internal sealed class MatchmadeLoadContext : AssemblyLoadContext
     }
 
     /// <summary>.NET's host's rule for an application's copy against the framework's: the higher assembly version, then the higher file version; a tie goes to the framework.</summary>
-    internal static bool PreferFramework(Version? frameworkAssembly, Version? frameworkFile, Version? ourAssembly, Version? ourFile)
+    internal static bool PreferFramework(Version? frameworkAssembly, Version frameworkFile, Version? ourAssembly, Version ourFile)
     {
         if (frameworkAssembly is null || ourAssembly is null)
         {
@@ -109,7 +109,7 @@ internal sealed class MatchmadeLoadContext : AssemblyLoadContext
         }
 
         var byAssembly = frameworkAssembly.CompareTo(ourAssembly);
-        return byAssembly > 0 || (byAssembly == 0 && frameworkFile is not null && ourFile is not null && frameworkFile >= ourFile);
+        return byAssembly > 0 || (byAssembly == 0 && frameworkFile >= ourFile);
     }
 
     private static Version FileVersion(string path)
