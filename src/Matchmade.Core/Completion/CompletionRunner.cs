@@ -123,7 +123,7 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
         var prismaTable = SchemaInspector.TablesPresent(connection, schemas.App, [PrismaSchema.MigrationsTable]).Count == 1;
         using var transaction = connection.BeginTransaction();
         Db.SetLockTimeout(connection, transaction, options.LockTimeout);
-        Db.TurnOffJit(connection, transaction); // the final sync's claim runs while the app's writes wait
+        Db.ForBatchWork(connection, transaction); // the final sync's claim runs while the app's writes wait
         options.BeforeWriteLock?.Invoke();
 
         log.Progress(new OperationProgress(Activity, "Blocking the app's writes to the old tables", 10, null));

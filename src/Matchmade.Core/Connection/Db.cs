@@ -5,7 +5,7 @@ namespace Matchmade.Core.Connection;
 
 /// <summary>
 /// The module's few plain statements, said once: run a statement, read a column of names or ids, open the read-only snapshot every read-only pass
-/// uses, set lock_timeout, turn the JIT off. Values never go through here (they are parameters); only fixed SQL and numbers.
+/// uses, set lock_timeout, set up a session for batch work (no JIT, no parallel workers). Values never go through here (they are parameters); only fixed SQL and numbers.
 /// </summary>
 internal static class Db
 {
@@ -48,14 +48,23 @@ internal static class Db
     }
 
     /// <summary>
-    /// Turns off the planner's JIT compilation for the session (or, in <paramref name="transaction"/>, for it): the
-    /// sync's statements are index probes per changed user or record whose cost estimates still pass jit_above_cost,
-    /// and compiling them took longer than running them. Measured on a 1,000,000-user database: the claim of 24,636
-    /// change records spent 117 ms of its 199 ms in the JIT, the pending count after the sync 79 of its 80 ms, both
-    /// with nothing else to overlap them.
+    /// Settings for a session (or, in <paramref name="transaction"/>, a transaction) that runs the module's batch
+    /// statements: index probes and range reads bounded by a batch, which the planner would otherwise sometimes compile
+    /// or hand to parallel workers.
+    /// <list type="bullet">
+    /// <item>No JIT: the sync's probes pass jit_above_cost on their estimates, and compiling them took longer than running
+    /// them. Measured on a 1,000,000-user database: the claim of 24,636 change records spent 117 ms of its 199 ms in the
+    /// JIT, the pending count after the sync 79 of its 80 ms.</item>
+    /// <item>No parallel workers: a batch's read of the old rows (batch-contexts.sql) was planned as a Gather Merge with one
+    /// or two workers from about 1,000 users on, so every batch started processes of its own and took them from the
+    /// server's pool (max_parallel_workers), which the app's queries share. Without them, syncs of 10,000 changed users
+    /// in a 1,000,000-user database cost the server 9–11 % less CPU (docs/performance.md, eleventh session).</item>
+    /// </list>
     /// </summary>
-    public static void TurnOffJit(NpgsqlConnection connection, NpgsqlTransaction? transaction) =>
-        Execute(connection, transaction, transaction is null ? "SET jit = off" : "SET LOCAL jit = off");
+    public static void ForBatchWork(NpgsqlConnection connection, NpgsqlTransaction? transaction) =>
+        Execute(connection, transaction, transaction is null
+            ? "SET jit = off; SET max_parallel_workers_per_gather = 0"
+            : "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0");
 
     /// <summary>
     /// How long a statement waits for a lock the app holds before it fails (and the step is retried or reported):

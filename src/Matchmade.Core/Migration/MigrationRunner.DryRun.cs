@@ -26,6 +26,7 @@ public sealed partial class MigrationRunner
             transaction = Db.BeginReadOnlySnapshot(connection);
             schemaStep = SchemaStep.Ensure(connection, target, dryRun: true, options.LockTimeout, log, transaction);
             scope = Scope.Count(connection, transaction, schemaStep == SchemaStepOutcome.AlreadyPresent, target, options, log);
+            Db.ForBatchWork(connection, transaction); // after the count, which may use parallel workers: the batches do not
         }
         catch (Exception e)
         {

@@ -179,6 +179,8 @@ public sealed partial class MigrationRunner
         using var readConnection = target.Open(halt);
         Db.SetLockTimeout(connection, null, options.LockTimeout);
         Db.SetLockTimeout(readConnection, null, options.LockTimeout);
+        Db.ForBatchWork(connection, null);
+        Db.ForBatchWork(readConnection, null);
         var source = new MergingSource(reader, readConnection, null, range.UpTo, new BatchBudget(options.BatchBytes));
         var sink = new LiveWriteSink(write, connection, batch => done.Add(batch, CancellationToken.None));
         try

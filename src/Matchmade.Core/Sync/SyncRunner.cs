@@ -118,8 +118,8 @@ public sealed class SyncRunner
             history.Prepare();
             history.Start(runId, RunMode.Sync, Parameters(), 0, 0);
             Db.SetLockTimeout(connection, null, options.LockTimeout);
-            Db.TurnOffJit(connection, null);
-            Db.TurnOffJit(readConnection!, null);
+            Db.ForBatchWork(connection, null);
+            Db.ForBatchWork(readConnection!, null);
             return tracking;
         }
         catch (Exception e) when (e is not MatchmadeException)
@@ -137,7 +137,7 @@ public sealed class SyncRunner
         {
             try
             {
-                Db.TurnOffJit(connection, null);
+                Db.ForBatchWork(connection, null);
                 tracking = Preflight(connection, countPending: true);
             }
             catch (Exception e) when (e is not MatchmadeException)
