@@ -7,7 +7,9 @@ namespace Matchmade.Core.Migration;
 /// migrated_user record in one (sub)transaction, so they share an xmin (the record's: written_by) until someone updates
 /// a row; a ContextIntent that a later rebuild left alone because it came out the same keeps its earlier xmin, which
 /// that rebuild recorded in the record's kept_by (upsert-profile.sql). A row whose updatedAt is later than the record's
-/// migrated_at was written since, by someone else. The SQL files take the tests as the fragments {profile_owned} and
+/// migrated_at was written since, by someone else, even when its xmin is the record's again (xmin is 32 bits: a
+/// busy server reuses a transaction id after about four billion transactions); the xmin test sees the edits that leave
+/// updatedAt alone (RowOwnershipTests). The SQL files take the tests as the fragments {profile_owned} and
 /// {intent_owned}, each over its own aliases; the fragments hold nothing but those aliases.
 /// </summary>
 internal static class RowOwnership
