@@ -118,6 +118,40 @@ public sealed class ConsoleTests : IDisposable
         Assert.Equal(["{\"UsersNotMigrated\":" + users + "}", "Complete-ProfileMigration", "True"], result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
+    [Fact]
+    public void The_demo_shows_the_transition_the_app_writing_then_the_sync_then_integrity()
+    {
+        // README's first command as it is (its own throwaway cluster), with fewer users.
+        var info = new ProcessStartInfo(Pwsh.DotnetHost)
+        {
+            ArgumentList = { SandboxDll(), "-Users", "200" },
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false, WorkingDirectory = work,
+        };
+        var result = PwshRun.Capture(info, TimeSpan.FromMinutes(3));
+
+        Assert.True(result.ExitCode == 0, result.All);
+        var output = result.Output;
+        var transition = Section(output, "== 9.", "== 10.");
+        var sync = Section(output, "== 10.", "== 11.");
+        Assert.Matches(@"Migrating\s+Installed\s+[1-9]\d*\s", transition);        // pending changed users after the app's writes
+        Assert.Matches(@"PendingChanges\s+False\s+Error\s+[1-9]\d* users pending", transition);
+        Assert.Matches(@"Sync: [1-9]\d* users re-synced, [1-9]\d* created, [1-9]\d* deleted, 0 failed in 1 pass; 0 users pending\.", sync);
+        foreach (var check in new[] { "PendingChanges", "Reconciliation", "NothingLost" })
+        {
+            Assert.Matches(check + @"\s+True\s", sync);
+        }
+
+        Assert.DoesNotMatch(@"\sFalse\s", sync);
+    }
+
+    private static string Section(string output, string from, string to)
+    {
+        var start = output.IndexOf(from, StringComparison.Ordinal);
+        var end = output.IndexOf(to, start + 1, StringComparison.Ordinal);
+        Assert.True(start >= 0 && end > start, $"No section {from} in:\n{output}");
+        return output[start..end];
+    }
+
     /// <summary>The sandbox (README's first command) as built with these tests.</summary>
     private static string SandboxDll()
     {

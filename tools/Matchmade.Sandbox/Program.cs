@@ -64,7 +64,9 @@ internal static class Program
             _ = loaded;
         }
 
-        var exitCode = options.Shell ? RealShell.Run(manifest, cluster.Url(database), options.Script) : RunPowerShell(manifest, script, cluster.Url(database));
+        // The demo plays the app too ($app: AppWriter), writing the old tables between the migration and the sync.
+        var app = new AppWriter(cluster.ConnectionString(database));
+        var exitCode = options.Shell ? RealShell.Run(manifest, cluster.Url(database), options.Script) : RunPowerShell(manifest, script, cluster.Url(database), app);
         if (options.Keep)
         {
             Console.WriteLine();
@@ -78,7 +80,7 @@ internal static class Program
         return exitCode;
     }
 
-    private static int RunPowerShell(string manifest, string script, string? databaseUrl)
+    private static int RunPowerShell(string manifest, string script, string? databaseUrl, AppWriter? app = null)
     {
         var host = new ConsoleHost();
         var state = InitialSessionState.CreateDefault2();
@@ -86,6 +88,7 @@ internal static class Program
         state.ImportPSModule(typeof(Microsoft.PowerShell.Commands.SelectObjectCommand).Assembly.Location, typeof(Microsoft.PowerShell.Commands.TestPathCommand).Assembly.Location);
         using var runspace = RunspaceFactory.CreateRunspace(host, state);
         runspace.Open();
+        runspace.SessionStateProxy.SetVariable("app", app);
         if (databaseUrl is not null)
         {
             // The demo's commands find the database the way a DBA's runbook does: through DATABASE_URL.

@@ -33,17 +33,28 @@ $page = Export-MigrationReport -ReportPath $latest.Path -Path ([System.IO.Path]:
 $page | Out-Default
 "Open it in a browser: $($page.Path)"
 
-"== 9. The transition: sync what the app wrote to the old tables since (the demo's app is idle: nothing pending)"
-Sync-ProfileMigration -ReportPath $reports -Confirm:$false | Out-Default
+'== 9. The transition: the app still writes the old tables (it switches to the new ones in Slice 1b)'
+# $app plays the app: every kind of write in turn (blobs edited, set to null or a non-object, Profile rows deleted and
+# created, contexts added, deleted, re-dated and re-typed, users signed up and deleted), on its own connection.
+$app.Write(39)
+"The app wrote the old tables $($app.Done) times; change tracking (installed by the live run) recorded which users changed:"
+Get-ProfileMigrationStatus | Select-Object Stage, TrackingStatus, PendingChangedUsers, OldestPendingChangeAge | Out-Default
+'Test-MigrationIntegrity fails until they are synced (the checks that say so):'
+Test-MigrationIntegrity | Where-Object { -not $_.Passed } | Out-Default
 
-'== 10. Complete (the seed''s cleanup, Slice 1c): the plan first, then the cut-over'
+'== 10. Sync: re-merge the changed users from the old tables as they are now (-Continuous would keep following)'
+Sync-ProfileMigration -ReportPath $reports -Confirm:$false | Out-Default
+'Integrity again: nothing pending, every user reconciled'
+Test-MigrationIntegrity | Where-Object Name -in 'PendingChanges', 'Reconciliation', 'NothingLost' | Out-Default
+
+'== 11. Complete (the seed''s cleanup, Slice 1c): the plan first, then the cut-over'
 Complete-ProfileMigration -WhatIf | Out-Null
 Complete-ProfileMigration -Confirm:$false | Out-Default
 Get-ProfileMigrationStatus | Out-Default
 'Integrity after the completion: the renamed tables against cleanup.prisma, every user reconciled with the archive'
 Test-MigrationIntegrity | Out-Default
 
-'== 11. Undo steps back one stage: to the transition (ProfileNew and the old Profile table again)'
+'== 12. Undo steps back one stage: to the transition (ProfileNew and the old Profile table again)'
 Undo-ProfileMigration -Confirm:$false | Out-Default
 Get-ProfileMigrationStatus | Out-Default
 

@@ -322,7 +322,7 @@ public sealed class SyncRunner
         }
 
         log.Progress(new OperationProgress(Activity, string.Create(CultureInfo.InvariantCulture,
-            $"Following the app's writes: {counters.Synced:N0} users synced in {passes:N0} passes; nothing pending, next look in {wait.TotalSeconds:N0} s"), -1, null));
+            $"Following the app's writes: {counters.Synced:N0} users synced in {passes:N0} pass{(passes == 1 ? string.Empty : "es")}; nothing pending, next look in {wait.TotalSeconds:N0} s"), -1, null));
         if (wait > TimeSpan.Zero)
         {
             stop.WaitHandle.WaitOne(wait);
@@ -341,7 +341,7 @@ public sealed class SyncRunner
             // The connection died with the failure being reported: the pending count is unknown.
         }
 
-        var message = string.Create(CultureInfo.InvariantCulture, $"Sync{(options.Full ? " -Full" : string.Empty)}: {counters.Resynced:N0} users re-synced, {counters.Created:N0} created, {counters.Deleted:N0} deleted, {counters.Failed:N0} failed in {passes:N0} passes; {left?.PendingUsers?.ToString("N0", CultureInfo.InvariantCulture) ?? "unknown"} users pending.");
+        var message = string.Create(CultureInfo.InvariantCulture, $"Sync{(options.Full ? " -Full" : string.Empty)}: {counters.Resynced:N0} users re-synced, {counters.Created:N0} created, {counters.Deleted:N0} deleted, {counters.Failed:N0} failed in {passes:N0} pass{(passes == 1 ? string.Empty : "es")}; {left?.PendingUsers?.ToString("N0", CultureInfo.InvariantCulture) ?? "unknown"} users pending.");
         if (failure is not null)
         {
             message += " " + failure.Message;

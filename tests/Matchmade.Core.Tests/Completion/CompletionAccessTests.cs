@@ -111,7 +111,7 @@ public sealed class CompletionAccessTests : IDisposable
 
             using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs, Schema = Schema, StateSchema = State });
             Assert.Equal(RunStatus.Completed, new MigrationRunner(target, new MigrationOptions { ReportPath = db.Reports }, new RecordingLog()).Run(CancellationToken.None).Status);
-            new Sync.AppWriter(cs, Schema).Write(13);
+            new AppWriter(cs, Schema).Write(13);
             var first = new CompletionRunner(target, new CompletionOptions(), new RecordingLog()).Run(CancellationToken.None);
             Assert.True(first.Status == RunStatus.Completed, first.Message);
             Assert.All(new IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None), r => Assert.True(r.Passed, $"{r.Name}: {r.Detail}"));

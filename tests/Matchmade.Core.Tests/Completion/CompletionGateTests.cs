@@ -4,7 +4,6 @@ using Matchmade.Core.Errors;
 using Matchmade.Core.Migration;
 using Matchmade.Core.Rollback;
 using Matchmade.Core.Tests.Migration;
-using Matchmade.Core.Tests.Sync;
 using Matchmade.Fixtures;
 using Npgsql;
 using static Matchmade.Core.Tests.Completion.CompletionDb;

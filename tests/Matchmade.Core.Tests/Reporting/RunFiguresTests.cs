@@ -3,7 +3,6 @@ using Matchmade.Core.Migration;
 using Matchmade.Core.Reporting;
 using Matchmade.Core.Sync;
 using Matchmade.Core.Tests.Migration;
-using Matchmade.Core.Tests.Sync;
 using Matchmade.Fixtures;
 using Matchmade.Tests.Shared;
 using Npgsql;

@@ -2,6 +2,7 @@ using Matchmade.Core.Migration;
 using Matchmade.Core.Sync;
 using Matchmade.Core.Tests.Migration;
 using Matchmade.Core.Tracking;
+using Matchmade.Fixtures;
 using Npgsql;
 using static Matchmade.Tests.Shared.DbAssert;
 

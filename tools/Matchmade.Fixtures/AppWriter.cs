@@ -1,11 +1,12 @@
 using Npgsql;
 
-namespace Matchmade.Core.Tests.Sync;
+namespace Matchmade.Fixtures;
 
 /// <summary>
 /// Plays the app during the transition: every kind of write to the old tables, in turn (blob edited, set to JSON null
 /// or a non-object, Profile deleted or created, context added, deleted, re-dated or re-typed, user created, deleted or
 /// renamed), by raw SQL on its own connection. Writes that collide with a unique key or a row just deleted are skipped.
+/// The sync and completion tests use it; the sandbox demo lets it write between the migration and the sync ($app).
 /// </summary>
 public sealed class AppWriter(string connectionString, string schema = "public")
 {
