@@ -1,5 +1,6 @@
 using Matchmade.Core.Connection;
 using Matchmade.Fixtures;
+using Matchmade.Tests.Shared;
 using Npgsql;
 
 namespace Matchmade.Core.Tests.Connection;
@@ -47,8 +48,7 @@ public sealed class BatchSessionTests : IDisposable
 
     private NpgsqlConnection Open()
     {
-        var connection = new NpgsqlConnection(connectionString);
-        connection.Open();
+        var connection = DbAssert.Open(connectionString);
         Db.Execute(connection, null, "SET jit = on; " + ParallelAlways);
         return connection;
     }
@@ -56,19 +56,8 @@ public sealed class BatchSessionTests : IDisposable
     private static string Plan(NpgsqlConnection connection, NpgsqlTransaction? transaction)
     {
         using var command = new NpgsqlCommand(Query, connection, transaction);
-        using var reader = command.ExecuteReader();
-        var lines = new List<string>();
-        while (reader.Read())
-        {
-            lines.Add(reader.GetString(0));
-        }
-
-        return string.Join('\n', lines);
+        return string.Join('\n', Db.Strings(command, new List<string>()));
     }
 
-    private static string Show(NpgsqlConnection connection, string setting)
-    {
-        using var command = new NpgsqlCommand($"SHOW {setting}", connection);
-        return (string)command.ExecuteScalar()!;
-    }
+    private static string Show(NpgsqlConnection connection, string setting) => DbAssert.Scalar<string>(connection, $"SHOW {setting}");
 }

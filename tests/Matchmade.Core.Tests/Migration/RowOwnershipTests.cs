@@ -1,6 +1,6 @@
 using Matchmade.Core.Migration;
 using Matchmade.Fixtures;
-using Npgsql;
+using Matchmade.Tests.Shared;
 
 namespace Matchmade.Core.Tests.Migration;
 
@@ -37,17 +37,15 @@ public sealed class RowOwnershipTests
 
     private static bool Evaluate(string test, string updatedAt, uint xmin)
     {
-        using var connection = new NpgsqlConnection(TestServer.Shared.AdminConnectionString);
-        connection.Open();
-        using var command = new NpgsqlCommand(
+        using var connection = DbAssert.Open(TestServer.Shared.AdminConnectionString);
+        return DbAssert.Scalar<bool>(
+            connection,
             $$"""
             SELECT {{test}}
             FROM (SELECT @updated_at::timestamp(3) AS "updatedAt", @xmin::text::xid AS xmin) t,
                  (SELECT '100'::xid AS written_by, '{41,42}'::xid[] AS kept_by, '{{Migrated}}'::timestamp(3) AS migrated_at) m
             """,
-            connection);
-        command.Parameters.AddWithValue("updated_at", updatedAt);
-        command.Parameters.AddWithValue("xmin", xmin.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return (bool)command.ExecuteScalar()!;
+            ("updated_at", updatedAt),
+            ("xmin", xmin.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 }
