@@ -116,6 +116,25 @@ internal static class TransitionBenchmark
         return command.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// Edits every blob of the changed users again, this time the first field of its context (a new value each run):
+    /// their ContextIntents, and so their whole new rows, must be rewritten, where <see cref="ChangeUsers"/>' key, which
+    /// no rule maps, leaves every value of the new rows as it was (the sync leaves those users alone).
+    /// </summary>
+    public static long EditContextFields(string cs, int users)
+    {
+        using var c = new NpgsqlConnection(cs);
+        c.Open();
+        using var command = new NpgsqlCommand($$"""
+            UPDATE "Profile" p SET data = p.data || jsonb_build_object(CASE cp."contextType"::text WHEN 'romantic' THEN 'relationshipTimeline'
+                WHEN 'friendship' THEN 'friendshipDepth' WHEN 'professional' THEN 'partnershipType' WHEN 'creative' THEN 'creativeType'
+                ELSE 'serviceType' END, 'edited ' || now()::text), "updatedAt" = now()
+            FROM "ContextProfile" cp WHERE cp.id = p."contextProfileId" AND jsonb_typeof(p.data) = 'object' AND cp."userId" IN ({{ChangedUsersSql(users)}})
+            """, c);
+        command.CommandTimeout = 0;
+        return command.ExecuteNonQuery();
+    }
+
     private static double Percentile(List<double> values, double p)
     {
         if (values.Count == 0)

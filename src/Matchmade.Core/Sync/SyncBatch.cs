@@ -52,13 +52,15 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
     private readonly BatchReader reader = new(schemas, targetExists: true, userIds: null, force: true);
 
     /// <summary>
-    /// Whether the next rewrite first drops the users that come out unchanged (BatchWriter.Upsert's leaveSettled). A
-    /// changed user usually differs, and for one that does the check adds about a third to its rewrite, so it is off at
-    /// first and tried after every <see cref="SettledRetry"/> batches of the run without it; it stays on while at least a quarter of a
-    /// batch's users come out unchanged (the app re-saving blobs as they were, or touching only "updatedAt": every UPDATE
-    /// of "Profile" is recorded), where it saves their rewrite and nearly all of its WAL.
+    /// Whether the next rewrite first drops the users that come out unchanged (BatchWriter.Upsert's leaveSettled). It is
+    /// on for the run's first batch (a pass's first batch is a tenth of the batch size: ChangedUsersSource) and stays on
+    /// while at least a quarter of a batch's users come out unchanged: the app re-saving blobs as they were, touching
+    /// only "updatedAt" or adding keys no rule maps (every UPDATE of "Profile" is recorded), where it saves their
+    /// rewrite and nearly all of its WAL (a 10,000-user sync of such edits at 1,000,000 users: 1.1–1.2 s instead of
+    /// 1.5–1.7 s). For a user that differs the check adds about a third to its rewrite, so once a batch shows the users
+    /// differing it is off, and tried again after every <see cref="SettledRetry"/> batches without it.
     /// </summary>
-    private bool leaveSettled;
+    private bool leaveSettled = true;
     private int batchesSinceSettled;
     private const int SettledRetry = 16;
 

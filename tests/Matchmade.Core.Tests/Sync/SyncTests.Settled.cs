@@ -10,7 +10,7 @@ namespace Matchmade.Core.Tests.Sync;
 
 /// <summary>
 /// The rebuild in place leaves alone the users whose new rows already are the merge's and the module's own
-/// (upsert-settled.sql): always with -Force, and in a sync once enough of its users come out unchanged. Of every other
+/// (upsert-settled.sql): always with -Force, and in a sync from its first batch while enough of its users come out unchanged. Of every other
 /// user it rewrites the ProfileNew row and each ContextIntent that differs or is not the module's, and records the
 /// xmin of each ContextIntent it left alone (kept_by), so Undo's ownership test still holds.
 /// </summary>
@@ -54,28 +54,66 @@ public sealed partial class SyncTests
     }
 
     [Fact]
-    public void A_long_sync_of_users_that_come_out_unchanged_turns_the_check_on_and_leaves_them_alone()
+    public void A_sync_of_users_that_come_out_unchanged_leaves_them_alone_from_its_first_batch()
+    {
+        var (cs, users, before) = ResavedBlobs(firstUserDiffers: false);
+
+        // A batch per user, in id order: the check is on from the first batch and kept on.
+        var sync = Sync(cs, new SyncOptions { BatchSize = 1 });
+        Assert.Equal(((long)users.Count, 0L), (sync.UsersResynced, sync.PendingUsers));
+        using (var c = Open(cs))
+        {
+            Assert.All(users.Select((id, i) => Versions(c, id) == before[i]), Assert.True);
+        }
+
+        AssertSyncedExactly(cs);
+        AssertUndoNeedsNoForce(cs);
+    }
+
+    [Fact]
+    public void A_sync_whose_first_batch_differs_turns_the_check_off_and_tries_it_again_16_batches_later()
+    {
+        var (cs, users, before) = ResavedBlobs(firstUserDiffers: true);
+
+        // A batch per user: the first user differs (the check turns off), the next 16 are rewritten without it, then it
+        // is on again and kept on.
+        var sync = Sync(cs, new SyncOptions { BatchSize = 1 });
+        Assert.Equal(((long)users.Count, 0L), (sync.UsersResynced, sync.PendingUsers));
+        using (var c = Open(cs))
+        {
+            Assert.Equal(Enumerable.Range(0, users.Count).Select(i => i > 16), users.Select((id, i) => Versions(c, id) == before[i]));
+        }
+
+        AssertSyncedExactly(cs);
+        AssertUndoNeedsNoForce(cs);
+    }
+
+    /// <summary>
+    /// A migrated database whose app then re-saves every blob with a key the rules do not map (no value of the new rows
+    /// changes), the first user's with a shared field changed too when <paramref name="firstUserDiffers"/>; returns the
+    /// users with blobs (id order) and their new rows' versions before.
+    /// </summary>
+    private (string Cs, List<string> Users, List<string> Before) ResavedBlobs(bool firstUserDiffers)
     {
         var cs = NewDatabase(40);
         Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
         using var c = Open(cs);
-        const string Edited = """SELECT DISTINCT cp."userId" FROM "ContextProfile" cp JOIN "Profile" p ON p."contextProfileId" = cp.id""";
-        var users = Ids(c, Edited + " ORDER BY 1");
-        Assert.True(users.Count > 20, $"{users.Count} users with blobs: too few for the check to be tried");
+        var users = Ids(c, """SELECT DISTINCT cp."userId" FROM "ContextProfile" cp JOIN "Profile" p ON p."contextProfileId" = cp.id ORDER BY 1""");
+        Assert.True(users.Count > 20, $"{users.Count} users with blobs: too few for the check to be tried again");
         var before = users.Select(id => Versions(c, id)).ToList();
-
-        // The app re-saves every blob with a key the rules do not map: no value of the new rows changes.
         Exec(c, """UPDATE "Profile" SET data = data || '{"someUnknownKey": 1}' WHERE jsonb_typeof(data) = 'object'""");
         Exec(c, """UPDATE "Profile" SET "updatedAt" = now() WHERE jsonb_typeof(data) <> 'object'""");
+        if (firstUserDiffers)
+        {
+            var edited = Scalar<long>(c, $$"""
+                WITH e AS (UPDATE "Profile" SET data = data || '{"location": "Nowhere Before"}' WHERE jsonb_typeof(data) = 'object'
+                           AND "contextProfileId" IN (SELECT id FROM "ContextProfile" WHERE "userId" = '{{users[0]}}') RETURNING 1)
+                SELECT count(*) FROM e
+                """);
+            Assert.True(edited > 0, "the first user has no blob that is an object");
+        }
 
-        // A batch per user, in id order: the check is off for the first 16 batches, then on, and kept on.
-        var sync = Sync(cs, new SyncOptions { BatchSize = 1 });
-        Assert.Equal(((long)users.Count, 0L), (sync.UsersResynced, sync.PendingUsers));
-        var kept = users.Select((id, i) => Versions(c, id) == before[i]).ToList();
-        Assert.Equal(Enumerable.Range(0, users.Count).Select(i => i >= 16), kept);
-        c.Close();
-        AssertSyncedExactly(cs);
-        AssertUndoNeedsNoForce(cs);
+        return (cs, users, before);
     }
 
     [Fact]
