@@ -141,12 +141,19 @@ foreach (var shape in shapes)
             var syncScript = $"$s = Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false{batchArgument}; [pscustomobject]@{{ UsersMigrated = $s.UsersResynced + $s.UsersCreated; Status = $s.Status }}";
             phases.Add(($"Sync-ProfileMigration ({changed:N0} changed)", syncScript));
             phases.Add(($"Sync-ProfileMigration ({changed:N0} re-saved, rows the same)", syncScript));
+            phases.Add(($"Sync-ProfileMigration ({changed:N0} edited, rows differ)", syncScript));
+            if (workers > 1)
+            {
+                phases.Add(($"Sync-ProfileMigration ({changed:N0} edited, rows differ, {workers} workers)", syncScript.Replace("-Confirm:$false", $"-Confirm:$false -ThrottleLimit {workers}", StringComparison.Ordinal)));
+            }
+
             phases.Add((ContinuousBenchmark.Phase, ContinuousBenchmark.Script));
             phases.Add(("Sync-ProfileMigration -Full", $"$s = Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Full -Confirm:$false{batchArgument}; [pscustomobject]@{{ UsersMigrated = [long]{users}; Status = $s.Status }}"));
             phases.Add(("Test-MigrationIntegrity", "$checks = @(Test-MigrationIntegrity -ConnectionString $args[0]); [pscustomobject]@{ UsersMigrated = [long]($checks | Where-Object Name -eq 'Reconciliation').Observed.Split(' ')[2]; Status = if (@($checks | Where-Object { -not $_.Passed }).Count) { 'Failed' } else { 'Passed' } }"));
         }
 
         string? following = null;
+        var edits = 0;
         var findings = string.Empty;
         string? liveReport = null;
         var memory = new List<string> { MemoryLines.Baseline() };
@@ -154,7 +161,14 @@ foreach (var shape in shapes)
         foreach (var (name, script) in phases.Where(p => !memoryOnly || MemoryLines.IsMigrationRun(p.Name)))
         {
             Bench.GiveBackMemory();
-            if (name.StartsWith("Sync-ProfileMigration (", StringComparison.Ordinal) && name.EndsWith("rows the same)", StringComparison.Ordinal))
+            if (name.StartsWith("Sync-ProfileMigration (", StringComparison.Ordinal) && name.Contains("edited, rows differ", StringComparison.Ordinal))
+            {
+                // Untimed: the app edits a field of every blob of the same users, each time to a new value: every user's
+                // rows differ (unlike the first sync's, of which the latency measurement rewrote most but not all), and
+                // both phases, one worker and more, sync the same work.
+                TransitionBenchmark.EditUsers(cs, changed, ++edits);
+            }
+            else if (name.StartsWith("Sync-ProfileMigration (", StringComparison.Ordinal) && name.EndsWith("rows the same)", StringComparison.Ordinal))
             {
                 // Untimed: the app re-saves every blob of the same users as it is (the edit below, made again): each is
                 // recorded, and every user comes out as its new rows already are.

@@ -120,6 +120,25 @@ internal static class TransitionBenchmark
         return command.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// Edits the blobs of the changed users so that every one's rows differ: each object blob gets its context's own
+    /// first field (the one its ContextIntent carries) set to a value it has not had, numbered by <paramref name="edit"/>.
+    /// </summary>
+    public static long EditUsers(string cs, int users, int edit)
+    {
+        using var c = new NpgsqlConnection(cs);
+        c.Open();
+        using var command = new NpgsqlCommand($$"""
+            UPDATE "Profile" p SET data = p.data || jsonb_build_object(CASE cp."contextType"::text WHEN 'romantic' THEN 'relationshipTimeline'
+                WHEN 'friendship' THEN 'friendshipDepth' WHEN 'professional' THEN 'partnershipType' WHEN 'creative' THEN 'creativeType' ELSE 'serviceType' END,
+                'benchmark edit ' || @edit), "updatedAt" = now()
+            FROM "ContextProfile" cp WHERE cp.id = p."contextProfileId" AND jsonb_typeof(p.data) = 'object' AND cp."userId" IN ({{ChangedUsersSql(users)}})
+            """, c);
+        command.Parameters.AddWithValue("edit", edit.ToString(CultureInfo.InvariantCulture));
+        command.CommandTimeout = 0;
+        return command.ExecuteNonQuery();
+    }
+
     private static double Percentile(List<double> values, double p)
     {
         if (values.Count == 0)

@@ -101,7 +101,7 @@ public sealed partial class MigrationRunner
         using var done = new BlockingCollection<BatchResult>();
         var write = new LiveWrite(new BatchWriter(target.Schemas), history, runId, options, counters, log);
         var reader = new BatchReader(target.Schemas, targetExists: true, options.UserIds, options.Force);
-        Workers.Start(ranges, (range, token) => Work(range, reader, write, lagGate, scope, done, token), failures, halt, target, done);
+        Workers.Start(ranges, (range, token) => Work(range, reader, write, lagGate, scope, done, token), failures, halt, target, done, "the migration");
         Collect(report, scope, done, failures, halt);
 
         var failure = failures.TryPeek(out var first) ? first : null;
@@ -175,12 +175,8 @@ public sealed partial class MigrationRunner
     /// <summary>One worker: a pipeline over its range, reading and merging on one connection, writing on another.</summary>
     private void Work(UserRange range, BatchReader reader, LiveWrite write, ReplicationLagGate lagGate, Scope scope, BlockingCollection<BatchResult> done, CancellationToken halt)
     {
-        using var connection = target.Open(halt);
-        using var readConnection = target.Open(halt);
-        Db.SetLockTimeout(connection, null, options.LockTimeout);
-        Db.SetLockTimeout(readConnection, null, options.LockTimeout);
-        Db.ForBatchWork(connection, null);
-        Db.ForBatchWork(readConnection, null);
+        using var connection = Workers.Open(target, options.LockTimeout, halt);
+        using var readConnection = Workers.Open(target, options.LockTimeout, halt);
         var source = new MergingSource(reader, readConnection, null, range.UpTo, new BatchBudget(options.BatchBytes));
         var sink = new LiveWriteSink(write, connection, batch => done.Add(batch, CancellationToken.None));
         try
@@ -194,36 +190,27 @@ public sealed partial class MigrationRunner
     }
 
     /// <summary>Reports the workers' batches as they come (this thread only), until every worker has ended.</summary>
-    private void Collect(ReportWriter report, Scope scope, BlockingCollection<BatchResult> done, ConcurrentQueue<MatchmadeException> failures, CancellationTokenSource halt)
-    {
-        while (!done.IsCompleted)
+    private void Collect(ReportWriter report, Scope scope, BlockingCollection<BatchResult> done, ConcurrentQueue<MatchmadeException> failures, CancellationTokenSource halt) =>
+        Workers.Collect(done, batch =>
         {
-            if (done.TryTake(out var batch, 250))
+            if (reportFailure is null)
             {
-                if (reportFailure is null)
+                try
                 {
-                    try
-                    {
-                        report.AddBatch(batch.Findings, batch.Errors, batch.Encoded);
-                    }
-                    catch (MatchmadeException e) when (e.ErrorId == ErrorIds.ReportWriteFailed)
-                    {
-                        // The disk filled up: a run whose findings cannot be kept stops, after the batches in flight.
-                        reportFailure = e;
-                        failures.Enqueue(e);
-                        halt.Cancel();
-                    }
+                    report.AddBatch(batch.Findings, batch.Errors, batch.Encoded);
                 }
-
-                batch.Encoded?.Release();
-                progress.Batch(scope.Cap, batch);
+                catch (MatchmadeException e) when (e.ErrorId == ErrorIds.ReportWriteFailed)
+                {
+                    // The disk filled up: a run whose findings cannot be kept stops, after the batches in flight.
+                    reportFailure = e;
+                    failures.Enqueue(e);
+                    halt.Cancel();
+                }
             }
 
-            log.Drain();
-        }
-
-        log.Drain();
-    }
+            batch.Encoded?.Release();
+            progress.Batch(scope.Cap, batch);
+        }, log);
 
     private static RunStatus StatusOf(MatchmadeException? failure, CancellationToken stop) =>
         failure is not null ? RunStatus.Failed : stop.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Completed;

@@ -6,12 +6,19 @@ using Npgsql;
 
 namespace Matchmade.Core.Migration;
 
+/// <summary>What one worker takes on (its users), named for its messages.</summary>
+internal interface IWorkerShare
+{
+    string Name { get; }
+}
+
 /// <summary>A worker's share of the users: ids after <see cref="After"/> up to <see cref="UpTo"/> (null = no bound).</summary>
-internal sealed record UserRange(string Name, string After, string? UpTo);
+internal sealed record UserRange(string Name, string After, string? UpTo) : IWorkerShare;
 
 /// <summary>
-/// -ThrottleLimit: the users divided into disjoint ranges of ids, one pipeline per range on its own connections and
-/// transactions. The first failure halts the others after the batch each is writing.
+/// -ThrottleLimit: the users divided into disjoint shares (the live run's ranges of ids, a sync's slices of its claimed
+/// users), one pipeline per share on its own connections and transactions, while the run's thread counts and reports
+/// what they commit. The first failure halts the others after the batch each is writing.
 /// </summary>
 internal static class Workers
 {
@@ -51,10 +58,12 @@ internal static class Workers
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> for each range on a thread of its own and completes <paramref name="done"/> when
-    /// all have ended. A worker's failure is queued and halts the others.
+    /// Runs <paramref name="work"/> for each share on a thread of its own and completes <paramref name="done"/> when
+    /// all have ended. A worker's failure is queued and halts the others; <paramref name="operation"/> names the run in
+    /// a failure no worker explained.
     /// </summary>
-    public static void Start<T>(IReadOnlyList<UserRange> ranges, Action<UserRange, CancellationToken> work, ConcurrentQueue<MatchmadeException> failures, CancellationTokenSource halt, DatabaseTarget target, BlockingCollection<T> done)
+    public static void Start<TShare, T>(IReadOnlyList<TShare> ranges, Action<TShare, CancellationToken> work, ConcurrentQueue<MatchmadeException> failures, CancellationTokenSource halt, DatabaseTarget target, BlockingCollection<T> done, string operation)
+        where TShare : IWorkerShare
     {
         if (ranges.Count == 0)
         {
@@ -66,13 +75,14 @@ internal static class Workers
         for (var w = 0; w < ranges.Count; w++)
         {
             var range = ranges[w];
-            tasks[w] = Task.Factory.StartNew(() => RunOne(range, work, failures, halt, target), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            tasks[w] = Task.Factory.StartNew(() => RunOne(range, work, failures, halt, target, operation), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
 
         Task.WhenAll(tasks).ContinueWith(_ => done.CompleteAdding(), TaskScheduler.Default);
     }
 
-    private static void RunOne(UserRange range, Action<UserRange, CancellationToken> work, ConcurrentQueue<MatchmadeException> failures, CancellationTokenSource halt, DatabaseTarget target)
+    private static void RunOne<TShare>(TShare range, Action<TShare, CancellationToken> work, ConcurrentQueue<MatchmadeException> failures, CancellationTokenSource halt, DatabaseTarget target, string operation)
+        where TShare : IWorkerShare
     {
         try
         {
@@ -84,8 +94,44 @@ internal static class Workers
         }
         catch (Exception e)
         {
-            failures.Enqueue(e as MatchmadeException ?? DbErrors.During(e, $"{range.Name} of the migration", target));
+            failures.Enqueue(e as MatchmadeException ?? DbErrors.During(e, $"{range.Name} of {operation}", target));
             halt.Cancel(); // the other workers finish the batch they are writing and stop
+        }
+    }
+
+    /// <summary>
+    /// Hands each batch the workers send to <paramref name="each"/> on this thread (the run's: the report and the counts
+    /// are kept here), and writes what the workers logged, until every worker has ended.
+    /// </summary>
+    public static void Collect<T>(BlockingCollection<T> done, Action<T> each, LogRelay log)
+    {
+        while (!done.IsCompleted)
+        {
+            if (done.TryTake(out var item, 250))
+            {
+                each(item);
+            }
+
+            log.Drain();
+        }
+
+        log.Drain();
+    }
+
+    /// <summary>A worker's connection: the run's lock_timeout and the batch sessions' settings (<see cref="Db.ForBatchWork"/>).</summary>
+    public static NpgsqlConnection Open(DatabaseTarget target, TimeSpan lockTimeout, CancellationToken halt)
+    {
+        var connection = target.Open(halt);
+        try
+        {
+            Db.SetLockTimeout(connection, null, lockTimeout);
+            Db.ForBatchWork(connection, null);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
         }
     }
 }

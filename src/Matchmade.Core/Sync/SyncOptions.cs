@@ -13,6 +13,9 @@ public sealed record SyncOptions
     /// <summary>Users per transaction.</summary>
     public int BatchSize { get; init; } = MigrationOptions.DefaultBatchSize;
 
+    /// <summary>Workers over disjoint slices of the changed users, each with its own connections (a read and a write).</summary>
+    public int ThrottleLimit { get; init; } = 1;
+
     /// <summary>Reconcile every user with the old tables and rebuild those that differ (no tracking needed).</summary>
     public bool Full { get; init; }
 

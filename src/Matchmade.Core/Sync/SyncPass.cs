@@ -1,4 +1,3 @@
-using System.Globalization;
 using Matchmade.Core.Merge;
 using Matchmade.Core.Migration;
 using Matchmade.Core.Migration.Pipeline;
@@ -84,32 +83,34 @@ internal sealed class SyncCounters
     }
 }
 
+/// <summary>A sync worker's share of a pass: a slice of the claimed users (in their order) and, the first, the records that name no user.</summary>
+internal sealed record SyncShare(string Name, int Index, List<ClaimedUser> Users, ChangeRecord[] AlsoRelease) : IWorkerShare;
+
+/// <summary>A sync batch as committed, with the claimed users it took (the pass's progress).</summary>
+internal sealed record SyncBatchDone(SyncBatchResult Result, int Users);
+
 /// <summary>
-/// The sync's sink: each batch through <see cref="SyncBatch"/> (its own REPEATABLE READ transaction, retried when the
-/// failure is transient), then the counts, the report and the log, on the pipeline's thread (the run's own).
+/// A sync worker's sink: each batch through <see cref="SyncBatch"/> (its own REPEATABLE READ transaction, retried when
+/// the failure is transient) on the worker's connection, then handed over to the run's thread, which counts, reports
+/// and logs it. <paramref name="label"/> names its batches in retry messages ("Batch", or "Worker 2, batch").
 /// </summary>
 internal sealed class SyncSink(
-    SyncBatch batch, NpgsqlConnection connection, RunHistory history, ReportWriter report, SyncCounters counters,
-    int maxRetries, IOperationLog log, string pass, int total, CancellationToken stop) : IBatchSink<ChangedUsers>
+    SyncBatch batch, NpgsqlConnection connection, RunHistory history, BatchTimeline timeline, int maxRetries, IOperationLog log,
+    string label, Action<SyncBatchDone> handOver, CancellationToken stop) : IBatchSink<ChangedUsers>
 {
-    private int done;
+    /// <summary>The batches this worker has committed.</summary>
+    public int Committed { get; private set; }
 
     public void Accept(ChangedUsers changed)
     {
-        var lap = counters.Timeline.StartLap();
-        var result = Retry.Run($"Batch {counters.Batches + 1}", () => batch.Run(connection, changed.Read, changed.AlsoRelease, history), maxRetries, log, stop);
+        var lap = timeline.StartLap();
+        var result = Retry.Run($"{label} {Committed + 1}", () => batch.Run(connection, changed.Read, changed.AlsoRelease, history), maxRetries, log, stop);
         if (changed.UserCount > 0)
         {
             lap.Committed(changed.UserCount);
         }
 
-        counters.Add(result);
-        report.AddBatch(result.Findings, result.Errors, result.Encoded); // encoded once, for the journal and the report
-        result.Encoded?.Release();
-        done += changed.UserCount;
-        log.Verbose(string.Create(CultureInfo.InvariantCulture,
-            $"Sync batch {counters.Batches}: {changed.UserCount:N0} users, {result.Resynced:N0} re-synced, {result.Created:N0} created, {result.Deleted:N0} deleted, {result.Failed:N0} failed."));
-        log.Progress(new OperationProgress(SyncRunner.Activity, string.Create(CultureInfo.InvariantCulture,
-            $"{pass}: {done:N0} of {total:N0} changed users synced"), total == 0 ? 100 : (int)(100L * done / total), null));
+        Committed++;
+        handOver(new SyncBatchDone(result, changed.UserCount));
     }
 }

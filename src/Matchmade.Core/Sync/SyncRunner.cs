@@ -3,7 +3,6 @@ using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Merge;
 using Matchmade.Core.Migration;
-using Matchmade.Core.Migration.Pipeline;
 using Matchmade.Core.Replication;
 using Matchmade.Core.Reporting;
 using Matchmade.Core.Schema;
@@ -18,28 +17,35 @@ namespace Matchmade.Core.Sync;
 /// Sync-ProfileMigration: brings the new tables up to date with what the app wrote to the old tables since the
 /// migration read them. A pass claims the change records up to the highest sequence number at its start and runs the
 /// changed users through the batch pipeline (<see cref="ChangedUsersSource"/> → <see cref="SyncSink"/>, each batch a
-/// <see cref="SyncBatch"/>); this class is the runbook around it (passes, -Continuous, -Full, the report and the run
-/// history).
+/// <see cref="SyncBatch"/>), in -ThrottleLimit workers over disjoint slices of them; this class is the runbook around
+/// it (passes, -Continuous, -Full, the workers, the report and the run history).
 /// </summary>
-public sealed class SyncRunner
+public sealed partial class SyncRunner
 {
     internal const string Activity = "Syncing changed profiles";
 
     private readonly DatabaseTarget target;
     private readonly SyncOptions options;
-    private readonly IOperationLog log;
+    // Every log line goes through the relay: worker threads' lines wait until the run's own thread writes them.
+    private readonly LogRelay log;
     private readonly Guid runId = Guid.NewGuid();
     private readonly DateTimeOffset startedAt = DateTimeOffset.UtcNow;
     private readonly SyncCounters counters = new();
     private int passes;
     private ReplicationLagGate? lagGate;
     private NpgsqlConnection? readConnection;
+    private readonly List<SyncBatch> batches = []; // one per worker, kept over the passes (each keeps its own settled check)
 
     public SyncRunner(DatabaseTarget target, SyncOptions options, IOperationLog log)
     {
         if (options.BatchSize is < 1 or > MigrationOptions.MaxBatchSize)
         {
             throw new MatchmadeException(ErrorIds.InvalidBatchSize, FailureKind.InvalidArgument, $"BatchSize must be between 1 and {MigrationOptions.MaxBatchSize}.");
+        }
+
+        if (options.ThrottleLimit is < 1 or > MigrationOptions.MaxThrottleLimit)
+        {
+            throw new MatchmadeException(ErrorIds.InvalidThrottleLimit, FailureKind.InvalidArgument, $"ThrottleLimit must be between 1 and {MigrationOptions.MaxThrottleLimit}.");
         }
 
         if (options.Interval <= TimeSpan.Zero)
@@ -49,7 +55,7 @@ public sealed class SyncRunner
 
         this.target = target;
         this.options = options;
-        this.log = log;
+        this.log = new LogRelay(log);
     }
 
     /// <summary>
@@ -71,13 +77,12 @@ public sealed class SyncRunner
         using var connection = target.Open(stop);
         using var reads = readConnection = target.Open(stop); // the pipeline reads the next batch on it while this one is written
         var tracking = Prepare(connection, history);
-        var batch = new SyncBatch(target.Schemas, runId);
         MatchmadeException? failure = null;
         try
         {
             do
             {
-                var synced = options.Full && (passes == 0 || !tracking.TableExists) ? FullPass(connection, batch, history, report, tracking.TableExists, stop) : Pass(connection, batch, history, report, stop);
+                var synced = options.Full && (passes == 0 || !tracking.TableExists) ? FullPass(connection, history, report, tracking.TableExists, stop) : Pass(connection, history, report, stop);
                 passes++;
                 if (options.Continuous && synced == 0 && !stop.IsCancellationRequested)
                 {
@@ -209,7 +214,7 @@ public sealed class SyncRunner
     }
 
     /// <summary>One pass over the change records committed so far. Returns the users it claimed.</summary>
-    private long Pass(NpgsqlConnection connection, SyncBatch batch, RunHistory history, ReportWriter report, CancellationToken stop)
+    private long Pass(NpgsqlConnection connection, RunHistory history, ReportWriter report, CancellationToken stop)
     {
         var (users, orphans, oldest) = Claim(connection);
         if (oldest is { } first)
@@ -218,7 +223,7 @@ public sealed class SyncRunner
                 $"Pass {passes + 1}: {users.Count:N0} users pending, the oldest change {(DateTimeOffset.UtcNow - first).TotalSeconds:N1} s old"), 0, null));
         }
 
-        Process(connection, batch, history, report, users, orphans, stop);
+        Process(connection, history, report, users, orphans, stop);
         return users.Count + orphans.Length;
     }
 
@@ -226,7 +231,7 @@ public sealed class SyncRunner
     /// -Full: claims the change records first (if any), then reconciles every user (a later snapshot, so it sees every
     /// claimed change), rebuilds exactly the users that differ, and releases the claimed records of the users found equal.
     /// </summary>
-    private long FullPass(NpgsqlConnection connection, SyncBatch batch, RunHistory history, ReportWriter report, bool trackingTable, CancellationToken stop)
+    private long FullPass(NpgsqlConnection connection, RunHistory history, ReportWriter report, bool trackingTable, CancellationToken stop)
     {
         var armedAt = trackingTable ? ChangeTracking.ArmForFull(connection, target.Schemas) : null; // before it reconciles: the record is whole from here
         var failedBefore = counters.Failed;
@@ -236,25 +241,13 @@ public sealed class SyncRunner
         var records = claims.ToDictionary(c => c.UserId, c => c.Records, StringComparer.Ordinal);
         var users = differing.Select(id => new ClaimedUser(id, records.Remove(id, out var r) ? r : [])).ToList();
         var equal = records.Values.SelectMany(r => r).Concat(orphans).ToArray();
-        Process(connection, batch, history, report, users, equal, stop);
+        Process(connection, history, report, users, equal, stop);
         if (armedAt is { } token && !stop.IsCancellationRequested && counters.Failed == failedBefore && !ChangeTracking.ConfirmWhole(connection, target.Schemas, token))
         {
             throw new MatchmadeException(ErrorIds.TrackingReset, FailureKind.InvalidOperation, $"The server restarted during Sync-ProfileMigration -Full (crash recovery emptied the change record of schema '{target.Schemas.App}' again). Run Sync-ProfileMigration -Full again.", target: target.Schemas.App);
         }
 
         return users.Count + equal.Length;
-    }
-
-    /// <summary>The claimed users through the batch pipeline: a source of their ids, the sync's sink, the lag gate before each batch.</summary>
-    private void Process(NpgsqlConnection connection, SyncBatch batch, RunHistory history, ReportWriter report, List<ClaimedUser> users, ChangeRecord[] alsoRelease, CancellationToken stop)
-    {
-        counters.Claimed += users.Count;
-        var sink = new SyncSink(batch, connection, history, report, counters, options.MaxRetries, log, $"Pass {passes + 1}", users.Count, stop);
-        new BatchPipeline<ChangedUsers>(new ChangedUsersSource(batch, readConnection!, users, alsoRelease, new BatchBudget(options.BatchBytes)), sink)
-        {
-            BatchSize = options.BatchSize,
-            BeforeBatch = lagGate is null ? null : lagGate.WaitBeforeBatch, // a standby too far behind holds the next write back (Ctrl+C ends the wait)
-        }.Run(stop);
     }
 
     private (List<ClaimedUser> Users, ChangeRecord[] Orphans, DateTimeOffset? Oldest) Claim(NpgsqlConnection connection) => Claim(connection, null, target.Schemas);
@@ -378,6 +371,7 @@ public sealed class SyncRunner
     private Dictionary<string, string?> Parameters() => new(StringComparer.Ordinal)
     {
         ["batchSize"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
+        ["throttleLimit"] = options.ThrottleLimit.ToString(CultureInfo.InvariantCulture),
         ["full"] = options.Full ? "true" : "false",
         ["continuous"] = options.Continuous ? "true" : "false",
         ["until"] = options.Until?.ToString("o", CultureInfo.InvariantCulture),

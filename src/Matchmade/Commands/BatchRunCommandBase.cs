@@ -15,6 +15,11 @@ public abstract class BatchRunCommandBase : MatchmadeCommandBase
     [ValidateRange(1, MigrationOptions.MaxBatchSize)]
     public int BatchSize { get; set; } = MigrationOptions.DefaultBatchSize;
 
+    /// <summary>This many workers over disjoint ranges of the users (a live run's, a sync's changed users), each with its own connections.</summary>
+    [Parameter]
+    [ValidateRange(1, MigrationOptions.MaxThrottleLimit)]
+    public int ThrottleLimit { get; set; } = 1;
+
     /// <summary>How long a statement may wait for a lock held by the app before the batch is retried (lock_timeout).</summary>
     [Parameter]
     [ValidateRange(1, 3600)]

@@ -24,11 +24,6 @@ public sealed class InvokeProfileMigrationCommand : BatchRunCommandBase
     [ValidateRange(1, int.MaxValue)]
     public int MaxUsers { get; set; }
 
-    /// <summary>Live runs: this many workers over disjoint ranges of user ids, each with its own connections.</summary>
-    [Parameter]
-    [ValidateRange(1, MigrationOptions.MaxThrottleLimit)]
-    public int ThrottleLimit { get; set; } = 1;
-
     /// <summary>Rebuild users that are already migrated, in place, from the old data.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }

@@ -46,6 +46,7 @@ public sealed class SyncProfileMigrationCommand : BatchRunCommandBase
             {
                 DryRun = dryRun,
                 BatchSize = BatchSize,
+                ThrottleLimit = ThrottleLimit,
                 Full = Full,
                 Continuous = Continuous,
                 Until = Until is { } until ? new DateTimeOffset(until.ToUniversalTime(), TimeSpan.Zero) : null,

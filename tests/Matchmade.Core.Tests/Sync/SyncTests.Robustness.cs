@@ -60,9 +60,10 @@ public sealed partial class SyncTests
     }
 
     [Theory]
-    [InlineData(11)]
-    [InlineData(12)]
-    public void Syncs_killed_at_random_moments_leave_whole_users_and_the_next_sync_finishes(int seed)
+    [InlineData(11, 1)]
+    [InlineData(12, 1)]
+    [InlineData(13, 3)]
+    public void Syncs_killed_at_random_moments_leave_whole_users_and_the_next_sync_finishes(int seed, int workers)
     {
         // Many changed users (every kind of write, and every blob edited), then syncs whose backends are terminated
         // at a random moment after the first batch began (in a batch's statements or between batches), three times.
@@ -93,7 +94,7 @@ public sealed partial class SyncTests
             SyncOutcome outcome;
             using (var target = Target(cs))
             {
-                outcome = new SyncRunner(target, new SyncOptions { BatchSize = 7, ReportPath = reports }, log).Run(CancellationToken.None);
+                outcome = new SyncRunner(target, new SyncOptions { BatchSize = 7, ThrottleLimit = workers, ReportPath = reports }, log).Run(CancellationToken.None);
             }
 
             killer.Join();

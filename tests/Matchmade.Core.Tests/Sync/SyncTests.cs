@@ -34,9 +34,9 @@ public sealed partial class SyncTests : IDisposable
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void Writes_during_and_after_a_live_run_are_synced_exactly(int workers)
+    [InlineData(1, 1)]
+    [InlineData(2, 3)]
+    public void Writes_during_and_after_a_live_run_are_synced_exactly(int workers, int syncWorkers)
     {
         var cs = NewDatabase(300);
         var writer = new AppWriter(cs);
@@ -56,9 +56,16 @@ public sealed partial class SyncTests : IDisposable
             Assert.True(ChangeTracking.Read(probe, null, target.Schemas).PendingUsers > 0);
         }
 
-        var sync = Sync(cs, new SyncOptions { BatchSize = 25 });
+        var log = new RecordingLog();
+        SyncOutcome sync;
+        using (var target = Target(cs))
+        {
+            sync = new SyncRunner(target, new SyncOptions { BatchSize = 25, ThrottleLimit = syncWorkers, ReportPath = reports }, log).Run(CancellationToken.None);
+        }
+
         Assert.Equal(RunStatus.Completed, sync.Status);
         Assert.True(sync.UsersResynced > 0 && sync.UsersCreated > 0 && sync.UsersDeleted > 0, $"{sync.UsersResynced} re-synced, {sync.UsersCreated} created, {sync.UsersDeleted} deleted");
+        Assert.Equal(syncWorkers > 1, log.Verbose.Any(v => v.StartsWith($"{syncWorkers} workers over slices of the ", StringComparison.Ordinal)));
         Assert.Equal(0, sync.PendingUsers);
         Assert.Equal(0, sync.UsersFailed);
         AssertSyncedExactly(cs);
