@@ -30,7 +30,8 @@ public sealed class BatchWriter
     private readonly string copyStageProfiles;
     private readonly string copyStageIntents;
     private readonly string copyUsers;
-    private readonly string upsertIntentsThenProfiles;
+    private readonly string[] stageTables;
+    private readonly string[] upsertIntentsThenProfiles;
     private readonly string settle;
 
     public BatchWriter(SchemaNames schemas)
@@ -43,11 +44,14 @@ public sealed class BatchWriter
         copyStageProfiles = $"COPY pg_temp.mm_stage_profile ({profileColumns}) FROM STDIN (FORMAT BINARY)";
         copyStageIntents = $"COPY pg_temp.mm_stage_intent ({intentColumns}) FROM STDIN (FORMAT BINARY)";
         copyUsers = $"COPY {schemas.StateQuoted}.migrated_user (app_schema, user_id, run_id, profile_id, intent_count, migrated_at) FROM STDIN (FORMAT BINARY)";
-        upsertIntentsThenProfiles = Fill(
+        stageTables = SqlText.StatementsFor("stage-tables.sql", schemas);
+        upsertIntentsThenProfiles = [
+            .. Fill(
                 "upsert-intents.sql", ExpectedSchema.ContextIntentColumns, intentColumns,
                 ("{intent_values}", DiffersFromStaged(ExpectedSchema.ContextIntentColumns, "EXCLUDED")),
-                ("{intent_owned}", RowOwnership.Intent("t", "t.xmin", "m.xmin", "m.kept_by", "m.migrated_at"))) + "\n"
-            + Fill("upsert-profile.sql", ExpectedSchema.ProfileNewColumns, profileColumns);
+                ("{intent_owned}", RowOwnership.Intent("t", "t.xmin", "m.xmin", "m.kept_by", "m.migrated_at"))),
+            .. Fill("upsert-profile.sql", ExpectedSchema.ProfileNewColumns, profileColumns),
+        ];
         settle = SqlText.For("upsert-settled.sql", schemas, [
             ("{profile_values}", DiffersFromStaged(ExpectedSchema.ProfileNewColumns, "s")),
             ("{intent_values}", DiffersFromStaged(ExpectedSchema.ContextIntentColumns, "s")),
@@ -74,7 +78,7 @@ public sealed class BatchWriter
     /// </summary>
     public int Upsert(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PreparedUser> users, Guid runId, DateTime now, bool leaveSettled, CancellationToken cancellationToken)
     {
-        Db.Execute(connection, transaction, SqlText.For("stage-tables.sql", schemas));
+        Db.ExecuteEach(connection, transaction, stageTables);
         CopyProfiles(connection, copyStageProfiles, users, now, cancellationToken);
         CopyIntents(connection, copyStageIntents, users, now, cancellationToken);
         var rewrite = leaveSettled ? Unsettled(connection, transaction, users) : users;
@@ -83,15 +87,16 @@ public sealed class BatchWriter
             return users.Count;
         }
 
-        // One round trip: the ContextIntents first (upsert-intents.sql), so that the ProfileNew statement
-        // (upsert-profile.sql) can record the ones left alone.
-        using var upsert = new NpgsqlCommand(upsertIntentsThenProfiles, connection, transaction);
-        upsert.Parameters.AddWithValue("user_ids", rewrite.Select(u => u.UserId).ToArray());
-        upsert.Parameters.AddWithValue("app_schema", schemas.App);
-        upsert.Parameters.AddWithValue("run_id", runId);
-        upsert.Parameters.AddWithValue("migrated_at", now);
-        upsert.Parameters.AddWithValue("intent_counts", rewrite.Select(u => u.Intents.Count).ToArray());
-        upsert.ExecuteNonQuery();
+        // The ContextIntents first (upsert-intents.sql), so that the ProfileNew statement (upsert-profile.sql) can
+        // record the ones left alone.
+        Db.ExecuteEach(connection, transaction, upsertIntentsThenProfiles, parameters =>
+        {
+            parameters.AddWithValue("user_ids", rewrite.Select(u => u.UserId).ToArray());
+            parameters.AddWithValue("app_schema", schemas.App);
+            parameters.AddWithValue("run_id", runId);
+            parameters.AddWithValue("migrated_at", now);
+            parameters.AddWithValue("intent_counts", rewrite.Select(u => u.Intents.Count).ToArray());
+        });
         return users.Count - rewrite.Count;
     }
 
@@ -232,12 +237,12 @@ public sealed class BatchWriter
     }
 
     /// <summary>An upsert file with its column list, its SET list (every column a rebuild rewrites) and <paramref name="more"/> filled in.</summary>
-    private string Fill(string file, IEnumerable<ExpectedColumn> columns, string columnList, params (string Placeholder, string Fragment)[] more)
+    private string[] Fill(string file, IEnumerable<ExpectedColumn> columns, string columnList, params (string Placeholder, string Fragment)[] more)
     {
         var updates = string.Join(", ", columns
             .Where(c => !KeptByRebuild(c))
             .Select(c => $"{SqlText.Quote(c.Name)} = EXCLUDED.{SqlText.Quote(c.Name)}"));
-        return SqlText.For(file, schemas, [("{columns}", columnList), ("{updates}", updates), .. more]);
+        return SqlText.StatementsFor(file, schemas, [("{columns}", columnList), ("{updates}", updates), .. more]);
     }
 
     /// <summary>The write time for createdAt/updatedAt: UTC to the millisecond, as Prisma stores TIMESTAMP(3).</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text;
 using Npgsql;
 
 namespace Matchmade.Core.Sql;
@@ -42,10 +43,42 @@ public static class SqlText
     /// identifiers only (a table such as <c>{app}."ProfileNew"</c>), never of a value or a name from outside.
     /// </summary>
     public static string For(string fileName, SchemaNames names, IEnumerable<(string Placeholder, string Fragment)> fragments) =>
-        Schemas(fragments.Aggregate(Raw(fileName), (text, f) => text.Replace(f.Placeholder, f.Fragment, StringComparison.Ordinal)), names);
+        Fill(Raw(fileName), names, fragments);
+
+    /// <summary>
+    /// The file's statements, each filled in as <see cref="For(string, SchemaNames, IEnumerable{ValueTuple{string, string}})"/>:
+    /// split at each ';' that ends a line of the file itself (comment lines aside), before anything is filled in, so no
+    /// name can split a statement; a comment goes with the statement after it. For files run a statement at a time
+    /// (<c>Db.ExecuteEach</c>); none has such a ';' inside a string or a function body.
+    /// </summary>
+    public static string[] StatementsFor(string fileName, SchemaNames names, IEnumerable<(string Placeholder, string Fragment)>? fragments = null)
+    {
+        var statements = new List<string>();
+        var statement = new StringBuilder();
+        var open = false; // a line of SQL since the last statement ended
+        foreach (var line in Raw(fileName).Split('\n'))
+        {
+            statement.Append(line).Append('\n');
+            var code = line.Trim().Length > 0 && !line.TrimStart().StartsWith("--", StringComparison.Ordinal);
+            open |= code;
+            if (code && line.TrimEnd().EndsWith(';'))
+            {
+                statements.Add(Fill(statement.ToString(), names, fragments ?? []));
+                statement.Clear();
+                open = false;
+            }
+        }
+
+        return open
+            ? throw new InvalidOperationException($"Embedded SQL '{fileName}' ends with a statement that has no ';' at the end of its line.")
+            : [.. statements];
+    }
 
     /// <summary>Quotes one identifier with Npgsql's own rules (always quoted, embedded quotes doubled).</summary>
     public static string Quote(string identifier) => Quoter.QuoteIdentifier(identifier);
+
+    private static string Fill(string text, SchemaNames names, IEnumerable<(string Placeholder, string Fragment)> fragments) =>
+        Schemas(fragments.Aggregate(text, (filled, f) => filled.Replace(f.Placeholder, f.Fragment, StringComparison.Ordinal)), names);
 
     private static string Schemas(string text, SchemaNames names) =>
         text.Replace("{app}", names.AppQuoted, StringComparison.Ordinal)

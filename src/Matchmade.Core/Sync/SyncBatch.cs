@@ -46,7 +46,7 @@ public sealed record SyncRead(IReadOnlyList<ClaimedUser> Users, HashSet<string> 
 public sealed class SyncBatch(SchemaNames schemas, Guid runId)
 {
     private readonly BatchWriter writer = new(schemas);
-    private readonly string deleteUsers = SqlText.For("sync-delete-users.sql", schemas);
+    private readonly string[] deleteUsers = SqlText.StatementsFor("sync-delete-users.sql", schemas);
     private readonly string release = SqlText.For("sync-release.sql", schemas);
     private readonly string lockUsers = SqlText.For("sync-lock-users.sql", schemas);
     private readonly BatchReader reader = new(schemas, targetExists: true, userIds: null, force: true);
@@ -138,10 +138,11 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
         var gone = read.Users.Select(u => u.UserId).Where(id => !present.Contains(id)).ToArray();
         if (gone.Length > 0)
         {
-            using var delete = new NpgsqlCommand(deleteUsers, connection, transaction);
-            delete.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = gone });
-            delete.Parameters.AddWithValue("app_schema", schemas.App);
-            delete.ExecuteNonQuery();
+            Db.ExecuteEach(connection, transaction, deleteUsers, parameters =>
+            {
+                parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = gone });
+                parameters.AddWithValue("app_schema", schemas.App);
+            });
         }
 
         var failedIds = errors.Select(e => e.UserId).ToHashSet(StringComparer.Ordinal);
