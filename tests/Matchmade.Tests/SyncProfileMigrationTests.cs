@@ -49,7 +49,11 @@ public sealed class SyncProfileMigrationTests : IDisposable
         Assert.Equal("SyncWhatIf", whatIf.Properties["Mode"].Value);
         Assert.Equal(3L, (long)whatIf.Properties["PendingUsers"].Value);
 
-        var sync = session.Run("Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false", db.Url, reports).ThrowOnError().Output.Single();
+        // Three workers, one user each (a batch of 10 allows one user per worker): their lines reach the pipeline's thread.
+        var synced = session.Run("Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -ThrottleLimit 3 -BatchSize 10 -Confirm:$false -Verbose", db.Url, reports).ThrowOnError();
+        Assert.Contains(synced.Verbose, v => v.StartsWith("3 workers over slices of the 3 changed users", StringComparison.Ordinal));
+        Assert.Equal(3, synced.Verbose.Count(v => v.StartsWith("Sync batch ", StringComparison.Ordinal) && v.Contains(": 1 users", StringComparison.Ordinal)));
+        var sync = synced.Output.Single();
         Assert.Equal("Matchmade.SyncResult", sync.BaseObject.GetType().FullName);
         Assert.Equal("Completed", sync.Properties["Status"].Value);
         Assert.Equal(2L, (long)sync.Properties["UsersResynced"].Value);

@@ -62,31 +62,31 @@ internal static class Workers
     /// all have ended. A worker's failure is queued and halts the others; <paramref name="operation"/> names the run in
     /// a failure no worker explained.
     /// </summary>
-    public static void Start<TShare, T>(IReadOnlyList<TShare> ranges, Action<TShare, CancellationToken> work, ConcurrentQueue<MatchmadeException> failures, CancellationTokenSource halt, DatabaseTarget target, BlockingCollection<T> done, string operation)
+    public static void Start<TShare, T>(IReadOnlyList<TShare> shares, Action<TShare, CancellationToken> work, ConcurrentQueue<MatchmadeException> failures, CancellationTokenSource halt, DatabaseTarget target, BlockingCollection<T> done, string operation)
         where TShare : IWorkerShare
     {
-        if (ranges.Count == 0)
+        if (shares.Count == 0)
         {
             done.CompleteAdding();
             return;
         }
 
-        var tasks = new Task[ranges.Count];
-        for (var w = 0; w < ranges.Count; w++)
+        var tasks = new Task[shares.Count];
+        for (var w = 0; w < shares.Count; w++)
         {
-            var range = ranges[w];
-            tasks[w] = Task.Factory.StartNew(() => RunOne(range, work, failures, halt, target, operation), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            var share = shares[w];
+            tasks[w] = Task.Factory.StartNew(() => RunOne(share, work, failures, halt, target, operation), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
 
         Task.WhenAll(tasks).ContinueWith(_ => done.CompleteAdding(), TaskScheduler.Default);
     }
 
-    private static void RunOne<TShare>(TShare range, Action<TShare, CancellationToken> work, ConcurrentQueue<MatchmadeException> failures, CancellationTokenSource halt, DatabaseTarget target, string operation)
+    private static void RunOne<TShare>(TShare share, Action<TShare, CancellationToken> work, ConcurrentQueue<MatchmadeException> failures, CancellationTokenSource halt, DatabaseTarget target, string operation)
         where TShare : IWorkerShare
     {
         try
         {
-            work(range, halt.Token);
+            work(share, halt.Token);
         }
         catch (OperationCanceledException) when (halt.IsCancellationRequested)
         {
@@ -94,7 +94,7 @@ internal static class Workers
         }
         catch (Exception e)
         {
-            failures.Enqueue(e as MatchmadeException ?? DbErrors.During(e, $"{range.Name} of {operation}", target));
+            failures.Enqueue(e as MatchmadeException ?? DbErrors.During(e, $"{share.Name} of {operation}", target));
             halt.Cancel(); // the other workers finish the batch they are writing and stop
         }
     }

@@ -100,7 +100,11 @@ public sealed class BatchPipeline<TBatch>(IBatchSource<TBatch> source, IBatchSin
     private Task<TBatch>? ReadAhead(string after, int inSink)
     {
         var limit = Remaining is null ? BatchSize : (int)Math.Min(BatchSize, Remaining() - inSink);
-        return limit > 0 ? Task.Run(() => source.Read(after, limit)) : null;
+        // A thread of its own, not the pool's: a read blocks on the server, on the merges it hands to the pool (their
+        // number bounded) and on their results, and the pool starts with a thread per core. Two workers' reads held
+        // every pool thread of a two-core machine, so their merges waited for the pool to add threads (a fresh
+        // process's first two-worker sync of 10,000 users: 2.4-2.9 s against 1.6 s with one worker).
+        return limit > 0 ? Task.Factory.StartNew(() => source.Read(after, limit), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default) : null;
     }
 
     /// <summary>
