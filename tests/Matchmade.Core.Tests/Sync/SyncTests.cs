@@ -133,8 +133,10 @@ public sealed partial class SyncTests : IDisposable
         Assert.Equal(0, Sync(cs, new SyncOptions { Full = true }).UsersResynced); // nothing differs any more
     }
 
-    [Fact]
-    public void Continuous_follows_a_writer_and_stops_on_request_with_whole_users()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Continuous_follows_a_writer_and_stops_on_request_with_whole_users(int workers)
     {
         var cs = NewDatabase(150);
         Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
@@ -153,17 +155,18 @@ public sealed partial class SyncTests : IDisposable
         using (writer.Start())
         using (var target = Target(cs))
         {
-            outcome = new SyncRunner(target, new SyncOptions { Continuous = true, Interval = TimeSpan.FromSeconds(1), BatchSize = 5, ReportPath = reports }, log).Run(stop.Token);
+            outcome = new SyncRunner(target, new SyncOptions { Continuous = true, Interval = TimeSpan.FromSeconds(1), BatchSize = 5, ThrottleLimit = workers, ReportPath = reports }, log).Run(stop.Token);
         }
 
         Assert.Equal(RunStatus.Completed, outcome.Status);
         Assert.True(outcome.Passes >= 5, $"{outcome.Passes} passes");
         Assert.True(outcome.UsersResynced + outcome.UsersCreated + outcome.UsersDeleted > 0, $"{outcome.Passes} passes, nothing synced");
+        Assert.Equal(workers > 1, log.Verbose.Any(v => v.Contains(" workers over slices of the ", StringComparison.Ordinal)));
         // The app wrote until after the stop, so some users are pending (a new context has no ContextIntent yet);
         // every user not pending has exactly the rows the rules compute: the stop left no user half synced.
         AssertSettledUsersReconcile(cs, minimum: 11);
 
-        var until = Sync(cs, new SyncOptions { Continuous = true, Interval = TimeSpan.FromSeconds(1), Until = DateTimeOffset.UtcNow.AddSeconds(2) });
+        var until = Sync(cs, new SyncOptions { Continuous = true, Interval = TimeSpan.FromSeconds(1), ThrottleLimit = workers, Until = DateTimeOffset.UtcNow.AddSeconds(2) });
         Assert.Equal(RunStatus.Completed, until.Status);
         Assert.Equal(0, until.PendingUsers);
         AssertSyncedExactly(cs);
