@@ -1,4 +1,5 @@
 using System.Globalization;
+using Matchmade.Core.Errors;
 
 namespace Matchmade.Core.Migration;
 
@@ -20,6 +21,20 @@ public sealed record MigrationOptions
     public const long DefaultBatchBytes = 16L * 1024 * 1024;
     public const int MaxThrottleLimit = 64;
     public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>The bounds of -BatchSize and -ThrottleLimit, the same for every batch run (the migration and the sync).</summary>
+    public static void CheckBatchRun(int batchSize, int throttleLimit)
+    {
+        if (batchSize is < 1 or > MaxBatchSize)
+        {
+            throw new MatchmadeException(ErrorIds.InvalidBatchSize, FailureKind.InvalidArgument, $"BatchSize must be between 1 and {MaxBatchSize}.");
+        }
+
+        if (throttleLimit is < 1 or > MaxThrottleLimit)
+        {
+            throw new MatchmadeException(ErrorIds.InvalidThrottleLimit, FailureKind.InvalidArgument, $"ThrottleLimit must be between 1 and {MaxThrottleLimit}.");
+        }
+    }
 
     /// <summary>Read everything in a READ ONLY transaction, compute the same counts and findings, write nothing.</summary>
     public bool DryRun { get; init; }

@@ -36,15 +36,7 @@ public sealed partial class MigrationRunner
 
     public MigrationRunner(DatabaseTarget target, MigrationOptions options, IOperationLog log)
     {
-        if (options.BatchSize is < 1 or > MigrationOptions.MaxBatchSize)
-        {
-            throw new MatchmadeException(ErrorIds.InvalidBatchSize, FailureKind.InvalidArgument, $"BatchSize must be between 1 and {MigrationOptions.MaxBatchSize}.");
-        }
-
-        if (options.ThrottleLimit is < 1 or > MigrationOptions.MaxThrottleLimit)
-        {
-            throw new MatchmadeException(ErrorIds.InvalidThrottleLimit, FailureKind.InvalidArgument, $"ThrottleLimit must be between 1 and {MigrationOptions.MaxThrottleLimit}.");
-        }
+        MigrationOptions.CheckBatchRun(options.BatchSize, options.ThrottleLimit);
 
         if (options.MaxUsers is < 1)
         {

@@ -90,7 +90,7 @@ internal sealed record SyncShare(string Name, int Index, List<ClaimedUser> Users
 internal sealed record SyncBatchDone(SyncBatchResult Result, int Users);
 
 /// <summary>
-/// A sync worker's sink: each batch through <see cref="SyncBatch"/> (its own REPEATABLE READ transaction, retried when
+/// A sync worker's sink: each batch through <see cref="SyncBatch"/> (its own READ COMMITTED transaction, retried when
 /// the failure is transient) on the worker's connection, then handed over to the run's thread, which counts, reports
 /// and logs it. <paramref name="label"/> names its batches in retry messages ("Batch", or "Worker 2, batch").
 /// </summary>

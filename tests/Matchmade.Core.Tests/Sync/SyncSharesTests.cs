@@ -1,4 +1,8 @@
+using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Migration;
 using Matchmade.Core.Sync;
+using Matchmade.Core.Tests.Migration;
 
 namespace Matchmade.Core.Tests.Sync;
 
@@ -28,5 +32,23 @@ public sealed class SyncSharesTests
         Assert.True(shares.Max(s => s.Users.Count) - shares.Min(s => s.Users.Count) <= 1, string.Join(", ", shares.Select(s => s.Users.Count)));
         Assert.Equal(Orphans, shares[0].AlsoRelease);
         Assert.All(shares.Skip(1), s => Assert.Empty(s.AlsoRelease));
+    }
+
+    [Theory]
+    [InlineData(0, 1, "InvalidBatchSize")]
+    [InlineData(100_001, 1, "InvalidBatchSize")]
+    [InlineData(5000, 0, "InvalidThrottleLimit")]
+    [InlineData(5000, 65, "InvalidThrottleLimit")]
+    public void The_migration_and_the_sync_refuse_the_same_batch_sizes_and_worker_counts(int batchSize, int throttleLimit, string errorId)
+    {
+        // Refused before anything connects: the target names a server nobody listens on.
+        using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = "Host=127.0.0.1;Port=1;Database=none;Username=nobody" });
+
+        var migration = Assert.Throws<MatchmadeException>(() => new MigrationRunner(target, new MigrationOptions { BatchSize = batchSize, ThrottleLimit = throttleLimit }, new RecordingLog()));
+        var sync = Assert.Throws<MatchmadeException>(() => new SyncRunner(target, new SyncOptions { BatchSize = batchSize, ThrottleLimit = throttleLimit }, new RecordingLog()));
+
+        Assert.Equal(errorId, migration.ErrorId);
+        Assert.Equal(errorId, sync.ErrorId);
+        Assert.Equal(FailureKind.InvalidArgument, sync.Kind);
     }
 }
