@@ -9,7 +9,7 @@ namespace Matchmade.Core.Tests.Connection;
 public sealed class SqlStatementsTests
 {
     [Theory]
-    [InlineData("stage-tables.sql", 2)]
+    [InlineData("stage-tables.sql", 3)]
     [InlineData("upsert-intents.sql", 2)]
     [InlineData("upsert-profile.sql", 1)]
     [InlineData("sync-delete-users.sql", 3)]
