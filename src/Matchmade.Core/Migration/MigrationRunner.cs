@@ -191,11 +191,12 @@ public sealed partial class MigrationRunner
                 {
                     report.AddBatch(batch.Findings, batch.Errors, batch.Encoded);
                 }
-                catch (MatchmadeException e) when (e.ErrorId == ErrorIds.ReportWriteFailed)
+                catch (Exception e)
                 {
-                    // The disk filled up: a run whose findings cannot be kept stops, after the batches in flight.
-                    reportFailure = e;
-                    failures.Enqueue(e);
+                    // The disk filled up (ReportWriteFailed), or anything else the report threw: a run whose findings
+                    // cannot be kept stops, after the batches in flight; this thread collects until the workers end.
+                    reportFailure = DbErrors.During(e, "Writing the migration's report", target);
+                    failures.Enqueue(reportFailure);
                     halt.Cancel();
                 }
             }
