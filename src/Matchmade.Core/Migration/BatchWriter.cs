@@ -49,14 +49,17 @@ public sealed class BatchWriter
             .. Fill(
                 "upsert-intents.sql", ExpectedSchema.ContextIntentColumns, intentColumns,
                 ("{intent_values}", DiffersFromStaged(ExpectedSchema.ContextIntentColumns, "EXCLUDED")),
-                ("{intent_owned}", RowOwnership.Intent("t", "t.xmin", "m.xmin", "m.kept_by", "m.migrated_at"))),
-            .. Fill("upsert-profile.sql", ExpectedSchema.ProfileNewColumns, profileColumns),
+                ("{intent_owned}", RowOwnership.Owned("t", "t.xmin", "m.xmin", "m.kept_by", "m.migrated_at"))),
+            .. Fill(
+                "upsert-profile.sql", ExpectedSchema.ProfileNewColumns, profileColumns,
+                ("{profile_values}", DiffersFromStaged(ExpectedSchema.ProfileNewColumns, "EXCLUDED")),
+                ("{profile_owned}", RowOwnership.Owned("t", "t.xmin", "m.xmin", "m.kept_by", "m.migrated_at"))),
         ];
         settle = SqlText.For("upsert-settled.sql", schemas, [
             ("{profile_values}", DiffersFromStaged(ExpectedSchema.ProfileNewColumns, "s")),
             ("{intent_values}", DiffersFromStaged(ExpectedSchema.ContextIntentColumns, "s")),
-            ("{profile_owned}", RowOwnership.Profile("t", "m.written_by", "m.migrated_at")),
-            ("{intent_owned}", RowOwnership.Intent("t", "t.row_xmin", "t.written_by", "t.kept_by", "t.migrated_at")),
+            ("{profile_owned}", RowOwnership.Owned("t", "t.xmin", "m.written_by", "m.kept_by", "m.migrated_at")),
+            ("{intent_owned}", RowOwnership.Owned("t", "t.row_xmin", "t.written_by", "t.kept_by", "t.migrated_at")),
         ]);
     }
 

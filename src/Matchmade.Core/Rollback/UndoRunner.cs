@@ -199,8 +199,8 @@ public static class UndoRunner
     {
         var sql = stateExists
             ? SqlText.For("undo-foreign-rows.sql", schemas, [
-                ("{profile_owned}", RowOwnership.Profile("p", "m.written_by", "m.migrated_at")),
-                ("{intent_owned}", RowOwnership.Intent("ci", "ci.xmin", "m.written_by", "m.kept_by", "m.migrated_at")),
+                ("{profile_owned}", RowOwnership.Owned("p", "p.xmin", "m.written_by", "m.kept_by", "m.migrated_at")),
+                ("{intent_owned}", RowOwnership.Owned("ci", "ci.xmin", "m.written_by", "m.kept_by", "m.migrated_at")),
             ])
             : SqlText.For("undo-foreign-rows-no-state.sql", schemas);
         using var command = new NpgsqlCommand(sql, connection, transaction);

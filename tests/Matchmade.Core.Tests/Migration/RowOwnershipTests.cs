@@ -5,7 +5,7 @@ using Matchmade.Tests.Shared;
 namespace Matchmade.Core.Tests.Migration;
 
 /// <summary>
-/// The ownership test's two halves, evaluated by the server over rows made up here (a subquery's columns stand for the
+/// The ownership test's two halves (the same for a ProfileNew row and a ContextIntent), evaluated by the server over rows made up here (a subquery's columns stand for the
 /// row's "updatedAt" and xmin and the record's written_by, kept_by and migrated_at). The xmin half sees an edit that
 /// leaves "updatedAt" alone; the "updatedAt" half sees an edit whose transaction id is the record's again (xmin is 32
 /// bits: a busy server reuses a transaction id after about four billion transactions), which the end-to-end tests
@@ -18,22 +18,15 @@ public sealed class RowOwnershipTests
     private const string After = "2026-12-01 10:00:00.001";
 
     [Theory]
-    [InlineData(Before, 100u, true)]   // written by the record's transaction, not touched since
+    [InlineData(Before, 100u, true)]   // written with the record, not touched since
     [InlineData(Migrated, 100u, true)] // in the same millisecond as the record
+    [InlineData(Before, 42u, true)]    // left alone by a rebuild, which recorded its xmin in kept_by
     [InlineData(Before, 101u, false)]  // a hand-written UPDATE that left "updatedAt" alone
     [InlineData(After, 101u, false)]   // the app's update
     [InlineData(After, 100u, false)]   // the app's update, in a transaction whose id is the record's again
-    public void A_ProfileNew_row_is_the_modules_only_as_written(string updatedAt, uint xmin, bool owned) =>
-        Assert.Equal(owned, Evaluate(RowOwnership.Profile("t", "m.written_by", "m.migrated_at"), updatedAt, xmin));
-
-    [Theory]
-    [InlineData(Before, 100u, true)]  // written with the record
-    [InlineData(Before, 42u, true)]   // left alone by a rebuild, which recorded its xmin in kept_by
-    [InlineData(Before, 43u, false)]  // neither: updated by hand
-    [InlineData(After, 42u, false)]   // a left-alone row's xmin again, but written since
-    [InlineData(After, 100u, false)]
-    public void A_ContextIntent_is_the_modules_only_as_written_or_left_alone(string updatedAt, uint xmin, bool owned) =>
-        Assert.Equal(owned, Evaluate(RowOwnership.Intent("t", "t.xmin", "m.written_by", "m.kept_by", "m.migrated_at"), updatedAt, xmin));
+    [InlineData(After, 42u, false)]    // a left-alone row's xmin again, but written since
+    public void A_row_is_the_modules_only_as_written_or_left_alone(string updatedAt, uint xmin, bool owned) =>
+        Assert.Equal(owned, Evaluate(RowOwnership.Owned("t", "t.xmin", "m.written_by", "m.kept_by", "m.migrated_at"), updatedAt, xmin));
 
     private static bool Evaluate(string test, string updatedAt, uint xmin)
     {

@@ -11,8 +11,8 @@ namespace Matchmade.Core.Tests.Sync;
 /// <summary>
 /// The rebuild in place leaves alone the users whose new rows already are the merge's and the module's own
 /// (upsert-settled.sql): always with -Force, and in a sync from its first batch while enough of its users come out unchanged. Of every other
-/// user it rewrites the ProfileNew row and each ContextIntent that differs or is not the module's, and records the
-/// xmin of each ContextIntent it left alone (kept_by), so Undo's ownership test still holds.
+/// user it rewrites each row (ProfileNew, ContextIntent) that differs or is not the module's, and records the xmin of
+/// each row it left alone (kept_by), so Undo's ownership test still holds.
 /// </summary>
 public sealed partial class SyncTests
 {
@@ -147,6 +147,55 @@ public sealed partial class SyncTests
         Assert.Contains("0 ProfileNew and 1 ContextIntent rows", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_ProfileNew_row_a_sync_leaves_alone_stays_the_modules_and_a_hand_edit_of_it_is_still_foreign_to_Undo()
+    {
+        var cs = NewDatabase(30);
+        Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
+        string user, profile;
+        using (var c = Open(cs))
+        {
+            user = Ids(c, """
+                SELECT cp."userId" FROM "ContextProfile" cp JOIN "Profile" p ON p."contextProfileId" = cp.id
+                GROUP BY 1 HAVING bool_and(jsonb_typeof(p.data) = 'object') ORDER BY 1 LIMIT 1
+                """).Single();
+            profile = ProfileVersion(c, user);
+
+            // Twice a field of the user's contexts' own changed: the ContextIntents are rewritten, the ProfileNew row
+            // comes out the same and is left alone by both syncs, the second of which must still see it as the module's.
+            foreach (var edit in new[] { "first", "second" })
+            {
+                Exec(c, $$"""
+                    UPDATE "Profile" p SET data = p.data || jsonb_build_object(CASE cp."contextType"::text WHEN 'romantic' THEN 'relationshipTimeline'
+                        WHEN 'friendship' THEN 'friendshipDepth' WHEN 'professional' THEN 'partnershipType' WHEN 'creative' THEN 'creativeType' ELSE 'serviceType' END,
+                        '{{edit}} edit')
+                    FROM "ContextProfile" cp WHERE cp.id = p."contextProfileId" AND cp."userId" = '{{user}}'
+                    """);
+                var intents = IntentVersions(c, user);
+                Assert.Equal(1L, Sync(cs, new SyncOptions()).UsersResynced);
+                Assert.NotEqual(intents, IntentVersions(c, user));
+                Assert.Equal(profile, ProfileVersion(c, user));
+                Assert.Equal(0L, NotOwned(c, user));
+            }
+        }
+
+        AssertSyncedExactly(cs);
+        using (var c = Open(cs))
+        {
+            // A hand edit that leaves updatedAt as it was: only the xmin shows the row is no longer the module's.
+            Exec(c, $"""UPDATE "ProfileNew" SET missing = ARRAY['byHand'] WHERE "userId" = '{user}'""");
+        }
+
+        using var target = Target(cs);
+        var e = Assert.Throws<MatchmadeException>(() => UndoRunner.Run(target, new UndoOptions(), new RecordingLog(), CancellationToken.None));
+        Assert.Equal("ForeignRowsPresent", e.ErrorId);
+        Assert.Contains("1 ProfileNew and 0 ContextIntent rows", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The user's ProfileNew row as id:xmin: equal before and after when it was not rewritten.</summary>
+    private static string ProfileVersion(NpgsqlConnection c, string userId) =>
+        Scalar<string>(c, $"""SELECT id || ':' || xmin::text FROM "ProfileNew" WHERE "userId" = '{userId}'""");
+
     private void AssertUndoNeedsNoForce(string cs)
     {
         using var target = Target(cs);
@@ -156,13 +205,13 @@ public sealed partial class SyncTests
     }
 
     /// <summary>
-    /// The user's new rows that are not the module's by its migrated_user record (0: the ProfileNew row written with
-    /// the record, each ContextIntent either with it or left alone by a rebuild that recorded its xmin in kept_by).
+    /// The user's new rows that are not the module's by its migrated_user record (0: each row either written with the
+    /// record or left alone by a rebuild that recorded its xmin in kept_by).
     /// </summary>
     private static long NotOwned(NpgsqlConnection c, string userId) => Scalar<long>(c, $"""
-        SELECT count(*) FROM (SELECT xmin, false AS intent FROM "ProfileNew" WHERE "userId" = '{userId}' UNION ALL SELECT xmin, true FROM "ContextIntent" WHERE "userId" = '{userId}') r
+        SELECT count(*) FROM (SELECT xmin FROM "ProfileNew" WHERE "userId" = '{userId}' UNION ALL SELECT xmin FROM "ContextIntent" WHERE "userId" = '{userId}') r
         JOIN matchmade.migrated_user m ON m.user_id = '{userId}'
-        WHERE NOT (r.xmin = m.xmin OR (r.intent AND r.xmin = ANY(m.kept_by)))
+        WHERE NOT (r.xmin = m.xmin OR r.xmin = ANY(m.kept_by))
         """);
 
     /// <summary>The user's ContextIntents as (id, xmin), in a fixed order: equal before and after when none was rewritten.</summary>

@@ -41,8 +41,8 @@ CREATE TABLE IF NOT EXISTS {state}.migrated_user (
     PRIMARY KEY (app_schema, user_id)
 );
 
--- kept_by: the xmins of the user's ContextIntents a rebuild in place left alone (upsert-profile.sql). Added to a table an
--- earlier version of the module created; only then does this need the table's owner.
+-- kept_by: the xmins of the user's rows (ProfileNew, ContextIntents) a rebuild in place left alone (upsert-profile.sql).
+-- Added to a table an earlier version of the module created; only then does this need the table's owner.
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '{state}.migrated_user'::regclass AND attname = 'kept_by' AND NOT attisdropped) THEN

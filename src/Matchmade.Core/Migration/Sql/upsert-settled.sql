@@ -1,9 +1,9 @@
 -- -Force and the sync, before the rebuild in place: drops from the staging tables every user whose new rows already
 -- are what the merge just produced and still the module's own as Undo-ProfileMigration sees them (the ProfileNew row
--- migrated_user names, written by the same (sub)transaction as that record and not touched since; see
--- undo-foreign-rows.sql). Those users are left exactly as they are: no new row versions, no WAL, and their ownership
+-- migrated_user names, written by the same (sub)transaction as that record or left alone by it, and not touched since;
+-- see undo-foreign-rows.sql). Those users are left exactly as they are: no new row versions, no WAL, and their ownership
 -- unchanged. A user is kept whole for the rebuild when any of its rows differs, is missing, is left over or is not the
--- module's (a ContextIntent also when a rebuild left it alone and recorded its xmin in kept_by), so ownership stays
+-- module's (a row also when a rebuild left it alone and recorded its xmin in kept_by), so ownership stays
 -- what upsert-profile.sql records.
 -- {profile_values}/{intent_values} compare the columns that carry content (not ids, the user, the type or timestamps);
 -- {profile_owned}/{intent_owned} are the ownership tests (RowOwnership.cs) over the rows read here.

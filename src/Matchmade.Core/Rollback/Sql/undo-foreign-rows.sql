@@ -2,8 +2,8 @@
 -- ProfileNew rows that are not the ones recorded in migrated_user, and ContextIntent rows of users the module did not
 -- migrate. "Changed since" is seen by updatedAt and, for edits that leave updatedAt alone (a hand-written UPDATE), by
 -- xmin: the module writes a user's ProfileNew, ContextIntent and migrated_user rows in one (sub)transaction, so they
--- share an xmin until someone updates a row; a ContextIntent a later rebuild left alone because it came out the same
--- keeps its earlier xmin, which that rebuild recorded in kept_by (upsert-profile.sql). {profile_owned} and {intent_owned}
+-- share an xmin until someone updates a row; a row a later rebuild left alone because it came out the same keeps its
+-- earlier xmin, which that rebuild recorded in kept_by (upsert-profile.sql). {profile_owned} and {intent_owned}
 -- are those tests (RowOwnership.cs), the same the rebuild in place applies. (A dump and restore gives every row a new
 -- xmin: Undo then asks for -Force.)
 -- Returns counts and a few sample user ids.
