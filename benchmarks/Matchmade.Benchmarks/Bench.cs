@@ -36,14 +36,22 @@ internal static class Bench
         return output;
     }
 
-    public static (long Calls, double ExecMs) ServerCounters(string cs)
+    /// <summary>
+    /// Statements and their server execution in this database (pg_stat_statements), and the WAL records the whole
+    /// cluster has written (pg_stat_wal: the benchmark's cluster, where nothing else writes during a phase but the
+    /// -Continuous phase's app writer): a phase's cost on the server that does not depend on the machine's load.
+    /// </summary>
+    public static (long Calls, double ExecMs, long WalRecords) ServerCounters(string cs)
     {
         using var c = new NpgsqlConnection(cs + ";Application Name=bench-counters");
         c.Open();
-        using var command = new NpgsqlCommand("SELECT coalesce(sum(calls), 0)::bigint, coalesce(sum(total_exec_time), 0)::float8 FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database()", c);
+        using var command = new NpgsqlCommand("""
+            SELECT coalesce(sum(calls), 0)::bigint, coalesce(sum(total_exec_time), 0)::float8, (SELECT wal_records FROM pg_stat_wal)
+            FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database()
+            """, c);
         using var reader = command.ExecuteReader();
         reader.Read();
-        return (reader.GetInt64(0), reader.GetDouble(1));
+        return (reader.GetInt64(0), reader.GetDouble(1), reader.GetInt64(2));
     }
 
     public static double AverageBlob(string cs)

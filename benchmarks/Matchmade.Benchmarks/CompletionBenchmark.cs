@@ -23,7 +23,7 @@ internal static class CompletionBenchmark
         return
         [
             $"Complete-ProfileMigration ({pendingUsers.ToString("N0", CultureInfo.InvariantCulture)} pending)", synced.ToString("N0", CultureInfo.InvariantCulture),
-            watch.Elapsed.TotalSeconds.ToString("N2", CultureInfo.InvariantCulture), "-", "-", "-", "-", "-", (string)result.Properties["Status"].Value,
+            watch.Elapsed.TotalSeconds.ToString("N2", CultureInfo.InvariantCulture), "-", "-", "-", "-", "-", "-", (string)result.Properties["Status"].Value,
         ];
     }
 }

@@ -69,7 +69,8 @@ using var runspace = RunspaceFactory.CreateRunspace(state);
 runspace.Open();
 Bench.Invoke(runspace, "Import-Module -Name $args[0] -ErrorAction Stop", manifest);
 var batchArgument = batchSize is { } b ? $" -BatchSize {b}" : string.Empty;
-string[] header = ["phase", "users", "seconds", "users/s", "RSS at start MB", "peak RSS MB", "statements/1k users", "server exec s", "status"];
+string[] header = ["phase", "users", "seconds", "users/s", "RSS at start MB", "peak RSS MB", "statements/1k users", "server exec s", "WAL records/user", "status"];
+const int StatusColumn = 9;
 var summary = new List<string[]>();
 var failed = new List<string>();
 var round = 0;
@@ -212,6 +213,7 @@ foreach (var shape in shapes)
                 (sampler.PeakBytes / 1024.0 / 1024).ToString("N0", CultureInfo.InvariantCulture),
                 (statements * 1000.0 / Math.Max(1, migrated)).ToString("N1", CultureInfo.InvariantCulture),
                 ((after.ExecMs - server.ExecMs) / 1000).ToString("N2", CultureInfo.InvariantCulture),
+                ((double)(after.WalRecords - server.WalRecords) / Math.Max(1, migrated)).ToString("N1", CultureInfo.InvariantCulture),
                 (string)result.Properties["Status"].Value,
             ]);
             memory.Add(sampler.Describe(name, migrated));
@@ -219,22 +221,22 @@ foreach (var shape in shapes)
 
         if (memoryOnly)
         {
-            Bench.PrintTable(header, rows, 8);
+            Bench.PrintTable(header, rows, StatusColumn);
             MemoryLines.Print(memory);
-            failed.AddRange(rows.Where(r => r[8] is not ("Completed" or "Passed")).Select(r => $"{r[0]}: {r[8]}"));
+            failed.AddRange(rows.Where(r => r[StatusColumn] is not ("Completed" or "Passed")).Select(r => $"{r[0]}: {r[StatusColumn]}"));
             continue;
         }
 
         // The floor: what moving the same bytes costs with no transform at all (issue 6), over the same link.
         var floor = Baselines.Floor(via);
         rows.Add(["floor (read + COPY)", users.ToString("N0", CultureInfo.InvariantCulture), floor.TotalSeconds.ToString("N2", CultureInfo.InvariantCulture),
-            (users / floor.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture), "-", "-", "-", "-", "-"]);
+            (users / floor.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture), "-", "-", "-", "-", "-", "-"]);
 
         // The seed's design: one transaction per user, one INSERT per row, on a sample of the same shape, over the same link.
         var sample = RunOptions.SeedSample(users, latencies[k]);
         var seedStyle = Baselines.SeedStyle(cluster, $"bench_seed_{round}", sample, shape, x => link?.Wrap(x) ?? x);
         rows.Add(["seed-style (sample)", sample.ToString("N0", CultureInfo.InvariantCulture), seedStyle.Elapsed.TotalSeconds.ToString("N2", CultureInfo.InvariantCulture),
-            (sample / seedStyle.Elapsed.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture), "-", "-", (seedStyle.Statements * 1000.0 / sample).ToString("N1", CultureInfo.InvariantCulture), "-", "Completed"]);
+            (sample / seedStyle.Elapsed.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture), "-", "-", (seedStyle.Statements * 1000.0 / sample).ToString("N1", CultureInfo.InvariantCulture), "-", "-", "Completed"]);
         if (k == latencies.Count - 1 && !speedOnly)
         {
             // The completion last (issue 14): it renames ProfileNew and moves the old Profile away, which the phases above read.
@@ -243,7 +245,7 @@ foreach (var shape in shapes)
 
         Console.WriteLine();
         Console.WriteLine($"Shape {DataShapes.Name(shape)}, {RunOptions.Link(latencies[k], roundTrip)}:");
-        Bench.PrintTable(header, rows, 8);
+        Bench.PrintTable(header, rows, StatusColumn);
         Console.WriteLine();
         Console.WriteLine(findings);
         if (liveReport is not null && File.Exists(liveReport) && !speedOnly)
@@ -267,7 +269,7 @@ foreach (var shape in shapes)
         }
 
         // A phase that did not end as it should fails the benchmark (and so CI's smoke run): figures of a failed run mean nothing.
-        failed.AddRange(rows.Where(r => r[8] is not ("Completed" or "Passed" or "-")).Select(r => $"{DataShapes.Name(shape)}, {latencies[k]} ms, {r[0]}: {r[8]}"));
+        failed.AddRange(rows.Where(r => r[StatusColumn] is not ("Completed" or "Passed" or "-")).Select(r => $"{DataShapes.Name(shape)}, {latencies[k]} ms, {r[0]}: {r[StatusColumn]}"));
     }
 
     if (shapes.Count > 1 && !keep)
