@@ -171,6 +171,37 @@ public sealed class CompletionGateTests : IDisposable
     }
 
     [Fact]
+    public void A_user_the_final_sync_cannot_write_rolls_the_cut_over_back_and_stays_pending()
+    {
+        var cs = db.New(30);
+        Assert.Equal(RunStatus.Completed, db.Migrate(cs).Status);
+        string before;
+        using (var c = Open(cs))
+        {
+            // A constraint a DBA added to the new table, which one user's pending change breaks; another user's change
+            // is fine. The final sync writes both in one batch, redone user by user when the first breaks it.
+            Exec(c, """ALTER TABLE "ProfileNew" ADD CONSTRAINT dba_no_poison CHECK ("location" IS DISTINCT FROM 'Poison')""");
+            Exec(c, """
+                UPDATE "Profile" p SET data = p.data || jsonb_build_object('location', CASE WHEN cp."userId" = (SELECT min("userId") FROM "ContextProfile") THEN 'Poison' ELSE 'Elsewhere' END)
+                FROM "ContextProfile" cp
+                WHERE cp.id = p."contextProfileId" AND jsonb_typeof(p.data) = 'object'
+                  AND cp."userId" IN (SELECT "userId" FROM "ContextProfile" ORDER BY "userId" LIMIT 4)
+                """);
+            before = Everything(c, history: false);
+        }
+
+        var outcome = Complete(cs);
+
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        Assert.Equal("CutOverSyncFailed", outcome.Failure?.ErrorId);
+        Assert.Contains("could not write 1 users", outcome.Failure!.Message, StringComparison.Ordinal);
+        Assert.Contains("check constraint \"dba_no_poison\"", outcome.Failure.Message, StringComparison.Ordinal);
+        Assert.Equal(MigrationStage.Migrated, Stage(cs));
+        using var check = Open(cs);
+        Assert.Equal(before, Everything(check, history: false)); // the old tables, the new ones, the change records
+    }
+
+    [Fact]
     public void Force_without_tracking_reconciles_every_user_under_the_lock()
     {
         var cs = db.New(80);
