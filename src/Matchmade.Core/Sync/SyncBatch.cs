@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Merge;
@@ -16,7 +17,11 @@ public sealed record ClaimedUser(string UserId, ChangeRecord[] Records);
 /// <summary>A claimed change record: its sequence number and where it was (its ctid as text; the release finds it by ctid: sync-release.sql).</summary>
 public readonly record struct ChangeRecord(long Seq, string Ctid);
 
-/// <summary>What one sync batch committed.</summary>
+/// <summary>
+/// What one sync batch committed. <paramref name="Failed"/> counts every user whose merge or write failed (they stay
+/// pending); <paramref name="Errors"/> are the ones the run had not reported before (<see cref="SyncBatch"/>'s
+/// reported users: a -Continuous sync tries a failing user again each pass, and says so once).
+/// </summary>
 public sealed record SyncBatchResult(int Resynced, int Created, int Deleted, int Failed, int Intents, IReadOnlyList<Finding> Findings, IReadOnlyList<RunError> Errors)
 {
     /// <summary>The ContextIntents written, per context type (index: <see cref="ContextType"/>; they add up to <see cref="Intents"/>).</summary>
@@ -41,9 +46,10 @@ public sealed record SyncRead(IReadOnlyList<ClaimedUser> Users, HashSet<string> 
 /// read may come before the transaction (the sync reads the next batch while this one is written, as the live run
 /// does): the claim saw every claimed change committed, so any read after it sees them; a change committed after the
 /// read keeps its own record for the next pass. Which users exist is what the lock finds in the transaction: those
-/// it does not find (deleted, before or after the read) are gone.
+/// it does not find (deleted, before or after the read) are gone. <paramref name="reported"/>: the users whose failure
+/// the run has already reported (its report and journal take each failing user once; null: report every failure).
 /// </summary>
-public sealed class SyncBatch(SchemaNames schemas, Guid runId)
+public sealed class SyncBatch(SchemaNames schemas, Guid runId, ConcurrentDictionary<string, bool>? reported = null)
 {
     private readonly BatchWriter writer = new(schemas);
     private readonly string[] deleteUsers = SqlText.StatementsFor("sync-delete-users.sql", schemas);
@@ -158,11 +164,12 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId)
         var writtenIds = written.Select(w => w.UserId).ToHashSet(StringComparer.Ordinal);
         var findings = read.Merged.Findings.FindAll(f => writtenIds.Contains(f.UserId));
         var intents = written.Sum(u => u.Intents.Count);
-        var journaled = history?.Batch(transaction, runId, written.Count, errors.Count, intents, findings, errors);
+        var news = reported is null ? errors : errors.FindAll(e => e.UserId is null || !reported.ContainsKey(e.UserId));
+        var journaled = history?.Batch(transaction, runId, written.Count, news.Count, intents, findings, news);
         var created = written.Count(u => !read.Migrated.Contains(u.UserId));
         var byType = new long[ContextTypes.All.Count];
         RunCounters.CountIntents(written, byType);
-        return new SyncBatchResult(written.Count - created, created, gone.Length, errors.Count, intents, findings, errors) { IntentsByType = byType, Encoded = journaled };
+        return new SyncBatchResult(written.Count - created, created, gone.Length, errors.Count, intents, findings, news) { IntentsByType = byType, Encoded = journaled };
     }
 
     /// <summary>The batch in one go; if one user's data breaks it, user by user (savepoints), keeping the good ones.</summary>

@@ -56,7 +56,12 @@ internal sealed class SyncCounters
     public long Resynced { get; private set; }
     public long Created { get; private set; }
     public long Deleted { get; private set; }
+    /// <summary>Users that could not be synced, each counted once over the run (its report names each once).</summary>
     public long Failed { get; private set; }
+
+    /// <summary>Users that could not be synced, counted each time a pass tried one: what a pass did not get done.</summary>
+    public long FailedAttempts { get; private set; }
+
     public long Intents { get; private set; }
     public long Batches { get; private set; }
 
@@ -74,7 +79,8 @@ internal sealed class SyncCounters
         Resynced += result.Resynced;
         Created += result.Created;
         Deleted += result.Deleted;
-        Failed += result.Failed;
+        Failed += result.Errors.Count;
+        FailedAttempts += result.Failed;
         Intents += result.Intents;
         for (var t = 0; t < IntentsByType.Length; t++)
         {

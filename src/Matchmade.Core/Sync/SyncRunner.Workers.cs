@@ -24,7 +24,7 @@ public sealed partial class SyncRunner
         var shares = Shares(users, alsoRelease, options.ThrottleLimit, options.BatchSize);
         while (batches.Count < shares.Count)
         {
-            batches.Add(new SyncBatch(target.Schemas, runId));
+            batches.Add(new SyncBatch(target.Schemas, runId, reported));
         }
 
         if (shares.Count > 1)
@@ -57,6 +57,14 @@ public sealed partial class SyncRunner
         try
         {
             counters.Add(result);
+            foreach (var error in result.Errors)
+            {
+                if (error.UserId is { } user)
+                {
+                    reported[user] = true; // committed: the next passes try the user again but do not report it again
+                }
+            }
+
             report.AddBatch(result.Findings, result.Errors, result.Encoded); // encoded once, for the journal and the report
         }
         catch (Exception e)

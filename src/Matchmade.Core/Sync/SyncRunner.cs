@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
@@ -34,6 +35,7 @@ public sealed partial class SyncRunner
     private int passes;
     private ReplicationLagGate? lagGate;
     private NpgsqlConnection? readConnection;
+    private readonly ConcurrentDictionary<string, bool> reported = new(StringComparer.Ordinal); // users whose failure the run has reported
     private readonly List<SyncBatch> batches = []; // one per worker, kept over the passes (each keeps its own settled check)
 
     public SyncRunner(DatabaseTarget target, SyncOptions options, IOperationLog log)
@@ -215,8 +217,9 @@ public sealed partial class SyncRunner
                 $"Pass {passes + 1}: {users.Count:N0} users pending, the oldest change {(DateTimeOffset.UtcNow - first).TotalSeconds:N1} s old"), 0, null));
         }
 
+        var failed = counters.FailedAttempts;
         Process(connection, history, report, users, orphans, stop);
-        return users.Count + orphans.Length;
+        return users.Count + orphans.Length - (counters.FailedAttempts - failed);
     }
 
     /// <summary>
@@ -226,7 +229,7 @@ public sealed partial class SyncRunner
     private long FullPass(NpgsqlConnection connection, RunHistory history, ReportWriter report, bool trackingTable, CancellationToken stop)
     {
         var armedAt = trackingTable ? ChangeTracking.ArmForFull(connection, target.Schemas) : null; // before it reconciles: the record is whole from here
-        var failedBefore = counters.Failed;
+        var failedBefore = counters.FailedAttempts;
         var (claims, orphans, _) = trackingTable ? Claim(connection) : ([], [], null);
         var differing = new IntegrityChecker(target, log).DifferingUsers(stop);
         log.Verbose($"-Full: {differing.Count:N0} users differ from the old tables.");
@@ -234,12 +237,12 @@ public sealed partial class SyncRunner
         var users = differing.Select(id => new ClaimedUser(id, records.Remove(id, out var r) ? r : [])).ToList();
         var equal = records.Values.SelectMany(r => r).Concat(orphans).ToArray();
         Process(connection, history, report, users, equal, stop);
-        if (armedAt is { } token && !stop.IsCancellationRequested && counters.Failed == failedBefore && !ChangeTracking.ConfirmWhole(connection, target.Schemas, token))
+        if (armedAt is { } token && !stop.IsCancellationRequested && counters.FailedAttempts == failedBefore && !ChangeTracking.ConfirmWhole(connection, target.Schemas, token))
         {
             throw new MatchmadeException(ErrorIds.TrackingReset, FailureKind.InvalidOperation, $"The server restarted during Sync-ProfileMigration -Full (crash recovery emptied the change record of schema '{target.Schemas.App}' again). Run Sync-ProfileMigration -Full again.", target: target.Schemas.App);
         }
 
-        return users.Count + equal.Length;
+        return users.Count + equal.Length - (counters.FailedAttempts - failedBefore);
     }
 
     private (List<ClaimedUser> Users, ChangeRecord[] Orphans, DateTimeOffset? Oldest) Claim(NpgsqlConnection connection) => Claim(connection, null, target.Schemas);

@@ -73,4 +73,33 @@ public sealed partial class SyncTests
 
         AssertUndoNeedsNoForce(cs);
     }
+
+    [Fact]
+    public void A_continuous_sync_with_a_user_it_cannot_write_waits_its_interval_and_reports_the_user_once()
+    {
+        var cs = NewDatabase(30);
+        Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
+        string poisoned;
+        using (var c = Open(cs))
+        {
+            poisoned = Ids(c, """
+                SELECT cp."userId" FROM "ContextProfile" cp JOIN "Profile" p ON p."contextProfileId" = cp.id
+                GROUP BY 1 HAVING bool_and(jsonb_typeof(p.data) = 'object') ORDER BY 1 LIMIT 1
+                """).Single();
+            Exec(c, """ALTER TABLE "ProfileNew" ADD CONSTRAINT dba_no_poison CHECK ("location" IS DISTINCT FROM 'Poison')""");
+            Exec(c, $$"""UPDATE "Profile" SET data = data || '{"location": "Poison"}' WHERE "contextProfileId" IN (SELECT id FROM "ContextProfile" WHERE "userId" = '{{poisoned}}')""");
+        }
+
+        // The user stays pending: each pass claims it again and fails it again. A pass that synced nothing else is no
+        // progress, so the sync waits its interval instead of claiming it again at once.
+        var outcome = Sync(cs, new SyncOptions { Continuous = true, Interval = TimeSpan.FromSeconds(1), Until = DateTimeOffset.UtcNow.AddSeconds(3) });
+
+        Assert.Equal(RunStatus.Completed, outcome.Status);
+        Assert.InRange(outcome.Passes, 2, 5);
+        Assert.Equal(1, outcome.PendingUsers);
+        Assert.Equal(1, outcome.UsersFailed);
+        using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(outcome.ReportPath!));
+        var error = Assert.Single(report.RootElement.GetProperty("errors").EnumerateArray());
+        Assert.Equal(poisoned, error.GetProperty("userId").GetString());
+    }
 }
