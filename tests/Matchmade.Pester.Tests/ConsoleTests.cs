@@ -133,7 +133,7 @@ public sealed class ConsoleTests : IDisposable
         var output = result.Output;
         var transition = Section(output, "== 9.", "== 10.");
         var sync = Section(output, "== 10.", "== 11.");
-        Assert.Matches(@"Migrating\s+Installed\s+[1-9]\d*\s", transition);        // pending changed users after the app's writes
+        Assert.Matches(@"Migrated\s+Installed\s+[1-9]\d*\s", transition);        // pending changed users after the app's writes
         Assert.Matches(@"PendingChanges\s+False\s+Error\s+[1-9]\d* users pending", transition);
         Assert.Matches(@"Sync: [1-9]\d* users re-synced, [1-9]\d* created, [1-9]\d* deleted, 0 failed in 1 pass; 0 users pending\.", sync);
         foreach (var check in new[] { "PendingChanges", "Reconciliation", "NothingLost" })

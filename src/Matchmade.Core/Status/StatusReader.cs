@@ -33,6 +33,14 @@ public static class StatusReader
             var prisma = SchemaInspector.ReadPrismaMigration(connection, schemas, present.Contains(PrismaSchema.MigrationsTable), transaction);
 
             var tracking = Tracking.ChangeTracking.Read(connection, transaction, schemas);
+
+            // The stage counts the users left to migrate as the completion's gate does: a user the app created during the
+            // transition has no ProfileNew until a sync brings it over, and its pending change says so (the sync's work,
+            // not the migration's). Where the change record cannot be read (a standby, a role without the grant), every
+            // user without a ProfileNew counts.
+            var left = notMigrated > 0 && tracking.TableExists && tracking.PendingUsers is not null
+                ? ReadCount(connection, transaction, SqlText.For("completion-not-migrated.sql", schemas), schemas.App)
+                : notMigrated;
             var info = new MigrationStatusInfo
             {
                 Server = target.Server,
@@ -50,7 +58,7 @@ public static class StatusReader
                 ContextIntentCount = Count(PrismaSchema.ContextIntent),
                 UsersNotMigrated = notMigrated,
                 PrismaMigration = prisma.State,
-                Stage = completion.Stage(notMigrated, prisma.State),
+                Stage = completion.Stage(left, prisma.State),
                 ArchivePresent = completion.ArchivePresent && completion.Completed,
                 ArchiveRows = completion.ArchivePresent && completion.Completed ? Scalar($"SELECT count(*) FROM {schemas.StateQuoted}.\"{Completion.CompletionState.ArchiveTable}\"") : null,
                 TrackingInstalled = tracking.Installed,
@@ -67,9 +75,14 @@ public static class StatusReader
         }
     }
 
-    private static long ReadCount(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
+    private static long ReadCount(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, string? appSchema = null)
     {
         using var command = new NpgsqlCommand(sql, connection, transaction);
+        if (appSchema is not null)
+        {
+            command.Parameters.AddWithValue("app_schema", appSchema);
+        }
+
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }
