@@ -116,9 +116,13 @@ public sealed partial class SyncRunner
             PrivilegeCheck.ForLiveRun(connection, target, force: true);
             history.Prepare();
             history.Start(runId, RunMode.Sync, Parameters(), 0, 0);
-            Db.SetLockTimeout(connection, null, options.LockTimeout);
-            Db.ForBatchWork(connection, null);
-            Db.ForBatchWork(readConnection!, null);
+            // Both connections as every other worker's (Workers.Open): -LockTimeout bounds the reads' waits too, so a
+            // read queued behind an app's ALTER TABLE fails with LockTimeout instead of waiting without a word.
+            foreach (var each in new[] { connection, readConnection! })
+            {
+                Db.SetLockTimeout(each, null, options.LockTimeout);
+                Db.ForBatchWork(each, null);
+            }
             return tracking;
         }
         catch (Exception e) when (e is not MatchmadeException)

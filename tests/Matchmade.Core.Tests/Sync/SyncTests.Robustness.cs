@@ -199,4 +199,38 @@ public sealed partial class SyncTests
         Assert.Equal(RunStatus.Completed, Sync(cs, new SyncOptions()).Status);
         AssertSyncedExactly(cs);
     }
+
+    [Fact]
+    public void A_sync_whose_read_waits_on_an_app_lock_fails_with_LockTimeout_instead_of_hanging()
+    {
+        var cs = NewDatabase(20);
+        Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
+        using (var c = Open(cs))
+        {
+            Exec(c, """UPDATE "Profile" SET data = CASE WHEN jsonb_typeof(data) = 'object' THEN data ELSE '{}' END || '{"location": "Moved"}'""");
+        }
+
+        // What an ALTER TABLE of the app's takes: the sync's claim (the change record, "ContextProfile") goes through,
+        // its read of the blobs must wait; -LockTimeout bounds that wait as it bounds every other of the sync's.
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        SyncOutcome outcome;
+        using (var app = Open(cs))
+        using (var appTransaction = app.BeginTransaction())
+        {
+            using (var lockTable = new NpgsqlCommand("""LOCK TABLE "Profile" IN ACCESS EXCLUSIVE MODE""", app, appTransaction))
+            {
+                lockTable.ExecuteNonQuery();
+            }
+
+            watch.Restart();
+            outcome = Sync(cs, new SyncOptions { LockTimeout = TimeSpan.FromMilliseconds(300), MaxRetries = 1 });
+            watch.Stop();
+        }
+
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        Assert.Equal("LockTimeout", outcome.Failure?.ErrorId);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
+        Assert.Equal(0, Sync(cs, new SyncOptions()).PendingUsers);
+        AssertSyncedExactly(cs);
+    }
 }
