@@ -33,14 +33,7 @@ public static class StatusReader
             var prisma = SchemaInspector.ReadPrismaMigration(connection, schemas, present.Contains(PrismaSchema.MigrationsTable), transaction);
 
             var tracking = Tracking.ChangeTracking.Read(connection, transaction, schemas);
-
-            // The stage counts the users left to migrate as the completion's gate does: a user the app created during the
-            // transition has no ProfileNew until a sync brings it over, and its pending change says so (the sync's work,
-            // not the migration's). Where the change record cannot be read (a standby, a role without the grant), every
-            // user without a ProfileNew counts.
-            var left = notMigrated > 0 && tracking.TableExists && tracking.PendingUsers is not null
-                ? ReadCount(connection, transaction, SqlText.For("completion-not-migrated.sql", schemas), schemas.App)
-                : notMigrated;
+            var left = LeftToMigrate(connection, transaction, schemas, notMigrated, tracking);
             var info = new MigrationStatusInfo
             {
                 Server = target.Server,
@@ -74,6 +67,16 @@ public static class StatusReader
             throw DbErrors.During(e, "Reading the migration status", target);
         }
     }
+
+    /// <summary>
+    /// The users left to migrate, as the completion's gate counts them: a user the app created during the transition has
+    /// no ProfileNew until a sync brings it over, and its pending change says so (the sync's work, not the migration's).
+    /// Where the change record cannot be read (a standby, a role without the grant), every user without a ProfileNew.
+    /// </summary>
+    private static long? LeftToMigrate(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, long? notMigrated, Tracking.TrackingState tracking) =>
+        notMigrated > 0 && tracking.TableExists && tracking.PendingUsers is not null
+            ? ReadCount(connection, transaction, SqlText.For("completion-not-migrated.sql", schemas), schemas.App)
+            : notMigrated;
 
     private static long ReadCount(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, string? appSchema = null)
     {
