@@ -59,9 +59,6 @@ internal sealed class SyncCounters
     /// <summary>Users that could not be synced, each counted once over the run (its report names each once).</summary>
     public long Failed { get; private set; }
 
-    /// <summary>Users that could not be synced, counted each time a pass tried one: what a pass did not get done.</summary>
-    public long FailedAttempts { get; private set; }
-
     public long Intents { get; private set; }
     public long Batches { get; private set; }
 
@@ -80,7 +77,6 @@ internal sealed class SyncCounters
         Created += result.Created;
         Deleted += result.Deleted;
         Failed += result.Errors.Count;
-        FailedAttempts += result.Failed;
         Intents += result.Intents;
         for (var t = 0; t < IntentsByType.Length; t++)
         {

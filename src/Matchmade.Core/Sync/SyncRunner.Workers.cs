@@ -16,9 +16,10 @@ public sealed partial class SyncRunner
     /// The claimed users through the batch pipeline, in workers over disjoint slices of them (<see cref="Shares"/>), the
     /// first on the run's connections, the others on their own; the lag gate before each batch. This thread counts,
     /// reports and logs the batches as the workers commit them; the first failure halts the other workers after the
-    /// batch each is writing, and is thrown once all have ended.
+    /// batch each is writing, and is thrown once all have ended. Returns how many of the users could not be synced (they
+    /// stay pending): what the pass did not get done.
     /// </summary>
-    private void Process(NpgsqlConnection connection, RunHistory history, ReportWriter report, List<ClaimedUser> users, ChangeRecord[] alsoRelease, CancellationToken stop)
+    private long Process(NpgsqlConnection connection, RunHistory history, ReportWriter report, List<ClaimedUser> users, ChangeRecord[] alsoRelease, CancellationToken stop)
     {
         counters.Claimed += users.Count;
         var shares = Shares(users, alsoRelease, options.ThrottleLimit, options.BatchSize);
@@ -37,10 +38,12 @@ public sealed partial class SyncRunner
         using var done = new BlockingCollection<SyncBatchDone>();
         Workers.Start(shares, (share, token) => Work(share, connection, history, shares.Count, done, token), failures, halt, target, done, "the sync");
         var synced = 0;
+        var failed = 0L;
         Workers.Collect(done, batch =>
         {
             Tally(batch.Result, batch.Users, report, failures, halt);
             synced += batch.Users;
+            failed += batch.Result.Failed;
             log.Progress(new OperationProgress(Activity, string.Create(CultureInfo.InvariantCulture,
                 $"Pass {passes + 1}: {synced:N0} of {users.Count:N0} changed users synced"), users.Count == 0 ? 100 : (int)(100L * synced / users.Count), null));
         }, log);
@@ -49,6 +52,8 @@ public sealed partial class SyncRunner
         {
             throw failure;
         }
+
+        return failed;
     }
 
     /// <summary>A committed batch into the counts, the report and the log (the run's thread only).</summary>

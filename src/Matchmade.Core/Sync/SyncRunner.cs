@@ -221,9 +221,7 @@ public sealed partial class SyncRunner
                 $"Pass {passes + 1}: {users.Count:N0} users pending, the oldest change {(DateTimeOffset.UtcNow - first).TotalSeconds:N1} s old"), 0, null));
         }
 
-        var failed = counters.FailedAttempts;
-        Process(connection, history, report, users, orphans, stop);
-        return users.Count + orphans.Length - (counters.FailedAttempts - failed);
+        return users.Count + orphans.Length - Process(connection, history, report, users, orphans, stop);
     }
 
     /// <summary>
@@ -233,20 +231,19 @@ public sealed partial class SyncRunner
     private long FullPass(NpgsqlConnection connection, RunHistory history, ReportWriter report, bool trackingTable, CancellationToken stop)
     {
         var armedAt = trackingTable ? ChangeTracking.ArmForFull(connection, target.Schemas) : null; // before it reconciles: the record is whole from here
-        var failedBefore = counters.FailedAttempts;
         var (claims, orphans, _) = trackingTable ? Claim(connection) : ([], [], null);
         var differing = new IntegrityChecker(target, log).DifferingUsers(stop);
         log.Verbose($"-Full: {differing.Count:N0} users differ from the old tables.");
         var records = claims.ToDictionary(c => c.UserId, c => c.Records, StringComparer.Ordinal);
         var users = differing.Select(id => new ClaimedUser(id, records.Remove(id, out var r) ? r : [])).ToList();
         var equal = records.Values.SelectMany(r => r).Concat(orphans).ToArray();
-        Process(connection, history, report, users, equal, stop);
-        if (armedAt is { } token && !stop.IsCancellationRequested && counters.FailedAttempts == failedBefore && !ChangeTracking.ConfirmWhole(connection, target.Schemas, token))
+        var failed = Process(connection, history, report, users, equal, stop);
+        if (armedAt is { } token && !stop.IsCancellationRequested && failed == 0 && !ChangeTracking.ConfirmWhole(connection, target.Schemas, token))
         {
             throw new MatchmadeException(ErrorIds.TrackingReset, FailureKind.InvalidOperation, $"The server restarted during Sync-ProfileMigration -Full (crash recovery emptied the change record of schema '{target.Schemas.App}' again). Run Sync-ProfileMigration -Full again.", target: target.Schemas.App);
         }
 
-        return users.Count + equal.Length - (counters.FailedAttempts - failedBefore);
+        return users.Count + equal.Length - failed;
     }
 
     private (List<ClaimedUser> Users, ChangeRecord[] Orphans, DateTimeOffset? Oldest) Claim(NpgsqlConnection connection) => Claim(connection, null, target.Schemas);
