@@ -88,13 +88,7 @@ internal static class CompletionGates
     /// </summary>
     private static CompletionGate MigrationDone(NpgsqlConnection connection, SchemaNames schemas, TrackingState tracking, CompletionOptions options, IOperationLog log)
     {
-        long left;
-        using (var command = new NpgsqlCommand(SqlText.For(tracking.TableExists && !tracking.OnStandby ? "completion-not-migrated.sql" : "status-not-migrated.sql", schemas), connection))
-        {
-            command.Parameters.AddWithValue("app_schema", schemas.App);
-            left = (long)command.ExecuteScalar()!;
-        }
-
+        var left = UsersLeftToMigrate(connection, null, schemas, tracking.TableExists && !tracking.OnStandby);
         if (left == 0)
         {
             return new("MigrationDone", true, "Every user has a ProfileNew (or a pending change the final sync brings over).");
@@ -108,6 +102,18 @@ internal static class CompletionGates
         }
 
         return new("MigrationDone", false, detail + " Run Invoke-ProfileMigration to finish the migration, then complete.", ErrorIds.MigrationNotFinished);
+    }
+
+    /// <summary>
+    /// Users with no ProfileNew; with <paramref name="pendingReadable"/>, but for those with a pending change (users the
+    /// app created during the transition: the sync's, not the migration's). The completion's gate and the status's Stage
+    /// count the same.
+    /// </summary>
+    internal static long UsersLeftToMigrate(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas, bool pendingReadable)
+    {
+        using var command = new NpgsqlCommand(SqlText.For(pendingReadable ? "completion-not-migrated.sql" : "status-not-migrated.sql", schemas), connection, transaction);
+        command.Parameters.AddWithValue("app_schema", schemas.App);
+        return (long)command.ExecuteScalar()!;
     }
 
     private static CompletionGate LastRun(NpgsqlConnection connection, SchemaNames schemas, bool historyExists)

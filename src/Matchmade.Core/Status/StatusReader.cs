@@ -69,23 +69,18 @@ public static class StatusReader
     }
 
     /// <summary>
-    /// The users left to migrate, as the completion's gate counts them: a user the app created during the transition has
-    /// no ProfileNew until a sync brings it over, and its pending change says so (the sync's work, not the migration's).
-    /// Where the change record cannot be read (a standby, a role without the grant), every user without a ProfileNew.
+    /// The users left to migrate, as the completion's gate counts them (<see cref="Completion.CompletionGates.UsersLeftToMigrate"/>):
+    /// a user the app created during the transition, with its pending change, is the sync's. Where the change record
+    /// cannot be read (a standby, a role without the grant), every user without a ProfileNew.
     /// </summary>
     private static long? LeftToMigrate(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, long? notMigrated, Tracking.TrackingState tracking) =>
         notMigrated > 0 && tracking.TableExists && tracking.PendingUsers is not null
-            ? ReadCount(connection, transaction, SqlText.For("completion-not-migrated.sql", schemas), schemas.App)
+            ? Completion.CompletionGates.UsersLeftToMigrate(connection, transaction, schemas, pendingReadable: true)
             : notMigrated;
 
-    private static long ReadCount(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, string? appSchema = null)
+    private static long ReadCount(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
     {
         using var command = new NpgsqlCommand(sql, connection, transaction);
-        if (appSchema is not null)
-        {
-            command.Parameters.AddWithValue("app_schema", appSchema);
-        }
-
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }
