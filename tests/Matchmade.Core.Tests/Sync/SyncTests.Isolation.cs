@@ -1,5 +1,6 @@
 using Matchmade.Core.Migration;
 using Matchmade.Core.Sync;
+using Npgsql;
 using static Matchmade.Tests.Shared.DbAssert;
 
 namespace Matchmade.Core.Tests.Sync;
@@ -21,19 +22,15 @@ public sealed partial class SyncTests
         List<string> users;
         using (var c = Open(cs))
         {
-            users = Ids(c, """
-                SELECT cp."userId" FROM "ContextProfile" cp JOIN "Profile" p ON p."contextProfileId" = cp.id
-                GROUP BY 1 HAVING bool_and(jsonb_typeof(p.data) = 'object') ORDER BY 1 LIMIT 5
-                """);
+            users = UsersWithObjectBlobs(c, 5);
             Assert.Equal(5, users.Count);
 
             // A constraint a DBA added to the new table, which the second user's new location breaks; the others move
             // elsewhere, so every one of them differs from its new rows.
-            Exec(c, """ALTER TABLE "ProfileNew" ADD CONSTRAINT dba_no_poison CHECK ("location" IS DISTINCT FROM 'Poison')""");
+            Exec(c, NoPoison);
             for (var k = 0; k < users.Count; k++)
             {
-                var place = k == 1 ? "Poison" : "Elsewhere";
-                Exec(c, $$"""UPDATE "Profile" SET data = data || '{"location": "{{place}}"}' WHERE "contextProfileId" IN (SELECT id FROM "ContextProfile" WHERE "userId" = '{{users[k]}}')""");
+                MoveTo(c, users[k], k == 1 ? "Poison" : "Elsewhere");
             }
         }
 
@@ -82,12 +79,9 @@ public sealed partial class SyncTests
         string poisoned;
         using (var c = Open(cs))
         {
-            poisoned = Ids(c, """
-                SELECT cp."userId" FROM "ContextProfile" cp JOIN "Profile" p ON p."contextProfileId" = cp.id
-                GROUP BY 1 HAVING bool_and(jsonb_typeof(p.data) = 'object') ORDER BY 1 LIMIT 1
-                """).Single();
-            Exec(c, """ALTER TABLE "ProfileNew" ADD CONSTRAINT dba_no_poison CHECK ("location" IS DISTINCT FROM 'Poison')""");
-            Exec(c, $$"""UPDATE "Profile" SET data = data || '{"location": "Poison"}' WHERE "contextProfileId" IN (SELECT id FROM "ContextProfile" WHERE "userId" = '{{poisoned}}')""");
+            poisoned = UsersWithObjectBlobs(c, 1).Single();
+            Exec(c, NoPoison);
+            MoveTo(c, poisoned, "Poison");
         }
 
         // The user stays pending: each pass claims it again and fails it again. A pass that synced nothing else is no
@@ -102,4 +96,11 @@ public sealed partial class SyncTests
         var error = Assert.Single(report.RootElement.GetProperty("errors").EnumerateArray());
         Assert.Equal(poisoned, error.GetProperty("userId").GetString());
     }
+
+    /// <summary>A constraint a DBA added to the new table, which a user whose location is 'Poison' breaks.</summary>
+    private const string NoPoison = """ALTER TABLE "ProfileNew" ADD CONSTRAINT dba_no_poison CHECK ("location" IS DISTINCT FROM 'Poison')""";
+
+    /// <summary>Sets the location in every blob of the user (an app's edit, tracked).</summary>
+    private static void MoveTo(NpgsqlConnection c, string userId, string place) =>
+        Exec(c, $$"""UPDATE "Profile" SET data = data || jsonb_build_object('location', '{{place}}') WHERE "contextProfileId" IN (SELECT id FROM "ContextProfile" WHERE "userId" = '{{userId}}')""");
 }

@@ -116,10 +116,7 @@ public sealed partial class SyncTests
         string user, intents;
         using (var c = Open(cs))
         {
-            user = Ids(c, """
-                SELECT cp."userId" FROM "ContextProfile" cp JOIN "Profile" p ON p."contextProfileId" = cp.id
-                GROUP BY 1 HAVING count(*) >= 2 AND bool_and(jsonb_typeof(p.data) = 'object') ORDER BY 1 LIMIT 1
-                """).Single();
+            user = UsersWithObjectBlobs(c, 1, contexts: 2).Single();
             intents = IntentVersions(c, user);
 
             // Twice a shared field changed: the ContextIntents come out the same and are left alone by both syncs, the
@@ -155,10 +152,7 @@ public sealed partial class SyncTests
         string user, profile;
         using (var c = Open(cs))
         {
-            user = Ids(c, """
-                SELECT cp."userId" FROM "ContextProfile" cp JOIN "Profile" p ON p."contextProfileId" = cp.id
-                GROUP BY 1 HAVING bool_and(jsonb_typeof(p.data) = 'object') ORDER BY 1 LIMIT 1
-                """).Single();
+            user = UsersWithObjectBlobs(c, 1).Single();
             profile = ProfileVersion(c, user);
 
             // Twice a field of the user's contexts' own changed: the ContextIntents are rewritten, the ProfileNew row
@@ -217,6 +211,12 @@ public sealed partial class SyncTests
     /// <summary>The user's ContextIntents as (id, xmin), in a fixed order: equal before and after when none was rewritten.</summary>
     private static string IntentVersions(NpgsqlConnection c, string userId) => Scalar<string>(c,
         $"""SELECT string_agg(id || ':' || xmin::text, ',' ORDER BY id) FROM "ContextIntent" WHERE "userId" = '{userId}'""");
+
+    /// <summary>The first <paramref name="count"/> users by id with at least <paramref name="contexts"/> blobs, every one a JSON object.</summary>
+    private static List<string> UsersWithObjectBlobs(NpgsqlConnection c, int count, int contexts = 1) => Ids(c, $"""
+        SELECT cp."userId" FROM "ContextProfile" cp JOIN "Profile" p ON p."contextProfileId" = cp.id
+        GROUP BY 1 HAVING count(*) >= {contexts} AND bool_and(jsonb_typeof(p.data) = 'object') ORDER BY 1 LIMIT {count}
+        """);
 
     private static List<string> Ids(NpgsqlConnection c, string sql)
     {
