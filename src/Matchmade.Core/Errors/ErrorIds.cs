@@ -63,6 +63,7 @@ public static class ErrorIds
     // Undo.
     public const string NothingToUndo = nameof(NothingToUndo);
     public const string ForeignRowsPresent = nameof(ForeignRowsPresent);
+    public const string NewTablesHaveDependents = nameof(NewTablesHaveDependents);
     public const string BackupExists = nameof(BackupExists);
     public const string BackupPathNotWritable = nameof(BackupPathNotWritable);
     public const string BackupWriteFailed = nameof(BackupWriteFailed);

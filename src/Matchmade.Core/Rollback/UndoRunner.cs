@@ -84,6 +84,7 @@ public static class UndoRunner
                 target: schemas.App);
         }
 
+        RefuseDependents(connection, transaction, target);
         if (!options.DryRun)
         {
             // Lock the new tables first, so the counts and the backup are exactly what is dropped.
@@ -107,6 +108,27 @@ public static class UndoRunner
         }
 
         return new UndoPlan(profiles, intents, foreignProfiles, foreignIntents, prisma.State, hasMigrationsTable, stateExists);
+    }
+
+    /// <summary>
+    /// A view or another table's foreign key on the new tables would make DROP TABLE fail (a bare SQLSTATE 2BP01, after
+    /// -WhatIf said all was well): named here, -WhatIf included. Not even -Force drops them: they are someone's objects.
+    /// </summary>
+    private static void RefuseDependents(NpgsqlConnection connection, NpgsqlTransaction transaction, DatabaseTarget target)
+    {
+        var schemas = target.Schemas;
+        using var command = new NpgsqlCommand(SqlText.Raw("undo-new-table-dependents.sql"), connection, transaction);
+        command.Parameters.AddWithValue("app", schemas.App);
+        command.Parameters.AddWithValue("tables", PrismaSchema.NewTables.ToArray());
+        var found = Db.Strings(command, new List<string>());
+        if (found.Count > 0)
+        {
+            throw new MatchmadeException(
+                ErrorIds.NewTablesHaveDependents,
+                FailureKind.InvalidOperation,
+                $"Undo refused (nothing was changed): {string.Join(", ", found)} depend{(found.Count == 1 ? "s" : string.Empty)} on ProfileNew or ContextIntent in schema '{schemas.App}', which the undo drops. Drop {(found.Count == 1 ? "it" : "them")} or change {(found.Count == 1 ? "it" : "them")} to use the old tables, then undo again.",
+                target: schemas.App);
+        }
     }
 
     /// <summary>Backs up (when asked), drops the tables, marks the Prisma migration rolled back, removes change tracking and the run state. Returns the rows backed up.</summary>

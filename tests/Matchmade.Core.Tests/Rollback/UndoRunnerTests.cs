@@ -138,6 +138,42 @@ public sealed class UndoRunnerTests : IDisposable
         Assert.Equal("keep me", File.ReadAllText(existing));
     }
 
+    [Fact]
+    public void Undo_refuses_a_view_or_foreign_key_on_the_new_tables_naming_them_and_changes_nothing()
+    {
+        var cs = Migrated();
+        using (var c = Open(cs))
+        {
+            // A DBA's (or the app's) objects on the new tables: DROP TABLE would refuse them deep in the undo.
+            Exec(c, """CREATE VIEW "ProfileLocations" AS SELECT "userId", location FROM "ProfileNew" """);
+            Exec(c, """CREATE TABLE "IntentNote" (id text PRIMARY KEY, "intentId" text REFERENCES "ContextIntent"(id))""");
+        }
+
+        string before;
+        using (var c = Open(cs))
+        {
+            before = Matchmade.Tests.Shared.DbCatalog.Everything(c);
+        }
+
+        foreach (var options in new[] { new UndoOptions { DryRun = true }, new UndoOptions(), new UndoOptions { Force = true } })
+        {
+            var refused = Assert.Throws<MatchmadeException>(() => Undo(cs, options));
+            Assert.Equal("NewTablesHaveDependents", refused.ErrorId);
+            Assert.Equal(FailureKind.InvalidOperation, refused.Kind);
+            Assert.Contains("view or rule \"ProfileLocations\"", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("foreign key \"IntentNote_intentId_fkey\" of \"IntentNote\"", refused.Message, StringComparison.Ordinal);
+            Assert.EndsWith("then undo again.", refused.Message, StringComparison.Ordinal);
+        }
+
+        using (var c = Open(cs))
+        {
+            Assert.Equal(before, Matchmade.Tests.Shared.DbCatalog.Everything(c));
+            Exec(c, """DROP VIEW "ProfileLocations"; DROP TABLE "IntentNote" """);
+        }
+
+        Assert.True(Undo(cs, new UndoOptions()).Dropped);
+    }
+
     private string Migrated()
     {
         var cs = TestServer.Shared.CreateDatabase("undo");
