@@ -31,7 +31,11 @@ internal static class CompletionGates
         var state = CompletionState.Read(connection, null, schemas);
         if (state.Completed)
         {
-            gates.Add(new("NotCompleted", false, $"Schema '{schemas.App}' is completed already: Profile is the renamed ProfileNew. Undo-ProfileMigration steps back to the transition.", ErrorIds.AlreadyCompleted));
+            // Once -RemoveArchive has run, Undo refuses (ArchiveNotFound): the advice must not send the DBA there.
+            var next = state.ArchivePresent
+                ? "Undo-ProfileMigration steps back to the transition."
+                : $"Its archive {schemas.State}.{CompletionState.ArchiveTable} was removed (-RemoveArchive), so it cannot be undone either: the migration is finished, nothing is left to run.";
+            gates.Add(new("NotCompleted", false, $"Schema '{schemas.App}' is completed already: Profile is the renamed ProfileNew. {next}", ErrorIds.AlreadyCompleted));
             return gates;
         }
 

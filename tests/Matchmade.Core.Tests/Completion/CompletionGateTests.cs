@@ -242,6 +242,22 @@ public sealed class CompletionGateTests : IDisposable
     }
 
     [Fact]
+    public void Complete_after_the_archive_is_removed_does_not_send_the_dba_to_an_undo_that_would_refuse()
+    {
+        var cs = db.New(20);
+        db.Migrate(cs);
+        Assert.Equal(RunStatus.Completed, Complete(cs).Status);
+        Assert.Contains("Undo-ProfileMigration steps back", Assert.Throws<MatchmadeException>(() => Complete(cs)).Message, StringComparison.Ordinal);
+        Assert.True(Complete(cs, new CompletionOptions { RemoveArchive = true, Force = true }).ArchiveRemoved);
+
+        var refused = Assert.Throws<MatchmadeException>(() => Complete(cs));
+        Assert.Equal("AlreadyCompleted", refused.ErrorId);
+        Assert.DoesNotContain("Undo-ProfileMigration steps back", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("archive matchmade.ProfileOld was removed", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("ArchiveNotFound", Assert.Throws<MatchmadeException>(() => Undo(cs)).ErrorId);
+    }
+
+    [Fact]
     public void Complete_and_undo_in_schemas_named_like_an_injection()
     {
         const string Schema = "app \"x\"; DROP TABLE \"User\"; -- ü";
