@@ -24,6 +24,8 @@ internal static class ArchiveRemoval
         try
         {
             using var transaction = connection.BeginTransaction();
+            // DROP TABLE waits for every reader of the archive (a report, a pg_dump), and every later reader queues behind it.
+            Db.SetLockTimeout(connection, transaction, options.LockTimeout);
             var state = CompletionState.Read(connection, transaction, schemas);
             if (!state.ArchivePresent)
             {

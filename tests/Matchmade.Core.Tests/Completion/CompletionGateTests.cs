@@ -258,6 +258,30 @@ public sealed class CompletionGateTests : IDisposable
     }
 
     [Fact]
+    public async Task RemoveArchive_waits_at_most_the_lock_timeout_for_a_session_reading_the_archive()
+    {
+        var cs = db.New(20);
+        db.Migrate(cs);
+        Assert.Equal(RunStatus.Completed, Complete(cs).Status);
+        using var reader = Open(cs);
+        Exec(reader, """BEGIN; SELECT count(*) FROM matchmade."ProfileOld" """); // a report or pg_dump reading the archive
+
+        var removal = Task.Run(() => Complete(cs, new CompletionOptions { RemoveArchive = true, Force = true, LockTimeout = TimeSpan.FromSeconds(1) }));
+        // Before: DROP TABLE queued behind the reader without a bound (and every later reader of the archive behind it).
+        Assert.True(await Task.WhenAny(removal, Task.Delay(TimeSpan.FromSeconds(30))) == removal, "-RemoveArchive still waiting for the archive's lock after 30 s");
+        var failed = await Assert.ThrowsAsync<MatchmadeException>(() => removal);
+        Assert.Equal("LockTimeout", failed.ErrorId);
+
+        Exec(reader, "ROLLBACK");
+        using (var c = Open(cs))
+        {
+            Assert.NotNull(Scalar<string?>(c, """SELECT to_regclass('matchmade."ProfileOld"')::text"""));
+        }
+
+        Assert.True(Complete(cs, new CompletionOptions { RemoveArchive = true, Force = true, LockTimeout = TimeSpan.FromSeconds(1) }).ArchiveRemoved);
+    }
+
+    [Fact]
     public void Complete_and_undo_in_schemas_named_like_an_injection()
     {
         const string Schema = "app \"x\"; DROP TABLE \"User\"; -- ü";
