@@ -81,7 +81,7 @@ public static class DbErrors
                 PostgresErrorCodes.InsufficientPrivilege => new(ErrorIds.PermissionDenied, FailureKind.PermissionDenied,
                     $"{activity} needs a privilege the role '{target.UserName}' lacks: {text}. See docs/permissions.md for the grants each command needs.", e, target.Display),
                 PostgresErrorCodes.LockNotAvailable => new(ErrorIds.LockTimeout, FailureKind.ResourceBusy,
-                    $"{activity} could not get a lock within lock_timeout: {text}. Another session holds a lock on the table; retry later or raise -LockTimeout.", e, target.Display),
+                    $"{activity} could not get a lock within lock_timeout: {text}. Another session holds a lock on the table; retry later or raise -LockTimeoutSeconds.", e, target.Display),
                 PostgresErrorCodes.QueryCanceled => new(ErrorIds.StatementTimeout, FailureKind.OperationTimeout,
                     $"{activity} was cancelled by the server (statement_timeout or a cancel request): {text}.", e, target.Display),
                 PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow => new(ErrorIds.ConnectionLost, FailureKind.ConnectionError,

@@ -229,6 +229,7 @@ public sealed partial class SyncTests
 
         Assert.Equal(RunStatus.Failed, outcome.Status);
         Assert.Equal("LockTimeout", outcome.Failure?.ErrorId);
+        Assert.Contains("raise -LockTimeoutSeconds", outcome.Failure?.Message, StringComparison.Ordinal); // the parameter's name, as the cmdlets spell it
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
         Assert.Equal(0, Sync(cs, new SyncOptions()).PendingUsers);
         AssertSyncedExactly(cs);
