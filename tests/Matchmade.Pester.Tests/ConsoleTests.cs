@@ -142,6 +142,11 @@ public sealed class ConsoleTests : IDisposable
         }
 
         Assert.DoesNotMatch(@"\sFalse\s", sync);
+
+        // The undo of the completion: tracking reset (the app was not tracked while completed) until the full sync.
+        var undo = Section(output, "== 12.", "Reports: ");
+        Assert.Matches(@"Migrated\s+Reset\s", undo);
+        Assert.Matches(@"TrackingStatus\s+:\s+Installed", undo[undo.IndexOf("-Full", StringComparison.Ordinal)..]);
     }
 
     private static string Section(string output, string from, string to)

@@ -68,8 +68,12 @@ public sealed class LifecycleTests : IDisposable
         var archive = session.Run("Complete-ProfileMigration -ConnectionString $args[0] -RemoveArchive -Confirm:$false", db.Url);
         Assert.Equal("ArchiveStillNeeded", Assert.Single(archive.AllErrors).FullyQualifiedErrorId.Split(',')[0]);
 
-        var undo = session.Run("Undo-ProfileMigration -ConnectionString $args[0] -Confirm:$false", db.Url).ThrowOnError().Output.Single();
-        Assert.Equal("Completion", undo.Properties["Step"].Value);
+        var undo = session.Run("Undo-ProfileMigration -ConnectionString $args[0] -Confirm:$false", db.Url).ThrowOnError();
+        Assert.Equal("Completion", undo.Output.Single().Properties["Step"].Value);
+        // Nothing tracked the app while completed: tracking starts reset, the warning asks for -Full.
+        Assert.Contains("run Sync-ProfileMigration -Full", Assert.Single(undo.Warnings), StringComparison.Ordinal);
+        Assert.Equal("Reset", session.Run("(Get-ProfileMigrationStatus -ConnectionString $args[0]).TrackingStatus", db.Url).ThrowOnError().Output.Single().ToString());
+        session.Run("Sync-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Full -Confirm:$false", db.Url, reports).ThrowOnError();
         var checks = session.Run("Test-MigrationIntegrity -ConnectionString $args[0]", db.Url).ThrowOnError();
         Assert.All(checks.Output, o => Assert.True((bool)o.Properties["Passed"].Value, $"{o.Properties["Name"].Value}: {o.Properties["Detail"].Value}"));
         Assert.Equal("Completed", session.Run("(Complete-ProfileMigration -ConnectionString $args[0] -Confirm:$false).Status", db.Url).ThrowOnError().Output.Single().ToString());

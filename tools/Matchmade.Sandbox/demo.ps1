@@ -56,6 +56,9 @@ Test-MigrationIntegrity | Out-Default
 
 '== 12. Undo steps back one stage: to the transition (ProfileNew and the old Profile table again)'
 Undo-ProfileMigration -Confirm:$false | Out-Default
+'Nothing tracked the app while the schema was completed: tracking starts reset until a full sync reconciles every user'
+Get-ProfileMigrationStatus | Select-Object Stage, TrackingStatus | Out-Default
+Sync-ProfileMigration -Full -ReportPath $reports -Confirm:$false | Out-Default
 Get-ProfileMigrationStatus | Out-Default
 
 "Reports: $reports"

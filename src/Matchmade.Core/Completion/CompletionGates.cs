@@ -150,10 +150,16 @@ internal static class CompletionGates
         }
 
         const string Consequence = "the final sync then falls back to a full reconciliation of every user while the app's writes to the old tables wait";
+        var state = tracking.Reset ? "reset" : "not installed";
         if (options.Force)
         {
-            log.Warning($"Change tracking is not installed in schema '{schemas.App}' (-Force): {Consequence}.");
-            return new("ChangeTracking", true, $"Not installed (-Force): {Consequence}.");
+            log.Warning($"Change tracking is {state} in schema '{schemas.App}' (-Force): {Consequence}.");
+            return new("ChangeTracking", true, $"{(tracking.Reset ? "Reset" : "Not installed")} (-Force): {Consequence}.");
+        }
+
+        if (tracking.Reset)
+        {
+            return new("ChangeTracking", false, $"The change record of schema '{schemas.App}' may miss changes: {TrackingState.ResetCauses}. Run Sync-ProfileMigration -Full (reconciles every user and re-arms tracking), or use -Force ({Consequence}).", ErrorIds.TrackingReset);
         }
 
         return new("ChangeTracking", false, $"Change tracking is not installed in schema '{schemas.App}' (migrated with -NoChangeTracking, or its triggers were dropped): the cut-over could not know what the app changed last. Run Invoke-ProfileMigration to install it, or use -Force ({Consequence}).", ErrorIds.TrackingNotInstalled);

@@ -13,7 +13,8 @@ namespace Matchmade.Core.Completion;
 /// transition names back (ProfileNew with its constraint names), the archive (the old Profile table, moved by the
 /// completion) moves back with its primary key, unique index and grants, and gets its foreign key again; the cleanup
 /// migration is marked rolled back in _prisma_migrations and change tracking is reinstalled, so the schema is
-/// target.prisma's again and the app's old code runs.
+/// target.prisma's again and the app's old code runs. Tracking starts reset: nothing recorded the app's writes while
+/// the schema was completed, so only Sync-ProfileMigration -Full can tell which users they changed.
 /// </summary>
 internal static class CompletionUndo
 {
@@ -69,8 +70,10 @@ internal static class CompletionUndo
         }
 
         ChangeTracking.Install(connection, transaction, schemas);
+        ChangeTracking.MarkNotWhole(connection, transaction, schemas);
         transaction.Commit();
         log.Verbose($"Stepped back from the completion: Profile is ProfileNew again, the old Profile table is back with {restored:N0} of {archived:N0} archived rows (the others' ContextProfile is gone), change tracking is reinstalled{(prismaTable ? $", and {PrismaSchema.Cleanup.Name} is marked rolled back in _prisma_migrations" : string.Empty)}.");
+        log.Warning($"Nothing tracked the app's writes while schema '{schemas.App}' was completed, so change tracking starts reset: run Sync-ProfileMigration -Full (it reconciles every user with the old tables, rebuilds those that differ and re-arms tracking) before a plain sync or completing again.");
         return outcome with { RestoredRows = restored };
     }
 }

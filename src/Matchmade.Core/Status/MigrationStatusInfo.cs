@@ -34,7 +34,7 @@ public sealed record MigrationStatusInfo
     /// <summary>Change tracking: triggers and change table present, and the record whole.</summary>
     public bool TrackingInstalled { get; init; }
 
-    /// <summary>Change tracking: Installed, NotInstalled, Reset (crash recovery emptied the record: Sync-ProfileMigration -Full) or Unknown (a standby).</summary>
+    /// <summary>Change tracking: Installed, NotInstalled, Reset (crash recovery emptied the record, or an undo of a completion reinstalled it: Sync-ProfileMigration -Full) or Unknown (a standby).</summary>
     public string TrackingStatus { get; init; } = "";
 
     /// <summary>Users changed in the old tables since they were migrated, awaiting Sync-ProfileMigration.</summary>

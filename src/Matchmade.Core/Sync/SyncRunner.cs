@@ -199,7 +199,7 @@ public sealed partial class SyncRunner
             throw new MatchmadeException(
                 ErrorIds.TrackingReset,
                 FailureKind.InvalidOperation,
-                $"The change record of schema '{target.Schemas.App}' may miss changes: the server's crash recovery emptied it (it is unlogged: docs/reliability.md), or a Sync-ProfileMigration -Full that re-arms it did not finish. Run Sync-ProfileMigration -Full (reconciles every user and re-arms tracking).",
+                $"The change record of schema '{target.Schemas.App}' may miss changes: {TrackingState.ResetCauses}. Run Sync-ProfileMigration -Full (reconciles every user and re-arms tracking).",
                 target: target.Schemas.App);
         }
 

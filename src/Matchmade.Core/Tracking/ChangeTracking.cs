@@ -12,10 +12,14 @@ namespace Matchmade.Core.Tracking;
 public sealed record TrackingState(bool Installed, bool TableExists, long? PendingUsers, DateTimeOffset? OldestPendingChange)
 {
     /// <summary>
-    /// The triggers are there but the record may miss changes: crash recovery emptied the unlogged change table (or a
-    /// Sync-ProfileMigration -Full that re-arms it has not finished). Only -Full catches up.
+    /// The triggers are there but the record may miss changes (<see cref="ResetCauses"/>). Only -Full catches up.
     /// </summary>
     public bool Reset { get; init; }
+
+    /// <summary>What makes a record <see cref="Reset"/>, for the messages that ask for -Full.</summary>
+    public const string ResetCauses =
+        "the server's crash recovery emptied it (it is unlogged: docs/reliability.md), Undo-ProfileMigration stepped back from a completion "
+        + "(the app's writes while the schema was completed were not tracked), or a Sync-ProfileMigration -Full that re-arms it did not finish";
 
     /// <summary>Connected to a standby (in recovery): the unlogged change table cannot be read there, so nothing is known of pending changes.</summary>
     public bool OnStandby { get; init; }
@@ -76,7 +80,7 @@ public static class ChangeTracking
         return created;
     }
 
-    /// <summary>The same in the caller's transaction (Undo-ProfileMigration after a completion reinstalls tracking in its own).</summary>
+    /// <summary>The same in the caller's transaction (Undo-ProfileMigration after a completion reinstalls tracking in its own, then <see cref="MarkNotWhole"/>).</summary>
     public static int Install(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas)
     {
         var before = Present(connection, transaction, schemas);
@@ -273,6 +277,19 @@ public static class ChangeTracking
         using var reader = command.ExecuteReader();
         reader.Read();
         return new TrackingState(triggers && !reset, tableExists, reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1)) { Reset = reset };
+    }
+
+    /// <summary>
+    /// Undo-ProfileMigration after a completion, once it has installed tracking again: the app's writes while the schema
+    /// was completed (users and contexts created, deleted, reordered; the new tables written) were not recorded, so the
+    /// record starts reset, as after a crash: status says Reset, a plain sync and the PendingChanges check ask for -Full,
+    /// whose reconciliation finds those users and confirms the record whole.
+    /// </summary>
+    public static void MarkNotWhole(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas)
+    {
+        using var command = new NpgsqlCommand(SqlText.For("tracking-marker-reset.sql", schemas), connection, transaction);
+        command.Parameters.AddWithValue("app_schema", schemas.App);
+        command.ExecuteNonQuery();
     }
 
     /// <summary>

@@ -176,7 +176,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         if (state.Reset)
         {
             return new("PendingChanges", false, CheckSeverity.Error, "change record reset", "0 pending",
-                "The change record may miss changes: the server's crash recovery emptied it (it is unlogged), or a Sync-ProfileMigration -Full that re-arms it did not finish. Run Sync-ProfileMigration -Full.", []);
+                $"The change record may miss changes: {TrackingState.ResetCauses}. Run Sync-ProfileMigration -Full.", []);
         }
 
         if (!state.Installed)

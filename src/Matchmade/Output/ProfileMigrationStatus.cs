@@ -29,7 +29,7 @@ public sealed class ProfileMigrationStatus
     /// <summary>Whether change tracking (triggers on the old tables) is installed and its record whole.</summary>
     public bool TrackingInstalled { get; init; }
 
-    /// <summary>Change tracking: Installed, NotInstalled, Reset (crash recovery emptied the record: run Sync-ProfileMigration -Full) or Unknown (a standby).</summary>
+    /// <summary>Change tracking: Installed, NotInstalled, Reset (crash recovery emptied the record, or an undo of a completion reinstalled it: run Sync-ProfileMigration -Full) or Unknown (a standby).</summary>
     public string TrackingStatus { get; init; } = "";
 
     /// <summary>Users the app changed in the old tables since they were migrated, awaiting Sync-ProfileMigration.</summary>

@@ -116,6 +116,9 @@ public sealed class CompletionAccessTests : IDisposable
             Assert.True(first.Status == RunStatus.Completed, first.Message);
             Assert.All(new IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None), r => Assert.True(r.Passed, $"{r.Name}: {r.Detail}"));
             Assert.Equal(UndoStep.Completion, UndoRunner.Run(target, new UndoOptions(), new RecordingLog(), CancellationToken.None).Step);
+            // Tracking starts reset after the undo (nothing tracked the app while completed); -Full re-arms it.
+            Assert.Equal(["PendingChanges"], new IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None).Where(r => !r.Passed).Select(r => r.Name));
+            Assert.Equal(RunStatus.Completed, new Matchmade.Core.Sync.SyncRunner(target, new Matchmade.Core.Sync.SyncOptions { Full = true, ReportPath = db.Reports }, new RecordingLog()).Run(CancellationToken.None).Status);
             Assert.All(new IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None), r => Assert.True(r.Passed, $"{r.Name}: {r.Detail}"));
             var again = new CompletionRunner(target, new CompletionOptions(), new RecordingLog()).Run(CancellationToken.None);
             Assert.True(again.Status == RunStatus.Completed, again.Message);

@@ -2,6 +2,7 @@ using Matchmade.Core.Completion;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Migration;
 using Matchmade.Core.Rollback;
+using Matchmade.Core.Sync;
 using Matchmade.Core.Tests.Migration;
 using Matchmade.Fixtures;
 using Npgsql;
@@ -64,10 +65,16 @@ public sealed class CompletionDb : IDisposable
         return Matchmade.Core.Status.StatusReader.Read(target, CancellationToken.None).Stage;
     }
 
-    public static UndoOutcome Undo(string cs, UndoOptions? options = null)
+    public static UndoOutcome Undo(string cs, UndoOptions? options = null, RecordingLog? log = null)
     {
         using var target = Target(cs);
-        return UndoRunner.Run(target, options ?? new UndoOptions(), new RecordingLog(), CancellationToken.None);
+        return UndoRunner.Run(target, options ?? new UndoOptions(), log ?? new RecordingLog(), CancellationToken.None);
+    }
+
+    public SyncOutcome Sync(string cs, SyncOptions? options = null)
+    {
+        using var target = Target(cs);
+        return new SyncRunner(target, (options ?? new SyncOptions()) with { ReportPath = Reports }, new RecordingLog()).Run(CancellationToken.None);
     }
 
     /// <summary>

@@ -24,6 +24,7 @@ public sealed class CompletionGateTests : IDisposable
     [InlineData("MigrationNotFinished")]
     [InlineData("LastRunNotClean")]
     [InlineData("TrackingNotInstalled")]
+    [InlineData("TrackingReset")]
     [InlineData("IntegrityCheckFailed")]
     [InlineData("ArchiveExists")]
     [InlineData("ArchiveNameTaken")]
@@ -49,6 +50,14 @@ public sealed class CompletionGateTests : IDisposable
                 break;
             case "TrackingNotInstalled":
                 db.Migrate(cs, new MigrationOptions { ChangeTracking = false });
+                break;
+            case "TrackingReset":
+                db.Migrate(cs);
+                using (var c = Open(cs))
+                {
+                    Exec(c, "DELETE FROM matchmade.tracking_marker"); // what crash recovery does to the unlogged marker
+                }
+
                 break;
             case "IntegrityCheckFailed":
                 db.Migrate(cs);
@@ -101,6 +110,11 @@ public sealed class CompletionGateTests : IDisposable
 
         var refused = Assert.Throws<MatchmadeException>(() => Complete(cs));
         Assert.Equal(errorId, refused.ErrorId);
+        if (errorId == "TrackingReset")
+        {
+            Assert.Contains("Run Sync-ProfileMigration -Full", refused.Message, StringComparison.Ordinal); // not "Invoke-ProfileMigration", which cannot clear a reset
+        }
+
         if (errorId == "OldTableHasDependents")
         {
             Assert.Contains("view or rule \"ProfileBlobs\"", refused.Message, StringComparison.Ordinal);
@@ -304,6 +318,8 @@ public sealed class CompletionGateTests : IDisposable
                 Assert.Equal(RunStatus.Completed, outcome.Status);
                 Assert.True(outcome.UsersSynced > 0);
                 Assert.Equal(UndoStep.Completion, UndoRunner.Run(target, new UndoOptions(), new RecordingLog(), CancellationToken.None).Step);
+                // The undo leaves tracking reset (nothing tracked the app while completed): -Full re-arms it, in these schemas too.
+                Assert.Equal(RunStatus.Completed, new Matchmade.Core.Sync.SyncRunner(target, new Matchmade.Core.Sync.SyncOptions { Full = true, ReportPath = db.Reports }, new RecordingLog()).Run(CancellationToken.None).Status);
                 Assert.Equal(RunStatus.Completed, new CompletionRunner(target, new CompletionOptions(), new RecordingLog()).Run(CancellationToken.None).Status);
             }
 

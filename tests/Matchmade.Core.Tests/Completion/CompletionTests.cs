@@ -249,12 +249,9 @@ public sealed class CompletionTests : IDisposable
             Assert.Equal(1L, Scalar<long>(c, "SELECT count(*) FROM _prisma_migrations WHERE migration_name = @n AND rolled_back_at IS NOT NULL", ("n", PrismaSchema.Cleanup.Name)));
         }
 
-        using (var target = Target(cs))
-        {
-            Assert.All(new IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None), r => Assert.True(r.Passed, $"{r.Name}: {r.Detail}"));
-            Assert.True(ChangeTracking.Read(Open(cs), null, target.Schemas).Installed);
-        }
-
+        // Tracking is back but starts reset (the app's writes while completed were not tracked): -Full, then all is proven.
+        Assert.Equal("TrackingReset", Assert.Throws<Matchmade.Core.Errors.MatchmadeException>(() => Complete(cs)).ErrorId);
+        AssertResetUntilFull(cs);
         new AppWriter(cs).Write(10); // tracked again
         Assert.Equal(RunStatus.Completed, Complete(cs).Status);
         Assert.Equal(Matchmade.Core.Rollback.UndoStep.Completion, Undo(cs).Step);
@@ -262,6 +259,62 @@ public sealed class CompletionTests : IDisposable
         Assert.Equal(Matchmade.Core.Rollback.UndoStep.Migration, second.Step);
         Assert.True(second.Dropped);
         Assert.Equal(MigrationStage.RolledBack, Stage(cs));
+    }
+
+    /// <summary>
+    /// Nothing tracks the app while the schema is completed, so after the undo the change record cannot say which users
+    /// those writes changed: it must say it may miss changes (reset) until -Full has reconciled every user, not that
+    /// nothing is pending while the Reconciliation fails.
+    /// </summary>
+    [Fact]
+    public void After_undoing_a_completion_the_writes_made_while_completed_are_caught_by_the_full_sync_it_asks_for()
+    {
+        var cs = db.New(30, prismaHistory: true);
+        Assert.Equal(RunStatus.Completed, db.Migrate(cs).Status);
+        Assert.Equal(RunStatus.Completed, Complete(cs).Status);
+        using (var c = Open(cs))
+        {
+            // The app while completed: a context deleted, a user signed up, a context made the oldest (the merge order).
+            Exec(c, """DELETE FROM "ContextProfile" WHERE id = (SELECT min(id) FROM "ContextProfile" WHERE "userId" = 'user_qa1')""");
+            Exec(c, """INSERT INTO "User" (id, email, "updatedAt") VALUES ('user_while_completed', 'while@completed.test', now())""");
+            Exec(c, """UPDATE "ContextProfile" SET "createdAt" = "createdAt" - interval '10 years' WHERE id = (SELECT id FROM "ContextProfile" WHERE "userId" = 'user_qa2' ORDER BY "createdAt" DESC LIMIT 1)""");
+        }
+
+        var log = new RecordingLog();
+        Assert.Equal(Matchmade.Core.Rollback.UndoStep.Completion, Undo(cs, log: log).Step);
+        Assert.Contains(log.Warnings, w => w.Contains("Sync-ProfileMigration -Full", StringComparison.Ordinal));
+        using (var target = Target(cs))
+        {
+            var failed = new IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None).Where(r => !r.Passed).Select(r => r.Name);
+            Assert.Contains("Reconciliation", failed); // what the untracked writes did; the change record must not say all is synced
+        }
+
+        AssertResetUntilFull(cs);
+    }
+
+    /// <summary>
+    /// Right after an undo of a completion: tracking reset, PendingChanges failing and a plain sync refused, each asking
+    /// for -Full; after Sync-ProfileMigration -Full every integrity check passes and tracking is installed.
+    /// </summary>
+    private void AssertResetUntilFull(string cs)
+    {
+        using (var target = Target(cs))
+        {
+            var tracking = ChangeTracking.Read(Open(cs), null, target.Schemas);
+            Assert.True(tracking.Reset && !tracking.Installed, tracking.Status);
+            var pending = new IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None).Single(r => r.Name == "PendingChanges");
+            Assert.False(pending.Passed);
+            Assert.Contains("stepped back from a completion", pending.Detail, StringComparison.Ordinal);
+        }
+
+        var refused = Assert.Throws<Matchmade.Core.Errors.MatchmadeException>(() => db.Sync(cs));
+        Assert.Equal("TrackingReset", refused.ErrorId);
+        Assert.Equal(RunStatus.Completed, db.Sync(cs, new Matchmade.Core.Sync.SyncOptions { Full = true }).Status);
+        using (var target = Target(cs))
+        {
+            Assert.All(new IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None), r => Assert.True(r.Passed, $"{r.Name}: {r.Detail}"));
+            Assert.True(ChangeTracking.Read(Open(cs), null, target.Schemas).Installed);
+        }
     }
 
     [Fact]
