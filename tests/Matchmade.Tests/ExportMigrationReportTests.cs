@@ -127,6 +127,39 @@ public sealed partial class ExportMigrationReportTests : IDisposable
         Assert.Equal(Path.ChangeExtension((string)run.Properties["ReportPath"].Value, ".md"), beside.Properties["Path"].Value);
     }
 
+    [Fact]
+    public void A_page_in_a_missing_folder_is_refused_before_anything_is_written()
+    {
+        using var session = new PowerShellSession();
+        var run = session.Run("Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false", db.Url, reports).ThrowOnError().Output.Single();
+        var missing = Path.Combine(reports, "pages");
+        string[] targets = [missing + Path.DirectorySeparatorChar, Path.Combine(missing, "page.html")];
+        foreach (var target in targets)
+        {
+            var refused = session.Run("Export-MigrationReport -ReportPath $args[0] -Path $args[1]", run.Properties["ReportPath"].Value, target);
+            Assert.Equal($"ExportPathNotWritable,{ExportCmdlet}", Assert.Single(refused.AllErrors).FullyQualifiedErrorId);
+        }
+
+        // A run that wrote no report file (killed): its report is rebuilt only once the page has a folder to go to.
+        using (var c = db.Open())
+        {
+            Exec(c, "UPDATE matchmade.run SET report_path = NULL, status = 'Interrupted'");
+        }
+
+        var before = Directory.GetFileSystemEntries(reports);
+        foreach (var target in targets)
+        {
+            var refused = session.Run("Export-MigrationReport -ConnectionString $args[0] -RunId $args[1] -Path $args[2]", db.Url, run.Properties["RunId"].Value, target);
+            Assert.Equal($"ExportPathNotWritable,{ExportCmdlet}", Assert.Single(refused.AllErrors).FullyQualifiedErrorId);
+            Assert.Equal(before, Directory.GetFileSystemEntries(reports));
+        }
+
+        Directory.CreateDirectory(missing);
+        var export = session.Run("Export-MigrationReport -ConnectionString $args[0] -RunId $args[1] -Path $args[2]", db.Url, run.Properties["RunId"].Value, targets[0]).ThrowOnError().Output.Single();
+        Assert.Equal(missing, Path.GetDirectoryName((string)export.Properties["Path"].Value));
+        Assert.Equal(missing, Path.GetDirectoryName((string)export.Properties["ReportPath"].Value));
+    }
+
     [BrowserFact]
     public void The_page_of_a_real_run_renders_in_a_real_browser()
     {

@@ -91,8 +91,10 @@ public sealed class ExportMigrationReportCommand : MatchmadeCommandBase
         if (run.ReportPath is null)
         {
             // Killed (or its report could not be written): its committed batches' findings are in the findings journal.
-            var folder = Path is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(Path);
-            folder = Directory.Exists(folder) ? folder : System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(folder))!;
+            // The report is rebuilt in the page's folder, so -Path is checked first: a bad one must not leave a report behind.
+            var requested = RequestedPage();
+            var folder = requested is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
+                : Directory.Exists(requested) ? requested : System.IO.Path.GetDirectoryName(requested)!;
             if (!ShouldProcess(folder, $"Rebuild the report of run {run.RunId} ({run.Status}) from the findings journal"))
             {
                 return;
@@ -135,19 +137,50 @@ public sealed class ExportMigrationReportCommand : MatchmadeCommandBase
         });
     }
 
-    /// <summary>The page's path and format: -Path (a file, or a folder that gets the report's name), else beside the report.</summary>
-    private (string Page, ExportFormat Format) Target(string report)
+    private ExportFormat? GivenFormat => MyInvocation.BoundParameters.ContainsKey(nameof(Format)) ? Format : null;
+
+    /// <summary>
+    /// -Path resolved and checked before anything is read or written: an existing folder; or a page whose folder exists
+    /// (a path ending in a separator names a folder) and whose format is known. Null without -Path.
+    /// </summary>
+    private string? RequestedPage()
     {
-        var requested = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
-        var fromName = requested is null || Directory.Exists(requested) ? null : ReportExporter.FormatOf(requested);
-        var given = MyInvocation.BoundParameters.ContainsKey(nameof(Format)) ? Format : (ExportFormat?)null;
-        if (given is null && requested is not null && fromName is null && !Directory.Exists(requested))
+        if (Path is null)
+        {
+            return null;
+        }
+
+        var requested = System.IO.Path.GetFullPath(GetUnresolvedProviderPathFromPSPath(Path));
+        if (Directory.Exists(requested))
+        {
+            return requested;
+        }
+
+        var folder = EndsInSeparator(requested) ? requested : System.IO.Path.GetDirectoryName(requested);
+        if (!Directory.Exists(folder))
+        {
+            throw new MatchmadeException(ErrorIds.ExportPathNotWritable, FailureKind.WriteError,
+                $"The folder '{folder}' does not exist. Create it, or pick another -Path.", target: requested);
+        }
+
+        if (GivenFormat is null && ReportExporter.FormatOf(requested) is null)
         {
             throw new MatchmadeException(ErrorIds.ExportFormatUnknown, FailureKind.InvalidArgument,
                 $"'{requested}' ends neither in .html nor in .md. Name the page so, or add -Format Html or -Format Markdown.", target: requested);
         }
 
-        var format = given ?? (ExportFormat?)fromName ?? ExportFormat.Html;
+        return requested;
+    }
+
+    private static bool EndsInSeparator(string path) =>
+        path.EndsWith(System.IO.Path.DirectorySeparatorChar) || path.EndsWith(System.IO.Path.AltDirectorySeparatorChar);
+
+    /// <summary>The page's path and format: -Path (a file, or a folder that gets the report's name), else beside the report.</summary>
+    private (string Page, ExportFormat Format) Target(string report)
+    {
+        var requested = RequestedPage();
+        var fromName = requested is null || Directory.Exists(requested) ? null : ReportExporter.FormatOf(requested);
+        var format = GivenFormat ?? (ExportFormat?)fromName ?? ExportFormat.Html;
         if (requested is not null && !Directory.Exists(requested))
         {
             return (requested, format);
