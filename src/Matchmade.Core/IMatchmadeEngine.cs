@@ -39,8 +39,8 @@ public interface IMatchmadeEngine : IDisposable
     /// <summary>The cut-over (Slice 1c), its plan (dry run), or removing the archive afterwards.</summary>
     CompletionOutcome Complete(CompletionOptions options, CancellationToken stop);
 
-    /// <summary>The module's run history, newest first (runs of this schema); empty when the state schema does not exist.</summary>
-    IReadOnlyList<RunRecord> Runs(Guid? runId, int limit, CancellationToken cancellationToken);
+    /// <summary>The module's run history, newest first (runs of this schema, of <paramref name="modes"/> only when given); empty when the state schema does not exist.</summary>
+    IReadOnlyList<RunRecord> Runs(Guid? runId, int limit, CancellationToken cancellationToken, IReadOnlyList<string>? modes = null);
 }
 
 /// <summary>What the engine tells its host while it works; the PowerShell layer turns these into its streams.</summary>
@@ -97,7 +97,8 @@ public static class MatchmadeEngine
 
         public UndoOutcome Undo(UndoOptions options, CancellationToken cancellationToken) => UndoRunner.Run(Target, options, log, cancellationToken);
 
-        public IReadOnlyList<RunRecord> Runs(Guid? runId, int limit, CancellationToken cancellationToken) => RunHistory.Read(Target, runId, limit, cancellationToken);
+        public IReadOnlyList<RunRecord> Runs(Guid? runId, int limit, CancellationToken cancellationToken, IReadOnlyList<string>? modes = null) =>
+            RunHistory.Read(Target, runId, limit, cancellationToken, modes);
 
         public void Dispose() => Target.Dispose();
     }

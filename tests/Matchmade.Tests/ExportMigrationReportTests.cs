@@ -128,6 +128,28 @@ public sealed partial class ExportMigrationReportTests : IDisposable
     }
 
     [Fact]
+    public void Latest_after_the_completion_exports_the_last_migration_run_and_the_completion_has_no_report()
+    {
+        using var session = new PowerShellSession();
+        var run = session.Run("Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false", db.Url, reports).ThrowOnError().Output.Single();
+        var done = session.Run("Complete-ProfileMigration -ConnectionString $args[0] -Confirm:$false", db.Url).ThrowOnError().Output.Single();
+        Assert.Equal("Completed", done.Properties["Status"].Value);
+        var pages = Directory.CreateDirectory(Path.Combine(reports, "pages")).FullName;
+
+        // The completion is the latest run of the history, but it writes no report: -Latest exports the migration's.
+        var export = session.Run("Export-MigrationReport -ConnectionString $args[0] -Latest -Path $args[1]", db.Url, pages).ThrowOnError().Output.Single();
+        Assert.Equal(run.Properties["ReportPath"].Value, export.Properties["ReportPath"].Value);
+        Assert.Equal([(string)export.Properties["Path"].Value], Directory.GetFiles(pages));
+
+        // Named by -RunId, the completion is refused: no report is made up for it.
+        var refused = session.Run("Export-MigrationReport -ConnectionString $args[0] -RunId $args[1] -Path $args[2]", db.Url, done.Properties["RunId"].Value, pages);
+        var error = Assert.Single(refused.AllErrors);
+        Assert.Equal($"ReportNotFound,{ExportCmdlet}", error.FullyQualifiedErrorId);
+        Assert.Contains("Complete-ProfileMigration", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(pages));
+    }
+
+    [Fact]
     public void A_page_in_a_missing_folder_is_refused_before_anything_is_written()
     {
         using var session = new PowerShellSession();

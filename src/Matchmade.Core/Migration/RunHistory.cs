@@ -14,6 +14,15 @@ public sealed record RunRecord(
     long UsersTotal, long UsersMigrated, long UsersSkipped, long UsersFailed, long ContextIntentsWritten,
     long Conflicts, long UnmappedFields, long InvalidValues, long Errors, string? ReportPath, string? Message)
 {
+    /// <summary>
+    /// The modes whose runs write a report file (and, until it is written, the findings journal): live migrations and
+    /// syncs. A completion writes neither (its outcome is the history row), and dry runs are not in the history.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ReportModes = [nameof(RunMode.Live), nameof(RunMode.Sync)];
+
+    /// <summary>Whether this run writes a report file (see <see cref="ReportModes"/>).</summary>
+    public bool WritesReport => ReportModes.Contains(Mode, StringComparer.Ordinal);
+
     /// <summary>The counts the history keeps, in the shape of the report's and the outcome's (the rest are 0).</summary>
     public ReportCounts Counts => new()
     {
@@ -142,7 +151,8 @@ public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget targe
         return journal;
     }
 
-    public static IReadOnlyList<RunRecord> Read(DatabaseTarget target, Guid? runId, int limit, CancellationToken cancellationToken)
+    /// <summary>The history, newest first: one run, or the latest <paramref name="limit"/> (of <paramref name="modes"/> only, when given).</summary>
+    public static IReadOnlyList<RunRecord> Read(DatabaseTarget target, Guid? runId, int limit, CancellationToken cancellationToken, IReadOnlyList<string>? modes = null)
     {
         using var connection = target.Open(cancellationToken);
         try
@@ -156,6 +166,7 @@ public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget targe
             command.Parameters.AddWithValue("app_schema", target.Schemas.App);
             command.Parameters.Add(new NpgsqlParameter("run_id", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)runId ?? DBNull.Value });
             command.Parameters.AddWithValue("limit", limit);
+            command.Parameters.Add(new NpgsqlParameter("modes", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)modes?.ToArray() ?? DBNull.Value });
             var runs = new List<RunRecord>();
             using var reader = command.ExecuteReader();
             while (reader.Read())

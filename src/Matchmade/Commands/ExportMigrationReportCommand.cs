@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using Matchmade.Core.Errors;
+using Matchmade.Core.Migration;
 using Matchmade.Core.Reporting;
 using Matchmade.Core.Reporting.Export;
 
@@ -87,7 +88,14 @@ public sealed class ExportMigrationReportCommand : MatchmadeCommandBase
 
     private protected override void ProcessDatabase()
     {
-        var run = FindRun(Latest ? null : RunId);
+        // The latest run that has a report: the completion, usually the latest run of all, writes none.
+        var run = Latest ? FindRun(null, RunRecord.ReportModes) : FindRun(RunId);
+        if (!run.WritesReport)
+        {
+            throw new MatchmadeException(ErrorIds.ReportNotFound, FailureKind.ObjectNotFound,
+                $"Run {run.RunId} is a {run.Mode} run (Complete-ProfileMigration), which writes no report; its outcome is in the run history (Get-MigrationReport -RunId {run.RunId} -Kind Summary). Pass the -RunId of a migration or sync run, or -Latest.", target: run.RunId.ToString());
+        }
+
         if (run.ReportPath is null)
         {
             // Killed (or its report could not be written): its committed batches' findings are in the findings journal.

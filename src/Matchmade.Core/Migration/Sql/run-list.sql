@@ -8,5 +8,6 @@ SELECT r.run_id, r.mode,
        r.users_failed, r.intents_written, r.conflicts, r.unmapped_fields, r.invalid_values, r.errors, r.report_path, r.message
 FROM {state}.run r
 WHERE r.app_schema = @app_schema AND (@run_id::uuid IS NULL OR r.run_id = @run_id::uuid)
+  AND (@modes::text[] IS NULL OR r.mode = ANY(@modes::text[]))
 ORDER BY r.started_at DESC
 LIMIT @limit;
