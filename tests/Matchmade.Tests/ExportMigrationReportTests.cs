@@ -223,6 +223,22 @@ public sealed partial class ExportMigrationReportTests : IDisposable
         Assert.Matches("data-figure=\"contextIntentsWritten\" data-value=\"7\"", html);
     }
 
+    [Fact]
+    public void A_report_path_on_a_missing_drive_or_outside_the_file_system_is_its_own_error_and_the_others_are_read()
+    {
+        using var session = new PowerShellSession();
+        var run = session.Run("Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -WhatIf", db.Url, reports).ThrowOnError().Output.Single();
+        var report = (string)run.Properties["ReportPath"].Value;
+        var read = session.Run("Get-MigrationReport -Path $args[0], 'NoSuchDrive:/migration-report.json', 'Env:/HOME', $args[0] -Kind Summary", report);
+        Assert.Equal([report, report], read.Output.Select(o => (string)o.Properties["Path"].Value));
+        Assert.Equal(["ReportNotFound,Matchmade.Commands.GetMigrationReportCommand", "ReportNotFound,Matchmade.Commands.GetMigrationReportCommand"], read.AllErrors.Select(e => e.FullyQualifiedErrorId));
+        Assert.Equal(ErrorCategory.ObjectNotFound, read.AllErrors[0].CategoryInfo.Category);
+
+        var export = session.Run("'NoSuchDrive:/migration-report.json', $args[0] | ForEach-Object { [pscustomobject]@{ ReportPath = $_ } } | Export-MigrationReport -Format Markdown", report);
+        Assert.Equal($"ReportNotFound,{ExportCmdlet}", Assert.Single(export.AllErrors).FullyQualifiedErrorId);
+        Assert.Equal(Path.ChangeExtension(report, ".md"), export.Output.Single().Properties["Path"].Value);
+    }
+
     [GeneratedRegex("data-figure=\"(\\w+)\" data-value=\"(\\d+)\"")]
     private static partial Regex Figure();
 

@@ -71,10 +71,9 @@ public sealed class ExportMigrationReportCommand : MatchmadeCommandBase
             return;
         }
 
-        var report = ReportPath is null ? NewestReport() : GetUnresolvedProviderPathFromPSPath(ReportPath);
         try
         {
-            Export(report);
+            Export(ReportPath is null ? NewestReport() : ReportFile(ReportPath));
         }
         catch (MatchmadeException e)
         {

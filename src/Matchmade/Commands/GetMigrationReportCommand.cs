@@ -49,12 +49,11 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
             return;
         }
 
-        var paths = Path is { Length: > 0 } ? Path.Select(GetUnresolvedProviderPathFromPSPath).ToArray() : [NewestReport()];
-        foreach (var path in paths)
+        foreach (var path in Path is { Length: > 0 } ? Path : new string?[] { null })
         {
             try
             {
-                Emit(path, summaryOverride: null);
+                Emit(path is null ? NewestReport() : ReportFile(path), summaryOverride: null);
             }
             catch (MatchmadeException e)
             {

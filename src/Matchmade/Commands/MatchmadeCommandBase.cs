@@ -145,6 +145,31 @@ public abstract class MatchmadeCommandBase : PSCmdlet, IDisposable
                 runId is null ? $"The database has no Matchmade run history for schema '{Engine.Target.Schemas.App}' (no live run yet)." : $"No run {runId} in the database's run history for schema '{Engine.Target.Schemas.App}'.");
     }
 
+    /// <summary>
+    /// A report path given by the caller, resolved against PowerShell's current location. A path PowerShell cannot
+    /// resolve (a drive that does not exist) or of another provider (Env:, HKLM:) is ReportNotFound for that path
+    /// alone, so the caller's other paths are still read.
+    /// </summary>
+    private protected string ReportFile(string path)
+    {
+        string resolved;
+        ProviderInfo provider;
+        try
+        {
+            resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _);
+        }
+        catch (Exception e) when (e is SessionStateException or NotSupportedException or ArgumentException)
+        {
+            throw new MatchmadeException(ErrorIds.ReportNotFound, FailureKind.ObjectNotFound,
+                $"No report at '{path}': {e.Message.TrimEnd().TrimEnd('.')}. Check the path.", e, path);
+        }
+
+        return provider.ImplementingType == typeof(Microsoft.PowerShell.Commands.FileSystemProvider)
+            ? resolved
+            : throw new MatchmadeException(ErrorIds.ReportNotFound, FailureKind.ObjectNotFound,
+                $"'{path}' is a path of the {provider.Name} provider, not a file. Pass the path of a report file.", target: path);
+    }
+
     /// <summary>The newest migration-report-*.json in the current location (a terminating ReportNotFound when there is none).</summary>
     private protected string NewestReport()
     {
