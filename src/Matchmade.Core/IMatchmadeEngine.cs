@@ -40,7 +40,7 @@ public interface IMatchmadeEngine : IDisposable
     CompletionOutcome Complete(CompletionOptions options, CancellationToken stop);
 
     /// <summary>The module's run history, newest first (runs of this schema, of <paramref name="modes"/> only when given); empty when the state schema does not exist.</summary>
-    IReadOnlyList<RunRecord> Runs(Guid? runId, int limit, CancellationToken cancellationToken, IReadOnlyList<string>? modes = null);
+    IReadOnlyList<RunRecord> Runs(Guid? runId, int limit, IReadOnlyList<string>? modes, CancellationToken cancellationToken);
 }
 
 /// <summary>What the engine tells its host while it works; the PowerShell layer turns these into its streams.</summary>
@@ -97,8 +97,8 @@ public static class MatchmadeEngine
 
         public UndoOutcome Undo(UndoOptions options, CancellationToken cancellationToken) => UndoRunner.Run(Target, options, log, cancellationToken);
 
-        public IReadOnlyList<RunRecord> Runs(Guid? runId, int limit, CancellationToken cancellationToken, IReadOnlyList<string>? modes = null) =>
-            RunHistory.Read(Target, runId, limit, cancellationToken, modes);
+        public IReadOnlyList<RunRecord> Runs(Guid? runId, int limit, IReadOnlyList<string>? modes, CancellationToken cancellationToken) =>
+            RunHistory.Read(Target, runId, limit, modes, cancellationToken);
 
         public void Dispose() => Target.Dispose();
     }

@@ -152,7 +152,7 @@ public sealed class RunHistory(NpgsqlConnection connection, DatabaseTarget targe
     }
 
     /// <summary>The history, newest first: one run, or the latest <paramref name="limit"/> (of <paramref name="modes"/> only, when given).</summary>
-    public static IReadOnlyList<RunRecord> Read(DatabaseTarget target, Guid? runId, int limit, CancellationToken cancellationToken, IReadOnlyList<string>? modes = null)
+    public static IReadOnlyList<RunRecord> Read(DatabaseTarget target, Guid? runId, int limit, IReadOnlyList<string>? modes, CancellationToken cancellationToken)
     {
         using var connection = target.Open(cancellationToken);
         try

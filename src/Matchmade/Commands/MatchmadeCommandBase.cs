@@ -138,7 +138,7 @@ public abstract class MatchmadeCommandBase : PSCmdlet, IDisposable
     /// <summary>The latest run (null; of <paramref name="modes"/> only, when given) or this run of the database's run history; RunNotFound when there is none.</summary>
     private protected RunRecord FindRun(Guid? runId, IReadOnlyList<string>? modes = null)
     {
-        var runs = Engine.Runs(runId, 1, Cancellation, modes);
+        var runs = Engine.Runs(runId, 1, modes, Cancellation);
         return runs.Count > 0
             ? runs[0]
             : throw new MatchmadeException(ErrorIds.RunNotFound, FailureKind.ObjectNotFound,
