@@ -146,17 +146,24 @@ internal static class ConnectionStringParser
         var query = new UrlQuery();
         foreach (var (key, value) in Query(queryText))
         {
-            if (!ApplySsl(builder, key, value) && !ApplyParameter(builder, query, key, value))
+            if (!ApplySsl(builder, query, key, value) && !ApplyParameter(builder, query, key, value))
             {
                 throw Malformed($"the URL parameter '{key}' is not known; supported: schema, sslmode, sslaccept, sslcert, sslrootcert, sslidentity, sslkey, sslpassword, connect_timeout, host, port, options (and Prisma's pool settings, which are ignored)");
             }
+        }
+
+        // After every parameter: Prisma reads sslmode (TLS or not) and sslaccept (check the certificate or not) each on
+        // its own, so a later sslmode=require must not undo an earlier sslaccept=strict. Without TLS there is nothing to check.
+        if (query.StrictCertificate && builder.SslMode is SslMode.Allow or SslMode.Prefer or SslMode.Require)
+        {
+            builder.SslMode = SslMode.VerifyFull;
         }
 
         return query;
     }
 
     /// <summary>A TLS parameter of the URL into the builder; false when the key is not one.</summary>
-    private static bool ApplySsl(NpgsqlConnectionStringBuilder builder, string key, string value)
+    private static bool ApplySsl(NpgsqlConnectionStringBuilder builder, UrlQuery query, string key, string value)
     {
         switch (key.ToLowerInvariant())
         {
@@ -166,7 +173,7 @@ internal static class ConnectionStringParser
             case "sslaccept":
                 if (value.Equals("strict", StringComparison.OrdinalIgnoreCase))
                 {
-                    builder.SslMode = builder.SslMode is SslMode.VerifyCA or SslMode.VerifyFull ? builder.SslMode : SslMode.VerifyFull;
+                    query.StrictCertificate = true;
                 }
                 else if (!value.Equals("accept_invalid_certs", StringComparison.OrdinalIgnoreCase))
                 {
@@ -250,6 +257,9 @@ internal static class ConnectionStringParser
         public List<string> Ignored { get; } = [];
 
         public bool PgBouncerHint { get; set; }
+
+        /// <summary>Prisma's <c>sslaccept=strict</c>: the server's certificate must be valid for its host name.</summary>
+        public bool StrictCertificate { get; set; }
     }
 
     private static IEnumerable<(string Key, string Value)> Query(string query)

@@ -46,6 +46,22 @@ public sealed class ConnectionStringTests
     public void Sslmode_maps_to_npgsql(string sslmode, SslMode expected) =>
         Assert.Equal(expected, ConnectionStringParser.Parse($"postgresql://u@h/db?sslmode={sslmode}").Builder.SslMode);
 
+    /// <summary>
+    /// Prisma reads sslmode (whether TLS is used) and sslaccept (whether the certificate is checked) independently, so
+    /// their order in the URL must not matter: a strict sslaccept written first was undone by a later sslmode=require.
+    /// </summary>
+    [Theory]
+    [InlineData("sslaccept=strict&sslmode=require", SslMode.VerifyFull)]
+    [InlineData("sslmode=require&sslaccept=strict", SslMode.VerifyFull)]
+    [InlineData("sslaccept=strict&sslmode=prefer", SslMode.VerifyFull)]
+    [InlineData("sslaccept=strict", SslMode.VerifyFull)]
+    [InlineData("sslaccept=strict&sslmode=verify-ca", SslMode.VerifyCA)]
+    [InlineData("sslaccept=strict&sslmode=disable", SslMode.Disable)]
+    [InlineData("sslmode=disable&sslaccept=strict", SslMode.Disable)]
+    [InlineData("sslaccept=accept_invalid_certs&sslmode=require", SslMode.Require)]
+    public void Sslaccept_strict_verifies_the_certificate_wherever_it_stands_in_the_url(string query, SslMode expected) =>
+        Assert.Equal(expected, ConnectionStringParser.Parse($"postgresql://u@h/db?{query}").Builder.SslMode);
+
     [Fact]
     public void Keyword_connection_string_is_accepted_and_search_path_gives_the_schema()
     {
