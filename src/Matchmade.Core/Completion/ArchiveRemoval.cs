@@ -19,7 +19,7 @@ internal static class ArchiveRemoval
     {
         var schemas = target.Schemas;
         var startedAt = DateTimeOffset.UtcNow;
-        using var runLock = RunLock.Acquire(target, "Complete-ProfileMigration -RemoveArchive", stop);
+        using var runLock = RunLock.Acquire(target, "Complete-ProfileMigration -RemoveArchive", stop, writes: !options.DryRun);
         var connection = runLock.Connection;
         try
         {

@@ -34,7 +34,7 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
             return ArchiveRemoval.Run(target, options, log, stop);
         }
 
-        using var runLock = RunLock.Acquire(target, "Complete-ProfileMigration", stop);
+        using var runLock = RunLock.Acquire(target, "Complete-ProfileMigration", stop, writes: !options.DryRun);
         using var connection = target.Open(stop);
         var (gates, rows, tracking) = CheckGates(connection, stop);
         var plan = Plan(rows, tracking);

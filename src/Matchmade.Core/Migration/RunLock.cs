@@ -31,13 +31,19 @@ public sealed class RunLock : IDisposable
     /// <summary>The lock's own session; also used for run-history bookkeeping outside the batch transactions.</summary>
     public NpgsqlConnection Connection { get; }
 
-    public static RunLock Acquire(DatabaseTarget target, string activity, CancellationToken cancellationToken)
+    /// <param name="writes">False for a look that writes nothing (-WhatIf), which a standby can serve.</param>
+    public static RunLock Acquire(DatabaseTarget target, string activity, CancellationToken cancellationToken, bool writes = true)
     {
         PoolerGuard.EnsureSessionKept(target, activity, cancellationToken);
 
         var connection = target.Open(cancellationToken);
         try
         {
+            if (writes)
+            {
+                RefuseStandby(connection, target, activity);
+            }
+
             using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@class_id, @object_id)", connection);
             command.Parameters.AddWithValue("class_id", ClassId);
             command.Parameters.AddWithValue("object_id", ObjectId);
@@ -57,6 +63,23 @@ public sealed class RunLock : IDisposable
         {
             connection.Dispose();
             throw DbErrors.During(e, activity, target);
+        }
+    }
+
+    /// <summary>
+    /// A hot standby (a replica's URL, or names swapped by a failover) takes the lock but can write nothing, and its
+    /// lock does not keep a run on the primary out: refuse before anything, rather than fail on the first write.
+    /// </summary>
+    private static void RefuseStandby(NpgsqlConnection connection, DatabaseTarget target, string activity)
+    {
+        using var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
+        if ((bool)command.ExecuteScalar()!)
+        {
+            throw new MatchmadeException(
+                ErrorIds.ReadOnlyTransaction,
+                FailureKind.InvalidOperation,
+                $"{activity} refused: {target.Display} (from {target.ConnectionSource}) is a standby (in recovery), which cannot be written, and a run lock there would not keep a run on the primary out. Nothing was written. Connect to the primary: pass its host in -ConnectionString or set $env:DIRECT_URL to it.",
+                target: target.Display);
         }
     }
 

@@ -21,7 +21,7 @@ public static class UndoRunner
     public static UndoOutcome Run(DatabaseTarget target, UndoOptions options, IOperationLog log, CancellationToken cancellationToken)
     {
         var backupPath = options.BackupPath is null ? null : PrepareBackupPath(options.BackupPath);
-        using var runLock = RunLock.Acquire(target, "Undo-ProfileMigration", cancellationToken);
+        using var runLock = RunLock.Acquire(target, "Undo-ProfileMigration", cancellationToken, writes: !options.DryRun);
         var connection = runLock.Connection;
         var schemas = target.Schemas;
         try

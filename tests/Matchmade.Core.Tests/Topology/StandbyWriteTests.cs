@@ -1,0 +1,103 @@
+using Matchmade.Core.Completion;
+using Matchmade.Core.Connection;
+using Matchmade.Core.Errors;
+using Matchmade.Core.Migration;
+using Matchmade.Core.Rollback;
+using Matchmade.Core.Sync;
+using Matchmade.Core.Tests.Migration;
+using Matchmade.Fixtures;
+using Npgsql;
+using static Matchmade.Tests.Shared.DbAssert;
+
+namespace Matchmade.Core.Tests.Topology;
+
+/// <summary>
+/// A writing command pointed at a hot standby (a read replica's URL, a failover that swapped the names) can write
+/// nothing there, and its run lock there would not keep a run on the primary out. Each refuses at once with one
+/// ReadOnlyTransaction error that says it is a standby and to connect to the primary, before anything (a report, the
+/// run history) is written; the read-only looks still work.
+/// </summary>
+public sealed class StandbyWriteTests(StandbyFixture fixture) : IClassFixture<StandbyFixture>, IDisposable
+{
+    private readonly string reports = Directory.CreateTempSubdirectory("mm-standby-write-").FullName;
+
+    public void Dispose()
+    {
+        NpgsqlConnection.ClearAllPools();
+        Directory.Delete(reports, recursive: true);
+    }
+
+    [Fact]
+    public void Every_writing_command_on_a_standby_refuses_clearly_before_writing_anything()
+    {
+        var database = "standby_write_" + Guid.NewGuid().ToString("N")[..8];
+        using (var c = Open(fixture.Primary.ConnectionString()))
+        {
+            Exec(c, $"CREATE DATABASE {database}");
+        }
+
+        var primary = fixture.Primary.ConnectionString(database);
+        using (var db = Open(primary))
+        {
+            SourceSchema.Apply(db, "public");
+            SampleData.LoadSynthetic(db, 20, seed: 7);
+        }
+
+        Assert.Equal(RunStatus.Completed, Run(primary, target => new MigrationRunner(target, new MigrationOptions { ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None)).Status);
+        Directory.Delete(reports, recursive: true);
+        Directory.CreateDirectory(reports);
+        var standby = new NpgsqlConnectionStringBuilder(fixture.Standby!.ConnectionString(database)) { Pooling = false }.ConnectionString;
+        WaitForReplay(standby);
+
+        AssertRefused("Invoke-ProfileMigration", () => Run(standby, target => new MigrationRunner(target, new MigrationOptions { ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None)));
+        AssertRefused("Sync-ProfileMigration", () => Run(standby, target => new SyncRunner(target, new SyncOptions { ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None)));
+        AssertRefused("Complete-ProfileMigration", () => Run(standby, target => new CompletionRunner(target, new CompletionOptions(), new RecordingLog()).Run(CancellationToken.None)));
+        AssertRefused("Undo-ProfileMigration", () => Run(standby, target => UndoRunner.Run(target, new UndoOptions(), new RecordingLog(), CancellationToken.None)));
+        Assert.Empty(Directory.GetFileSystemEntries(reports));
+
+        // The looks that write nothing still work there.
+        var dryRun = Run(standby, target => new MigrationRunner(target, new MigrationOptions { ReportPath = reports, DryRun = true }, new RecordingLog()).Run(CancellationToken.None));
+        Assert.Equal(RunStatus.Completed, dryRun.Status);
+        var preview = Run(standby, target => new CompletionRunner(target, new CompletionOptions { DryRun = true }, new RecordingLog()).Run(CancellationToken.None));
+        Assert.True(preview.DryRun);
+    }
+
+    private static void AssertRefused(string command, Func<object> work)
+    {
+        var e = Assert.Throws<MatchmadeException>(work);
+        Assert.Equal(ErrorIds.ReadOnlyTransaction, e.ErrorId);
+        Assert.StartsWith(command, e.Message, StringComparison.Ordinal);
+        Assert.Contains("standby", e.Message, StringComparison.Ordinal);
+        Assert.Contains("primary", e.Message, StringComparison.Ordinal);
+    }
+
+    private static T Run<T>(string connectionString, Func<DatabaseTarget, T> work)
+    {
+        using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = connectionString });
+        return work(target);
+    }
+
+    /// <summary>Until the standby has the migration's new tables (and so the database itself).</summary>
+    private static void WaitForReplay(string standby)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!Replayed(standby))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The standby did not replay the migration within 60 s.");
+            Thread.Sleep(200);
+        }
+    }
+
+    private static bool Replayed(string standby)
+    {
+        try
+        {
+            using var c = Open(standby);
+            return Scalar<bool>(c, "SELECT to_regclass('public.\"ProfileNew\"') IS NOT NULL AND to_regclass('matchmade.run') IS NOT NULL");
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            return false;
+        }
+    }
+}
