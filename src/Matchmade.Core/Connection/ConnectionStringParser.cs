@@ -56,13 +56,15 @@ internal static class ConnectionStringParser
         }
         catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException or InvalidCastException)
         {
-            throw Malformed(KeywordProblem(e));
+            throw Malformed(KeywordProblem(e, text));
         }
     }
 
     /// <summary>Says what is wrong in our words: the driver's text ("Couldn't set hots (Parameter 'hots')") is not for a DBA.</summary>
-    private static string KeywordProblem(Exception e) => e switch
+    private static string KeywordProblem(Exception e, string text) => e switch
     {
+        ArgumentException { ParamName: { Length: > 0 } key } when !NpgsqlConnectionStringBuilderKnows(key) && FollowsAnUnquotedPassword(text, key) =>
+            "a value given for Password has a ';' in it, which ends the value there (what follows was read as another keyword); quote the value, e.g. Password='…;…'",
         ArgumentException { ParamName: { Length: > 0 } key } when !NpgsqlConnectionStringBuilderKnows(key) =>
             $"'{key}' is not a keyword of an Npgsql connection string (a typo? e.g. Host, Port, Database, Username, Password, SSL Mode, Search Path)",
         ArgumentException { ParamName: { Length: > 0 } key } => $"the value of '{key}' is not valid",
@@ -71,6 +73,16 @@ internal static class ConnectionStringParser
     };
 
     private static bool NpgsqlConnectionStringBuilderKnows(string key) => new NpgsqlConnectionStringBuilder().ContainsKey(key);
+
+    /// <summary>
+    /// Whether the unknown <paramref name="key"/> comes right after an unquoted password value: then it is most likely the
+    /// rest of a password with a ';' in it, and must not be printed.
+    /// </summary>
+    private static bool FollowsAnUnquotedPassword(string text, string key) =>
+        System.Text.RegularExpressions.Regex.IsMatch(
+            text,
+            @"\b(password|pwd|ssl\s*password)\s*=\s*[^;'""\s][^;]*;\s*" + System.Text.RegularExpressions.Regex.Escape(key) + @"\s*=",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase);
 
     private static Parsed ParseUrl(string text)
     {

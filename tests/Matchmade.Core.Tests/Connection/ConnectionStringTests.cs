@@ -76,6 +76,7 @@ public sealed class ConnectionStringTests
     [InlineData("postgresql://u:PASSWORD@h/db?sslmode=sometimes", "sslmode")]
     [InlineData("postgresql://u:PASSWORD@h/db/extra", "database name")]
     [InlineData("Host=h;Port=notanumber;Password=PASSWORD", "not valid")]
+    [InlineData("Host=h;Password=PASSWORD;Port=notanumber", "the value of 'port'")]
     [InlineData("Host=h;Bogus Key=1;Password=PASSWORD", "not valid")]
     [InlineData("mysql://u:PASSWORD@h/db", "postgresql://")]
     [InlineData("   ", "empty")]
@@ -88,6 +89,21 @@ public sealed class ConnectionStringTests
         Assert.Contains(expectedText, e.Message, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(secret, e.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(Uri.EscapeDataString(secret), e.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A password with a ';' in an unquoted keyword string is cut there, and the driver takes what follows for a
+    /// keyword: naming that "keyword" printed a piece of the password. The error says to quote the value instead.
+    /// </summary>
+    [Theory]
+    [InlineData("Host=h;Database=d;Password=Xy7;kQz=9w;Username=u", "kqz")]
+    [InlineData("Host=h;Database=d;Username=u;PWD = Xy7; secretpart = 9w", "secretpart")]
+    public void A_semicolon_in_an_unquoted_password_is_explained_without_printing_the_rest_of_it(string input, string fragment)
+    {
+        var e = Assert.Throws<MatchmadeException>(() => DatabaseTarget.Create(new ConnectionRequest { ConnectionString = input }));
+        Assert.Equal("InvalidConnectionString", e.ErrorId);
+        Assert.DoesNotContain(fragment, e.ToString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("quote", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
