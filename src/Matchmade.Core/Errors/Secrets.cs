@@ -54,7 +54,8 @@ public static partial class Secrets
         return result;
     }
 
-    [GeneratedRegex(@"(postgres(?:ql)?://[^:/@\s]*):[^@\s]*@", RegexOptions.IgnoreCase)]
+    // The password runs to the last '@' before a space: one typed with a raw '@' (not %40) masked whole; at worst more is masked.
+    [GeneratedRegex(@"(postgres(?:ql)?://[^:/@\s]*):\S*@", RegexOptions.IgnoreCase)]
     private static partial Regex UrlPassword();
 
     [GeneratedRegex(@"\b(password|pwd|sslpassword)\s*=\s*(?:'[^']*'|""[^""]*""|[^;]*)", RegexOptions.IgnoreCase)]

@@ -152,6 +152,28 @@ public sealed class ConnectionStringTests
         Assert.Contains("postgresql://u:***@h/db", scrubbed, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A password with a raw '@' (not percent-encoded, as a hurried DBA types it): the URL's password runs to the last '@'
+    /// before the host, so the mask must too, whether or not the URL could be parsed (and the password registered).
+    /// </summary>
+    [Theory]
+    [InlineData("postgresql://dba:Sum@r!9x@db.internal:5432/app")]
+    [InlineData("postgres://dba:Qx7@Zk9@Wp3@db.internal/app?schema=public")]
+    public void A_raw_at_sign_in_a_url_password_is_masked_to_the_host(string url)
+    {
+        var password = url.Split("://")[1].Split(':')[1];
+        password = password[..password.LastIndexOf('@')];
+        Assert.Equal(url.Replace(password, "***", StringComparison.Ordinal), Secrets.Scrub(url));
+        var e = Record.Exception(() => DatabaseTarget.Create(new ConnectionRequest { ConnectionString = url }).Dispose());
+        if (e is not null)
+        {
+            foreach (var piece in password.Split('@'))
+            {
+                Assert.DoesNotContain(piece, e.ToString(), StringComparison.Ordinal);
+            }
+        }
+    }
+
     [Fact]
     public void A_very_short_password_is_masked_in_connection_strings_but_not_scrubbed_from_every_word()
     {
