@@ -13,6 +13,13 @@ public sealed record ConnectionRequest
     /// <summary>The app's schema; null = the URL's <c>?schema=</c>, else <c>public</c>.</summary>
     public string? Schema { get; init; }
 
+    /// <summary>
+    /// The folder relative file paths of the connection string (sslrootcert, sslidentity, sslkey; Root Certificate, SSL
+    /// Certificate, SSL Key, Passfile) are relative to: the cmdlets pass PowerShell's current location, which is not the
+    /// process's working directory. Null: the process's working directory.
+    /// </summary>
+    public string? BaseDirectory { get; init; }
+
     /// <summary>The module's own schema for run history and state.</summary>
     public string StateSchema { get; init; } = DefaultStateSchema;
 

@@ -195,13 +195,13 @@ internal static class ConnectionStringParser
                 return true;
             case "sslcert": // Prisma's sslcert is the server's CA certificate (libpq's sslrootcert).
             case "sslrootcert":
-                builder.RootCertificate = Path.GetFullPath(value);
+                builder.RootCertificate = value; // a relative path is the caller's (DatabaseTarget.ResolveFiles)
                 return true;
             case "sslidentity": // Prisma: the client's PKCS#12 identity.
-                builder.SslCertificate = Path.GetFullPath(value);
+                builder.SslCertificate = value;
                 return true;
             case "sslkey":
-                builder.SslKey = Path.GetFullPath(value);
+                builder.SslKey = value;
                 return true;
             case "sslpassword":
                 Secrets.Register(value);

@@ -54,6 +54,16 @@ public sealed class DatabaseTarget : IDisposable
 
     public static string ApplicationName { get; } = $"Matchmade {ModuleVersion}";
 
+    /// <summary>The connection string's files as full paths, a relative one taken from <paramref name="folder"/> (the driver would read it from the process's).</summary>
+    private static void ResolveFiles(NpgsqlConnectionStringBuilder builder, string folder)
+    {
+        builder.RootCertificate = Full(builder.RootCertificate);
+        builder.SslCertificate = Full(builder.SslCertificate);
+        builder.SslKey = Full(builder.SslKey);
+        builder.Passfile = Full(builder.Passfile);
+        string? Full(string? path) => string.IsNullOrEmpty(path) ? path : Path.GetFullPath(path, folder);
+    }
+
     public static DatabaseTarget Create(ConnectionRequest request)
     {
         var (text, source) = Choose(request);
@@ -70,6 +80,7 @@ public sealed class DatabaseTarget : IDisposable
             builder.Password = request.Password;
         }
 
+        ResolveFiles(builder, request.BaseDirectory ?? Environment.CurrentDirectory);
         builder.ApplicationName = ApplicationName;
         builder.PersistSecurityInfo = false;
         builder.IncludeErrorDetail = false; // error details can echo row values (personal data)

@@ -193,6 +193,7 @@ public abstract class MatchmadeCommandBase : PSCmdlet, IDisposable
             UserName = string.IsNullOrEmpty(network?.UserName) ? null : network.UserName,
             Password = network?.Password,
             Schema = Schema,
+            BaseDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath, // relative certificate paths, as every other path
         };
     }
 }

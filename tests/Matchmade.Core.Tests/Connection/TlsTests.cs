@@ -31,6 +31,15 @@ public sealed class TlsTests : IClassFixture<TlsTests.TlsServer>
         Assert.True(Encrypted(server.Url("localhost", $"sslcert={Uri.EscapeDataString(server.CaFile)}&sslaccept=strict")));
     }
 
+    /// <summary>A relative sslrootcert is relative to the caller's folder (PowerShell's location), not the process's.</summary>
+    [Fact]
+    public void A_relative_CA_path_is_taken_from_the_callers_folder()
+    {
+        var folder = Path.GetDirectoryName(server.CaFile)!;
+        Assert.NotEqual(folder, Environment.CurrentDirectory);
+        Assert.True(Encrypted(server.Url("localhost", $"sslmode=verify-full&sslrootcert={Uri.EscapeDataString(Path.GetFileName(server.CaFile))}"), folder));
+    }
+
     [Fact]
     public void Verify_full_with_another_CA_is_a_clear_TLS_error()
     {
@@ -54,9 +63,9 @@ public sealed class TlsTests : IClassFixture<TlsTests.TlsServer>
         Assert.DoesNotContain(server.Password, e.ToString(), StringComparison.Ordinal);
     }
 
-    private static bool Encrypted(string url)
+    private static bool Encrypted(string url, string? baseDirectory = null)
     {
-        using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = url });
+        using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = url, BaseDirectory = baseDirectory });
         using var connection = target.Open();
         using var command = new NpgsqlCommand("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", connection);
         return (bool)command.ExecuteScalar()!;
