@@ -82,17 +82,25 @@ public sealed class CompletionRunner(DatabaseTarget target, CompletionOptions op
         }
     }
 
+    /// <summary>The run history's row of this completion; what the server refuses here (nothing is changed yet) is a stable-id error.</summary>
     private RunHistory StartHistory(RunLock runLock)
     {
-        var history = new RunHistory(runLock.Connection, target, log);
-        history.Prepare();
-        history.Start(runId, RunMode.Complete, new Dictionary<string, string?>(StringComparer.Ordinal)
+        try
         {
-            ["force"] = options.Force ? "true" : "false",
-            ["lockTimeoutMs"] = ((long)options.LockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
-            ["maxReplicationLagSeconds"] = options.MaxReplicationLagSeconds.ToString(CultureInfo.InvariantCulture),
-        }, 0, 0);
-        return history;
+            var history = new RunHistory(runLock.Connection, target, log);
+            history.Prepare();
+            history.Start(runId, RunMode.Complete, new Dictionary<string, string?>(StringComparer.Ordinal)
+            {
+                ["force"] = options.Force ? "true" : "false",
+                ["lockTimeoutMs"] = ((long)options.LockTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+                ["maxReplicationLagSeconds"] = options.MaxReplicationLagSeconds.ToString(CultureInfo.InvariantCulture),
+            }, 0, 0);
+            return history;
+        }
+        catch (Exception e) when (e is not MatchmadeException and not OperationCanceledException)
+        {
+            throw DbErrors.During(e, "Recording the completion's start in the run history", target);
+        }
     }
 
     /// <summary>The cut-over, or (stopped or failed, all of it rolled back) the outcome that says so.</summary>

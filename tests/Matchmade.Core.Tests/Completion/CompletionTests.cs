@@ -182,6 +182,36 @@ public sealed class CompletionTests : IDisposable
         Assert.Equal(RunStatus.Completed, Complete(cs).Status);
     }
 
+    [Fact]
+    public void A_connection_lost_while_the_run_history_starts_is_ConnectionLost_and_changes_nothing()
+    {
+        var cs = db.New(20);
+        Assert.Equal(RunStatus.Completed, db.Migrate(cs).Status);
+        string before;
+        using (var c = Open(cs))
+        {
+            // The server ends the run lock's session as the completion records its start (after the gates passed).
+            Exec(c, """
+                CREATE FUNCTION public.end_my_session() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$;
+                CREATE TRIGGER end_my_session BEFORE INSERT ON matchmade.run FOR EACH ROW WHEN (NEW.mode = 'Complete') EXECUTE FUNCTION public.end_my_session();
+                """);
+            before = Everything(c);
+        }
+
+        var e = Assert.Throws<Matchmade.Core.Errors.MatchmadeException>(() => Complete(cs));
+        Assert.Equal("ConnectionLost", e.ErrorId);
+        Assert.Contains("run history", e.Message, StringComparison.Ordinal);
+        NpgsqlConnection.ClearAllPools();
+        using (var c = Open(cs))
+        {
+            Assert.Equal(before, Everything(c)); // not even a run in the history
+            Exec(c, "DROP TRIGGER end_my_session ON matchmade.run; DROP FUNCTION public.end_my_session()");
+        }
+
+        Assert.Equal(RunStatus.Completed, Complete(cs).Status);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
