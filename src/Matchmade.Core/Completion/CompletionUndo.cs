@@ -31,7 +31,7 @@ internal static class CompletionUndo
 
         if (!options.DryRun && (options.BackupPath is not null || options.Force))
         {
-            log.Warning("Undoing a completion drops nothing: -BackupPath and -Force do not apply to this step.");
+            log.Warning("Undoing a completion drops nothing: -BackupPath and -Force do not apply to this step and are ignored (no backup file is written).");
         }
 
         if (!options.DryRun)

@@ -20,18 +20,21 @@ public static class UndoRunner
 {
     public static UndoOutcome Run(DatabaseTarget target, UndoOptions options, IOperationLog log, CancellationToken cancellationToken)
     {
-        var backupPath = options.BackupPath is null ? null : PrepareBackupPath(options.BackupPath);
         using var runLock = RunLock.Acquire(target, "Undo-ProfileMigration", cancellationToken, writes: !options.DryRun);
         var connection = runLock.Connection;
         var schemas = target.Schemas;
+        string? backupPath = null;
         try
         {
             if (CompletionState.Read(connection, null, schemas).Completed)
             {
-                // One stage at a time: after a completion, Undo steps back to the transition first.
+                // One stage at a time: after a completion, Undo steps back to the transition first. It drops nothing,
+                // so -BackupPath does not apply: not checked, not written (CompletionUndo warns that it is ignored).
                 return CompletionUndo.Run(connection, target, options, log, cancellationToken);
             }
 
+            // Checked once the step is known to drop rows; set only when the path is fit, so a refused path's file is never removed below.
+            backupPath = options.BackupPath is null ? null : PrepareBackupPath(options.BackupPath);
             using var transaction = connection.BeginTransaction();
             Db.SetLockTimeout(connection, transaction, options.LockTimeout);
             var plan = Inspect(connection, transaction, target, options, log);

@@ -248,6 +248,38 @@ public sealed class CompletionTests : IDisposable
     }
 
     [Fact]
+    public void Undo_of_a_completion_ignores_BackupPath_with_a_warning_whatever_it_names()
+    {
+        var cs = db.New(20);
+        Assert.Equal(RunStatus.Completed, db.Migrate(cs).Status);
+        var existing = Path.Combine(db.Reports, "kept.jsonl");
+        File.WriteAllText(existing, "mine");
+
+        // -BackupPath does not apply to this step: neither an existing file nor a missing folder stops it, nor is written.
+        foreach (var backup in new[] { existing, Path.Combine(db.Reports, "missing", "b.jsonl") })
+        {
+            Assert.Equal(RunStatus.Completed, Complete(cs).Status);
+            var options = new Matchmade.Core.Rollback.UndoOptions { BackupPath = backup };
+            Assert.Equal(Matchmade.Core.Rollback.UndoStep.Completion, Undo(cs, options with { DryRun = true }).Step);
+            var log = new RecordingLog();
+            var undo = Undo(cs, options, log);
+            Assert.Equal(Matchmade.Core.Rollback.UndoStep.Completion, undo.Step);
+            Assert.Null(undo.BackupPath);
+            Assert.Contains(log.Warnings, w => w.Contains("-BackupPath", StringComparison.Ordinal) && w.Contains("ignored", StringComparison.Ordinal));
+            Assert.Equal(MigrationStage.Migrated, Stage(cs));
+            Assert.Equal(RunStatus.Completed, db.Sync(cs, new Matchmade.Core.Sync.SyncOptions { Full = true }).Status);
+        }
+
+        Assert.Equal("mine", File.ReadAllText(existing));
+        Assert.False(Directory.Exists(Path.Combine(db.Reports, "missing")));
+
+        // The step that does drop rows still refuses both.
+        Assert.Equal("BackupExists", Assert.Throws<Matchmade.Core.Errors.MatchmadeException>(() => Undo(cs, new() { BackupPath = existing })).ErrorId);
+        Assert.Equal("BackupPathNotWritable", Assert.Throws<Matchmade.Core.Errors.MatchmadeException>(() => Undo(cs, new() { BackupPath = Path.Combine(db.Reports, "missing", "b.jsonl") })).ErrorId);
+        Assert.Equal(MigrationStage.Migrated, Stage(cs));
+    }
+
+    [Fact]
     public void Complete_undo_restores_the_transition_exactly_and_complete_again_works()
     {
         var cs = db.New(100, prismaHistory: true);
