@@ -26,7 +26,7 @@ internal static class CompletionUndo
         if (!state.ArchivePresent)
         {
             throw new MatchmadeException(ErrorIds.ArchiveNotFound, FailureKind.ObjectNotFound,
-                $"Schema '{schemas.App}' was completed and its archive {schemas.State}.{CompletionState.ArchiveTable} has been removed: the old Profile table's rows are gone, so the completion cannot be undone.", target: schemas.State);
+                $"Schema '{schemas.App}' was completed and its archive {schemas.State}.{CompletionState.ArchiveTable} has been removed: the old Profile table's rows are gone, so the completion cannot be undone. Nothing needs it: the schema is complete and the app runs on the new tables. If the old rows are needed, restore the old Profile table from a backup of the database taken before -RemoveArchive, into another schema or database, and read them there.", target: schemas.State);
         }
 
         if (!options.DryRun && (options.BackupPath is not null || options.Force))

@@ -268,7 +268,11 @@ public sealed class CompletionGateTests : IDisposable
         Assert.Equal("AlreadyCompleted", refused.ErrorId);
         Assert.DoesNotContain("Undo-ProfileMigration steps back", refused.Message, StringComparison.Ordinal);
         Assert.Contains("archive matchmade.ProfileOld was removed", refused.Message, StringComparison.Ordinal);
-        Assert.Equal("ArchiveNotFound", Assert.Throws<MatchmadeException>(() => Undo(cs)).ErrorId);
+        var undo = Assert.Throws<MatchmadeException>(() => Undo(cs));
+        Assert.Equal("ArchiveNotFound", undo.ErrorId);
+        // What the DBA can do instead: nothing is needed for the app, and the old rows are in a backup, if anywhere.
+        Assert.Contains("the app runs on the new tables", undo.Message, StringComparison.Ordinal);
+        Assert.EndsWith("restore the old Profile table from a backup of the database taken before -RemoveArchive, into another schema or database, and read them there.", undo.Message, StringComparison.Ordinal);
     }
 
     [Fact]
