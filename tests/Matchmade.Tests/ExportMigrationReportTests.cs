@@ -105,6 +105,12 @@ public sealed partial class ExportMigrationReportTests : IDisposable
         session.Run("Export-MigrationReport -ReportPath $args[0] -Path $args[1] -Force -RedactValues", report, page).ThrowOnError();
         Assert.Contains("\\[redacted\\]", File.ReadAllText(page), StringComparison.Ordinal);
 
+        // -Path naming the report itself is refused, -Force or not: the page would replace the report.
+        var reportBytes = File.ReadAllBytes(report);
+        var itself = session.Run("Export-MigrationReport -ReportPath $args[0] -Path $args[0] -Format Html -Force", report);
+        Assert.Equal($"ExportExists,{ExportCmdlet}", Assert.Single(itself.AllErrors).FullyQualifiedErrorId);
+        Assert.Equal(reportBytes, File.ReadAllBytes(report));
+
         var unknown = session.Run("Export-MigrationReport -ReportPath $args[0] -Path $args[1]", report, Path.Combine(reports, "page.txt"));
         Assert.Equal($"ExportFormatUnknown,{ExportCmdlet}", Assert.Single(unknown.AllErrors).FullyQualifiedErrorId);
         var forced = session.Run("Export-MigrationReport -ReportPath $args[0] -Path $args[1] -Format Html", report, Path.Combine(reports, "page.txt")).ThrowOnError().Output.Single();

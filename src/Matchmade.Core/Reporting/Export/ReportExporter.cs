@@ -52,11 +52,54 @@ public static class ReportExporter
         }
     }
 
+    /// <summary>
+    /// The page is moved into place over an existing file (with overwrite): naming the report itself, by whatever path,
+    /// would replace the report with its own page. Refused, -Force or not.
+    /// </summary>
+    private static void RefuseTheReportItself(string reportPath, string pagePath)
+    {
+        if (string.Equals(RealPath(reportPath, followLast: true), RealPath(pagePath, followLast: false), PathComparison))
+        {
+            throw new MatchmadeException(ErrorIds.ExportExists, FailureKind.InvalidArgument,
+                $"'{pagePath}' is the report itself: the page would replace it, and -Force does not change that. Pick another -Path, or leave -Path out to write the page beside the report.", target: pagePath);
+        }
+    }
+
+    /// <summary>Case-insensitive where the file systems usually are (Windows, macOS).</summary>
+    private static StringComparison PathComparison => OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
+    /// <summary>
+    /// The full path with the symbolic links of its folders followed: the directory entry a rename replaces. The last
+    /// part is followed too when <paramref name="followLast"/> (the report's file, read through a link); a page's is
+    /// not (a rename onto a link replaces the link, not what it points to).
+    /// </summary>
+    private static string RealPath(string path, bool followLast)
+    {
+        var full = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(full);
+        var real = folder is null ? full : Path.Combine(RealPath(folder, followLast: true), Path.GetFileName(full));
+        return followLast ? Followed(real) : real;
+    }
+
+    /// <summary>Where a symbolic link finally points (itself when it is none, or the link cannot be read: the later write reports that).</summary>
+    private static string Followed(string path)
+    {
+        try
+        {
+            return new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true) is { } target ? Path.GetFullPath(target.FullName) : path;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return path;
+        }
+    }
+
     public static ReportExportOutcome Export(string reportPath, string pagePath, ReportExportFormat format, ExportOptions options, bool overwrite, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var clock = Stopwatch.StartNew();
         pagePath = Path.GetFullPath(pagePath);
+        RefuseTheReportItself(reportPath, pagePath);
         CheckTarget(pagePath, overwrite);
         var aggregate = ReportAggregate.Build(reportPath, options, cancellationToken);
         var temp = Path.Combine(Path.GetDirectoryName(pagePath)!, "." + Path.GetFileName(pagePath) + "." + Guid.NewGuid().ToString("N")[..8] + ".part");

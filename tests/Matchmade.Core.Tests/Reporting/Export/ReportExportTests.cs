@@ -173,6 +173,36 @@ public sealed partial class ReportExportTests : ReportFiles
     }
 
     [Fact]
+    public void The_report_itself_is_never_replaced_by_its_page_even_with_overwrite()
+    {
+        var report = Write(Dir, Sample);
+        var before = File.ReadAllBytes(report);
+        var elsewhere = Directory.CreateTempSubdirectory("mm-report-link-").FullName;
+        try
+        {
+            // The same file by another name: a '.' in the path, and a folder that is a symbolic link to the report's.
+            var linked = Directory.CreateSymbolicLink(Path.Combine(elsewhere, "reports"), Dir).FullName;
+            var name = Path.GetFileName(report);
+            foreach (var page in new[] { report, Path.Combine(Dir, ".", name), Path.Combine(linked, name) })
+            {
+                foreach (var format in new[] { ReportExportFormat.Html, ReportExportFormat.Markdown })
+                {
+                    var e = Assert.Throws<MatchmadeException>(() => ReportExporter.Export(report, page, format, new ExportOptions(), overwrite: true));
+                    Assert.Equal("ExportExists", e.ErrorId);
+                    Assert.Contains("is the report itself", e.Message, StringComparison.Ordinal);
+                }
+            }
+
+            Assert.Equal(before, File.ReadAllBytes(report));
+            Assert.Equal([report], Directory.GetFiles(Dir)); // no page, no temp file
+        }
+        finally
+        {
+            Directory.Delete(elsewhere, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_page_references_nothing_outside_itself()
     {
         var page = Export(WriteWithFigures(Sample), "page.html");
