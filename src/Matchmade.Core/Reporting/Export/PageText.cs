@@ -1,14 +1,15 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Matchmade.Core.Reporting.Export;
 
 /// <summary>
 /// Makes report data (hostile: it comes from users' blobs) safe to show. Control, format and bidi characters
 /// (U+202E, U+2066, zero-width marks …) become visible "[U+202E]" text, so a value can neither reorder the text
-/// around it nor hide; then HTML or Markdown special characters are escaped.
+/// around it nor hide; then HTML or Markdown special characters are escaped. Markdown also loses mentions and links.
 /// </summary>
-public static class PageText
+public static partial class PageText
 {
     /// <summary>Replaces invisible and direction-changing characters with "[U+XXXX]"; tabs and line breaks with a space.</summary>
     public static string Visible(string? text)
@@ -67,10 +68,10 @@ public static class PageText
         return sb.ToString();
     }
 
-    /// <summary>Text for a Markdown table cell: Markdown's specials backslash-escaped, HTML's as entities.</summary>
+    /// <summary>Text for a Markdown table cell or line: Markdown's specials backslash-escaped, HTML's as entities, mentions and links broken (<see cref="Unlinked"/>).</summary>
     public static string Markdown(string? text)
     {
-        var visible = Visible(text);
+        var visible = Unlinked(Visible(text));
         var sb = new StringBuilder(visible.Length + 16);
         foreach (var c in visible)
         {
@@ -85,6 +86,9 @@ public static class PageText
                 case '>':
                     sb.Append("&gt;");
                     break;
+                case ZeroWidthSpace:
+                    sb.Append("&#8203;"); // as an entity, so the mark shows in the page's source
+                    break;
                 case '\\' or '`' or '*' or '_' or '[' or ']' or '(' or ')' or '|' or '~':
                     sb.Append('\\').Append(c);
                     break;
@@ -96,6 +100,20 @@ public static class PageText
 
         return sb.ToString();
     }
+
+    private const char ZeroWidthSpace = '\u200B';
+
+    /// <summary>
+    /// A page pasted into a GitHub issue or PR: '@name' would notify that user or team, and 'https://…', 'www.…' and
+    /// 'a@b.c' would become links, escaped or not (GitHub finds them in the rendered text). A zero-width space after
+    /// each '@', inside each '://' and after 'www' breaks them and shows nothing. Only ours reach here: <see cref="Visible"/>
+    /// shows the data's own as "[U+200B]".
+    /// </summary>
+    private static string Unlinked(string text) =>
+        WwwDot().Replace(text.Replace("@", "@\u200B", StringComparison.Ordinal).Replace("://", ":\u200B//", StringComparison.Ordinal), "$0\u200B");
+
+    [GeneratedRegex("www(?=\\.)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex WwwDot();
 
     /// <summary>A whole number as shown on the page (1,234,567; invariant culture).</summary>
     public static string Number(long n) => n.ToString("N0", CultureInfo.InvariantCulture);

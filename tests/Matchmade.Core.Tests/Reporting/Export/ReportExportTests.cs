@@ -173,6 +173,33 @@ public sealed partial class ReportExportTests : ReportFiles
     }
 
     [Fact]
+    public void Mentions_and_links_in_the_data_stay_plain_text_in_markdown_and_the_html_keeps_them_as_they_are()
+    {
+        const string Mention = "@octocat";
+        const string Links = "see https://evil.example/x, HTTP://evil.example/y, www.evil.example and bob@example.com";
+        var report = WriteWithFigures(w =>
+        {
+            w.Add(new Conflict("u1", "location", [new(ContextType.Romantic, Json(Mention)), new(ContextType.Friendship, Json(Links))], Json(Mention)));
+            w.Add(new UnmappedField("u1", ContextType.Romantic, Mention, Json(Links)));
+            w.AddError(new RunError(Mention, "UserWriteFailed", Links));
+        });
+
+        var markdown = Export(report, "page.md");
+        // GitHub mentions, autolinks and e-mail links need '@', '://' or 'www.' unbroken; a zero-width space entity breaks them, and renders as nothing.
+        Assert.DoesNotMatch("@(?!&#8203;)", markdown);
+        Assert.DoesNotContain("://", markdown, StringComparison.Ordinal);
+        Assert.DoesNotMatch("(?i)www\\.", markdown);
+        Assert.Contains("| @&#8203;octocat |", markdown, StringComparison.Ordinal);
+        Assert.Contains("https:&#8203;//evil.example/x, HTTP:&#8203;//evil.example/y, www&#8203;.evil.example and bob@&#8203;example.com", markdown, StringComparison.Ordinal);
+        Assert.All(markdown.Split('\n').Where(l => l.StartsWith('|')), line => Assert.Equal(line.Split(" | ").Length, UnescapedPipes(line)));
+
+        var html = Export(report, "page.html");
+        Assert.DoesNotContain("&#8203;", html, StringComparison.Ordinal);
+        Assert.Contains(Mention, html, StringComparison.Ordinal);
+        Assert.Contains(PageText.Html(Links), html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_report_itself_is_never_replaced_by_its_page_even_with_overwrite()
     {
         var report = Write(Dir, Sample);
