@@ -99,6 +99,28 @@ public sealed class VerifyReportUndoTests : IDisposable
     }
 
     [Fact]
+    public void Latest_after_a_completion_reads_its_final_syncs_findings_from_the_journal_and_verbose_says_why()
+    {
+        using var session = new PowerShellSession();
+        session.Run("Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -Confirm:$false", db.Url, reports).ThrowOnError();
+        using (var c = db.Open())
+        {
+            // The app changes user_qa1 (unmapped keys intent, preferences, dealbreakers): the completion's final sync re-merges it.
+            Exec(c, """UPDATE "Profile" SET data = data || '{"location": "Pending"}' WHERE "contextProfileId" = 'cp_qa1_romantic'""");
+        }
+
+        var done = session.Run("Complete-ProfileMigration -ConnectionString $args[0] -Confirm:$false", db.Url).ThrowOnError().Output.Single();
+        Assert.Equal(1L, done.Properties["UsersSynced"].Value);
+
+        var latest = session.Run("Get-MigrationReport -ConnectionString $args[0] -Latest -Kind UnmappedField -Verbose", db.Url).ThrowOnError();
+        Assert.Equal(["intent", "preferences", "dealbreakers"], latest.Output.Select(o => (string)o.Properties["Field"].Value));
+        var said = Assert.Single(latest.Verbose, v => v.Contains("findings journal", StringComparison.Ordinal));
+        Assert.Contains($"Run {done.Properties["RunId"].Value} is a completion (Complete-ProfileMigration), which writes no report file", said, StringComparison.Ordinal);
+        Assert.Contains("its final sync", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("has no report file", said, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_damaged_report_file_is_one_clear_error()
     {
         var path = Path.Combine(reports, "migration-report-broken.json");

@@ -103,22 +103,36 @@ public sealed class GetMigrationReportCommand : MatchmadeCommandBase
     }
 
     /// <summary>
-    /// A run without a report file (killed, or its report could not be written): the findings of the batches it
-    /// committed, from the findings journal its batches wrote in their own transactions.
+    /// A run without a report file: the findings of the batches it committed, from the findings journal its batches
+    /// wrote in their own transactions. A migration or sync killed (or whose report could not be written) or still
+    /// running; or a completion, which never writes one: its final sync journals its findings in the cut-over's transaction.
     /// </summary>
     private void EmitJournal(RunRecord run, MigrationReportSummary summary)
     {
         if (Wants(ReportKind.Summary))
         {
-            WriteObject(summary with { Message = run.Message ?? $"The run has no report file ({run.Status}): its findings are those of the batches it committed, from the findings journal." });
+            WriteObject(summary with { Message = run.Message ?? $"The run {WhyNoReport(run)}: its findings are {JournalHolds(run)}, from the findings journal." });
         }
 
         if (FindingKinds() is { } kinds)
         {
-            WriteVerbose($"Run {run.RunId} has no report file ({run.Status}): reading the findings of the batches it committed from the findings journal in the module's schema.");
+            WriteVerbose($"Run {run.RunId} {WhyNoReport(run)}: reading {JournalHolds(run)} from the findings journal in the module's schema.");
             WriteFindings(FindingsJournal.Read(Engine.Target, run.RunId, kinds, UserId, Cancellation));
         }
     }
+
+    /// <summary>Why the run has no report file, as the rest of a sentence that starts with the run.</summary>
+    private static string WhyNoReport(RunRecord run) =>
+        !run.WritesReport ? "is a completion (Complete-ProfileMigration), which writes no report file"
+        : IsRunning(run) ? "is still running: its report file is written when it ends"
+        : $"has no report file ({run.Status})";
+
+    private static string JournalHolds(RunRecord run) =>
+        !run.WritesReport ? "the findings of its final sync (none if the cut-over was rolled back)"
+        : IsRunning(run) ? "the findings of the batches it has committed so far"
+        : "the findings of the batches it committed";
+
+    private static bool IsRunning(RunRecord run) => run.Status == "Running"; // the history's word until the run ends
 
     /// <summary>The finding kinds -Kind asks for (empty: all), or null when it asks for the summary only.</summary>
     private ReportEntryKind[]? FindingKinds()
