@@ -79,8 +79,8 @@ public sealed class TrackingResetTests(StandbyFixture fixture) : IClassFixture<S
         Assert.True(run.Status == RunStatus.Completed, run.Message);
         EditBlobs(cs, 3);
         var database = new NpgsqlConnectionStringBuilder(cs).Database!;
-        var standby = new NpgsqlConnectionStringBuilder(fixture.Standby!.ConnectionString(database)) { Pooling = false }.ConnectionString;
-        WaitForReplay(standby);
+        // Replayed: the migration's triggers and the edits.
+        var standby = fixture.StandbyOnceReplayed(database, "SELECT (SELECT count(*) FROM pg_trigger WHERE tgname = 'matchmade_record_change') >= 3 AND (SELECT count(*) FROM \"Profile\" WHERE data ? 'edited') >= 3");
 
         using (var c = Open(standby))
         {
@@ -159,31 +159,6 @@ public sealed class TrackingResetTests(StandbyFixture fixture) : IClassFixture<S
                 RETURNING cp."userId")
             SELECT count(DISTINCT "userId")::int FROM edited
             """, ("n", count));
-    }
-
-    private static void WaitForReplay(string standby)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!Replayed(standby))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The standby did not replay the migration within 60 s.");
-            Thread.Sleep(200);
-        }
-    }
-
-    /// <summary>Whether the standby has the migration and the edits; false also while it has not replayed CREATE DATABASE yet.</summary>
-    private static bool Replayed(string standby)
-    {
-        try
-        {
-            using var c = Open(standby);
-            return Scalar<long>(c, "SELECT count(*) FROM pg_trigger WHERE tgname = 'matchmade_record_change'") >= 3
-                && Scalar<long>(c, "SELECT count(*) FROM \"Profile\" WHERE data ? 'edited'") >= 3;
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
-        {
-            return false;
-        }
     }
 
     private static DatabaseTarget Target(string cs) => DatabaseTarget.Create(new ConnectionRequest { ConnectionString = cs });

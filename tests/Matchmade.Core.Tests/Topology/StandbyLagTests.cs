@@ -44,6 +44,36 @@ public sealed class StandbyFixture : IDisposable
         }
     }
 
+    /// <summary>
+    /// A connection string to <paramref name="database"/> on the standby, once it has replayed what
+    /// <paramref name="replayed"/> (a boolean query) looks for; until it has replayed CREATE DATABASE the database is missing.
+    /// </summary>
+    public string StandbyOnceReplayed(string database, string replayed)
+    {
+        var standby = new NpgsqlConnectionStringBuilder(Standby!.ConnectionString(database)) { Pooling = false }.ConnectionString;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!Has(standby, replayed))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The standby did not replay within 60 s: {replayed}");
+            Thread.Sleep(200);
+        }
+
+        return standby;
+    }
+
+    private static bool Has(string standby, string replayed)
+    {
+        try
+        {
+            using var c = Open(standby);
+            return Scalar<bool>(c, replayed);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            return false;
+        }
+    }
+
     public void Dispose()
     {
         Standby?.Dispose();

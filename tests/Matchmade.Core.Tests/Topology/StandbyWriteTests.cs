@@ -46,8 +46,7 @@ public sealed class StandbyWriteTests(StandbyFixture fixture) : IClassFixture<St
         Assert.Equal(RunStatus.Completed, Run(primary, target => new MigrationRunner(target, new MigrationOptions { ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None)).Status);
         Directory.Delete(reports, recursive: true);
         Directory.CreateDirectory(reports);
-        var standby = new NpgsqlConnectionStringBuilder(fixture.Standby!.ConnectionString(database)) { Pooling = false }.ConnectionString;
-        WaitForReplay(standby);
+        var standby = fixture.StandbyOnceReplayed(database, "SELECT to_regclass('public.\"ProfileNew\"') IS NOT NULL AND to_regclass('matchmade.run') IS NOT NULL");
 
         AssertRefused("Invoke-ProfileMigration", () => Run(standby, target => new MigrationRunner(target, new MigrationOptions { ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None)));
         AssertRefused("Sync-ProfileMigration", () => Run(standby, target => new SyncRunner(target, new SyncOptions { ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None)));
@@ -75,29 +74,5 @@ public sealed class StandbyWriteTests(StandbyFixture fixture) : IClassFixture<St
     {
         using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = connectionString });
         return work(target);
-    }
-
-    /// <summary>Until the standby has the migration's new tables (and so the database itself).</summary>
-    private static void WaitForReplay(string standby)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!Replayed(standby))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The standby did not replay the migration within 60 s.");
-            Thread.Sleep(200);
-        }
-    }
-
-    private static bool Replayed(string standby)
-    {
-        try
-        {
-            using var c = Open(standby);
-            return Scalar<bool>(c, "SELECT to_regclass('public.\"ProfileNew\"') IS NOT NULL AND to_regclass('matchmade.run') IS NOT NULL");
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
-        {
-            return false;
-        }
     }
 }
