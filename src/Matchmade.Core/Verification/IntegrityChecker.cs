@@ -6,6 +6,7 @@ using Matchmade.Core.Schema;
 using Matchmade.Core.Sql;
 using Matchmade.Core.Tracking;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Matchmade.Core.Verification;
 
@@ -105,6 +106,12 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         var (reconciliation, nothingLost) = state.Completed && !state.ArchivePresent
             ? (ArchiveRemoved("Reconciliation"), ArchiveRemoved("NothingLost"))
             : Guard2(() => Reconciliation.Run(connection, transaction, target.Schemas, tables, userIds, log, cancellationToken));
+        if (userIds is not null && !reconciliation.Skipped)
+        {
+            var unknown = Guard("Reconciliation", () => UnknownUsers(connection, transaction, userIds));
+            (reconciliation, nothingLost) = (unknown.Apply(reconciliation), unknown.Apply(nothingLost));
+        }
+
         var results = new List<IntegrityCheckResult>(2);
         if (wanted.Contains("Reconciliation"))
         {
@@ -119,7 +126,21 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         return results;
     }
 
-    private IntegrityCheckResult Guard(string name, Func<IntegrityCheckResult> check)
+    /// <summary>
+    /// The given ids that are no user (a typo; ids are case-sensitive): the reconciliation never saw them, so it proved
+    /// nothing of them, and a canary check with a mistyped id must not pass comparing nobody.
+    /// </summary>
+    private GivenUsersNotFound UnknownUsers(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string> userIds)
+    {
+        var distinct = userIds.Distinct(StringComparer.Ordinal).ToArray();
+        using var command = new NpgsqlCommand(SqlText.For("given-users-missing.sql", target.Schemas), connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = distinct });
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return new GivenUsersNotFound(reader.GetInt32(0), distinct.Length, reader.IsDBNull(1) ? [] : reader.GetFieldValue<string[]>(1), $"{target.Schemas.App}.\"User\"");
+    }
+
+    private T Guard<T>(string name, Func<T> check)
     {
         try
         {

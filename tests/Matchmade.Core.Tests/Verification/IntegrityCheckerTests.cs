@@ -144,6 +144,30 @@ public sealed class IntegrityCheckerTests : IDisposable
     }
 
     [Fact]
+    public void Given_user_ids_that_do_not_exist_are_not_a_pass()
+    {
+        var cs = Migrated(synthetic: 0, prisma: false);
+
+        // A typo in a canary's ids (ids are case-sensitive) compares nobody: that proves nothing, it must not pass.
+        var typo = Verify(cs, ["Reconciliation", "NothingLost"], ["USER_QA1"]);
+        Assert.Equal(2, typo.Count);
+        Assert.All(typo, r =>
+        {
+            Assert.False(r.Passed, $"{r.Name} passed comparing no user: {r.Observed}");
+            Assert.Equal(CheckSeverity.Warning, r.Severity);
+            Assert.Contains("'USER_QA1'", r.Detail, StringComparison.Ordinal);
+            Assert.Equal(["USER_QA1"], r.SampleIds);
+        });
+
+        // One of two ids wrong: the other is still compared, and the wrong one is named.
+        var mixed = Single(cs, "Reconciliation", ["user_qa1", "user_qa9"]);
+        Assert.False(mixed.Passed);
+        Assert.Contains("1 of the 2 given user ids", mixed.Detail, StringComparison.Ordinal);
+        Assert.Contains("'user_qa9'", mixed.Detail, StringComparison.Ordinal);
+        Assert.True(Single(cs, "Reconciliation", ["user_qa1", "user_qa1"]).Passed);
+    }
+
+    [Fact]
     public void Unknown_check_names_and_a_database_not_migrated_yet_are_clear_errors()
     {
         var cs = NewDatabase();
