@@ -300,7 +300,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
     private void IndexProblems(NpgsqlConnection connection, NpgsqlTransaction transaction, ExpectedShape shape, List<string> problems)
     {
         var source = shape.Source;
-        var indexes = new Dictionary<string, (string Table, bool Unique, string[] Columns)>(StringComparer.Ordinal);
+        var indexes = new Dictionary<string, (string Table, bool Unique, string[] Columns, string Unusual)>(StringComparer.Ordinal);
         using (var command = new NpgsqlCommand(SqlText.Raw("schema-indexes.sql"), connection, transaction))
         {
             command.Parameters.AddWithValue("schema", target.Schemas.App);
@@ -308,7 +308,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                indexes[reader.GetString(0)] = (reader.GetString(1), reader.GetBoolean(2), reader.GetFieldValue<string[]>(3));
+                indexes[reader.GetString(0)] = (reader.GetString(1), reader.GetBoolean(2), reader.GetFieldValue<string[]>(3), reader.GetString(4));
             }
         }
 
@@ -318,9 +318,10 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
             {
                 problems.Add($"index {index.Name} is missing");
             }
-            else if (actual.Table != index.Table || actual.Unique != index.Unique || !actual.Columns.SequenceEqual(index.Columns))
+            else if (actual.Table != index.Table || actual.Unique != index.Unique || !actual.Columns.SequenceEqual(index.Columns) || actual.Unusual.Length > 0)
             {
-                problems.Add($"index {index.Name} is {(actual.Unique ? "UNIQUE " : string.Empty)}({string.Join(", ", actual.Columns)}) on {actual.Table}, {source} makes it {(index.Unique ? "UNIQUE " : string.Empty)}({string.Join(", ", index.Columns)}) on {index.Table}");
+                var unusual = actual.Unusual.Length > 0 ? $" ({actual.Unusual})" : string.Empty;
+                problems.Add($"index {index.Name} is {(actual.Unique ? "UNIQUE " : string.Empty)}({string.Join(", ", actual.Columns)}){unusual} on {actual.Table}, {source} makes it {(index.Unique ? "UNIQUE " : string.Empty)}({string.Join(", ", index.Columns)}) on {index.Table}");
             }
         }
 

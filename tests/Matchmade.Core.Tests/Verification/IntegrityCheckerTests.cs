@@ -47,6 +47,8 @@ public sealed class IntegrityCheckerTests : IDisposable
     [InlineData("Schema", "ALTER TABLE \"ProfileNew\" ALTER COLUMN completeness SET DEFAULT 1")]
     [InlineData("Schema", "ALTER TABLE \"ContextIntent\" DROP CONSTRAINT \"ContextIntent_userId_fkey\"")]
     [InlineData("Schema", "CREATE INDEX extra_idx ON \"ProfileNew\" (name)")]
+    [InlineData("Schema", "DROP INDEX \"ContextIntent_userId_contextType_key\"; CREATE UNIQUE INDEX \"ContextIntent_userId_contextType_key\" ON \"ContextIntent\" (\"userId\", \"contextType\") WHERE completeness > 100")]
+    [InlineData("Schema", "DROP INDEX \"ProfileNew_userId_key\"; CREATE UNIQUE INDEX \"ProfileNew_userId_key\" ON \"ProfileNew\" (\"userId\", (id || ''))")]
     [InlineData("PrismaHistory", "UPDATE \"_prisma_migrations\" SET rolled_back_at = now()")]
     [InlineData("PrismaHistory", "UPDATE \"_prisma_migrations\" SET checksum = 'deadbeef'")]
     public void Each_check_fails_on_data_made_to_break_it(string check, string damage)
