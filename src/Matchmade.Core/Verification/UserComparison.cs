@@ -21,7 +21,7 @@ internal static class UserComparison
             CompareProfile(differences, expected.Profile, profile);
         }
 
-        var stored = (intents ?? []).ToDictionary(i => i.ContextType);
+        var stored = ByContext(differences, userId, intents ?? []);
         foreach (var intent in expected.Intents)
         {
             if (!stored.Remove(intent.ContextType, out var row))
@@ -56,6 +56,26 @@ internal static class UserComparison
         }
 
         return (keys, lost);
+    }
+
+    /// <summary>
+    /// The stored intents by context. Without the unique index (the Schema check names it) a context can have two rows:
+    /// each extra row is a difference, not a crash of the whole check; the first is compared.
+    /// </summary>
+    private static Dictionary<ContextType, StoredIntent> ByContext(Differences differences, string userId, List<StoredIntent> intents)
+    {
+        var stored = new Dictionary<ContextType, StoredIntent>();
+        foreach (var group in intents.GroupBy(i => i.ContextType))
+        {
+            stored[group.Key] = group.First();
+            var count = group.Count();
+            if (count > 1)
+            {
+                differences.Add(string.Create(CultureInfo.InvariantCulture, $"{userId}: {count} ContextIntents for {ContextTypes.ToDbName(group.Key)}"));
+            }
+        }
+
+        return stored;
     }
 
     private static void CompareProfile(Differences differences, MergedProfile p, StoredProfile profile)

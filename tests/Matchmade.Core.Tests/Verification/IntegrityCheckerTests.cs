@@ -146,6 +146,26 @@ public sealed class IntegrityCheckerTests : IDisposable
     }
 
     [Fact]
+    public void A_duplicate_context_intent_fails_the_reconciliation_instead_of_stopping_every_check()
+    {
+        var cs = Migrated(synthetic: 0, prisma: false);
+        using (var c = Open(cs))
+        {
+            // The unique index gone (the Schema check says so), a second romantic ContextIntent for user_qa1.
+            Exec(c, "DROP INDEX \"ContextIntent_userId_contextType_key\"; INSERT INTO \"ContextIntent\" (id, \"userId\", \"contextType\", \"updatedAt\") VALUES ('cx', 'user_qa1', 'romantic', now())");
+        }
+
+        var results = Verify(cs);
+        Assert.Equal(IntegrityChecks.Names, results.Select(r => r.Name));
+        var reconciliation = results.Single(r => r.Name == "Reconciliation");
+        Assert.False(reconciliation.Passed);
+        Assert.Equal(CheckSeverity.Error, reconciliation.Severity);
+        Assert.Contains("user_qa1: 2 ContextIntents for romantic", reconciliation.Detail, StringComparison.Ordinal);
+        Assert.Equal(["user_qa1"], reconciliation.SampleIds);
+        Assert.False(results.Single(r => r.Name == "DuplicateContextIntents").Passed);
+    }
+
+    [Fact]
     public void Given_user_ids_that_do_not_exist_are_not_a_pass()
     {
         var cs = Migrated(synthetic: 0, prisma: false);
