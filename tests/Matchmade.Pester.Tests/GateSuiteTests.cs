@@ -47,6 +47,29 @@ public sealed class GateSuiteTests : IClassFixture<GateSuiteTests.MigratedDataba
     }
 
     [Fact]
+    public void The_gate_passes_after_the_completion()
+    {
+        var completed = TestServer.Shared.CloneDatabase(Name(databases.Migrated), "gate_completed");
+        try
+        {
+            // Completed with the archive kept: every check still runs (against the archive), every user has its Profile.
+            var complete = PwshRun.Command(
+                "Complete-ProfileMigration -ConnectionString $env:DATABASE_URL -Confirm:$false | Out-Null",
+                new Dictionary<string, string?> { ["DATABASE_URL"] = SampleDatabases.Url(completed) },
+                PwshRun.RepoRoot);
+            Assert.True(complete.ExitCode == 0, complete.All);
+
+            var outcome = RunGate(completed, "completed: expected to pass");
+            Assert.True(outcome.Failed == 0 && outcome.ExitCode == 0, outcome.Describe());
+            Assert.Equal(5, outcome.Passed);
+        }
+        finally
+        {
+            TestServer.Shared.DropDatabase(completed);
+        }
+    }
+
+    [Fact]
     public void The_gate_fails_while_users_are_left_to_migrate()
     {
         var outcome = RunGate(databases.Canary, "users left to migrate: expected to fail");
