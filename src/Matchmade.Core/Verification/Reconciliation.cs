@@ -10,10 +10,10 @@ using NpgsqlTypes;
 namespace Matchmade.Core.Verification;
 
 /// <summary>A user's stored ProfileNew, ids and timestamps aside; <see cref="Shared"/> is aligned with <see cref="FieldCatalog.SharedFields"/>.</summary>
-internal sealed record StoredProfile(string?[] Shared, int Completeness, string[] Missing);
+internal sealed record StoredProfile(string?[] Shared, int Completeness, string[]? Missing);
 
 /// <summary>A stored ContextIntent; <see cref="Values"/> is aligned with <see cref="FieldCatalog.IntentColumns"/>.</summary>
-internal sealed record StoredIntent(ContextType ContextType, int Completeness, string[] Missing, string?[] Values);
+internal sealed record StoredIntent(ContextType ContextType, int Completeness, string[]? Missing, string?[] Values);
 
 /// <summary>A batch of old rows with the new rows stored for the same users (same snapshot).</summary>
 internal sealed record ReconcileBatch(BatchReader.Batch Old, Dictionary<string, StoredProfile> Profiles, Dictionary<string, List<StoredIntent>> Intents) : IKeysetBatch
@@ -76,7 +76,7 @@ internal static class Reconciliation
                     shared[i] = reader.IsDBNull(1 + i) ? null : reader.GetString(1 + i);
                 }
 
-                result[reader.GetString(0)] = new StoredProfile(shared, reader.GetInt32(1 + fields), reader.IsDBNull(2 + fields) ? [] : reader.GetFieldValue<string[]>(2 + fields));
+                result[reader.GetString(0)] = new StoredProfile(shared, reader.GetInt32(1 + fields), reader.IsDBNull(2 + fields) ? null : reader.GetFieldValue<string[]>(2 + fields));
             }
 
             return result;
@@ -102,7 +102,7 @@ internal static class Reconciliation
                     result[userId] = list = [];
                 }
 
-                list.Add(new StoredIntent(ContextTypes.Parse(reader.GetString(1)), reader.GetInt32(2), reader.IsDBNull(3) ? [] : reader.GetFieldValue<string[]>(3), values));
+                list.Add(new StoredIntent(ContextTypes.Parse(reader.GetString(1)), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<string[]>(3), values));
             }
 
             return result;

@@ -94,14 +94,17 @@ internal static class UserComparison
         }
 
         differences.Text("completeness", p.Completeness.ToString(CultureInfo.InvariantCulture), profile.Completeness.ToString(CultureInfo.InvariantCulture));
-        differences.Text("missing", string.Join(",", p.Missing), string.Join(",", profile.Missing));
+        differences.Text("missing", List(p.Missing), List(profile.Missing));
     }
+
+    /// <summary>A "missing" list as compared and shown; SQL NULL stays null ("NULL"), not an empty list.</summary>
+    private static string? List(IReadOnlyList<string>? values) => values is null ? null : string.Join(",", values);
 
     private static void CompareIntent(Differences differences, MergedIntent intent, StoredIntent row)
     {
         var context = ContextTypes.ToDbName(intent.ContextType);
         differences.Text($"{context}.completeness", intent.Completeness.ToString(CultureInfo.InvariantCulture), row.Completeness.ToString(CultureInfo.InvariantCulture));
-        differences.Text($"{context}.missing", string.Join(",", intent.Missing), string.Join(",", row.Missing));
+        differences.Text($"{context}.missing", List(intent.Missing), List(row.Missing));
         for (var i = 0; i < FieldCatalog.IntentColumns.Count; i++)
         {
             var column = FieldCatalog.IntentColumns[i];

@@ -121,6 +121,28 @@ public sealed class IntegrityCheckerTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A complete profile or intent has an empty "missing" list; SQL NULL there is another value (Prisma's String[]
+    /// reads it as null, not []), so the reconciliation must not take one for the other.
+    /// </summary>
+    [Theory]
+    [InlineData("ProfileNew", "missing")]
+    [InlineData("ContextIntent", ".missing")]
+    public void Reconciliation_tells_an_empty_missing_list_from_NULL(string table, string field)
+    {
+        var cs = Migrated(synthetic: 200, prisma: false);
+        string user;
+        using (var c = Open(cs))
+        {
+            user = Scalar<string?>(c, $"SELECT min(\"userId\") FROM \"{table}\" WHERE missing = '{{}}'") ?? throw new InvalidOperationException($"no {table} row with an empty missing list in the sample");
+            Scalar<long>(c, $"WITH u AS (UPDATE \"{table}\" SET missing = NULL WHERE \"userId\" = @u AND missing = '{{}}' RETURNING 1) SELECT count(*) FROM u", ("u", user));
+        }
+
+        var result = Single(cs, "Reconciliation", [user]);
+        Assert.False(result.Passed, $"{table}.missing NULL passed for {user}");
+        Assert.Contains($"{field}: expected , stored NULL", result.Detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Nothing_lost_fails_when_a_key_or_an_array_element_is_dropped()
     {
