@@ -1,3 +1,4 @@
+using Matchmade.Fixtures;
 using Matchmade.Tests.Hosting;
 using Matchmade.Tests.Shared;
 
@@ -26,6 +27,40 @@ public sealed class EnvironmentTests(DatabaseFixture db) : IClassFixture<Databas
         Assert.Equal(db.Database, status.Properties["Database"].Value);
         Assert.Equal("$env:DIRECT_URL", status.Properties["ConnectionSource"].Value);
         Assert.Contains(result.Verbose, v => v.Contains("(from $env:DIRECT_URL)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Piped_objects_bind_by_their_UserId_and_leave_the_database_to_DATABASE_URL()
+    {
+        // Get-Help Get-MigrationReport, example 3: findings (or Import-Csv rows) piped for their UserId, the database
+        // from DATABASE_URL. An object is no connection string: it must not bind to -ConnectionString as its ToString().
+        using var app = DatabaseFixture.CreateFresh("env_pipe");
+        using (var c = app.Open())
+        {
+            SampleData.LoadQaUsers(c);
+        }
+
+        var reports = Directory.CreateTempSubdirectory("mm-env-pipe-").FullName;
+        try
+        {
+            using var session = new PowerShellSession();
+            var result = session.Run(
+                """
+                $saved = $env:DIRECT_URL, $env:DATABASE_URL; $env:DIRECT_URL = $null; $env:DATABASE_URL = $args[0]
+                try {
+                    $finding = [Matchmade.MigrationFinding]@{ Kind = 'Error'; UserId = 'user_qa1'; Reason = 'fixed since' }
+                    $finding, [pscustomobject]@{ UserId = 'user_qa3'; Note = 'from a CSV' } | Invoke-ProfileMigration -ReportPath $args[1] -WhatIf
+                } finally { $env:DIRECT_URL, $env:DATABASE_URL = $saved }
+                """,
+                app.Url, reports).ThrowOnError();
+            var run = Assert.Single(result.Output);
+            Assert.Equal(app.Database, run.Properties["Database"].Value);
+            Assert.Equal(2L, run.Properties["UsersMigrated"].Value);
+        }
+        finally
+        {
+            Directory.Delete(reports, recursive: true);
+        }
     }
 
     [Fact]

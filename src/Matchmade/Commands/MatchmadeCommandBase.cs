@@ -33,6 +33,7 @@ public abstract class MatchmadeCommandBase : PSCmdlet, IDisposable
     /// <summary>Npgsql connection strings or postgresql:// URLs (Prisma's DATABASE_URL), one database each. Default: $env:DIRECT_URL if set (Prisma's directUrl), else $env:DATABASE_URL.</summary>
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("DatabaseUrl", "Url")]
+    [ConnectionStringArgument]
     [ValidateNotNullOrEmpty]
     public string[]? ConnectionString { get; set; }
 
