@@ -20,6 +20,12 @@ public sealed record ConnectionRequest
     /// </summary>
     public string? BaseDirectory { get; init; }
 
+    /// <summary>
+    /// At most this long to open the connection, whatever the connection string's Timeout or connect_timeout says (tab
+    /// completion must not hang on a server that takes the connection and never answers). Null: the string's own.
+    /// </summary>
+    public TimeSpan? MaxConnectTimeout { get; init; }
+
     /// <summary>The module's own schema for run history and state.</summary>
     public string StateSchema { get; init; } = DefaultStateSchema;
 

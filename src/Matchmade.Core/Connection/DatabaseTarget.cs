@@ -91,6 +91,12 @@ public sealed class DatabaseTarget : IDisposable
             builder.Timeout = 10;
         }
 
+        if (request.MaxConnectTimeout is { } cap)
+        {
+            var seconds = Math.Max(1, (int)cap.TotalSeconds);
+            builder.Timeout = builder.Timeout == 0 ? seconds : Math.Min(builder.Timeout, seconds); // 0: no limit
+        }
+
         var appSchema = !string.IsNullOrWhiteSpace(request.Schema) ? request.Schema : parsed.Schema;
         if (string.IsNullOrWhiteSpace(appSchema))
         {

@@ -26,11 +26,14 @@ public static class SchemaInspector
     /// "User" table first; for
     /// -Schema's tab completion (the PowerShell layer cannot touch Npgsql's types itself).
     /// </summary>
-    public static List<string> SchemaNames(ConnectionRequest request, CancellationToken cancellationToken)
+    public static List<string> SchemaNames(ConnectionRequest request, TimeSpan within)
     {
-        using var target = DatabaseTarget.Create(request);
-        using var connection = target.Open(cancellationToken);
-        using var command = new NpgsqlCommand(SqlText.Raw("schema-names.sql"), connection);
+        // The connection's Timeout bounds the open (a cancellation token does not: Npgsql waits out the server's
+        // greeting), the command's the query; together no more than the caller's budget.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var target = DatabaseTarget.Create(request with { MaxConnectTimeout = within });
+        using var connection = target.Open();
+        using var command = new NpgsqlCommand(SqlText.Raw("schema-names.sql"), connection) { CommandTimeout = Math.Max(1, (int)(within - clock.Elapsed).TotalSeconds) };
         command.Parameters.AddWithValue("state", target.Schemas.State);
         return Db.Strings(command, new List<string>());
     }

@@ -62,11 +62,8 @@ public sealed class SchemaNameCompleter : IArgumentCompleter
         };
     }
 
-    private static IReadOnlyList<string> Schemas(string? connectionString)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-        return SchemaInspector.SchemaNames(new ConnectionRequest { ConnectionString = connectionString }, timeout.Token);
-    }
+    private static IReadOnlyList<string> Schemas(string? connectionString) =>
+        SchemaInspector.SchemaNames(new ConnectionRequest { ConnectionString = connectionString }, TimeSpan.FromSeconds(3));
 }
 
 /// <summary>Tab completion for parameters whose values cannot be guessed (user ids): nothing, rather than file names.</summary>
