@@ -46,6 +46,20 @@ public sealed class ModuleTests
     }
 
     [Fact]
+    public void The_integrity_tables_Name_column_holds_every_checks_name_whole()
+    {
+        // The name is what a DBA passes to -Check and filters on: cut to "ChatMessageContextProfil…" it is neither.
+        using var session = new PowerShellSession();
+        var names = session.Run("(TabExpansion2 -inputScript 'Test-MigrationIntegrity -Check ' -cursorColumn 31).CompletionMatches.CompletionText").ThrowOnError().Output.Select(o => o.ToString()).ToList();
+        Assert.Contains("Reconciliation", names);
+
+        var format = System.Xml.Linq.XDocument.Load(Path.Combine(PowerShellSession.ModuleDirectory, "Matchmade.format.ps1xml"));
+        var view = format.Descendants("View").Single(v => (string?)v.Element("Name") == "Matchmade.IntegrityCheck");
+        var width = (int)view.Descendants("TableColumnHeader").Single(h => (string?)h.Element("Label") == "Name").Element("Width")!;
+        Assert.All(names, n => Assert.True(n.Length <= width, $"'{n}' ({n.Length} characters) does not fit the Name column ({width})"));
+    }
+
+    [Fact]
     public void Core_and_Npgsql_load_in_the_modules_private_context()
     {
         using var session = new PowerShellSession();
