@@ -78,6 +78,28 @@ public sealed partial class ExportMigrationReportTests : IDisposable
         Assert.DoesNotMatch("(?i)https?://", html);
     }
 
+    /// <summary>Several reports piped to one -Path file: the second page must not replace the first, -Force or not; a folder takes each.</summary>
+    [Fact]
+    public void Several_reports_into_one_page_file_are_refused_after_the_first_and_a_folder_takes_them_all()
+    {
+        using var session = new PowerShellSession();
+        var first = (string)session.Run("(Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -WhatIf).ReportPath", db.Url, reports).ThrowOnError().Output.Single().BaseObject;
+        var second = (string)session.Run("(Invoke-ProfileMigration -ConnectionString $args[0] -ReportPath $args[1] -WhatIf -MaxUsers 1).ReportPath", db.Url, reports).ThrowOnError().Output.Single().BaseObject;
+        var page = Path.Combine(reports, "both.md");
+
+        var both = session.Run("$args[0], $args[1] | ForEach-Object { [pscustomobject]@{ ReportPath = $_ } } | Export-MigrationReport -Path $args[2] -Force", first, second, page);
+        Assert.True(both.Output.Count == 1, string.Join(" / ", both.AllErrors.Select(e => e.FullyQualifiedErrorId + ": " + e.Exception.Message)));
+        Assert.Equal(first, (string)Assert.Single(both.Output).Properties["ReportPath"].Value);
+        var error = Assert.Single(both.AllErrors);
+        Assert.Equal($"ExportExists,{ExportCmdlet}", error.FullyQualifiedErrorId);
+        Assert.Contains("pass a folder as -Path", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllText(session.Run("(Export-MigrationReport -ReportPath $args[0] -Path $args[1]).Path", first, Path.Combine(reports, "first-alone.md")).ThrowOnError().Output.Single().ToString()), File.ReadAllText(page));
+
+        var folder = Directory.CreateDirectory(Path.Combine(reports, "pages")).FullName;
+        var pages = session.Run("$args[0], $args[1] | ForEach-Object { [pscustomobject]@{ ReportPath = $_ } } | Export-MigrationReport -Path $args[2] -Format Markdown", first, second, folder).ThrowOnError().Output;
+        Assert.Equal(2, pages.Select(p => (string)p.Properties["Path"].Value).Distinct().Count(File.Exists));
+    }
+
     [Fact]
     public void An_existing_page_is_refused_without_Force_and_WhatIf_writes_nothing()
     {

@@ -122,9 +122,18 @@ public sealed class ExportMigrationReportCommand : MatchmadeCommandBase
         Export(report);
     }
 
+    /// <summary>The pages this call has written: a second report (piped, or of another database) must not replace one of them.</summary>
+    private readonly HashSet<string> written = new(OperatingSystem.IsLinux() ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase);
+
     private void Export(string report)
     {
         var (page, format) = Target(report);
+        if (written.Contains(page))
+        {
+            throw new MatchmadeException(ErrorIds.ExportExists, FailureKind.InvalidArgument,
+                $"'{page}' was written a moment ago by this command for another report: -Path names one file, and -Force does not let one report's page replace another's. With several reports or databases, pass a folder as -Path: each page then gets its report's name.", target: page);
+        }
+
         if (!ShouldProcess(page, $"Write the {format} page of the report '{report}'"))
         {
             return;
@@ -138,6 +147,7 @@ public sealed class ExportMigrationReportCommand : MatchmadeCommandBase
             Integrity = IntegrityCheck is { Length: > 0 } checks ? new IntegritySummary(checks.Length, [.. checks.Where(c => !c.Passed && !c.Skipped).Select(c => c.Name)], [.. checks.Where(c => c.Skipped).Select(c => c.Name)]) : null,
         };
         var outcome = ReportExporter.Export(report, page, (ReportExportFormat)format, options, Force, Cancellation);
+        written.Add(page);
         WriteObject(new ReportExport
         {
             Path = outcome.Path, Format = format, Bytes = outcome.Bytes, Findings = outcome.Findings, Elapsed = outcome.Elapsed, ReportPath = outcome.ReportPath,
