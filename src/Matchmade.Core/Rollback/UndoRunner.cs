@@ -34,7 +34,7 @@ public static class UndoRunner
             }
 
             // Checked once the step is known to drop rows; set only when the path is fit, so a refused path's file is never removed below.
-            backupPath = options.BackupPath is null ? null : PrepareBackupPath(options.BackupPath);
+            backupPath = options.BackupPath is null ? null : PrepareBackupPath(options.BackupPath, target);
             using var transaction = connection.BeginTransaction();
             Db.SetLockTimeout(connection, transaction, options.LockTimeout);
             var plan = Inspect(connection, transaction, target, options, log);
@@ -164,12 +164,21 @@ public static class UndoRunner
         return backedUp;
     }
 
-    private static string PrepareBackupPath(string path)
+    /// <summary>
+    /// The backup file: -BackupPath itself, or in a folder a file named for the database, schema and time (so several
+    /// databases in one call each get their own). Never an existing file.
+    /// </summary>
+    private static string PrepareBackupPath(string path, DatabaseTarget target)
     {
         var full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            full = Path.Combine(full, SafeFileName($"undo-backup-{target.Database}-{target.Schemas.App}-{DateTime.UtcNow:yyyyMMdd-HHmmss}") + ".jsonl");
+        }
+
         if (File.Exists(full))
         {
-            throw new MatchmadeException(ErrorIds.BackupExists, FailureKind.InvalidArgument, $"The backup file '{full}' exists already and is never overwritten. Pick another -BackupPath.", target: full);
+            throw new MatchmadeException(ErrorIds.BackupExists, FailureKind.InvalidArgument, $"The backup file '{full}' exists already and is never overwritten. Pick another -BackupPath, or a folder (each database then gets a file of its own).", target: full);
         }
 
         if (!Directory.Exists(Path.GetDirectoryName(full)))
@@ -179,6 +188,10 @@ public static class UndoRunner
 
         return full;
     }
+
+    /// <summary>Letters, digits, '-', '_' and '.' kept, anything else '_': database and schema names may hold any character.</summary>
+    private static string SafeFileName(string name) =>
+        string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
 
     /// <summary>Every row of both tables as JSON lines ({"table": ..., "row": {...}}), written to a temp file and renamed.</summary>
     private static long Backup(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, string path, CancellationToken cancellationToken)

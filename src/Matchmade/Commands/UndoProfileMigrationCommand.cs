@@ -14,7 +14,7 @@ public sealed class UndoProfileMigrationCommand : MatchmadeCommandBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Write every row of the new tables to this file (JSON lines) before dropping them.</summary>
+    /// <summary>Write every row of the new tables to this file (JSON lines) before dropping them; in a folder, to a file named for the database, schema and time.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? BackupPath { get; set; }

@@ -132,6 +132,15 @@ public sealed class UndoRunnerTests : IDisposable
 
         Undo(cs, new UndoOptions());
         Assert.Equal("NothingToUndo", Assert.Throws<MatchmadeException>(() => Undo(cs, new UndoOptions())).ErrorId);
+        // A folder as -BackupPath: a file of its own, named for the database and schema (several databases in one call).
+        Assert.Equal(RunStatus.Completed, Run(cs).Status);
+        var folder = Directory.CreateDirectory(Path.Combine(files, "backups")).FullName;
+        var intoFolder = Undo(cs, new UndoOptions { BackupPath = folder });
+        Assert.Equal(folder, Path.GetDirectoryName(intoFolder.BackupPath));
+        Assert.Matches(@"^undo-backup-[A-Za-z0-9_]+-public-\d{8}-\d{6}\.jsonl$", Path.GetFileName(intoFolder.BackupPath));
+        Assert.Equal(intoFolder.BackupRows, File.ReadAllLines(intoFolder.BackupPath!).Length);
+        Assert.True(intoFolder.BackupRows > 0);
+
         var existing = Path.Combine(files, "exists.jsonl");
         File.WriteAllText(existing, "keep me");
         Assert.Equal("BackupExists", Assert.Throws<MatchmadeException>(() => Undo(cs, new UndoOptions { BackupPath = existing })).ErrorId);
