@@ -258,7 +258,7 @@ public static class JsonValues
                 }
             }
 
-            return true;
+            return HasEveryKeyOf(x, y);
         }
 
         var byName = new Dictionary<string, JsonElement>(count, StringComparer.Ordinal);
@@ -267,9 +267,28 @@ public static class JsonValues
             byName[property.Name] = property.Value;
         }
 
+        var names = new HashSet<string>(count, StringComparer.Ordinal);
         foreach (var property in x.EnumerateObject())
         {
             if (!byName.TryGetValue(property.Name, out var other) || !Push(pending, property.Value, other))
+            {
+                return false;
+            }
+
+            names.Add(property.Name);
+        }
+
+        // Equal counts and x's keys all in y mean the same keys only without a repeated key (hand-made text:
+        // {"a":2,"a":2} against {"a":2,"b":1}); y's keys must all be in x too.
+        return names.Count == byName.Count;
+    }
+
+    /// <summary>Whether every key of <paramref name="y"/> is one of <paramref name="x"/>'s (the reverse of the check above; see there).</summary>
+    private static bool HasEveryKeyOf(JsonElement x, JsonElement y)
+    {
+        foreach (var property in y.EnumerateObject())
+        {
+            if (!x.TryGetProperty(property.Name, out _))
             {
                 return false;
             }

@@ -239,6 +239,17 @@ public sealed partial class ProfileMergerTests
     }
 
     [Fact]
+    public void A_nested_object_repeating_a_key_differs_from_one_with_another_key_and_is_a_conflict()
+    {
+        // Hand-made text only (jsonb keeps one value per key). {"a":2,"a":2} has the keys a; {"a":2,"b":1} has a and b.
+        var r = MergeOf(
+            Ctx(ContextType.Romantic, """{"beliefs":{"k":{"a":2,"a":2}}}""", 0),
+            Ctx(ContextType.Friendship, """{"beliefs":{"k":{"a":2,"b":1}}}""", 1));
+        Assert.Equal("""{"k":{"a":2,"b":1}}""", r.Profile.Beliefs);
+        Findings(r, """conflict u1 beliefs.k [romantic:{"a":2,"a":2}, friendship:{"a":2,"b":1}] -> {"a":2,"b":1}""");
+    }
+
+    [Fact]
     public void Values_nested_2000_levels_deep_merge_compare_and_dedupe()
     {
         var deep1 = Nest(2000, "1");
