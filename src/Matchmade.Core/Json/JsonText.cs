@@ -142,6 +142,14 @@ public static class JsonText
             return false;
         }
 
+        return HasOnlyValidStrings(utf8);
+    }
+
+    /// <summary>Whether every string and property name in the value decodes to valid UTF-16 (see <see cref="HasOnlyValidStrings(string)"/>).</summary>
+    public static bool HasOnlyValidStrings(JsonElement value) => HasOnlyValidStrings(JsonMarshal.GetRawUtf8Value(value));
+
+    private static bool HasOnlyValidStrings(ReadOnlySpan<byte> utf8)
+    {
         var reader = new Utf8JsonReader(utf8, JsonValues.ReaderOptions);
         try
         {

@@ -54,14 +54,11 @@ internal static class BlobRouter
 
         scratch.Documents.Add(document);
         var root = document.RootElement;
-        if (strict && !JsonText.HasOnlyValidStrings(text))
-        {
-            FindingList.Add(ref findings, new InvalidValue(userId, context.ContextType, null, root.GetRawText(), "a string or key escapes an unpaired surrogate (not valid Unicode); nothing of it was migrated"));
-            return false;
-        }
-
         switch (root.ValueKind)
         {
+            case JsonValueKind.Object when strict && !ReadsOnlyValidStrings(root, context.ContextType):
+                FindingList.Add(ref findings, new InvalidValue(userId, context.ContextType, null, root.GetRawText(), "a string or key escapes an unpaired surrogate (not valid Unicode); nothing of it was migrated"));
+                return false;
             case JsonValueKind.Object:
                 blob = root;
                 return true;
@@ -81,7 +78,7 @@ internal static class BlobRouter
         {
             var key = property.Name;
             var value = property.Value;
-            if (!KeyCodes.TryGetValue(key, out var code) || (code >= SharedCount && FieldCatalog.OwnerAt(code - SharedCount) != type))
+            if (!TryMap(key, type, out var code))
             {
                 FindingList.Add(ref findings, new UnmappedField(userId, type, key, value));
                 continue;
@@ -103,6 +100,38 @@ internal static class BlobRouter
                 FindingList.Add(ref findings, new InvalidValue(userId, type, key, value.GetRawText(), reason));
             }
         }
+    }
+
+    /// <summary>The key's code when the merge maps it in a blob of this context: a shared field or the context's own field.</summary>
+    private static bool TryMap(string key, ContextType type, out int code) =>
+        KeyCodes.TryGetValue(key, out code) && (code < SharedCount || FieldCatalog.OwnerAt(code - SharedCount) == type);
+
+    /// <summary>
+    /// Strict mode (a string of this user could not be read): whether the strings the merge reads from this blob, its
+    /// keys and its mapped values, are valid Unicode. An unmapped key's value is never read (it is reported as
+    /// stored), so a bad string there must not make the blob invalid: the blob comes out as it would alone.
+    /// </summary>
+    private static bool ReadsOnlyValidStrings(JsonElement blob, ContextType type)
+    {
+        foreach (var property in blob.EnumerateObject())
+        {
+            string key;
+            try
+            {
+                key = property.Name;
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+
+            if (TryMap(key, type, out _) && !JsonText.HasOnlyValidStrings(property.Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Collects a present shared value of the right type. Returns the reason when the type is wrong, else null.</summary>

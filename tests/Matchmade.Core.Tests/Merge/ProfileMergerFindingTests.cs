@@ -322,6 +322,32 @@ public sealed partial class ProfileMergerTests
     }
 
     [Fact]
+    public void A_bad_string_in_an_unmapped_keys_value_does_not_make_the_blob_invalid_whatever_the_other_blobs_hold()
+    {
+        // docs/merge-decisions.md: a bad string inside an unmapped key's value is reported with the unmapped key as
+        // stored. The friendship blob must come out the same with or without the romantic one beside it.
+        var friendship = Ctx(ContextType.Friendship, """{"hobby":"\ud800","name":"Ok","friendshipDepth":"deep"}""", 1);
+        var alone = MergeOf(friendship);
+        var r = MergeOf(Ctx(ContextType.Romantic, """{"name":"\ud800"}""", 0), friendship);
+        Findings(alone, """unmapped u1 friendship hobby = "\ud800" """.TrimEnd());
+        Findings(r,
+            """invalid u1 romantic <blob> = {"name":"\ud800"} (a string or key escapes an unpaired surrogate (not valid Unicode); nothing of it was migrated)""",
+            """unmapped u1 friendship hobby = "\ud800" """.TrimEnd());
+        Assert.Equal("Ok", r.Profile.Name);
+        Assert.Equal("deep", r.Intents[1]["friendshipDepth"]);
+    }
+
+    [Fact]
+    public void A_blob_that_is_not_an_object_is_reported_as_such_whatever_the_other_blobs_hold()
+    {
+        // The merge reads nothing of an array blob, so its strings do not matter (as when it is the user's only blob).
+        var array = Ctx(ContextType.Service, """["\ud800"]""", 1);
+        var r = MergeOf(Ctx(ContextType.Romantic, """{"name":"\ud800"}""", 0), array);
+        Assert.Equal(Describe(Assert.Single(MergeOf(array).Findings)), Describe(r.Findings[1]));
+        Assert.Equal("""invalid u1 service <blob> = ["\ud800"] (the blob is a JSON array, not an object; nothing of it was migrated)""", Describe(r.Findings[1]));
+    }
+
+    [Fact]
     public void A_Dotnet_string_with_an_unpaired_surrogate_is_text_that_is_not_JSON()
     {
         var r = MergeOf(Ctx(ContextType.Romantic, "{\"name\":\"\ud800\"}"), Ctx(ContextType.Friendship, """{"name":"Ok"}""", 1));
