@@ -162,7 +162,7 @@ internal static class CompletionGates
             return new("ChangeTracking", false, $"The change record of schema '{schemas.App}' may miss changes: {TrackingState.ResetCauses}. Run Sync-ProfileMigration -Full (reconciles every user and re-arms tracking), or use -Force ({Consequence}).", ErrorIds.TrackingReset);
         }
 
-        return new("ChangeTracking", false, $"Change tracking is not installed in schema '{schemas.App}' (migrated with -NoChangeTracking, or its triggers were dropped): the cut-over could not know what the app changed last. Run Invoke-ProfileMigration to install it, or use -Force ({Consequence}).", ErrorIds.TrackingNotInstalled);
+        return new("ChangeTracking", false, $"Change tracking is not installed in schema '{schemas.App}' (migrated with -NoChangeTracking, or its triggers were dropped or disabled): the cut-over could not know what the app changed last. Run Invoke-ProfileMigration to install it, or use -Force ({Consequence}).", ErrorIds.TrackingNotInstalled);
     }
 
     /// <summary>

@@ -205,7 +205,7 @@ public sealed partial class SyncRunner
 
         if (!tracking.Installed && tracking.TableExists && !tracking.Reset)
         {
-            log.Warning($"Some of the change-tracking triggers on schema '{target.Schemas.App}' are missing (dropped?): writes since then may not be recorded. Run Invoke-ProfileMigration to reinstall them, then Sync-ProfileMigration -Full once.");
+            log.Warning($"Some of the change-tracking triggers on schema '{target.Schemas.App}' are missing or do not fire (dropped, or ALTER TABLE ... DISABLE TRIGGER?): writes since then are not recorded. Run Invoke-ProfileMigration to put them back (tracking is then reset), then Sync-ProfileMigration -Full once.");
         }
 
         return tracking;

@@ -19,7 +19,8 @@ public sealed record TrackingState(bool Installed, bool TableExists, long? Pendi
     /// <summary>What makes a record <see cref="Reset"/>, for the messages that ask for -Full.</summary>
     public const string ResetCauses =
         "the server's crash recovery emptied it (it is unlogged: docs/reliability.md), Undo-ProfileMigration stepped back from a completion "
-        + "(the app's writes while the schema was completed were not tracked), or a Sync-ProfileMigration -Full that re-arms it did not finish";
+        + "(the app's writes while the schema was completed were not tracked), Invoke-ProfileMigration put back a tracking trigger that had been "
+        + "dropped or disabled (the writes meanwhile were not tracked), or a Sync-ProfileMigration -Full that re-arms it did not finish";
 
     /// <summary>Connected to a standby (in recovery): the unlogged change table cannot be read there, so nothing is known of pending changes.</summary>
     public bool OnStandby { get; init; }
@@ -67,10 +68,13 @@ public static class ChangeTracking
     /// <summary>Every trigger function tracking has made (an earlier version's too), for Undo.</summary>
     private static string[] AllFunctions => [.. RowFunctions.Values, TruncateFunction, EarlierFunction];
 
+    /// <summary>One of tracking's triggers as present: the module's function it calls ("" if another's) and whether it fires for the app's sessions (not disabled, not replica-only).</summary>
+    private readonly record struct PresentTrigger(string Function, bool Fires);
+
     /// <summary>
     /// Installs (or completes) tracking in one transaction: the change table and the functions are (re)created, and only
-    /// missing triggers (or an earlier version's) are added, so a re-run takes no lock on the app's tables. Returns the
-    /// triggers it created.
+    /// missing triggers (or an earlier version's) are added and disabled ones enabled, so a re-run takes no lock on the
+    /// app's tables. Returns the triggers it created or enabled.
     /// </summary>
     public static int Install(NpgsqlConnection connection, SchemaNames schemas)
     {
@@ -86,11 +90,15 @@ public static class ChangeTracking
         var before = Present(connection, transaction, schemas);
         Db.Execute(connection, transaction, SqlText.For("tracking-install.sql", schemas));
         ConvertEarlierTable(connection, transaction, schemas);
+        // A trigger missing or not firing while others are there (dropped, or ALTER TABLE ... DISABLE TRIGGER): the
+        // app's writes since then have no record, and putting it back below does not bring them back.
+        var gap = before.MarkerExists && before.Triggers.Count > 0 && !AllFire(before.Triggers);
         if (before.Triggers.Count == 0 || !before.MarkerExists)
         {
             // A first install for this schema (or over an earlier version's logged table): the record is whole from here.
-            // Not when only the marker is missing: that is a crash's reset, which only -Full may clear.
-            Arm(connection, transaction, schemas, complete: true);
+            // Not when only the marker is missing: that is a crash's reset, which only -Full may clear. Nor when the
+            // schema's row was already there with no trigger at all: they were dropped by hand, a gap as above.
+            gap = !Arm(connection, transaction, schemas, complete: true).Inserted && before.Triggers.Count == 0;
         }
 
         var created = 0;
@@ -99,12 +107,17 @@ public static class ChangeTracking
             foreach (var (trigger, file, function) in new[] { (RowTrigger, "tracking-trigger-row.sql", RowFunctions[table]), (TruncateTrigger, "tracking-trigger-truncate.sql", TruncateFunction) })
             {
                 var present = before.Triggers.TryGetValue($"{table}:{trigger}", out var calls);
-                if (present && calls == function)
+                (string, string)[] names = [("{table}", SqlText.Quote(table)), ("{trigger}", SqlText.Quote(trigger)), ("{function}", SqlText.Quote(function))];
+                if (present && calls.Function == function)
                 {
+                    if (!calls.Fires && Owned(connection, transaction, SqlText.For("tracking-trigger-enable.sql", schemas, names)))
+                    {
+                        created++;
+                    }
+
                     continue;
                 }
 
-                (string, string)[] names = [("{table}", SqlText.Quote(table)), ("{trigger}", SqlText.Quote(trigger)), ("{function}", SqlText.Quote(function))];
                 if (!present)
                 {
                     Db.Execute(connection, transaction, SqlText.For(file, schemas, names));
@@ -122,7 +135,37 @@ public static class ChangeTracking
             Db.Execute(connection, transaction, SqlText.For("tracking-drop-earlier.sql", schemas));
         }
 
+        if (gap)
+        {
+            MarkNotWhole(connection, transaction, schemas);
+        }
+
         return created;
+    }
+
+    /// <summary>All six triggers present and firing for the app's sessions.</summary>
+    private static bool AllFire(Dictionary<string, PresentTrigger> triggers) =>
+        triggers.Count(t => t.Value.Fires) == 2 * TrackedTables.Count;
+
+    /// <summary>
+    /// A statement only the table's owner may run (enabling a trigger), in a savepoint: a role with only the TRIGGER
+    /// privilege leaves the trigger as it is (status then still says tracking is not installed).
+    /// </summary>
+    private static bool Owned(NpgsqlConnection connection, NpgsqlTransaction transaction, string statement)
+    {
+        transaction.Save("trigger");
+        try
+        {
+            Db.Execute(connection, transaction, statement);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            transaction.Rollback("trigger");
+            return false;
+        }
+
+        transaction.Release("trigger");
+        return true;
     }
 
     /// <summary>
@@ -200,7 +243,7 @@ public static class ChangeTracking
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && present.Count > 0)
         {
             transaction.Rollback("tracking");
-            foreach (var function in present.Values.Where(f => f.Length > 0).Distinct(StringComparer.Ordinal))
+            foreach (var function in present.Values.Select(t => t.Function).Where(f => f.Length > 0).Distinct(StringComparer.Ordinal))
             {
                 Db.Execute(connection, transaction, SqlText.For("tracking-disarm.sql", schemas, [("{function}", SqlText.Quote(function))]));
             }
@@ -243,14 +286,14 @@ public static class ChangeTracking
     }
 
     /// <summary>
-    /// Installed = all six triggers present, the change table exists and its record is whole (the marker); with the
+    /// Installed = all six triggers present and firing, the change table exists and its record is whole (the marker); with the
     /// pending users and the oldest change. On a standby nothing of the unlogged tables is read (it would fail).
     /// Without <paramref name="countPending"/> (a sync, whose claim counts them anyway) PendingUsers and the oldest change are null.
     /// </summary>
     public static TrackingState Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas, bool countPending = true)
     {
         var (present, tableExists, readable, markerExists, inRecovery) = Present(connection, transaction, schemas);
-        var triggers = tableExists && present.Count == 2 * TrackedTables.Count;
+        var triggers = tableExists && AllFire(present);
         if (inRecovery)
         {
             return new TrackingState(triggers, tableExists, null, null) { OnStandby = true };
@@ -283,7 +326,8 @@ public static class ChangeTracking
     /// Undo-ProfileMigration after a completion, once it has installed tracking again: the app's writes while the schema
     /// was completed (users and contexts created, deleted, reordered; the new tables written) were not recorded, so the
     /// record starts reset, as after a crash: status says Reset, a plain sync and the PendingChanges check ask for -Full,
-    /// whose reconciliation finds those users and confirms the record whole.
+    /// whose reconciliation finds those users and confirms the record whole. Install too, when it puts back a trigger
+    /// that was dropped or disabled.
     /// </summary>
     public static void MarkNotWhole(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas)
     {
@@ -299,7 +343,7 @@ public static class ChangeTracking
     public static DateTime? ArmForFull(NpgsqlConnection connection, SchemaNames schemas)
     {
         var (_, tableExists, _, markerExists, _) = Present(connection, null, schemas);
-        return tableExists && markerExists ? Arm(connection, null, schemas, complete: false) : null;
+        return tableExists && markerExists ? Arm(connection, null, schemas, complete: false).ArmedAt : null;
     }
 
     /// <summary>-Full reconciled every user: the record is whole, unless a crash emptied it since <paramref name="armedAt"/> (false).</summary>
@@ -318,16 +362,19 @@ public static class ChangeTracking
         return (bool)command.ExecuteScalar()!;
     }
 
-    private static DateTime Arm(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas, bool complete)
+    /// <summary>The schema's marker row, written unless present: its armed_at, and whether this wrote it.</summary>
+    private static (DateTime ArmedAt, bool Inserted) Arm(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas, bool complete)
     {
         using var command = new NpgsqlCommand(SqlText.For("tracking-marker-arm.sql", schemas), connection, transaction);
         command.Parameters.AddWithValue("app_schema", schemas.App);
         command.Parameters.AddWithValue("complete", complete);
-        return (DateTime)command.ExecuteScalar()!;
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetDateTime(0), reader.GetBoolean(1));
     }
 
-    /// <summary>Triggers: "table:trigger" of those present, each with the module's function it calls ("" if another's).</summary>
-    private static (Dictionary<string, string> Triggers, bool TableExists, bool Readable, bool MarkerExists, bool InRecovery) Present(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas)
+    /// <summary>Triggers: "table:trigger" of those present, each with the module's function it calls ("" if another's) and whether it fires.</summary>
+    private static (Dictionary<string, PresentTrigger> Triggers, bool TableExists, bool Readable, bool MarkerExists, bool InRecovery) Present(NpgsqlConnection connection, NpgsqlTransaction? transaction, SchemaNames schemas)
     {
         using var command = new NpgsqlCommand(SqlText.Raw("tracking-present.sql"), connection, transaction);
         command.Parameters.AddWithValue("app", schemas.App);
@@ -335,7 +382,7 @@ public static class ChangeTracking
         command.Parameters.AddWithValue("tables", TrackedTables.ToArray());
         using var reader = command.ExecuteReader();
         reader.Read();
-        var triggers = reader.GetFieldValue<string[]>(0).Select(t => t.Split(':')).ToDictionary(t => $"{t[0]}:{t[1]}", t => t[2], StringComparer.Ordinal);
+        var triggers = reader.GetFieldValue<string[]>(0).Select(t => t.Split(':')).ToDictionary(t => $"{t[0]}:{t[1]}", t => new PresentTrigger(t[2], t[3] is "O" or "A"), StringComparer.Ordinal);
         return (triggers, reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3), reader.GetBoolean(4));
     }
 }

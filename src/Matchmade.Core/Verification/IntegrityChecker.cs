@@ -203,7 +203,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         if (!state.Installed)
         {
             return new("PendingChanges", true, CheckSeverity.Warning, "change tracking not installed", "0 pending",
-                "Change tracking is not installed (Invoke-ProfileMigration -NoChangeTracking, or its triggers were dropped): writes the app makes to the old tables are not tracked. Sync-ProfileMigration -Full catches up; the Reconciliation check proves the rows.", []);
+                "Change tracking is not installed (Invoke-ProfileMigration -NoChangeTracking, or its triggers were dropped or disabled): writes the app makes to the old tables are not tracked. Sync-ProfileMigration -Full catches up; the Reconciliation check proves the rows.", []);
         }
 
         if (state.PendingUsers is null)

@@ -1,9 +1,11 @@
--- Which of tracking's triggers exist on the app's old tables (table:trigger:function, the function's name when it is
--- the module's, else empty: an earlier version's triggers call another function), whether the change table exists,
+-- Which of tracking's triggers exist on the app's old tables (table:trigger:function:firing, the function's name when
+-- it is the module's, else empty: an earlier version's triggers call another function; firing is tgenabled: O and A
+-- fire for the app's sessions, D (ALTER TABLE ... DISABLE TRIGGER) and R (ENABLE REPLICA) do not), whether the change table exists,
 -- whether this role may read it and the marker (status and integrity run as read-only roles too), whether the marker
 -- table exists, and whether this is a standby (where the unlogged tables cannot be read at all).
 SELECT ARRAY(
          SELECT c.relname || ':' || t.tgname || ':' || CASE WHEN pn.nspname = @state THEN p.proname::text ELSE '' END
+                || ':' || t.tgenabled::text
          FROM pg_catalog.pg_trigger t
          JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
