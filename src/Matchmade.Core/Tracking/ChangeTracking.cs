@@ -20,7 +20,8 @@ public sealed record TrackingState(bool Installed, bool TableExists, long? Pendi
     public const string ResetCauses =
         "the server's crash recovery emptied it (it is unlogged: docs/reliability.md), Undo-ProfileMigration stepped back from a completion "
         + "(the app's writes while the schema was completed were not tracked), Invoke-ProfileMigration put back a tracking trigger that had been "
-        + "dropped or disabled (the writes meanwhile were not tracked), or a Sync-ProfileMigration -Full that re-arms it did not finish";
+        + "dropped or disabled or installed tracking after a run with -NoChangeTracking (the writes meanwhile were not tracked), "
+        + "or a Sync-ProfileMigration -Full that re-arms it did not finish";
 
     /// <summary>Connected to a standby (in recovery): the unlogged change table cannot be read there, so nothing is known of pending changes.</summary>
     public bool OnStandby { get; init; }
@@ -101,6 +102,10 @@ public static class ChangeTracking
             gap = !Arm(connection, transaction, schemas, complete: true).Inserted && before.Triggers.Count == 0;
         }
 
+        // No trigger yet, but users migrated already (-NoChangeTracking, or a completion undone): what the app wrote
+        // since they were migrated has no record either.
+        gap = gap || (before.Triggers.Count == 0 && MigratedBefore(connection, transaction, schemas));
+
         var created = 0;
         foreach (var table in TrackedTables)
         {
@@ -141,6 +146,19 @@ public static class ChangeTracking
         }
 
         return created;
+    }
+
+    /// <summary>Whether the module's record holds users of this schema (migrated before tracking was installed, when there is no trigger).</summary>
+    private static bool MigratedBefore(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas)
+    {
+        if (SchemaInspector.TablesPresent(connection, schemas.State, ["migrated_user"], transaction).Count == 0)
+        {
+            return false;
+        }
+
+        using var command = new NpgsqlCommand(SqlText.For("tracking-migrated-before.sql", schemas), connection, transaction);
+        command.Parameters.AddWithValue("app_schema", schemas.App);
+        return (bool)command.ExecuteScalar()!;
     }
 
     /// <summary>All six triggers present and firing for the app's sessions.</summary>
