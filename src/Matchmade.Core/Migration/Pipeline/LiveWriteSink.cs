@@ -43,9 +43,10 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
         }
 
         using var transaction = connection.BeginTransaction();
+        var merged = Present(transaction, batch.Merged, number);
         var now = BatchWriter.Now();
-        var errors = new List<RunError>(batch.Merged.Errors);
-        var written = batch.Merged.Prepared;
+        var errors = new List<RunError>(merged.Errors);
+        var written = merged.Prepared;
         try
         {
             transaction.Save("batch");
@@ -55,11 +56,11 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
         {
             transaction.Rollback("batch");
             run.Log.Verbose($"Batch {number} failed ({Secrets.Scrub(e.MessageText)}, SQLSTATE {e.SqlState}); isolating the user(s) responsible.");
-            written = WriteOneByOne(transaction, batch.Merged.Prepared, errors, now);
+            written = WriteOneByOne(transaction, merged.Prepared, errors, now, number);
         }
 
-        var findings = batch.Merged.Findings;
-        if (written.Count != batch.Merged.Prepared.Count)
+        var findings = merged.Findings;
+        if (written.Count != merged.Prepared.Count)
         {
             var kept = written.Select(w => w.UserId).ToHashSet(StringComparer.Ordinal);
             findings = findings.FindAll(f => kept.Contains(f.UserId));
@@ -72,8 +73,31 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
         return new BatchResult(number, batch.IdsRead, batch.UserCount, batch.LastUserId, written.Count, errors.Count, intents, findings, errors, watch.Elapsed, journaled);
     }
 
-    /// <summary>One user's data broke the batch: redo it user by user, keep the good ones, report the bad ones.</summary>
-    private List<PreparedUser> WriteOneByOne(NpgsqlTransaction transaction, List<PreparedUser> users, List<RunError> errors, DateTime now)
+    /// <summary>
+    /// The batch's users that still exist (<see cref="BatchWriter.PresentUsers"/>). The batch was read before its
+    /// transaction: a user the app deleted since is gone, not failed, so its rows, findings and merge error are dropped.
+    /// </summary>
+    private MergedUsers Present(NpgsqlTransaction transaction, MergedUsers merged, long number)
+    {
+        var ids = merged.Prepared.Select(u => u.UserId).Concat(merged.Errors.Select(e => e.UserId).OfType<string>()).ToArray();
+        var present = run.Writer.PresentUsers(connection, transaction, ids);
+        if (present.Count == ids.Length)
+        {
+            return merged;
+        }
+
+        Gone(number, ids.Length - present.Count);
+        return new MergedUsers(
+            merged.Prepared.FindAll(u => present.Contains(u.UserId)),
+            merged.Findings.FindAll(f => present.Contains(f.UserId)),
+            merged.Errors.FindAll(e => e.UserId is null || present.Contains(e.UserId)));
+    }
+
+    private void Gone(long number, int users) =>
+        run.Log.Verbose($"Batch {number}: {users} user(s) deleted by the app since the batch was read; not migrated.");
+
+    /// <summary>One user's data broke the batch: redo it user by user, keep the good ones, report the bad ones (not the deleted ones).</summary>
+    private List<PreparedUser> WriteOneByOne(NpgsqlTransaction transaction, List<PreparedUser> users, List<RunError> errors, DateTime now, long number)
     {
         var written = new List<PreparedUser>(users.Count);
         foreach (var user in users)
@@ -84,6 +108,12 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
                 Copy(transaction, [user], now);
                 transaction.Release("one_user");
                 written.Add(user);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+            {
+                // The new tables' only foreign keys are to "User": the app deleted the user after Present looked.
+                transaction.Rollback("one_user");
+                Gone(number, 1);
             }
             catch (PostgresException e) when (DbErrors.IsDataError(e))
             {
