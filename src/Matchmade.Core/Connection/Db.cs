@@ -85,6 +85,20 @@ internal static class Db
             : "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0");
 
     /// <summary>
+    /// For a session the run holds open while it idles (the run lock's for the whole run, a worker's between batches or
+    /// while a standby catches up): exempt from idle_session_timeout (PostgreSQL 14+), which a DBA sets to reap idle
+    /// connections. Ended by it, the run lock's session took the lock with it mid-run (a second run could start) and the
+    /// run's end could not be recorded. Older servers do not know the setting and end no idle session.
+    /// </summary>
+    public static void KeepWhileIdle(NpgsqlConnection connection)
+    {
+        if (connection.PostgreSqlVersion.Major >= 14)
+        {
+            Execute(connection, null, "SET idle_session_timeout = 0");
+        }
+    }
+
+    /// <summary>
     /// How long a statement waits for a lock the app holds before it fails (and the step is retried or reported):
     /// for the session, or with <paramref name="transaction"/> for that transaction only (SET LOCAL).
     /// </summary>

@@ -44,6 +44,7 @@ public sealed class RunLock : IDisposable
                 RefuseStandby(connection, target, activity);
             }
 
+            Db.KeepWhileIdle(connection); // idle for the whole run: the lock goes with the session
             using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@class_id, @object_id)", connection);
             command.Parameters.AddWithValue("class_id", ClassId);
             command.Parameters.AddWithValue("object_id", ObjectId);

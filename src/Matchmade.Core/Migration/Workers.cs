@@ -118,7 +118,7 @@ internal static class Workers
         log.Drain();
     }
 
-    /// <summary>A worker's connection: the run's lock_timeout and the batch sessions' settings (<see cref="Db.ForBatchWork"/>).</summary>
+    /// <summary>A worker's connection: the run's lock_timeout, the batch sessions' settings (<see cref="Db.ForBatchWork"/>), kept while idle (<see cref="Db.KeepWhileIdle"/>).</summary>
     public static NpgsqlConnection Open(DatabaseTarget target, TimeSpan lockTimeout, CancellationToken halt)
     {
         var connection = target.Open(halt);
@@ -126,6 +126,7 @@ internal static class Workers
         {
             Db.SetLockTimeout(connection, null, lockTimeout);
             Db.ForBatchWork(connection, null);
+            Db.KeepWhileIdle(connection);
             return connection;
         }
         catch

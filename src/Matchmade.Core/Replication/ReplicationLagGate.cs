@@ -78,6 +78,7 @@ public sealed class ReplicationLagGate : IDisposable
         var connection = target.Open(cancellationToken);
         try
         {
+            Db.KeepWhileIdle(connection); // asked before each batch, idle while the batch is written
             using (var command = new NpgsqlCommand(SqlText.Raw("replication-visibility.sql"), connection))
             {
                 if (!(bool)command.ExecuteScalar()!)
