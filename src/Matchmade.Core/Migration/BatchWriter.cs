@@ -33,7 +33,6 @@ public sealed class BatchWriter
     private readonly string[] stageTables;
     private readonly string[] upsertIntentsThenProfiles;
     private readonly string settle;
-    private readonly string presentUsers;
 
     public BatchWriter(SchemaNames schemas)
     {
@@ -62,21 +61,6 @@ public sealed class BatchWriter
             ("{profile_owned}", RowOwnership.Owned("t", "t.xmin", "m.written_by", "m.kept_by", "m.migrated_at")),
             ("{intent_owned}", RowOwnership.Owned("t", "t.row_xmin", "t.written_by", "t.kept_by", "t.migrated_at")),
         ]);
-        presentUsers = SqlText.For("batch-users-present.sql", schemas);
-    }
-
-    /// <summary>Which of the users still exist (batch-users-present.sql): the app may have deleted some since their batch was read.</summary>
-    public HashSet<string> PresentUsers(NpgsqlConnection connection, NpgsqlTransaction transaction, string[] userIds)
-    {
-        var present = new HashSet<string>(userIds.Length, StringComparer.Ordinal);
-        if (userIds.Length == 0)
-        {
-            return present;
-        }
-
-        using var command = new NpgsqlCommand(presentUsers, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = userIds });
-        return Db.Strings(command, present);
     }
 
     /// <summary>Inserts users that have no new rows yet.</summary>

@@ -43,7 +43,7 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
         }
 
         using var transaction = connection.BeginTransaction();
-        var merged = Present(transaction, batch.Merged, number);
+        var merged = batch.Merged;
         var now = BatchWriter.Now();
         var errors = new List<RunError>(merged.Errors);
         var written = merged.Prepared;
@@ -73,26 +73,6 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
         return new BatchResult(number, batch.IdsRead, batch.UserCount, batch.LastUserId, written.Count, errors.Count, intents, findings, errors, watch.Elapsed, journaled);
     }
 
-    /// <summary>
-    /// The batch's users that still exist (<see cref="BatchWriter.PresentUsers"/>). The batch was read before its
-    /// transaction: a user the app deleted since is gone, not failed, so its rows, findings and merge error are dropped.
-    /// </summary>
-    private MergedUsers Present(NpgsqlTransaction transaction, MergedUsers merged, long number)
-    {
-        var ids = merged.Prepared.Select(u => u.UserId).Concat(merged.Errors.Select(e => e.UserId).OfType<string>()).ToArray();
-        var present = run.Writer.PresentUsers(connection, transaction, ids);
-        if (present.Count == ids.Length)
-        {
-            return merged;
-        }
-
-        Gone(number, ids.Length - present.Count);
-        return new MergedUsers(
-            merged.Prepared.FindAll(u => present.Contains(u.UserId)),
-            merged.Findings.FindAll(f => present.Contains(f.UserId)),
-            merged.Errors.FindAll(e => e.UserId is null || present.Contains(e.UserId)));
-    }
-
     private void Gone(long number, int users) =>
         run.Log.Verbose($"Batch {number}: {users} user(s) deleted by the app since the batch was read; not migrated.");
 
@@ -111,7 +91,9 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
             {
-                // The new tables' only foreign keys are to "User": the app deleted the user after Present looked.
+                // The new tables' only foreign keys are to "User": the app deleted the user after the batch was read (the
+                // pipeline reads the next batch while this one is written). Gone, not failed; no look-up before each batch
+                // for this rare case (it would cost every batch an index probe per user): the batch is redone user by user.
                 transaction.Rollback("one_user");
                 Gone(number, 1);
             }
