@@ -49,12 +49,12 @@ public sealed record SyncRead(IReadOnlyList<ClaimedUser> Users, HashSet<string> 
 /// it does not find (deleted, before or after the read) are gone. <paramref name="reported"/>: the users whose failure
 /// the run has already reported (its report and journal take each failing user once; null: report every failure).
 /// </summary>
-public sealed class SyncBatch(SchemaNames schemas, Guid runId, ConcurrentDictionary<string, bool>? reported = null)
+public sealed class SyncBatch(SchemaNames schemas, Guid runId, ConcurrentDictionary<string, bool>? reported = null, bool lockUsers = true)
 {
     private readonly BatchWriter writer = new(schemas);
     private readonly string[] deleteUsers = SqlText.StatementsFor("sync-delete-users.sql", schemas);
     private readonly string release = SqlText.For("sync-release.sql", schemas);
-    private readonly string lockUsers = SqlText.For("sync-lock-users.sql", schemas);
+    private readonly string lockUsers = SqlText.For(lockUsers ? "sync-lock-users.sql" : "sync-find-users.sql", schemas);
     private readonly BatchReader reader = new(schemas, targetExists: true, userIds: null, force: true);
 
     /// <summary>
@@ -119,7 +119,7 @@ public sealed class SyncBatch(SchemaNames schemas, Guid runId, ConcurrentDiction
         return Write(connection, transaction, Read(connection, transaction, users), present, alsoRelease, history);
     }
 
-    /// <summary>The users' "User" rows, locked first (sync-lock-users.sql says why); returns the ids that exist.</summary>
+    /// <summary>The users' "User" rows, locked first (sync-lock-users.sql says why; not without the grant: sync-find-users.sql); returns the ids that exist.</summary>
     private HashSet<string> Lock(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ClaimedUser> users)
     {
         var present = new HashSet<string>(users.Count, StringComparer.Ordinal);

@@ -25,7 +25,7 @@ public sealed partial class SyncRunner
         var shares = Shares(users, alsoRelease, options.ThrottleLimit, options.BatchSize);
         while (batches.Count < shares.Count)
         {
-            batches.Add(new SyncBatch(target.Schemas, runId, reported));
+            batches.Add(new SyncBatch(target.Schemas, runId, reported, lockUsers));
         }
 
         if (shares.Count > 1)

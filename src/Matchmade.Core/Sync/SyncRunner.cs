@@ -37,6 +37,7 @@ public sealed partial class SyncRunner
     private NpgsqlConnection? readConnection;
     private readonly ConcurrentDictionary<string, bool> reported = new(StringComparer.Ordinal); // users whose failure the run has reported
     private readonly List<SyncBatch> batches = []; // one per worker, kept over the passes (each keeps its own settled check)
+    private bool lockUsers = true; // whether the role may lock "User" rows (Prepare)
 
     public SyncRunner(DatabaseTarget target, SyncOptions options, IOperationLog log)
     {
@@ -114,6 +115,7 @@ public sealed partial class SyncRunner
         {
             var tracking = Preflight(connection, countPending: false);
             PrivilegeCheck.ForLiveRun(connection, target, force: true);
+            lockUsers = CanLockUsers(connection);
             history.Prepare();
             history.Start(runId, RunMode.Sync, Parameters(), 0, 0);
             // Both connections as every other worker's (Workers.Open): -LockTimeout bounds the reads' waits too, so a
@@ -129,6 +131,24 @@ public sealed partial class SyncRunner
         {
             throw DbErrors.During(e, "Preparing the sync", target);
         }
+    }
+
+    /// <summary>
+    /// Whether the role may lock "User" rows first in each batch (FOR KEY SHARE needs UPDATE on the table, beyond the
+    /// documented grants). Without it the batches go on unlocked, and the warning says what that risks and what grant
+    /// avoids it.
+    /// </summary>
+    private bool CanLockUsers(NpgsqlConnection connection)
+    {
+        using var command = new NpgsqlCommand(SqlText.Raw("sync-can-lock-users.sql"), connection);
+        command.Parameters.AddWithValue("app", target.Schemas.App);
+        if ((bool)command.ExecuteScalar()!)
+        {
+            return true;
+        }
+
+        log.Warning($"This role may not lock rows of {target.Schemas.AppQuoted}.\"User\" (FOR KEY SHARE needs UPDATE on it), so each batch goes on without: an app deleting a user while the sync rewrites that user may deadlock with it, and PostgreSQL then rolls one of the two back (the sync retries its batch; the app's statement fails). To avoid it, GRANT UPDATE (id) ON {target.Schemas.AppQuoted}.\"User\" to this role for the transition (the module never writes the old tables: docs/permissions.md).");
+        return false;
     }
 
     /// <summary>-WhatIf: how many users a sync would re-sync now; nothing is written, no lock is taken.</summary>

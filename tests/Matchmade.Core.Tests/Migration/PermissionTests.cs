@@ -2,6 +2,7 @@ using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Migration;
 using Matchmade.Core.Rollback;
+using Matchmade.Core.Sync;
 using Matchmade.Core.Verification;
 using Matchmade.Fixtures;
 using Npgsql;
@@ -76,6 +77,35 @@ public sealed class PermissionTests : IDisposable
         var live = Run(migrator, new MigrationOptions());
         Assert.True(live.Status == RunStatus.Completed, live.Failure?.Message);
         Assert.Equal(53, live.UsersMigrated);
+
+        // The app edits a blob; the same role syncs it (permissions.md: the live run's grants, it owns the new tables).
+        using (var c = Open(cs))
+        {
+            Exec(c, """UPDATE "Profile" SET data = '{"name": "Synced with the documented grants"}' WHERE id = (SELECT min(id) FROM "Profile")""");
+        }
+
+        using (var syncTarget = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = As(migrator) }))
+        {
+            var log = new RecordingLog();
+            var sync = new SyncRunner(syncTarget, new SyncOptions { ReportPath = reports }, log).Run(CancellationToken.None);
+            Assert.True(sync.Status == RunStatus.Completed && sync.UsersResynced == 1, sync.Failure?.Message ?? sync.Message);
+            Assert.Contains(log.Warnings, w => w.Contains("GRANT UPDATE (id) ON", StringComparison.Ordinal)); // without the row lock, and says so
+        }
+
+        // With the optional grant the batches lock the users first (FOR KEY SHARE), and nothing is said.
+        using (var c = Open(cs))
+        {
+            Exec(c, $"GRANT UPDATE (id) ON \"User\" TO {migrator}");
+            Exec(c, """UPDATE "Profile" SET data = '{"name": "Synced with the row lock"}' WHERE id = (SELECT min(id) FROM "Profile")""");
+        }
+
+        using (var syncTarget = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = As(migrator) }))
+        {
+            var log = new RecordingLog();
+            var sync = new SyncRunner(syncTarget, new SyncOptions { ReportPath = reports }, log).Run(CancellationToken.None);
+            Assert.True(sync.Status == RunStatus.Completed && sync.UsersResynced == 1, sync.Failure?.Message ?? sync.Message);
+            Assert.DoesNotContain(log.Warnings, w => w.Contains("GRANT UPDATE (id) ON", StringComparison.Ordinal));
+        }
 
         using (var c = Open(cs))
         {
