@@ -91,47 +91,15 @@ public static class ChangeTracking
         var before = Present(connection, transaction, schemas);
         Db.Execute(connection, transaction, SqlText.For("tracking-install.sql", schemas));
         ConvertEarlierTable(connection, transaction, schemas);
-        // A trigger missing or not firing while others are there (dropped, or ALTER TABLE ... DISABLE TRIGGER): the
-        // app's writes since then have no record, and putting it back below does not bring them back.
-        var gap = before.MarkerExists && before.Triggers.Count > 0 && !AllFire(before.Triggers);
-        if (before.Triggers.Count == 0 || !before.MarkerExists)
-        {
-            // A first install for this schema (or over an earlier version's logged table): the record is whole from here.
-            // Not when only the marker is missing: that is a crash's reset, which only -Full may clear. Nor when the
-            // schema's row was already there with no trigger at all: they were dropped by hand, a gap as above.
-            gap = !Arm(connection, transaction, schemas, complete: true).Inserted && before.Triggers.Count == 0;
-        }
-
-        // No trigger yet, but users migrated already (-NoChangeTracking, or a completion undone): what the app wrote
-        // since they were migrated has no record either.
-        gap = gap || (before.Triggers.Count == 0 && MigratedBefore(connection, transaction, schemas));
-
+        var gap = ArmOrFindGap(connection, transaction, schemas, before.Triggers, before.MarkerExists);
         var created = 0;
         foreach (var table in TrackedTables)
         {
             foreach (var (trigger, file, function) in new[] { (RowTrigger, "tracking-trigger-row.sql", RowFunctions[table]), (TruncateTrigger, "tracking-trigger-truncate.sql", TruncateFunction) })
             {
-                var present = before.Triggers.TryGetValue($"{table}:{trigger}", out var calls);
                 (string, string)[] names = [("{table}", SqlText.Quote(table)), ("{trigger}", SqlText.Quote(trigger)), ("{function}", SqlText.Quote(function))];
-                if (present && calls.Function == function)
-                {
-                    if (!calls.Fires && Owned(connection, transaction, SqlText.For("tracking-trigger-enable.sql", schemas, names)))
-                    {
-                        created++;
-                    }
-
-                    continue;
-                }
-
-                if (!present)
-                {
-                    Db.Execute(connection, transaction, SqlText.For(file, schemas, names));
-                    created++;
-                }
-                else if (Replace(connection, transaction, SqlText.For("tracking-trigger-drop.sql", schemas, names), SqlText.For(file, schemas, names)))
-                {
-                    created++;
-                }
+                var present = before.Triggers.TryGetValue($"{table}:{trigger}", out var found) ? found : (PresentTrigger?)null;
+                created += PutBack(connection, transaction, schemas, present, function, file, names) ? 1 : 0;
             }
         }
 
@@ -146,6 +114,52 @@ public static class ChangeTracking
         }
 
         return created;
+    }
+
+    /// <summary>
+    /// Arms the record as whole on a first install; returns whether it has a gap (the app wrote while no trigger of this
+    /// schema recorded it), which Install then marks (<see cref="MarkNotWhole"/>): a trigger missing or not firing while
+    /// others are there (dropped, or ALTER TABLE ... DISABLE TRIGGER), all of them dropped while the marker row stayed,
+    /// or no trigger yet with users migrated already (-NoChangeTracking, or a completion undone). Putting the triggers
+    /// back does not bring those writes back. Only the marker missing is a crash's reset, which only -Full may clear.
+    /// </summary>
+    private static bool ArmOrFindGap(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, Dictionary<string, PresentTrigger> triggers, bool markerExists)
+    {
+        var gap = markerExists && triggers.Count > 0 && !AllFire(triggers);
+        if (triggers.Count == 0 || !markerExists)
+        {
+            gap = !Arm(connection, transaction, schemas, complete: true).Inserted && triggers.Count == 0;
+        }
+
+        return gap || (triggers.Count == 0 && MigratedBefore(connection, transaction, schemas));
+    }
+
+    /// <summary>
+    /// One tracking trigger as it must be: created when missing, enabled when it does not fire, made again when it calls
+    /// an earlier version's function (the last two need the table's owner: a role with only TRIGGER leaves it). Returns
+    /// whether it created or changed it.
+    /// </summary>
+    private static bool PutBack(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaNames schemas, PresentTrigger? present, string function, string file, (string, string)[] names)
+    {
+        if (present is null)
+        {
+            Db.Execute(connection, transaction, SqlText.For(file, schemas, names));
+            return true;
+        }
+
+        if (present.Value.Function == function)
+        {
+            return !present.Value.Fires && Owned(connection, transaction, SqlText.For("tracking-trigger-enable.sql", schemas, names));
+        }
+
+        // An earlier version's trigger, made again with this version's function (it still records every write when left).
+        if (!Owned(connection, transaction, SqlText.For("tracking-trigger-drop.sql", schemas, names)))
+        {
+            return false;
+        }
+
+        Db.Execute(connection, transaction, SqlText.For(file, schemas, names));
+        return true;
     }
 
     /// <summary>Whether the module's record holds users of this schema (migrated before tracking was installed, when there is no trigger).</summary>
@@ -166,8 +180,8 @@ public static class ChangeTracking
         triggers.Count(t => t.Value.Fires) == 2 * TrackedTables.Count;
 
     /// <summary>
-    /// A statement only the table's owner may run (enabling a trigger), in a savepoint: a role with only the TRIGGER
-    /// privilege leaves the trigger as it is (status then still says tracking is not installed).
+    /// A statement only the table's owner may run (enabling or dropping a trigger), in a savepoint: false for a role
+    /// with only the TRIGGER privilege, which leaves the trigger as it is.
     /// </summary>
     private static bool Owned(NpgsqlConnection connection, NpgsqlTransaction transaction, string statement)
     {
@@ -182,29 +196,6 @@ public static class ChangeTracking
             return false;
         }
 
-        transaction.Release("trigger");
-        return true;
-    }
-
-    /// <summary>
-    /// An earlier version's trigger made again with this version's function. Dropping it needs the table's owner: a role
-    /// with only the TRIGGER privilege leaves it as it is (it still records every write, through the earlier function,
-    /// which then stays too).
-    /// </summary>
-    private static bool Replace(NpgsqlConnection connection, NpgsqlTransaction transaction, string drop, string create)
-    {
-        transaction.Save("trigger");
-        try
-        {
-            Db.Execute(connection, transaction, drop);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-        {
-            transaction.Rollback("trigger");
-            return false;
-        }
-
-        Db.Execute(connection, transaction, create);
         transaction.Release("trigger");
         return true;
     }
