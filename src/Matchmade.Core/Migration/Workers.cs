@@ -118,15 +118,13 @@ internal static class Workers
         log.Drain();
     }
 
-    /// <summary>A worker's connection: the run's lock_timeout, the batch sessions' settings (<see cref="Db.ForBatchWork"/>), kept while idle (<see cref="Db.KeepWhileIdle"/>).</summary>
+    /// <summary>A worker's connection, opened and <see cref="Prepare"/>d.</summary>
     public static NpgsqlConnection Open(DatabaseTarget target, TimeSpan lockTimeout, CancellationToken halt)
     {
         var connection = target.Open(halt);
         try
         {
-            Db.SetLockTimeout(connection, null, lockTimeout);
-            Db.ForBatchWork(connection, null);
-            Db.KeepWhileIdle(connection);
+            Prepare(connection, lockTimeout);
             return connection;
         }
         catch
@@ -134,5 +132,17 @@ internal static class Workers
             connection.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A connection that reads or writes batches (a worker's, or the sync's own two): the run's lock_timeout, the batch
+    /// sessions' settings (<see cref="Db.ForBatchWork"/>), kept while idle (<see cref="Db.KeepWhileIdle"/>: between
+    /// batches, and between a -Continuous sync's passes).
+    /// </summary>
+    public static void Prepare(NpgsqlConnection connection, TimeSpan lockTimeout)
+    {
+        Db.SetLockTimeout(connection, null, lockTimeout);
+        Db.ForBatchWork(connection, null);
+        Db.KeepWhileIdle(connection);
     }
 }

@@ -118,13 +118,10 @@ public sealed partial class SyncRunner
             lockUsers = CanLockUsers(connection);
             history.Prepare();
             history.Start(runId, RunMode.Sync, Parameters(), 0, 0);
-            // Both connections as every other worker's (Workers.Open): -LockTimeout bounds the reads' waits too, so a
-            // read queued behind an app's ALTER TABLE fails with LockTimeout instead of waiting without a word.
-            foreach (var each in new[] { connection, readConnection! })
-            {
-                Db.SetLockTimeout(each, null, options.LockTimeout);
-                Db.ForBatchWork(each, null);
-            }
+            // Both connections as every other worker's: -LockTimeout bounds the reads' waits too, so a read queued behind
+            // an app's ALTER TABLE fails with LockTimeout instead of waiting without a word.
+            Workers.Prepare(connection, options.LockTimeout);
+            Workers.Prepare(readConnection!, options.LockTimeout);
             return tracking;
         }
         catch (Exception e) when (e is not MatchmadeException)
