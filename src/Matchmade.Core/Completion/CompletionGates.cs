@@ -159,7 +159,7 @@ internal static class CompletionGates
 
         if (tracking.Reset)
         {
-            return new("ChangeTracking", false, $"The change record of schema '{schemas.App}' may miss changes: {TrackingState.ResetCauses}. Run Sync-ProfileMigration -Full (reconciles every user and re-arms tracking), or use -Force ({Consequence}).", ErrorIds.TrackingReset);
+            return new("ChangeTracking", false, $"{TrackingState.ResetAdvice(schemas.App)}, or use -Force ({Consequence}).", ErrorIds.TrackingReset);
         }
 
         return new("ChangeTracking", false, $"Change tracking is not installed in schema '{schemas.App}' (migrated with -NoChangeTracking, or its triggers were dropped or disabled): the cut-over could not know what the app changed last. Run Invoke-ProfileMigration to install it, or use -Force ({Consequence}).", ErrorIds.TrackingNotInstalled);

@@ -216,7 +216,7 @@ public sealed partial class SyncRunner
             throw new MatchmadeException(
                 ErrorIds.TrackingReset,
                 FailureKind.InvalidOperation,
-                $"The change record of schema '{target.Schemas.App}' may miss changes: {TrackingState.ResetCauses}. Run Sync-ProfileMigration -Full (reconciles every user and re-arms tracking).",
+                TrackingState.ResetAdvice(target.Schemas.App) + ".",
                 target: target.Schemas.App);
         }
 

@@ -16,8 +16,12 @@ public sealed record TrackingState(bool Installed, bool TableExists, long? Pendi
     /// </summary>
     public bool Reset { get; init; }
 
-    /// <summary>What makes a record <see cref="Reset"/>, for the messages that ask for -Full.</summary>
-    public const string ResetCauses =
+    /// <summary>What a reset record means and what to do, as the sync, the PendingChanges check and the completion's gate say it.</summary>
+    public static string ResetAdvice(string appSchema) =>
+        $"The change record of schema '{appSchema}' may miss changes: {ResetCauses}. Run Sync-ProfileMigration -Full (reconciles every user and re-arms tracking)";
+
+    /// <summary>What makes a record <see cref="Reset"/>.</summary>
+    private const string ResetCauses =
         "the server's crash recovery emptied it (it is unlogged: docs/reliability.md), Undo-ProfileMigration stepped back from a completion "
         + "(the app's writes while the schema was completed were not tracked), Invoke-ProfileMigration put back a tracking trigger that had been "
         + "dropped or disabled or installed tracking after a run with -NoChangeTracking (the writes meanwhile were not tracked), "

@@ -197,7 +197,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         if (state.Reset)
         {
             return new("PendingChanges", false, CheckSeverity.Error, "change record reset", "0 pending",
-                $"The change record may miss changes: {TrackingState.ResetCauses}. Run Sync-ProfileMigration -Full.", []);
+                TrackingState.ResetAdvice(target.Schemas.App) + ".", []);
         }
 
         if (!state.Installed)
