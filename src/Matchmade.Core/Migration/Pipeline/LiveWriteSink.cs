@@ -43,10 +43,9 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
         }
 
         using var transaction = connection.BeginTransaction();
-        var merged = batch.Merged;
         var now = BatchWriter.Now();
-        var errors = new List<RunError>(merged.Errors);
-        var written = merged.Prepared;
+        var errors = new List<RunError>(batch.Merged.Errors);
+        var written = batch.Merged.Prepared;
         try
         {
             transaction.Save("batch");
@@ -56,11 +55,11 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
         {
             transaction.Rollback("batch");
             run.Log.Verbose($"Batch {number} failed ({Secrets.Scrub(e.MessageText)}, SQLSTATE {e.SqlState}); isolating the user(s) responsible.");
-            written = WriteOneByOne(transaction, merged.Prepared, errors, now, number);
+            written = WriteOneByOne(transaction, batch.Merged.Prepared, errors, now, number);
         }
 
-        var findings = merged.Findings;
-        if (written.Count != merged.Prepared.Count)
+        var findings = batch.Merged.Findings;
+        if (written.Count != batch.Merged.Prepared.Count)
         {
             var kept = written.Select(w => w.UserId).ToHashSet(StringComparer.Ordinal);
             findings = findings.FindAll(f => kept.Contains(f.UserId));
@@ -72,9 +71,6 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
         run.Counters.Add(written, errors.Count);
         return new BatchResult(number, batch.IdsRead, batch.UserCount, batch.LastUserId, written.Count, errors.Count, intents, findings, errors, watch.Elapsed, journaled);
     }
-
-    private void Gone(long number, int users) =>
-        run.Log.Verbose($"Batch {number}: {users} user(s) deleted by the app since the batch was read; not migrated.");
 
     /// <summary>One user's data broke the batch: redo it user by user, keep the good ones, report the bad ones (not the deleted ones).</summary>
     private List<PreparedUser> WriteOneByOne(NpgsqlTransaction transaction, List<PreparedUser> users, List<RunError> errors, DateTime now, long number)
@@ -95,7 +91,7 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
                 // pipeline reads the next batch while this one is written). Gone, not failed; no look-up before each batch
                 // for this rare case (it would cost every batch an index probe per user): the batch is redone user by user.
                 transaction.Rollback("one_user");
-                Gone(number, 1);
+                run.Log.Verbose($"Batch {number}: user {user.UserId} was deleted by the app since the batch was read; not migrated.");
             }
             catch (PostgresException e) when (DbErrors.IsDataError(e))
             {
