@@ -123,7 +123,7 @@ public sealed class ExportMigrationReportCommand : MatchmadeCommandBase
     }
 
     /// <summary>The pages this call has written: a second report (piped, or of another database) must not replace one of them.</summary>
-    private readonly HashSet<string> written = new(OperatingSystem.IsLinux() ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> written = new(ReportExporter.PathComparer);
 
     private void Export(string report)
     {

@@ -58,7 +58,7 @@ public static class ReportExporter
     /// </summary>
     private static void RefuseTheReportItself(string reportPath, string pagePath)
     {
-        if (string.Equals(RealPath(reportPath, followLast: true), RealPath(pagePath, followLast: false), PathComparison))
+        if (PathComparer.Equals(RealPath(reportPath, followLast: true), RealPath(pagePath, followLast: false)))
         {
             throw new MatchmadeException(ErrorIds.ExportExists, FailureKind.InvalidArgument,
                 $"'{pagePath}' is the report itself: the page would replace it, and -Force does not change that. Pick another -Path, or leave -Path out to write the page beside the report.", target: pagePath);
@@ -66,7 +66,7 @@ public static class ReportExporter
     }
 
     /// <summary>Case-insensitive where the file systems usually are (Windows, macOS).</summary>
-    private static StringComparison PathComparison => OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+    public static StringComparer PathComparer { get; } = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
 
     /// <summary>
     /// The full path with the symbolic links of its folders followed: the directory entry a rename replaces. The last
