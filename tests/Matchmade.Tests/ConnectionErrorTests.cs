@@ -34,6 +34,26 @@ public sealed class ConnectionErrorTests(DatabaseFixture db) : IClassFixture<Dat
     }
 
     [Fact]
+    public void Ctrl_C_while_connecting_to_a_server_that_does_not_answer_stops_at_once()
+    {
+        // Accepts the TCP connection (the backlog does) and never answers the startup: the connect would wait for the
+        // whole connect_timeout (30 s here) if the stop did not cancel it.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        using var session = new PowerShellSession();
+        using var ps = PowerShell.Create();
+        ps.Runspace = session.Runspace;
+        ps.AddScript("Get-ProfileMigrationStatus -ConnectionString $args[0]").AddArgument($"postgresql://u:pw@127.0.0.1:{port}/db?connect_timeout=30");
+        var pending = ps.BeginInvoke();
+        Thread.Sleep(TimeSpan.FromMilliseconds(500));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        ps.Stop();
+        Assert.Throws<PipelineStoppedException>(() => ps.EndInvoke(pending));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"the stop took {watch.Elapsed.TotalSeconds:N1} s: the connect was not cancelled");
+    }
+
+    [Fact]
     public void Wrong_password()
     {
         var url = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Password = "definitely-wrong-" + Guid.NewGuid().ToString("N") };

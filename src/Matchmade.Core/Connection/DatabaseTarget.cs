@@ -142,13 +142,25 @@ public sealed class DatabaseTarget : IDisposable
             $"No database given: pass -ConnectionString 'postgresql://USER@HOST:5432/DATABASE' or set the {ConnectionRequest.DirectEnvironmentVariable} or {ConnectionRequest.EnvironmentVariable} environment variable (Prisma's URLs work as is; {ConnectionRequest.DirectEnvironmentVariable}, the direct connection, is used first).");
     }
 
-    /// <summary>Opens a connection, or throws a <see cref="MatchmadeException"/> that names the cause and the fix.</summary>
+    /// <summary>
+    /// Opens a connection, or throws a <see cref="MatchmadeException"/> that names the cause and the fix. A stop
+    /// (Ctrl+C) cancels the connect itself: a server or network that never answers would otherwise hold the cmdlet for
+    /// the whole connect timeout. The async open is what honours the token (Npgsql's sync Open has none).
+    /// </summary>
     public NpgsqlConnection Open(CancellationToken cancellationToken = default)
     {
         var connection = dataSource.CreateConnection();
         try
         {
-            connection.Open();
+            if (cancellationToken.CanBeCanceled)
+            {
+                connection.OpenAsync(cancellationToken).GetAwaiter().GetResult();
+            }
+            else
+            {
+                connection.Open();
+            }
+
             return connection;
         }
         catch (Exception e)
