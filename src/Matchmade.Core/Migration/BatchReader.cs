@@ -47,7 +47,7 @@ public sealed class BatchReader
     /// migrate (all of them with -Force; otherwise the ones without a ProfileNew) with their contexts; with a
     /// <paramref name="budget"/>, fewer when their blobs would pass it.
     /// </summary>
-    public Batch Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, string after, string? upTo, int limit, BatchBudget? budget = null)
+    public Batch Read(NpgsqlConnection connection, NpgsqlTransaction? transaction, string? after, string? upTo, int limit, BatchBudget? budget = null)
     {
         var (idsRead, lastUserId, users) = Read(connection, transaction, after, upTo, limit, user => user, budget);
         return new Batch(idsRead, lastUserId, users);
@@ -59,12 +59,12 @@ public sealed class BatchReader
     /// merges while it reads holds one user's blobs at a time, never a whole batch's (issue 17: they die young instead
     /// of being promoted and churning the older generations).
     /// </summary>
-    public (int IdsRead, string LastUserId, List<T> Users) Read<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, string after, string? upTo, int limit, Func<BatchUser, T> each, BatchBudget? budget = null)
+    public (int IdsRead, string LastUserId, List<T> Users) Read<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, string? after, string? upTo, int limit, Func<BatchUser, T> each, BatchBudget? budget = null)
     {
         var ids = ReadIds(connection, transaction, after, upTo, budget?.Begin(limit) ?? limit);
         if (ids.Count == 0)
         {
-            return (0, after, []);
+            return (0, after ?? string.Empty, []);
         }
 
         var (users, kept) = ReadUsers(connection, transaction, ids, each, budget);
@@ -115,10 +115,10 @@ public sealed class BatchReader
     }
 
     /// <summary>The next user ids of the range, in key order.</summary>
-    private List<string> ReadIds(NpgsqlConnection connection, NpgsqlTransaction? transaction, string after, string? upTo, int limit)
+    private List<string> ReadIds(NpgsqlConnection connection, NpgsqlTransaction? transaction, string? after, string? upTo, int limit)
     {
         using var command = new NpgsqlCommand(usersSql, connection, transaction);
-        command.Parameters.AddWithValue("after", after);
+        command.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Text) { Value = (object?)after ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("upto", NpgsqlDbType.Text) { Value = (object?)upTo ?? DBNull.Value });
         command.Parameters.AddWithValue("limit", limit);
         command.Parameters.Add(new NpgsqlParameter("user_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)userIds ?? DBNull.Value });

@@ -12,8 +12,8 @@ internal interface IWorkerShare
     string Name { get; }
 }
 
-/// <summary>A worker's share of the users: ids after <see cref="After"/> up to <see cref="UpTo"/> (null = no bound).</summary>
-internal sealed record UserRange(string Name, string After, string? UpTo) : IWorkerShare;
+/// <summary>A worker's share of the users: ids after <see cref="After"/> up to <see cref="UpTo"/> (null = no bound, either end).</summary>
+internal sealed record UserRange(string Name, string? After, string? UpTo) : IWorkerShare;
 
 /// <summary>
 /// -ThrottleLimit: the users divided into disjoint shares (the live run's ranges of ids, a sync's slices of its claimed
@@ -37,7 +37,7 @@ internal static class Workers
 
         if (workers == 1 || cap == 0)
         {
-            return [new UserRange("Worker 1", string.Empty, null)];
+            return [new UserRange("Worker 1", null, null)];
         }
 
         var bounds = new List<string>(workers);
@@ -50,7 +50,7 @@ internal static class Workers
         var ranges = new List<UserRange>(bounds.Count);
         for (var i = 0; i < bounds.Count; i++)
         {
-            ranges.Add(new UserRange($"Worker {i + 1}", i == 0 ? string.Empty : bounds[i - 1], i == bounds.Count - 1 ? null : bounds[i]));
+            ranges.Add(new UserRange($"Worker {i + 1}", i == 0 ? null : bounds[i - 1], i == bounds.Count - 1 ? null : bounds[i]));
         }
 
         log.Verbose($"{ranges.Count} workers over disjoint ranges of user ids, each with its own connections.");

@@ -37,7 +37,7 @@ internal sealed class ChangedUsersSource(SyncBatch batch, NpgsqlConnection conne
     private bool orphansTaken;
     private int ramp; // the next batch's users at most; 0 before the first
 
-    public ChangedUsers Read(string after, int limit)
+    public ChangedUsers Read(string? after, int limit)
     {
         ramp = ramp == 0 ? Math.Max(1, limit / 10) : (int)Math.Min(2L * ramp, int.MaxValue);
         var count = Math.Min(budget.Begin(Math.Min(limit, ramp)), users.Count - position);

@@ -54,7 +54,7 @@ internal static class Reconciliation
             string.Join(", ", FieldCatalog.IntentColumns.Select(c => SqlText.Quote(c) + (FieldCatalog.IsJsonIntentColumn(c) ? "::text" : string.Empty))),
             StringComparison.Ordinal);
 
-        public ReconcileBatch Read(string after, int limit)
+        public ReconcileBatch Read(string? after, int limit)
         {
             var read = old.Read(after, limit);
             var ids = read.Users.Select(u => u.Source.UserId).ToArray();

@@ -273,6 +273,38 @@ public sealed partial class MigrationRunnerTests : IDisposable
         Assert.Equal(27L, Scalar<long>(check, "SELECT count(*) FROM \"ProfileNew\""));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_user_whose_id_is_the_empty_string_is_migrated_like_any_other(int workers)
+    {
+        // The key walk started "after ''", which no id is but '' itself: a raw-SQL user with that id was never read.
+        var cs = NewDatabase(qa: true, synthetic: 40);
+        using (var c = Open(cs))
+        {
+            Exec(c, """
+                INSERT INTO "User" (id, email, "updatedAt") VALUES ('', 'empty-id@example.com', now());
+                INSERT INTO "ContextProfile" (id, "userId", "contextType", "updatedAt") VALUES ('cp-empty', '', 'friendship', now());
+                INSERT INTO "Profile" (id, "contextProfileId", data, "updatedAt") VALUES ('p-empty', 'cp-empty', '{"name": "Nobody", "friendshipDepth": "deep"}', now());
+                """);
+        }
+
+        var outcome = Run(cs, new MigrationOptions { BatchSize = 10, ThrottleLimit = workers });
+        Assert.Equal(RunStatus.Completed, outcome.Status);
+        Assert.Equal(44, outcome.UsersMigrated);
+        using var check = Open(cs);
+        Assert.Equal("Nobody", Scalar<string>(check, "SELECT name FROM \"ProfileNew\" WHERE \"userId\" = ''"));
+        Assert.Equal(1L, Scalar<long>(check, "SELECT count(*) FROM \"ContextIntent\" WHERE \"userId\" = ''"));
+        using var target = Target(cs);
+        var checks = new Matchmade.Core.Verification.IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None).ToList();
+        Assert.All(checks, r => Assert.True(r.Passed, $"{r.Name}: {r.Detail}"));
+
+        // And the reconciliation walks from the same first user: that user's rows gone, it fails.
+        Exec(check, "DELETE FROM \"ContextIntent\" WHERE \"userId\" = ''; DELETE FROM \"ProfileNew\" WHERE \"userId\" = ''");
+        var after = new Matchmade.Core.Verification.IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None).ToList();
+        Assert.False(after.Single(r => r.Name == "Reconciliation").Passed);
+    }
+
     private string NewDatabase(bool qa, int synthetic = 0)
     {
         var cs = TestServer.Shared.CreateDatabase("mig");

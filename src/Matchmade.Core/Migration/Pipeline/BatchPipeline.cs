@@ -20,7 +20,7 @@ public interface IKeysetBatch
 public interface IBatchSource<out TBatch>
     where TBatch : IKeysetBatch
 {
-    TBatch Read(string after, int limit);
+    TBatch Read(string? after, int limit);
 }
 
 /// <summary>
@@ -46,8 +46,11 @@ public sealed class BatchPipeline<TBatch>(IBatchSource<TBatch> source, IBatchSin
     /// <summary>Users per batch (the read's limit).</summary>
     public int BatchSize { get; init; } = MigrationOptions.DefaultBatchSize;
 
-    /// <summary>The range starts after this user id (empty: the first user).</summary>
-    public string After { get; init; } = string.Empty;
+    /// <summary>
+    /// The range starts after this user id (null: at the first user; not the empty string, which is an id PostgreSQL
+    /// allows and which "after ''" would skip).
+    /// </summary>
+    public string? After { get; init; }
 
     /// <summary>
     /// Users the run still wants, over every pipeline of the run (a cap less the users the sinks took); null: all of
@@ -97,7 +100,7 @@ public sealed class BatchPipeline<TBatch>(IBatchSource<TBatch> source, IBatchSin
         }
     }
 
-    private Task<TBatch>? ReadAhead(string after, int inSink)
+    private Task<TBatch>? ReadAhead(string? after, int inSink)
     {
         var limit = Remaining is null ? BatchSize : (int)Math.Min(BatchSize, Remaining() - inSink);
         // A thread of its own, not the pool's: a read blocks on the server, on the merges it hands to the pool (their

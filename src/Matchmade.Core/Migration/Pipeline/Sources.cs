@@ -5,7 +5,7 @@ namespace Matchmade.Core.Migration.Pipeline;
 /// <summary>The old rows of a range of users (ids up to <paramref name="upTo"/>, null: no bound), on one connection and, for a read-only pass, its snapshot; batches bounded by <paramref name="budget"/> too when given.</summary>
 public sealed class OldRowsSource(BatchReader reader, NpgsqlConnection connection, NpgsqlTransaction? transaction, string? upTo, BatchBudget? budget = null) : IBatchSource<BatchReader.Batch>
 {
-    public BatchReader.Batch Read(string after, int limit) => reader.Read(connection, transaction, after, upTo, limit, budget);
+    public BatchReader.Batch Read(string? after, int limit) => reader.Read(connection, transaction, after, upTo, limit, budget);
 }
 
 /// <summary>
@@ -17,7 +17,7 @@ public sealed class OldRowsSource(BatchReader reader, NpgsqlConnection connectio
 /// </summary>
 public sealed class MergingSource(BatchReader reader, NpgsqlConnection connection, NpgsqlTransaction? transaction, string? upTo, BatchBudget budget, bool everyCore = false) : IBatchSource<MergedBatch>
 {
-    public MergedBatch Read(string after, int limit)
+    public MergedBatch Read(string? after, int limit)
     {
         if (!everyCore)
         {
