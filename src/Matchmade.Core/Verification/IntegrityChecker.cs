@@ -27,6 +27,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         using (transaction)
         {
             RequireTables(tables, present);
+            var tracking = new Lazy<TrackingState?>(() => state.Completed ? null : Guard("PendingChanges", () => ChangeTracking.Read(connection, transaction, target.Schemas)));
             foreach (var (name, _) in IntegrityChecks.All)
             {
                 if (!wanted.Contains(name) || name is "Reconciliation" or "NothingLost")
@@ -40,8 +41,8 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
                 {
                     "Schema" => CheckSchema(connection, transaction, state.Completed ? ExpectedSchema.Cleanup : ExpectedSchema.Transition),
                     "PrismaHistory" => CheckPrisma(connection, transaction, present.Contains(PrismaSchema.MigrationsTable), state.Completed),
-                    "PendingChanges" => state.Completed ? NothingPendingAfterCompletion : CheckPendingChanges(connection, transaction),
-                    _ => SqlCheck(connection, transaction, name, tables),
+                    "PendingChanges" => state.Completed ? NothingPendingAfterCompletion : CheckPendingChanges(tracking.Value!),
+                    _ => PendingHint(SqlCheck(connection, transaction, name, tables), tracking),
                 });
             }
 
@@ -49,7 +50,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
             {
                 foreach (var result in ReconciliationChecks(connection, transaction, wanted, state, tables, userIds, cancellationToken))
                 {
-                    yield return result;
+                    yield return PendingHint(result, tracking);
                 }
             }
         }
@@ -185,9 +186,8 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
     /// (-NoChangeTracking, or never installed) it passes with a warning: nothing is pending that it could know of,
     /// and the reconciliation still proves the rows.
     /// </summary>
-    private IntegrityCheckResult CheckPendingChanges(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    private IntegrityCheckResult CheckPendingChanges(TrackingState state)
     {
-        var state = ChangeTracking.Read(connection, transaction, target.Schemas);
         if (state.OnStandby)
         {
             return new("PendingChanges", false, CheckSeverity.Error, "unknown on a standby", "0 pending",
@@ -217,6 +217,26 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
             ? new("PendingChanges", true, CheckSeverity.Info, "0 pending", "0 pending", "Every change the app made to the old tables has been synced.", [])
             : new("PendingChanges", false, CheckSeverity.Error, string.Create(CultureInfo.InvariantCulture, $"{state.PendingUsers} users pending"), "0 pending",
                 string.Create(CultureInfo.InvariantCulture, $"{state.PendingUsers:N0} users changed in the old tables since they were migrated{lag}: run Sync-ProfileMigration (or Sync-ProfileMigration -Continuous until the app switches over)."), []);
+    }
+
+    /// <summary>
+    /// A data check that fails while users await a sync says so: the app's writes since the migration (a user or a
+    /// context created or deleted, a blob edited) are differences until Sync-ProfileMigration brings them over, and a DBA
+    /// reading "Expected 1003, found 1004" should not have to guess whether the migration is wrong. The change record is
+    /// read once, and only when a check fails.
+    /// </summary>
+    private static IntegrityCheckResult PendingHint(IntegrityCheckResult result, Lazy<TrackingState?> tracking)
+    {
+        if (result.Passed || result.Skipped || tracking.Value is not { Installed: true, PendingUsers: > 0 } pending)
+        {
+            return result;
+        }
+
+        return result with
+        {
+            Detail = result.Detail + string.Create(CultureInfo.InvariantCulture,
+                $" {pending.PendingUsers:N0} users changed in the old tables await Sync-ProfileMigration (the PendingChanges check): sync, then check again; what still fails then is not the app's recent writes."),
+        };
     }
 
     private (IntegrityCheckResult, IntegrityCheckResult) Guard2(Func<(IntegrityCheckResult, IntegrityCheckResult)> check)

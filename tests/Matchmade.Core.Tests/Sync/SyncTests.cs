@@ -133,6 +133,29 @@ public sealed partial class SyncTests : IDisposable
         Assert.Equal(0, Sync(cs, new SyncOptions { Full = true }).UsersResynced); // nothing differs any more
     }
 
+    [Fact]
+    public void Data_checks_that_fail_while_users_await_a_sync_say_so_and_pass_after_it()
+    {
+        var cs = NewDatabase(60);
+        Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
+        using (var c = Open(cs))
+        {
+            Exec(c, """
+                INSERT INTO "User" (id, email, "updatedAt") VALUES ('user_after_migration', 'late@example.com', now());
+                INSERT INTO "ContextProfile" (id, "userId", "contextType", "updatedAt") VALUES ('cp_after_migration', 'user_after_migration', 'creative', now());
+                """);
+        }
+
+        using var target = Target(cs);
+        var failed = new IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None).Where(r => !r.Passed).ToList();
+        Assert.Contains(failed, r => r.Name == "UserProfileCount");
+        Assert.Contains(failed, r => r.Name == "PendingChanges");
+        Assert.All(failed.Where(r => r.Name != "PendingChanges"), r => Assert.Contains("1 users changed in the old tables await Sync-ProfileMigration", r.Detail, StringComparison.Ordinal));
+
+        Assert.Equal(1, Sync(cs, new SyncOptions()).UsersCreated);
+        AssertAllChecksPass(cs);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
