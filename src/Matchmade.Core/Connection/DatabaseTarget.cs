@@ -144,8 +144,8 @@ public sealed class DatabaseTarget : IDisposable
 
     /// <summary>
     /// Opens a connection, or throws a <see cref="MatchmadeException"/> that names the cause and the fix. A stop
-    /// (Ctrl+C) cancels the connect itself: a server or network that never answers would otherwise hold the cmdlet for
-    /// the whole connect timeout. The async open is what honours the token (Npgsql's sync Open has none).
+    /// (Ctrl+C) ends the wait at once: a server or network that never answers would otherwise hold the cmdlet for the
+    /// whole connect timeout.
     /// </summary>
     public NpgsqlConnection Open(CancellationToken cancellationToken = default)
     {
@@ -154,7 +154,7 @@ public sealed class DatabaseTarget : IDisposable
         {
             if (cancellationToken.CanBeCanceled)
             {
-                connection.OpenAsync(cancellationToken).GetAwaiter().GetResult();
+                OpenUnlessStopped(connection, cancellationToken);
             }
             else
             {
@@ -163,12 +163,42 @@ public sealed class DatabaseTarget : IDisposable
 
             return connection;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw; // the connection is the abandoned attempt's to dispose (OpenUnlessStopped)
+        }
         catch (Exception e)
         {
             connection.Dispose();
             cancellationToken.ThrowIfCancellationRequested();
             throw DbErrors.OnOpen(e, this);
         }
+    }
+
+    /// <summary>
+    /// Npgsql's async open takes the token, but not every step of the startup honours it (the answer to its SSLRequest
+    /// is awaited without it: a server that accepts the TCP connection and never answers held a stop for the whole
+    /// connect timeout). So the wait itself is what the stop ends; the abandoned attempt runs out at its own timeout
+    /// and disposes its connection then, never used.
+    /// </summary>
+    private static void OpenUnlessStopped(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var opening = connection.OpenAsync(cancellationToken);
+        try
+        {
+            opening.Wait(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _ = opening.ContinueWith(_ => connection.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            throw;
+        }
+        catch (AggregateException)
+        {
+            connection.Dispose(); // the open failed, or Npgsql cancelled it: its own exception is thrown below
+        }
+
+        opening.GetAwaiter().GetResult();
     }
 
     public void Dispose() => dataSource.Dispose();
