@@ -54,6 +54,18 @@ public sealed class ConnectionErrorTests(DatabaseFixture db) : IClassFixture<Dat
     }
 
     [Fact]
+    public void A_multi_host_url_connects_to_the_first_host_that_answers_as_asked()
+    {
+        // libpq's form: the first host is down, the second is the server; read-write asks for a primary.
+        var builder = new NpgsqlConnectionStringBuilder(db.ConnectionString);
+        var url = $"postgresql://{builder.Username}:{Uri.EscapeDataString(builder.Password ?? string.Empty)}@127.0.0.1:{ClosedPort()},{builder.Host}:{builder.Port}/{builder.Database}?target_session_attrs=read-write";
+        using var session = new PowerShellSession();
+        var result = session.Run("Get-ProfileMigrationStatus -ConnectionString $args[0]", url);
+        Assert.Empty(result.AllErrors);
+        Assert.Equal("NotStarted", Assert.Single(result.Output).Properties["State"].Value);
+    }
+
+    [Fact]
     public void Wrong_password()
     {
         var url = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Password = "definitely-wrong-" + Guid.NewGuid().ToString("N") };

@@ -15,6 +15,9 @@ internal static class ConnectionStringParser
         public bool PgBouncerHint { get; init; }
     }
 
+    // libpq's target_session_attrs values, each also Npgsql's Target Session Attributes.
+    private static readonly string[] TargetSessionAttributes = ["any", "read-write", "read-only", "primary", "standby", "prefer-standby"];
+
     // Prisma's own knobs that mean nothing to a migration run; accepted so a DATABASE_URL can be pasted as is.
     private static readonly HashSet<string> PrismaOnly = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -86,9 +89,15 @@ internal static class ConnectionStringParser
 
     private static Parsed ParseUrl(string text)
     {
-        var uri = ToUri(text);
+        var (single, hosts) = HostList(text);
+        var uri = ToUri(single);
         var builder = new NpgsqlConnectionStringBuilder();
         ApplyAuthority(builder, uri);
+        if (hosts is not null)
+        {
+            builder.Host = hosts;
+        }
+
         var query = ApplyQuery(builder, uri.Query);
         if (string.IsNullOrEmpty(builder.Host))
         {
@@ -96,6 +105,29 @@ internal static class ConnectionStringParser
         }
 
         return new Parsed(builder, query.Schema, query.Ignored) { PgBouncerHint = query.PgBouncerHint };
+    }
+
+    /// <summary>
+    /// libpq's multi-host URL (postgresql://user@db1:5433,db2/app: a primary and its standbys, as psql takes them). Uri
+    /// takes one host, so the list is taken out (a stand-in host parsed in its place) and given to Npgsql as its own
+    /// host list, each host with its port or the URL's; target_session_attrs then says which one to use. A ',' in the
+    /// user part is not a list: the list is what follows the '@' and ends the authority.
+    /// </summary>
+    private static (string Url, string? Hosts) HostList(string text)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(text, "^([a-z]+://(?:[^/@]*@)?)([^/?#@]*,[^/?#@]*)((?:[/?#].*)?)$", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.Singleline);
+        if (!match.Success)
+        {
+            return (text, null);
+        }
+
+        var hosts = match.Groups[2].Value.Split(',');
+        if (hosts.Any(h => h.Length == 0 || h.StartsWith(':')))
+        {
+            throw Malformed("a host of the URL's host list is empty; write each host, with its port if not the default: postgresql://USER@HOST1:5432,HOST2:5432/DATABASE");
+        }
+
+        return (match.Groups[1].Value + "localhost" + match.Groups[3].Value, string.Join(",", hosts.Select(Uri.UnescapeDataString)));
     }
 
     private static Uri ToUri(string text)
@@ -160,7 +192,7 @@ internal static class ConnectionStringParser
         {
             if (!ApplySsl(builder, query, key, value) && !ApplyParameter(builder, query, key, value))
             {
-                throw Malformed($"the URL parameter '{key}' is not known; supported: schema, sslmode, sslaccept, sslcert, sslrootcert, sslidentity, sslkey, sslpassword, connect_timeout, host, port, options (and Prisma's pool settings, which are ignored)");
+                throw Malformed($"the URL parameter '{key}' is not known; supported: schema, sslmode, sslaccept, sslcert, sslrootcert, sslidentity, sslkey, sslpassword, connect_timeout, host, port, options, target_session_attrs, load_balance_hosts (and Prisma's pool settings, which are ignored)");
             }
         }
 
@@ -242,6 +274,19 @@ internal static class ConnectionStringParser
                 return true;
             case "options":
                 builder.Options = value;
+                return true;
+            case "target_session_attrs":
+                builder.TargetSessionAttributes = TargetSessionAttributes.Contains(value, StringComparer.OrdinalIgnoreCase)
+                    ? value.ToLowerInvariant()
+                    : throw Malformed($"target_session_attrs '{value}' is not one of {string.Join(", ", TargetSessionAttributes)}");
+                return true;
+            case "load_balance_hosts":
+                builder.LoadBalanceHosts = value.ToLowerInvariant() switch
+                {
+                    "random" => true,
+                    "disable" => false,
+                    _ => throw Malformed($"load_balance_hosts '{value}' is not one of disable, random"),
+                };
                 return true;
             case "application_name":
                 query.Ignored.Add(key); // the module always identifies itself

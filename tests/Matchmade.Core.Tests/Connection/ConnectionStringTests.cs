@@ -37,6 +37,32 @@ public sealed class ConnectionStringTests
         Assert.Null(parsed.Schema);
     }
 
+    /// <summary>
+    /// libpq's multi-host URLs (a primary and its standbys, as psql takes them): every host with its own port or the
+    /// URL's, and target_session_attrs to say which one to use.
+    /// </summary>
+    [Theory]
+    [InlineData("postgresql://u:pw@db1:5433,db2/db?target_session_attrs=read-write", "db1:5433,db2", "ReadWrite")]
+    [InlineData("postgresql://u@db1,db2:5434,10.0.0.3/db", "db1,db2:5434,10.0.0.3", "Any")]
+    [InlineData("postgres://db1:6000,db3:6001/db?target_session_attrs=primary&load_balance_hosts=random", "db1:6000,db3:6001", "Primary")]
+    [InlineData("postgresql://u@db1,db2/db?target_session_attrs=prefer-standby", "db1,db2", "PreferStandby")]
+    public void Multi_host_urls_give_npgsql_a_host_list_and_the_session_attributes(string url, string hosts, string attributes)
+    {
+        var parsed = ConnectionStringParser.Parse(url);
+        Assert.Equal(hosts, parsed.Builder.Host);
+        Assert.Equal("db", parsed.Builder.Database);
+        Assert.Equal(attributes, (parsed.Builder.TargetSessionAttributes ?? "any").Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true);
+    }
+
+    [Fact]
+    public void An_unknown_target_session_attrs_value_is_refused_with_the_choices()
+    {
+        var e = Assert.Throws<MatchmadeException>(() => ConnectionStringParser.Parse("postgresql://u:Pw-9917@db1,db2/db?target_session_attrs=master"));
+        Assert.Equal(ErrorIds.InvalidConnectionString, e.ErrorId);
+        Assert.Contains("read-write", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Pw-9917", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("disable", SslMode.Disable)]
     [InlineData("prefer", SslMode.Prefer)]
