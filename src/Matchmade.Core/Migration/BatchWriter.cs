@@ -33,6 +33,7 @@ public sealed class BatchWriter
     private readonly string[] stageTables;
     private readonly string[] upsertIntentsThenProfiles;
     private readonly string settle;
+    private readonly string forgetStale;
 
     public BatchWriter(SchemaNames schemas)
     {
@@ -55,6 +56,7 @@ public sealed class BatchWriter
                 ("{profile_values}", DiffersFromStaged(ExpectedSchema.ProfileNewColumns, "EXCLUDED")),
                 ("{profile_owned}", RowOwnership.Owned("t", "t.xmin", "m.xmin", "m.kept_by", "m.migrated_at"))),
         ];
+        forgetStale = SqlText.For("migrated-stale.sql", schemas);
         settle = SqlText.For("upsert-settled.sql", schemas, [
             ("{profile_values}", DiffersFromStaged(ExpectedSchema.ProfileNewColumns, "s")),
             ("{intent_values}", DiffersFromStaged(ExpectedSchema.ContextIntentColumns, "s")),
@@ -69,6 +71,18 @@ public sealed class BatchWriter
         CopyProfiles(connection, copyProfiles, users, now, cancellationToken);
         CopyIntents(connection, copyIntents, users, now, cancellationToken);
         CopyMigratedUsers(connection, users, runId, now, cancellationToken);
+    }
+
+    /// <summary>
+    /// Removes the module's record of a user whose new rows are gone (migrated-stale.sql), so that the user can be
+    /// inserted again; false when the user still has a ProfileNew (the conflict is another one).
+    /// </summary>
+    public bool ForgetStaleRecord(NpgsqlConnection connection, NpgsqlTransaction transaction, string userId)
+    {
+        using var command = new NpgsqlCommand(forgetStale, connection, transaction);
+        command.Parameters.AddWithValue("app_schema", schemas.App);
+        command.Parameters.AddWithValue("user_id", userId);
+        return command.ExecuteNonQuery() == 1;
     }
 
     /// <summary>

@@ -305,6 +305,30 @@ public sealed partial class MigrationRunnerTests : IDisposable
         Assert.False(after.Single(r => r.Name == "Reconciliation").Passed);
     }
 
+    [Fact]
+    public void A_user_whose_new_rows_were_deleted_by_hand_is_migrated_again_by_a_re_run()
+    {
+        // The module's record of the user (matchmade.migrated_user) outlives the rows: the re-run's COPY of the record
+        // hit its primary key and the user was reported as failed, "written by the app?".
+        var cs = NewDatabase(qa: true, synthetic: 20);
+        Assert.Equal(RunStatus.Completed, Run(cs).Status);
+        using (var c = Open(cs))
+        {
+            Exec(c, "DELETE FROM \"ContextIntent\" WHERE \"userId\" = 'user_qa1'; DELETE FROM \"ProfileNew\" WHERE \"userId\" = 'user_qa1'");
+        }
+
+        var again = Run(cs);
+        Assert.Equal(RunStatus.Completed, again.Status);
+        Assert.Equal(1, again.UsersMigrated);
+        Assert.Equal(0, again.UsersFailed);
+        using var check = Open(cs);
+        Assert.Equal(1L, Scalar<long>(check, "SELECT count(*) FROM \"ProfileNew\" WHERE \"userId\" = 'user_qa1'"));
+        Assert.Equal(1L, Scalar<long>(check, "SELECT count(*) FROM matchmade.migrated_user m JOIN \"ProfileNew\" p ON p.id = m.profile_id WHERE m.user_id = 'user_qa1'"));
+        using var target = Target(cs);
+        var checks = new Matchmade.Core.Verification.IntegrityChecker(target, new RecordingLog()).Run(null, null, CancellationToken.None).ToList();
+        Assert.All(checks, r => Assert.True(r.Passed, $"{r.Name}: {r.Detail}"));
+    }
+
     private string NewDatabase(bool qa, int synthetic = 0)
     {
         var cs = TestServer.Shared.CreateDatabase("mig");

@@ -81,7 +81,7 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
             transaction.Save("one_user");
             try
             {
-                Copy(transaction, [user], now);
+                CopyOne(transaction, user, now, number);
                 transaction.Release("one_user");
                 written.Add(user);
             }
@@ -102,6 +102,32 @@ internal sealed class LiveWriteSink(LiveWrite run, NpgsqlConnection connection, 
         }
 
         return written;
+    }
+
+    /// <summary>
+    /// One user of a batch redone user by user. A user whose new rows were deleted by hand keeps the module's record of
+    /// it (matchmade.migrated_user), which the insert's COPY of the record then hits: the stale record goes and the user
+    /// is inserted again, instead of failing as "written by the app?".
+    /// </summary>
+    private void CopyOne(NpgsqlTransaction transaction, PreparedUser user, DateTime now, long number)
+    {
+        transaction.Save("one_user_try");
+        try
+        {
+            Copy(transaction, [user], now);
+            return;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.TableName == "migrated_user" && !run.Options.Force)
+        {
+            transaction.Rollback("one_user_try");
+            if (!run.Writer.ForgetStaleRecord(connection, transaction, user.UserId))
+            {
+                throw;
+            }
+        }
+
+        run.Log.Verbose($"Batch {number}: user {user.UserId} had the module's record but no ProfileNew (its new rows deleted by hand?): migrated again.");
+        Copy(transaction, [user], now);
     }
 
     private void Copy(NpgsqlTransaction transaction, List<PreparedUser> users, DateTime now)
