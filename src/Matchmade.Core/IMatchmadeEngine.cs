@@ -61,7 +61,7 @@ public static class MatchmadeEngine
     public static IMatchmadeEngine Connect(ConnectionRequest request, IOperationLog log)
     {
         var target = DatabaseTarget.Create(request);
-        log.Verbose($"Connecting to {target.Display} (from {target.ConnectionSource}).");
+        log.Verbose($"Connecting to {target.Display} (from {target.ConnectionSource}; connect timeout {(target.ConnectTimeoutSeconds == 0 ? "none" : target.ConnectTimeoutSeconds + " s")}).");
         return new Engine(target, log);
     }
 

@@ -26,7 +26,7 @@ public sealed class EnvironmentTests(DatabaseFixture db) : IClassFixture<Databas
         var status = Assert.Single(result.Output);
         Assert.Equal(db.Database, status.Properties["Database"].Value);
         Assert.Equal("$env:DIRECT_URL", status.Properties["ConnectionSource"].Value);
-        Assert.Contains(result.Verbose, v => v.Contains("(from $env:DIRECT_URL)", StringComparison.Ordinal));
+        Assert.Contains(result.Verbose, v => v.Contains("(from $env:DIRECT_URL; connect timeout 10 s)", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -13,6 +13,9 @@ internal static class ConnectionStringParser
     {
         /// <summary>The URL says <c>pgbouncer=true</c> (Prisma's flag for a transaction pooler): a hint, never proof.</summary>
         public bool PgBouncerHint { get; init; }
+
+        /// <summary>The string sets the connect timeout itself (connect_timeout, Timeout), even to Npgsql's default of 15 s.</summary>
+        public bool TimeoutGiven { get; init; }
     }
 
     // libpq's target_session_attrs values, each also Npgsql's Target Session Attributes.
@@ -55,7 +58,8 @@ internal static class ConnectionStringParser
                 schema = builder.SearchPath.Split(',')[0].Trim().Trim('"');
             }
 
-            return new Parsed(builder, schema, []);
+            var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = text };
+            return new Parsed(builder, schema, []) { TimeoutGiven = given.ContainsKey("Timeout") };
         }
         catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException or InvalidCastException)
         {
@@ -104,7 +108,7 @@ internal static class ConnectionStringParser
             builder.Host = "localhost";
         }
 
-        return new Parsed(builder, query.Schema, query.Ignored) { PgBouncerHint = query.PgBouncerHint };
+        return new Parsed(builder, query.Schema, query.Ignored) { PgBouncerHint = query.PgBouncerHint, TimeoutGiven = query.TimeoutGiven };
     }
 
     /// <summary>
@@ -265,6 +269,7 @@ internal static class ConnectionStringParser
                 return true;
             case "connect_timeout":
                 builder.Timeout = ParseInt(key, value);
+                query.TimeoutGiven = true;
                 return true;
             case "host":
                 builder.Host = value;
@@ -314,6 +319,8 @@ internal static class ConnectionStringParser
         public List<string> Ignored { get; } = [];
 
         public bool PgBouncerHint { get; set; }
+
+        public bool TimeoutGiven { get; set; }
 
         /// <summary>Prisma's <c>sslaccept=strict</c>: the server's certificate must be valid for its host name.</summary>
         public bool StrictCertificate { get; set; }

@@ -25,6 +25,7 @@ public sealed class DatabaseTarget : IDisposable
         Database = builder.Database ?? builder.Username ?? string.Empty;
         UserName = builder.Username ?? Environment.UserName;
         IgnoredParameters = ignored;
+        ConnectTimeoutSeconds = builder.Timeout;
     }
 
     public SchemaNames Schemas { get; }
@@ -47,6 +48,12 @@ public sealed class DatabaseTarget : IDisposable
 
     /// <summary>host:port, as outcomes, reports and results show where a run went (never a password).</summary>
     public string Server => $"{Host}:{Port}";
+
+    /// <summary>How long opening a connection may take, in seconds (0: no limit): the string's connect_timeout or Timeout, else <see cref="DefaultConnectTimeoutSeconds"/>.</summary>
+    public int ConnectTimeoutSeconds { get; }
+
+    /// <summary>The module's connect timeout when the string sets none: shorter than Npgsql's 15 s, so a wrong host is said sooner.</summary>
+    public const int DefaultConnectTimeoutSeconds = 10;
 
     public static string ModuleVersion { get; } =
         typeof(DatabaseTarget).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
@@ -86,9 +93,9 @@ public sealed class DatabaseTarget : IDisposable
         builder.IncludeErrorDetail = false; // error details can echo row values (personal data)
         builder.CommandTimeout = 0;          // long COPYs and scans; runs are bounded by lock_timeout and cancellation instead
         builder.SearchPath = null;
-        if (builder.Timeout == 15)
+        if (!parsed.TimeoutGiven)
         {
-            builder.Timeout = 10;
+            builder.Timeout = DefaultConnectTimeoutSeconds;
         }
 
         if (request.MaxConnectTimeout is { } cap)

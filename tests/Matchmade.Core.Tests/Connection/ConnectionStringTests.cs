@@ -54,6 +54,20 @@ public sealed class ConnectionStringTests
         Assert.Equal(attributes, (parsed.Builder.TargetSessionAttributes ?? "any").Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true);
     }
 
+    /// <summary>The module's shorter default (10 s) applies only when the string sets no timeout: an explicit 15 stays 15.</summary>
+    [Theory]
+    [InlineData("postgresql://u@h/db", 10)]
+    [InlineData("postgresql://u@h/db?connect_timeout=15", 15)]
+    [InlineData("postgresql://u@h/db?connect_timeout=0", 0)]
+    [InlineData("Host=h;Database=db;Username=u", 10)]
+    [InlineData("Host=h;Database=db;Username=u;Timeout=15", 15)]
+    [InlineData("Host=h;Database=db;Username=u;timeout=30", 30)]
+    public void The_connect_timeout_is_the_strings_else_ten_seconds(string connectionString, int seconds)
+    {
+        using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = connectionString });
+        Assert.Equal(seconds, target.ConnectTimeoutSeconds);
+    }
+
     [Fact]
     public void An_unknown_target_session_attrs_value_is_refused_with_the_choices()
     {
