@@ -104,16 +104,17 @@ public static partial class PageText
     private const char ZeroWidthSpace = '\u200B';
 
     /// <summary>
-    /// A page pasted into a GitHub issue or PR: '@name' would notify that user or team, and 'https://…', 'www.…' and
-    /// 'a@b.c' would become links, escaped or not (GitHub finds them in the rendered text). A zero-width space after
-    /// each '@', inside each '://' and after 'www' breaks them and shows nothing. Only ours reach here: <see cref="Visible"/>
+    /// A page pasted into a GitHub issue or PR: '@name' would notify that user or team, '#123' would link (and show
+    /// up on) that issue or pull request, and 'https://…', 'www.…' and 'a@b.c' would become links, escaped or not
+    /// (GitHub finds them in the rendered text). A zero-width space after each '@' and each '#' before a digit, inside
+    /// each '://' and after 'www' breaks them and shows nothing. Only ours reach here: <see cref="Visible"/>
     /// shows the data's own as "[U+200B]".
     /// </summary>
     private static string Unlinked(string text) =>
-        WwwDot().Replace(text.Replace("@", "@\u200B", StringComparison.Ordinal).Replace("://", ":\u200B//", StringComparison.Ordinal), "$0\u200B");
+        WwwDotOrReference().Replace(text.Replace("@", "@\u200B", StringComparison.Ordinal).Replace("://", ":\u200B//", StringComparison.Ordinal), "$0\u200B");
 
-    [GeneratedRegex("www(?=\\.)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex WwwDot();
+    [GeneratedRegex("www(?=\\.)|#(?=[0-9])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex WwwDotOrReference();
 
     /// <summary>A whole number as shown on the page (1,234,567; invariant culture).</summary>
     public static string Number(long n) => n.ToString("N0", CultureInfo.InvariantCulture);

@@ -176,7 +176,7 @@ public sealed partial class ReportExportTests : ReportFiles
     public void Mentions_and_links_in_the_data_stay_plain_text_in_markdown_and_the_html_keeps_them_as_they_are()
     {
         const string Mention = "@octocat";
-        const string Links = "see https://evil.example/x, HTTP://evil.example/y, www.evil.example and bob@example.com";
+        const string Links = "see https://evil.example/x, HTTP://evil.example/y, www.evil.example and bob@example.com, fixes #123";
         var report = WriteWithFigures(w =>
         {
             w.Add(new Conflict("u1", "location", [new(ContextType.Romantic, Json(Mention)), new(ContextType.Friendship, Json(Links))], Json(Mention)));
@@ -189,8 +189,9 @@ public sealed partial class ReportExportTests : ReportFiles
         Assert.DoesNotMatch("@(?!&#8203;)", markdown);
         Assert.DoesNotContain("://", markdown, StringComparison.Ordinal);
         Assert.DoesNotMatch("(?i)www\\.", markdown);
+        Assert.DoesNotMatch("(?<!&)#[0-9]", markdown); // an issue or pull request reference (not the entity &#8203; itself)
         Assert.Contains("| @&#8203;octocat |", markdown, StringComparison.Ordinal);
-        Assert.Contains("https:&#8203;//evil.example/x, HTTP:&#8203;//evil.example/y, www&#8203;.evil.example and bob@&#8203;example.com", markdown, StringComparison.Ordinal);
+        Assert.Contains("https:&#8203;//evil.example/x, HTTP:&#8203;//evil.example/y, www&#8203;.evil.example and bob@&#8203;example.com, fixes #&#8203;123", markdown, StringComparison.Ordinal);
         Assert.All(markdown.Split('\n').Where(l => l.StartsWith('|')), line => Assert.Equal(line.Split(" | ").Length, UnescapedPipes(line)));
 
         var html = Export(report, "page.html");
