@@ -76,10 +76,14 @@ public sealed class RunLock : IDisposable
         using var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
         if ((bool)command.ExecuteScalar()!)
         {
+            // A host list (libpq's postgresql://a,b/db or Host=a,b) takes the first host that answers, standby or not.
+            var advice = target.Host.Contains(',', StringComparison.Ordinal)
+                ? $"Of the hosts given, {connection.Host}:{connection.Port} answered: add target_session_attrs=read-write to the URL (Target Session Attributes=primary in an Npgsql string) so that the primary is chosen."
+                : "Connect to the primary: pass its host in -ConnectionString or set $env:DIRECT_URL to it.";
             throw new MatchmadeException(
                 ErrorIds.ReadOnlyTransaction,
                 FailureKind.InvalidOperation,
-                $"{activity} refused: {target.Display} (from {target.ConnectionSource}) is a standby (in recovery), which cannot be written, and a run lock there would not keep a run on the primary out. Nothing was written. Connect to the primary: pass its host in -ConnectionString or set $env:DIRECT_URL to it.",
+                $"{activity} refused: {target.Display} (from {target.ConnectionSource}) is a standby (in recovery), which cannot be written, and a run lock there would not keep a run on the primary out. Nothing was written. {advice}",
                 target: target.Display);
         }
     }

@@ -59,6 +59,26 @@ public sealed class StandbyWriteTests(StandbyFixture fixture) : IClassFixture<St
         Assert.Equal(RunStatus.Completed, dryRun.Status);
         var preview = Run(standby, target => new CompletionRunner(target, new CompletionOptions { DryRun = true }, new RecordingLog()).Run(CancellationToken.None));
         Assert.True(preview.DryRun);
+
+        // A libpq host list with the standby first: without target_session_attrs the standby answers, and the refusal
+        // names it and says how to have the primary chosen; with read-write the run goes to the primary.
+        var hosts = HostList(standby, primary);
+        var e = Assert.Throws<MatchmadeException>(() => Run(hosts, target => new SyncRunner(target, new SyncOptions { ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None)));
+        Assert.Equal(ErrorIds.ReadOnlyTransaction, e.ErrorId);
+        var answered = new NpgsqlConnectionStringBuilder(standby);
+        Assert.Contains($"{answered.Host}:{answered.Port} answered", e.Message, StringComparison.Ordinal);
+        Assert.Contains("target_session_attrs=read-write", e.Message, StringComparison.Ordinal);
+        var synced = Run(hosts + "&target_session_attrs=read-write", target => new SyncRunner(target, new SyncOptions { ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None));
+        Assert.Equal(RunStatus.Completed, synced.Status);
+    }
+
+    /// <summary>postgresql://user:password@standby:port,primary:port/database?sslmode=disable</summary>
+    private static string HostList(string first, string second)
+    {
+        var a = new NpgsqlConnectionStringBuilder(first);
+        var b = new NpgsqlConnectionStringBuilder(second);
+        var user = Uri.EscapeDataString(a.Username ?? "postgres") + (a.Password is { } password ? ":" + Uri.EscapeDataString(password) : string.Empty);
+        return $"postgresql://{user}@{a.Host}:{a.Port},{b.Host}:{b.Port}/{a.Database}?sslmode=disable";
     }
 
     private static void AssertRefused(string command, Func<object> work)
