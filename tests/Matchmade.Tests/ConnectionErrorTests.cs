@@ -66,6 +66,18 @@ public sealed class ConnectionErrorTests(DatabaseFixture db) : IClassFixture<Dat
     }
 
     [Fact]
+    public void A_server_that_does_not_answer_is_a_connect_timeout_after_connect_timeout()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        var error = SingleError($"Get-ProfileMigrationStatus -ConnectionString 'postgresql://u:pw@127.0.0.1:{port}/db?connect_timeout=1'");
+        Assert.Equal($"ConnectTimeout,{Command}", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.OperationTimeout, error.CategoryInfo.Category);
+        Assert.Contains("connect_timeout", error.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Wrong_password()
     {
         var url = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Password = "definitely-wrong-" + Guid.NewGuid().ToString("N") };
