@@ -39,7 +39,7 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
                 log.Verbose($"Check {name}.");
                 yield return Guard(name, () => name switch
                 {
-                    "Schema" => CheckSchema(connection, transaction, state.Completed ? ExpectedSchema.Cleanup : ExpectedSchema.Transition),
+                    "Schema" => new SchemaCheck(connection, transaction, target.Schemas, state.Completed ? ExpectedSchema.Cleanup : ExpectedSchema.Transition).Run(),
                     "PrismaHistory" => CheckPrisma(connection, transaction, present.Contains(PrismaSchema.MigrationsTable), state.Completed),
                     "PendingChanges" => state.Completed ? NothingPendingAfterCompletion : CheckPendingChanges(tracking.Value!),
                     _ => PendingHint(SqlCheck(connection, transaction, name, tables), tracking),
@@ -271,113 +271,6 @@ public sealed class IntegrityChecker(DatabaseTarget target, IOperationLog log)
         var description = IntegrityChecks.All.First(c => c.Name == name).Description.Replace(PrismaSchema.ProfileNew, tables.NewName, StringComparison.Ordinal);
         return new IntegrityCheckResult(name, passed, passed ? CheckSeverity.Info : CheckSeverity.Error, observed, expected,
             passed ? description : $"Expected {expected}, found {observed}: {description}.", samples);
-    }
-
-    private IntegrityCheckResult CheckSchema(NpgsqlConnection connection, NpgsqlTransaction transaction, ExpectedShape shape)
-    {
-        var problems = new List<string>();
-        var source = shape.Source;
-        ColumnProblems(connection, transaction, shape, problems);
-        IndexProblems(connection, transaction, shape, problems);
-        ForeignKeyProblems(connection, transaction, shape, problems);
-        var total = shape.Columns.Count + shape.Indexes.Count + shape.ForeignKeys.Count;
-        return new IntegrityCheckResult(
-            "Schema",
-            problems.Count == 0,
-            problems.Count == 0 ? CheckSeverity.Info : CheckSeverity.Error,
-            problems.Count == 0 ? $"{total} columns, indexes and foreign keys as expected" : $"{problems.Count} differences",
-            $"exactly {source}",
-            problems.Count == 0 ? $"{string.Join(" and ", shape.Tables)} are exactly what {source} describes." : string.Join("; ", problems),
-            []);
-    }
-
-    /// <summary>Columns missing, different or extra, in the shape's order.</summary>
-    private void ColumnProblems(NpgsqlConnection connection, NpgsqlTransaction transaction, ExpectedShape shape, List<string> problems)
-    {
-        var source = shape.Source;
-        var columns = SchemaStep.ReadColumns(connection, transaction, target.Schemas.App, shape.Tables);
-        foreach (var expected in shape.Columns)
-        {
-            if (!columns.TryGetValue((expected.Table, expected.Name), out var actual))
-            {
-                problems.Add($"{expected.Table}.{expected.Name} is missing");
-                continue;
-            }
-
-            if (actual.UdtName != expected.UdtName || actual.NotNull != expected.NotNull || !string.Equals(actual.Default, expected.Default, StringComparison.Ordinal))
-            {
-                problems.Add($"{expected.Table}.{expected.Name} is {Describe(actual.UdtName, actual.NotNull, actual.Default)}, {source} makes it {Describe(expected.UdtName, expected.NotNull, expected.Default)}");
-            }
-        }
-
-        var known = shape.Columns.Select(c => (c.Table, c.Name)).ToHashSet();
-        problems.AddRange(columns.Keys.Where(k => !known.Contains(k)).Select(k => $"{k.Table}.{k.Name} is not in {source}"));
-
-        static string Describe(string udt, bool notNull, string? @default) => $"{udt}{(notNull ? " NOT NULL" : string.Empty)}{(@default is null ? string.Empty : " DEFAULT " + @default)}";
-    }
-
-    /// <summary>Indexes missing, different or extra.</summary>
-    private void IndexProblems(NpgsqlConnection connection, NpgsqlTransaction transaction, ExpectedShape shape, List<string> problems)
-    {
-        var source = shape.Source;
-        var indexes = new Dictionary<string, (string Table, bool Unique, string[] Columns, string Unusual)>(StringComparer.Ordinal);
-        using (var command = new NpgsqlCommand(SqlText.Raw("schema-indexes.sql"), connection, transaction))
-        {
-            command.Parameters.AddWithValue("schema", target.Schemas.App);
-            command.Parameters.AddWithValue("tables", shape.Tables.ToArray());
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                indexes[reader.GetString(0)] = (reader.GetString(1), reader.GetBoolean(2), reader.GetFieldValue<string[]>(3), reader.GetString(4));
-            }
-        }
-
-        foreach (var index in shape.Indexes)
-        {
-            if (!indexes.Remove(index.Name, out var actual))
-            {
-                problems.Add($"index {index.Name} is missing");
-            }
-            else if (actual.Table != index.Table || actual.Unique != index.Unique || !actual.Columns.SequenceEqual(index.Columns) || actual.Unusual.Length > 0)
-            {
-                var unusual = actual.Unusual.Length > 0 ? $" ({actual.Unusual})" : string.Empty;
-                problems.Add($"index {index.Name} is {(actual.Unique ? "UNIQUE " : string.Empty)}({string.Join(", ", actual.Columns)}){unusual} on {actual.Table}, {source} makes it {(index.Unique ? "UNIQUE " : string.Empty)}({string.Join(", ", index.Columns)}) on {index.Table}");
-            }
-        }
-
-        problems.AddRange(indexes.Keys.Select(i => $"index {i} is not in {source}"));
-    }
-
-    /// <summary>Foreign keys missing, different or extra.</summary>
-    private void ForeignKeyProblems(NpgsqlConnection connection, NpgsqlTransaction transaction, ExpectedShape shape, List<string> problems)
-    {
-        var source = shape.Source;
-        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
-        using (var command = new NpgsqlCommand(SqlText.Raw("schema-foreign-keys.sql"), connection, transaction))
-        {
-            command.Parameters.AddWithValue("schema", target.Schemas.App);
-            command.Parameters.AddWithValue("tables", shape.Tables.ToArray());
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                keys[reader.GetString(0)] = $"{reader.GetString(1)}({string.Join(",", reader.GetFieldValue<string[]>(2))}) -> {reader.GetString(7)}.{reader.GetString(3)}({string.Join(",", reader.GetFieldValue<string[]>(4))}) ON DELETE {reader.GetString(5)} ON UPDATE {reader.GetString(6)}";
-            }
-        }
-
-        foreach (var key in shape.ForeignKeys)
-        {
-            var expected = $"{key.Table}({string.Join(",", key.Columns)}) -> {target.Schemas.App}.{key.ReferencedTable}({string.Join(",", key.ReferencedColumns)}) ON DELETE c ON UPDATE c";
-            if (!keys.Remove(key.Name, out var actual))
-            {
-                problems.Add($"foreign key {key.Name} is missing");
-            }
-            else if (actual != expected)
-            {
-                problems.Add($"foreign key {key.Name} is {actual}, {source} makes it {expected}");
-            }
-        }
-
-        problems.AddRange(keys.Keys.Select(k => $"foreign key {k} is not in {source}"));
     }
 
     /// <summary>Prisma's record of the first migration, and after the completion of the cleanup migration too.</summary>
