@@ -65,6 +65,35 @@ public sealed class IntegrityCheckerTests : IDisposable
         Assert.NotEqual(CheckSeverity.Info, result.Severity);
     }
 
+    /// <summary>
+    /// Tables a DBA made by hand (or damaged) that differ from migration.sql only in what the index names and columns
+    /// do not show: an index's access method, operator class, collation, ordering or INCLUDE columns, a deferrable key.
+    /// The Schema check names each one.
+    /// </summary>
+    [Theory]
+    [InlineData("""DROP INDEX "ProfileNew_userId_key"; CREATE INDEX "ProfileNew_userId_key" ON "ProfileNew" USING hash ("userId")""", "index ProfileNew_userId_key is (userId) (USING hash)")]
+    [InlineData("""DROP INDEX "ProfileNew_userId_key"; CREATE UNIQUE INDEX "ProfileNew_userId_key" ON "ProfileNew" ("userId" text_pattern_ops)""", "(userId text_pattern_ops)")]
+    [InlineData("""DROP INDEX "ProfileNew_userId_key"; CREATE UNIQUE INDEX "ProfileNew_userId_key" ON "ProfileNew" ("userId" COLLATE "C")""", "(userId COLLATE \"C\")")]
+    [InlineData("""DROP INDEX "ContextIntent_userId_contextType_key"; CREATE UNIQUE INDEX "ContextIntent_userId_contextType_key" ON "ContextIntent" ("userId", "contextType" DESC)""", "(contextType DESC)")]
+    [InlineData("""DROP INDEX "ContextIntent_userId_contextType_key"; CREATE UNIQUE INDEX "ContextIntent_userId_contextType_key" ON "ContextIntent" ("userId" DESC NULLS LAST, "contextType")""", "(userId DESC NULLS LAST)")]
+    [InlineData("""DROP INDEX "ProfileNew_userId_key"; CREATE UNIQUE INDEX "ProfileNew_userId_key" ON "ProfileNew" ("userId" NULLS FIRST)""", "(userId NULLS FIRST)")]
+    [InlineData("""DROP INDEX "ProfileNew_userId_key"; CREATE UNIQUE INDEX "ProfileNew_userId_key" ON "ProfileNew" ("userId") INCLUDE (name)""", "index ProfileNew_userId_key is UNIQUE (userId) (INCLUDE (name))")]
+    [InlineData("""ALTER TABLE "ContextIntent" DROP CONSTRAINT "ContextIntent_pkey", ADD CONSTRAINT "ContextIntent_pkey" PRIMARY KEY (id) DEFERRABLE""", "index ContextIntent_pkey is UNIQUE (id) (DEFERRABLE)")]
+    public void The_Schema_check_names_each_difference_the_catalog_hides(string damage, string detail)
+    {
+        var cs = Migrated(synthetic: 0, prisma: false);
+        Assert.True(Single(cs, "Schema").Passed);
+        using (var c = Open(cs))
+        {
+            Exec(c, damage);
+        }
+
+        var result = Single(cs, "Schema");
+        Assert.False(result.Passed, $"Schema passed after: {damage}");
+        Assert.Equal(CheckSeverity.Error, result.Severity);
+        Assert.Contains(detail, result.Detail, StringComparison.Ordinal);
+    }
+
     public static TheoryData<string, string> OneChangedValue()
     {
         var data = new TheoryData<string, string>
