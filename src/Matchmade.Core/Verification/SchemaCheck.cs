@@ -30,7 +30,7 @@ internal sealed class SchemaCheck(NpgsqlConnection connection, NpgsqlTransaction
             []);
     }
 
-    /// <summary>Columns missing, different or extra, in the shape's order.</summary>
+    /// <summary>Columns missing, different (type, nullability, default, a collation: the shape declares none) or extra, in the shape's order.</summary>
     private void ColumnProblems()
     {
         var columns = SchemaStep.ReadColumns(connection, transaction, schemas.App, shape.Tables);
@@ -45,6 +45,11 @@ internal sealed class SchemaCheck(NpgsqlConnection connection, NpgsqlTransaction
             if (actual.UdtName != expected.UdtName || actual.NotNull != expected.NotNull || !string.Equals(actual.Default, expected.Default, StringComparison.Ordinal))
             {
                 problems.Add($"{expected.Table}.{expected.Name} is {Describe(actual.UdtName, actual.NotNull, actual.Default)}, {Source} makes it {Describe(expected.UdtName, expected.NotNull, expected.Default)}");
+            }
+
+            if (actual.Collation is not null)
+            {
+                problems.Add($"{expected.Table}.{expected.Name} has COLLATE {SqlText.Quote(actual.Collation)}, {Source} has the database default");
             }
         }
 

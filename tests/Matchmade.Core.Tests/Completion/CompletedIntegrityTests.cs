@@ -54,6 +54,7 @@ public sealed class CompletedIntegrityTests : IDisposable
     [InlineData("""ALTER INDEX "Profile_userId_key" RENAME TO "ProfileNew_userId_key" """, "index Profile_userId_key is missing")]
     [InlineData("""ALTER TABLE "Profile" ALTER COLUMN completeness SET DEFAULT 1""", "cleanup.prisma makes it int4 NOT NULL DEFAULT 0")]
     [InlineData("""ALTER TABLE "Profile" ADD COLUMN "contextProfileId" text""", "Profile.contextProfileId is not in cleanup.prisma")]
+    [InlineData("""ALTER TABLE "Profile" ALTER COLUMN "userId" TYPE text COLLATE "C" """, "Profile.userId has COLLATE \"C\", cleanup.prisma has the database default")]
     [InlineData("""DROP INDEX "Profile_userId_key"; CREATE UNIQUE INDEX "Profile_userId_key" ON "Profile" ("userId" text_pattern_ops)""", "index Profile_userId_key is UNIQUE (userId) (userId text_pattern_ops) on Profile")]
     public void The_renamed_tables_are_checked_against_cleanup_prisma(string damage, string detail)
     {

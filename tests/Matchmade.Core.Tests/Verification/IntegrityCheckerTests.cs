@@ -66,9 +66,9 @@ public sealed class IntegrityCheckerTests : IDisposable
     }
 
     /// <summary>
-    /// Tables a DBA made by hand (or damaged) that differ from migration.sql only in what the index names and columns
-    /// do not show: an index's access method, operator class, collation, ordering or INCLUDE columns, a deferrable key.
-    /// The Schema check names each one.
+    /// Tables a DBA made by hand (or damaged) that differ from migration.sql only in what the catalog's names and
+    /// columns do not show: an index's access method, operator class, collation, ordering or INCLUDE columns, a
+    /// deferrable key, a column's collation. The Schema check names each one.
     /// </summary>
     [Theory]
     [InlineData("""DROP INDEX "ProfileNew_userId_key"; CREATE INDEX "ProfileNew_userId_key" ON "ProfileNew" USING hash ("userId")""", "index ProfileNew_userId_key is (userId) (USING hash)")]
@@ -79,6 +79,8 @@ public sealed class IntegrityCheckerTests : IDisposable
     [InlineData("""DROP INDEX "ProfileNew_userId_key"; CREATE UNIQUE INDEX "ProfileNew_userId_key" ON "ProfileNew" ("userId" NULLS FIRST)""", "(userId NULLS FIRST)")]
     [InlineData("""DROP INDEX "ProfileNew_userId_key"; CREATE UNIQUE INDEX "ProfileNew_userId_key" ON "ProfileNew" ("userId") INCLUDE (name)""", "index ProfileNew_userId_key is UNIQUE (userId) (INCLUDE (name))")]
     [InlineData("""ALTER TABLE "ContextIntent" DROP CONSTRAINT "ContextIntent_pkey", ADD CONSTRAINT "ContextIntent_pkey" PRIMARY KEY (id) DEFERRABLE""", "index ContextIntent_pkey is UNIQUE (id) (DEFERRABLE)")]
+    [InlineData("""ALTER TABLE "ProfileNew" ALTER COLUMN "userId" TYPE text COLLATE "C" """, "ProfileNew.userId has COLLATE \"C\", migration.sql has the database default")]
+    [InlineData("""ALTER TABLE "ContextIntent" ALTER COLUMN missing TYPE text[] COLLATE "POSIX" """, "ContextIntent.missing has COLLATE \"POSIX\", migration.sql has the database default")]
     public void The_Schema_check_names_each_difference_the_catalog_hides(string damage, string detail)
     {
         var cs = Migrated(synthetic: 0, prisma: false);
