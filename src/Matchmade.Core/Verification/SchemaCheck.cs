@@ -88,16 +88,17 @@ internal sealed class SchemaCheck(NpgsqlConnection connection, NpgsqlTransaction
         problems.AddRange(indexes.Keys.Select(i => $"index {i} is not in {Source}"));
     }
 
-    /// <summary>Foreign keys missing, different or extra.</summary>
+    /// <summary>Foreign keys missing, different (columns, referenced table, actions, MATCH, deferrable, enforced), NOT VALID or extra.</summary>
     private void ForeignKeyProblems()
     {
-        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        var keys = new Dictionary<string, (string Table, string Shape, bool NotValid)>(StringComparer.Ordinal);
         using (var command = Catalog("schema-foreign-keys.sql"))
         {
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                keys[reader.GetString(0)] = $"{reader.GetString(1)}({string.Join(",", reader.GetFieldValue<string[]>(2))}) -> {reader.GetString(7)}.{reader.GetString(3)}({string.Join(",", reader.GetFieldValue<string[]>(4))}) ON DELETE {reader.GetString(5)} ON UPDATE {reader.GetString(6)}";
+                var options = reader.GetString(8).Length > 0 ? " " + reader.GetString(8) : string.Empty;
+                keys[reader.GetString(0)] = (reader.GetString(1), $"{reader.GetString(1)}({string.Join(",", reader.GetFieldValue<string[]>(2))}) -> {reader.GetString(7)}.{reader.GetString(3)}({string.Join(",", reader.GetFieldValue<string[]>(4))}) ON DELETE {reader.GetString(5)} ON UPDATE {reader.GetString(6)}{options}", reader.GetBoolean(9));
             }
         }
 
@@ -107,10 +108,17 @@ internal sealed class SchemaCheck(NpgsqlConnection connection, NpgsqlTransaction
             if (!keys.Remove(key.Name, out var actual))
             {
                 problems.Add($"foreign key {key.Name} is missing");
+                continue;
             }
-            else if (actual != expected)
+
+            if (actual.Shape != expected)
             {
-                problems.Add($"foreign key {key.Name} is {actual}, {Source} makes it {expected}");
+                problems.Add($"foreign key {key.Name} is {actual.Shape}, {Source} makes it {expected}");
+            }
+
+            if (actual.NotValid)
+            {
+                problems.Add($"foreign key {key.Name} is NOT VALID (existing rows never checked): ALTER TABLE {schemas.AppQuoted}.{SqlText.Quote(actual.Table)} VALIDATE CONSTRAINT {SqlText.Quote(key.Name)}");
             }
         }
 

@@ -56,6 +56,7 @@ public sealed class CompletedIntegrityTests : IDisposable
     [InlineData("""ALTER TABLE "Profile" ADD COLUMN "contextProfileId" text""", "Profile.contextProfileId is not in cleanup.prisma")]
     [InlineData("""ALTER TABLE "Profile" ALTER COLUMN "userId" TYPE text COLLATE "C" """, "Profile.userId has COLLATE \"C\", cleanup.prisma has the database default")]
     [InlineData("""DROP INDEX "Profile_userId_key"; CREATE UNIQUE INDEX "Profile_userId_key" ON "Profile" ("userId" text_pattern_ops)""", "index Profile_userId_key is UNIQUE (userId) (userId text_pattern_ops) on Profile")]
+    [InlineData("""ALTER TABLE "Profile" DROP CONSTRAINT "Profile_userId_fkey", ADD CONSTRAINT "Profile_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User"(id) ON DELETE CASCADE ON UPDATE CASCADE NOT VALID""", "foreign key Profile_userId_fkey is NOT VALID (existing rows never checked): ALTER TABLE \"public\".\"Profile\" VALIDATE CONSTRAINT \"Profile_userId_fkey\"")]
     public void The_renamed_tables_are_checked_against_cleanup_prisma(string damage, string detail)
     {
         var cs = Completed();

@@ -67,8 +67,9 @@ public sealed class IntegrityCheckerTests : IDisposable
 
     /// <summary>
     /// Tables a DBA made by hand (or damaged) that differ from migration.sql only in what the catalog's names and
-    /// columns do not show: an index's access method, operator class, collation, ordering or INCLUDE columns, a
-    /// deferrable key, a column's collation. The Schema check names each one.
+    /// columns do not show: the index's access method, operator class, collation or ordering, a deferrable key, a
+    /// column's collation, a foreign key never validated, deferrable or with another MATCH. The Schema check names
+    /// each one.
     /// </summary>
     [Theory]
     [InlineData("""DROP INDEX "ProfileNew_userId_key"; CREATE INDEX "ProfileNew_userId_key" ON "ProfileNew" USING hash ("userId")""", "index ProfileNew_userId_key is (userId) (USING hash)")]
@@ -81,6 +82,10 @@ public sealed class IntegrityCheckerTests : IDisposable
     [InlineData("""ALTER TABLE "ContextIntent" DROP CONSTRAINT "ContextIntent_pkey", ADD CONSTRAINT "ContextIntent_pkey" PRIMARY KEY (id) DEFERRABLE""", "index ContextIntent_pkey is UNIQUE (id) (DEFERRABLE)")]
     [InlineData("""ALTER TABLE "ProfileNew" ALTER COLUMN "userId" TYPE text COLLATE "C" """, "ProfileNew.userId has COLLATE \"C\", migration.sql has the database default")]
     [InlineData("""ALTER TABLE "ContextIntent" ALTER COLUMN missing TYPE text[] COLLATE "POSIX" """, "ContextIntent.missing has COLLATE \"POSIX\", migration.sql has the database default")]
+    [InlineData("""ALTER TABLE "ProfileNew" DROP CONSTRAINT "ProfileNew_userId_fkey", ADD CONSTRAINT "ProfileNew_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User"(id) ON DELETE CASCADE ON UPDATE CASCADE NOT VALID""", "foreign key ProfileNew_userId_fkey is NOT VALID (existing rows never checked): ALTER TABLE \"public\".\"ProfileNew\" VALIDATE CONSTRAINT \"ProfileNew_userId_fkey\"")]
+    [InlineData("""ALTER TABLE "ContextIntent" ALTER CONSTRAINT "ContextIntent_userId_fkey" DEFERRABLE INITIALLY DEFERRED""", "ON UPDATE c DEFERRABLE INITIALLY DEFERRED, migration.sql makes it")]
+    [InlineData("""ALTER TABLE "ContextIntent" ALTER CONSTRAINT "ContextIntent_userId_fkey" DEFERRABLE""", "ON UPDATE c DEFERRABLE, migration.sql makes it")]
+    [InlineData("""ALTER TABLE "ProfileNew" DROP CONSTRAINT "ProfileNew_userId_fkey", ADD CONSTRAINT "ProfileNew_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User"(id) MATCH FULL ON DELETE CASCADE ON UPDATE CASCADE""", "ON UPDATE c MATCH FULL, migration.sql makes it")]
     public void The_Schema_check_names_each_difference_the_catalog_hides(string damage, string detail)
     {
         var cs = Migrated(synthetic: 0, prisma: false);
