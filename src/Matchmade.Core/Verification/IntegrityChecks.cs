@@ -17,7 +17,7 @@ public static class IntegrityChecks
         ("ContextIntentCompleteness", "ContextIntent.completeness within 0..100 (seed check)"),
         ("ChatMessageContextProfiles", "no ChatMessage with an invalid contextProfileId (seed check)"),
         ("ContextTypeDistribution", "ContextIntents per context type equal ContextProfiles per context type (seed check)"),
-        ("Schema", "the new tables' columns, types, defaults, indexes, unique keys and foreign keys are exactly migration.sql's"),
+        ("Schema", "the new tables' columns (types, defaults, collations), indexes and unique keys (method, operator classes, collations, order) and foreign keys (actions, MATCH, deferrable, enforced and validated) are exactly migration.sql's"),
         ("PrismaHistory", "_prisma_migrations records the migration as applied, with the shipped checksum"),
         ("PendingChanges", "no user changed in the old tables since it was migrated awaits Sync-ProfileMigration (change tracking)"),
         ("Reconciliation", "every user's stored rows equal what the rules compute from the old tables, field by field"),

@@ -67,9 +67,9 @@ public sealed class IntegrityCheckerTests : IDisposable
 
     /// <summary>
     /// Tables a DBA made by hand (or damaged) that differ from migration.sql only in what the catalog's names and
-    /// columns do not show: the index's access method, operator class, collation or ordering, a deferrable key, a
-    /// column's collation, a foreign key never validated, deferrable or with another MATCH. The Schema check names
-    /// each one.
+    /// columns do not show: an index's access method, operator class, collation, ordering or INCLUDE columns, a
+    /// deferrable key, a column's collation, a foreign key never validated, deferrable or with another MATCH. The
+    /// Schema check names each one.
     /// </summary>
     [Theory]
     [InlineData("""DROP INDEX "ProfileNew_userId_key"; CREATE INDEX "ProfileNew_userId_key" ON "ProfileNew" USING hash ("userId")""", "index ProfileNew_userId_key is (userId) (USING hash)")]
