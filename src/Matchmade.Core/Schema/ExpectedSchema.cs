@@ -8,8 +8,11 @@ public sealed record ExpectedIndex(string Table, string Name, bool Unique, IRead
 /// <summary>A foreign key migration.sql creates (ON DELETE CASCADE ON UPDATE CASCADE, as Prisma makes them).</summary>
 public sealed record ExpectedForeignKey(string Table, string Name, IReadOnlyList<string> Columns, string ReferencedTable, IReadOnlyList<string> ReferencedColumns);
 
-/// <summary>One column as migration.sql creates it: PostgreSQL's udt_name, nullability and default.</summary>
-public sealed record ExpectedColumn(string Table, string Name, string UdtName, bool NotNull, string? Default);
+/// <summary>
+/// One column as migration.sql creates it: PostgreSQL's udt_name, nullability and default, and a timestamp's
+/// fractional digits (Prisma's DateTime is TIMESTAMP(3); null: not a timestamp).
+/// </summary>
+public sealed record ExpectedColumn(string Table, string Name, string UdtName, bool NotNull, string? Default, int? Precision = null);
 
 /// <summary>
 /// The new tables as a migration leaves them, for the Schema check: migration.sql's during the transition,
@@ -37,8 +40,8 @@ public static class ExpectedSchema
         new(PrismaSchema.ProfileNew, "name", "text", false, null),
         new(PrismaSchema.ProfileNew, "completeness", "int4", true, "0"),
         new(PrismaSchema.ProfileNew, "missing", "_text", false, null),
-        new(PrismaSchema.ProfileNew, "createdAt", "timestamp", true, "CURRENT_TIMESTAMP"),
-        new(PrismaSchema.ProfileNew, "updatedAt", "timestamp", true, null),
+        new(PrismaSchema.ProfileNew, "createdAt", "timestamp", true, "CURRENT_TIMESTAMP", 3),
+        new(PrismaSchema.ProfileNew, "updatedAt", "timestamp", true, null, 3),
     ];
 
     public static IReadOnlyList<ExpectedColumn> ContextIntentColumns { get; } =
@@ -49,8 +52,8 @@ public static class ExpectedSchema
         .. FieldCatalog.IntentColumns.Select(c => new ExpectedColumn(PrismaSchema.ContextIntent, c, FieldCatalog.IsJsonIntentColumn(c) ? "jsonb" : "text", false, null)),
         new(PrismaSchema.ContextIntent, "completeness", "int4", true, "0"),
         new(PrismaSchema.ContextIntent, "missing", "_text", false, null),
-        new(PrismaSchema.ContextIntent, "createdAt", "timestamp", true, "CURRENT_TIMESTAMP"),
-        new(PrismaSchema.ContextIntent, "updatedAt", "timestamp", true, null),
+        new(PrismaSchema.ContextIntent, "createdAt", "timestamp", true, "CURRENT_TIMESTAMP", 3),
+        new(PrismaSchema.ContextIntent, "updatedAt", "timestamp", true, null, 3),
     ];
 
     public static IEnumerable<ExpectedColumn> All => ProfileNewColumns.Concat(ContextIntentColumns);

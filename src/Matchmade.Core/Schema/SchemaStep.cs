@@ -150,8 +150,8 @@ public static class SchemaStep
         }
     }
 
-    /// <summary>A column as the catalog has it; <see cref="Collation"/> is null for the database default.</summary>
-    internal sealed record ActualColumn(string UdtName, bool NotNull, string? Default, string? Collation);
+    /// <summary>A column as the catalog has it; <see cref="Collation"/> is null for the database default, <see cref="Precision"/> for a type without fractional seconds.</summary>
+    internal sealed record ActualColumn(string UdtName, bool NotNull, string? Default, string? Collation, int? Precision);
 
     internal static Dictionary<(string Table, string Name), ActualColumn> ReadColumns(NpgsqlConnection connection, NpgsqlTransaction? transaction, string schema, IReadOnlyList<string>? tables = null)
     {
@@ -162,7 +162,7 @@ public static class SchemaStep
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            columns[(reader.GetString(0), reader.GetString(1))] = new ActualColumn(reader.GetString(2), reader.GetBoolean(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(6) ? null : reader.GetString(6));
+            columns[(reader.GetString(0), reader.GetString(1))] = new ActualColumn(reader.GetString(2), reader.GetBoolean(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(5) ? null : reader.GetInt32(5));
         }
 
         return columns;

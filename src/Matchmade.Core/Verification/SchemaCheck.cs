@@ -42,9 +42,10 @@ internal sealed class SchemaCheck(NpgsqlConnection connection, NpgsqlTransaction
                 continue;
             }
 
-            if (actual.UdtName != expected.UdtName || actual.NotNull != expected.NotNull || !string.Equals(actual.Default, expected.Default, StringComparison.Ordinal))
+            var precision = expected.Precision is null ? null : actual.Precision; // only a timestamp's digits are compared
+            if (actual.UdtName != expected.UdtName || precision != expected.Precision || actual.NotNull != expected.NotNull || !string.Equals(actual.Default, expected.Default, StringComparison.Ordinal))
             {
-                problems.Add($"{expected.Table}.{expected.Name} is {Describe(actual.UdtName, actual.NotNull, actual.Default)}, {Source} makes it {Describe(expected.UdtName, expected.NotNull, expected.Default)}");
+                problems.Add($"{expected.Table}.{expected.Name} is {Describe(actual.UdtName, precision, actual.NotNull, actual.Default)}, {Source} makes it {Describe(expected.UdtName, expected.Precision, expected.NotNull, expected.Default)}");
             }
 
             if (actual.Collation is not null)
@@ -56,7 +57,8 @@ internal sealed class SchemaCheck(NpgsqlConnection connection, NpgsqlTransaction
         var known = shape.Columns.Select(c => (c.Table, c.Name)).ToHashSet();
         problems.AddRange(columns.Keys.Where(k => !known.Contains(k)).Select(k => $"{k.Table}.{k.Name} is not in {Source}"));
 
-        static string Describe(string udt, bool notNull, string? @default) => $"{udt}{(notNull ? " NOT NULL" : string.Empty)}{(@default is null ? string.Empty : " DEFAULT " + @default)}";
+        static string Describe(string udt, int? precision, bool notNull, string? @default) =>
+            $"{udt}{(precision is null ? string.Empty : $"({precision})")}{(notNull ? " NOT NULL" : string.Empty)}{(@default is null ? string.Empty : " DEFAULT " + @default)}";
     }
 
     /// <summary>Indexes missing, different or extra.</summary>

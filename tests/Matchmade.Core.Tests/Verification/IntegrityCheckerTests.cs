@@ -86,6 +86,8 @@ public sealed class IntegrityCheckerTests : IDisposable
     [InlineData("""ALTER TABLE "ContextIntent" ALTER CONSTRAINT "ContextIntent_userId_fkey" DEFERRABLE INITIALLY DEFERRED""", "ON UPDATE c DEFERRABLE INITIALLY DEFERRED, migration.sql makes it")]
     [InlineData("""ALTER TABLE "ContextIntent" ALTER CONSTRAINT "ContextIntent_userId_fkey" DEFERRABLE""", "ON UPDATE c DEFERRABLE, migration.sql makes it")]
     [InlineData("""ALTER TABLE "ProfileNew" DROP CONSTRAINT "ProfileNew_userId_fkey", ADD CONSTRAINT "ProfileNew_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User"(id) MATCH FULL ON DELETE CASCADE ON UPDATE CASCADE""", "ON UPDATE c MATCH FULL, migration.sql makes it")]
+    [InlineData("""ALTER TABLE "ProfileNew" ALTER COLUMN "updatedAt" TYPE timestamp(6)""", "ProfileNew.updatedAt is timestamp(6) NOT NULL, migration.sql makes it timestamp(3) NOT NULL")]
+    [InlineData("""ALTER TABLE "ContextIntent" ALTER COLUMN "createdAt" TYPE timestamp(0)""", "ContextIntent.createdAt is timestamp(0) NOT NULL DEFAULT CURRENT_TIMESTAMP, migration.sql makes it timestamp(3)")]
     public void The_Schema_check_names_each_difference_the_catalog_hides(string damage, string detail)
     {
         var cs = Migrated(synthetic: 0, prisma: false);
