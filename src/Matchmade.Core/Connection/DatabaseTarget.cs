@@ -93,6 +93,13 @@ public sealed class DatabaseTarget : IDisposable
         builder.IncludeErrorDetail = false; // error details can echo row values (personal data)
         builder.CommandTimeout = 0;          // long COPYs and scans; runs are bounded by lock_timeout and cancellation instead
         builder.SearchPath = null;
+        if (builder.Host?.Contains(',', StringComparison.Ordinal) != true)
+        {
+            // libpq takes target_session_attrs with one host too (psql's URLs often carry read-write); Npgsql refuses
+            // it there. One host leaves nothing to choose, and a writing command refuses a standby anyway (RunLock).
+            builder.TargetSessionAttributes = null;
+        }
+
         if (!parsed.TimeoutGiven)
         {
             builder.Timeout = DefaultConnectTimeoutSeconds;

@@ -68,6 +68,15 @@ public sealed class ConnectionStringTests
         Assert.Equal(seconds, target.ConnectTimeoutSeconds);
     }
 
+    [Theory]
+    [InlineData("postgresql://u@db1/db?target_session_attrs=read-write")]
+    [InlineData("Host=db1;Database=db;Username=u;Target Session Attributes=primary")]
+    public void Target_session_attributes_with_one_host_are_accepted_as_libpq_accepts_them(string connectionString)
+    {
+        using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = connectionString });
+        Assert.Equal("db1:5432", target.Server);
+    }
+
     [Fact]
     public void An_unknown_target_session_attrs_value_is_refused_with_the_choices()
     {
