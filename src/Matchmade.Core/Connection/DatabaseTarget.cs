@@ -126,8 +126,21 @@ public sealed class DatabaseTarget : IDisposable
                 $"The module's own schema must differ from the app's schema '{appSchema}', or Prisma would see drift; pick another -StateSchema.");
         }
 
-        var dataSourceBuilder = new NpgsqlDataSourceBuilder(builder.ConnectionString);
-        return new DatabaseTarget(dataSourceBuilder.Build(), builder, new SchemaNames(appSchema, stateSchema), parsed, source);
+        return new DatabaseTarget(Build(builder), builder, new SchemaNames(appSchema, stateSchema), parsed, source);
+    }
+
+    /// <summary>The data source; settings that each parse but do not go together (Npgsql checks them here) are InvalidConnectionString.</summary>
+    private static NpgsqlDataSource Build(NpgsqlConnectionStringBuilder builder)
+    {
+        try
+        {
+            return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException)
+        {
+            throw new MatchmadeException(ErrorIds.InvalidConnectionString, FailureKind.InvalidArgument,
+                $"The connection string's settings do not go together: {Secrets.Scrub(e.Message)} Remove or change the setting it names.", e);
+        }
     }
 
     /// <summary>

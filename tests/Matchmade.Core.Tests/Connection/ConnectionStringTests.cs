@@ -78,6 +78,15 @@ public sealed class ConnectionStringTests
     }
 
     [Fact]
+    public void Settings_that_do_not_go_together_are_InvalidConnectionString_without_the_password()
+    {
+        var e = Assert.Throws<MatchmadeException>(() => DatabaseTarget.Create(new ConnectionRequest { ConnectionString = "Host=db1,db2;Database=db;Username=u;Password=Pw-5521;Replication Mode=Logical" }));
+        Assert.Equal(ErrorIds.InvalidConnectionString, e.ErrorId);
+        Assert.Contains("multiple hosts", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Pw-5521", e.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_unknown_target_session_attrs_value_is_refused_with_the_choices()
     {
         var e = Assert.Throws<MatchmadeException>(() => ConnectionStringParser.Parse("postgresql://u:Pw-9917@db1,db2/db?target_session_attrs=master"));
