@@ -93,13 +93,14 @@ internal static class ConnectionStringParser
 
     private static Parsed ParseUrl(string text)
     {
-        var (single, hosts) = HostList(text);
+        var (single, hosts, port) = HostList(text);
         var uri = ToUri(single);
         var builder = new NpgsqlConnectionStringBuilder();
         ApplyAuthority(builder, uri);
         if (hosts is not null)
         {
             builder.Host = hosts;
+            builder.Port = port ?? builder.Port;
         }
 
         var query = ApplyQuery(builder, uri.Query);
@@ -112,26 +113,38 @@ internal static class ConnectionStringParser
     }
 
     /// <summary>
-    /// libpq's multi-host URL (postgresql://user@db1:5433,db2/app: a primary and its standbys, as psql takes them). Uri
-    /// takes one host, so the list is taken out (a stand-in host parsed in its place) and given to Npgsql as its own
-    /// host list, each host with its port or the URL's; target_session_attrs then says which one to use. A ',' in the
-    /// user part is not a list: the list is what follows the '@' and ends the authority.
+    /// The hosts Uri cannot take, in libpq's URL forms: a host list (postgresql://user@db1:5433,db2/app: a primary and
+    /// its standbys, as psql takes them), given to Npgsql as its own host list, each host with its port or the URL's
+    /// (target_session_attrs then says which one to use); and a Unix-socket directory percent-encoded as the host
+    /// (postgresql://user@%2Fvar%2Frun%2Fpostgresql:5433/app), with its port. The hosts are taken out and a stand-in
+    /// parsed in their place. A ',' in the user part is not a list: the hosts are what follows the '@' and ends the
+    /// authority. Null hosts: an ordinary URL.
     /// </summary>
-    private static (string Url, string? Hosts) HostList(string text)
+    private static (string Url, string? Hosts, int? Port) HostList(string text)
     {
-        var match = System.Text.RegularExpressions.Regex.Match(text, "^([a-z]+://(?:[^/@]*@)?)([^/?#@]*,[^/?#@]*)((?:[/?#].*)?)$", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.Singleline);
+        var match = System.Text.RegularExpressions.Regex.Match(text, "^([a-z]+://(?:[^/@]*@)?)([^/?#@]*,[^/?#@]*|%2F[^/?#@]*)((?:[/?#].*)?)$", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.Singleline);
         if (!match.Success)
         {
-            return (text, null);
+            return (text, null, null);
         }
 
+        var url = match.Groups[1].Value + "localhost" + match.Groups[3].Value;
         var hosts = match.Groups[2].Value.Split(',');
         if (hosts.Any(h => h.Length == 0 || h.StartsWith(':')))
         {
             throw Malformed("a host of the URL's host list is empty; write each host, with its port if not the default: postgresql://USER@HOST1:5432,HOST2:5432/DATABASE");
         }
 
-        return (match.Groups[1].Value + "localhost" + match.Groups[3].Value, string.Join(",", hosts.Select(Uri.UnescapeDataString)));
+        if (hosts.Length > 1)
+        {
+            return (url, string.Join(",", hosts.Select(Uri.UnescapeDataString)), null);
+        }
+
+        // A socket directory (it has no ':' of its own once encoded): the port, if any, follows the last ':'.
+        var colon = hosts[0].LastIndexOf(':');
+        return colon < 0
+            ? (url, Uri.UnescapeDataString(hosts[0]), null)
+            : (url, Uri.UnescapeDataString(hosts[0][..colon]), ParseInt("port", hosts[0][(colon + 1)..]));
     }
 
     private static Uri ToUri(string text)

@@ -28,6 +28,8 @@ public sealed class ConnectionStringTests
     [InlineData("postgres://u@localhost/db", "localhost", 5432)]
     [InlineData("postgresql://u@[::1]:5433/db", "::1", 5433)]
     [InlineData("postgresql://u@/db?host=/var/run/postgresql", "/var/run/postgresql", 5432)]
+    [InlineData("postgresql://u@%2Fvar%2Frun%2Fpostgresql/db", "/var/run/postgresql", 5432)]
+    [InlineData("postgresql://u@%2Fvar%2Frun%2Fpostgresql:5433/db", "/var/run/postgresql", 5433)]
     public void Url_forms(string url, string host, int port)
     {
         var parsed = ConnectionStringParser.Parse(url);

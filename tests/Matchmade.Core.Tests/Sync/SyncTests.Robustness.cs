@@ -15,6 +15,9 @@ namespace Matchmade.Core.Tests.Sync;
 /// </summary>
 public sealed partial class SyncTests
 {
+    /// <summary>The app moves every user: each Profile blob (a non-object one becomes an object) gets a new location.</summary>
+    private const string EveryoneMoved = """UPDATE "Profile" SET data = CASE WHEN jsonb_typeof(data) = 'object' THEN data ELSE '{}' END || '{"location": "Moved"}'""";
+
     [Fact]
     public void A_killed_sync_leaves_whole_users_and_the_next_sync_finishes()
     {
@@ -22,7 +25,7 @@ public sealed partial class SyncTests
         Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
         using (var c = Open(cs))
         {
-            Exec(c, """UPDATE "Profile" SET data = CASE WHEN jsonb_typeof(data) = 'object' THEN data ELSE '{}' END || '{"location": "Moved"}'""");
+            Exec(c, EveryoneMoved);
             Exec(c, """UPDATE "ContextProfile" SET "createdAt" = "createdAt" + interval '1 hour' WHERE "contextType" = 'romantic'""");
         }
 
@@ -207,7 +210,7 @@ public sealed partial class SyncTests
         Assert.Equal(RunStatus.Completed, Migrate(cs, new MigrationOptions()).Status);
         using (var c = Open(cs))
         {
-            Exec(c, """UPDATE "Profile" SET data = CASE WHEN jsonb_typeof(data) = 'object' THEN data ELSE '{}' END || '{"location": "Moved"}'""");
+            Exec(c, EveryoneMoved);
         }
 
         // What an ALTER TABLE of the app's takes: the sync's claim (the change record, "ContextProfile") goes through,
