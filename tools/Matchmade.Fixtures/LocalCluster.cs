@@ -278,10 +278,15 @@ public sealed partial class LocalCluster : IDisposable
         }
     }
 
-    /// <summary>MATCHMADE_PG_BIN, else pg_config --bindir when it has initdb, else the newest /usr/lib/postgresql/*/bin.</summary>
-    public static string FindBinDirectory() => FindBinDirectory(Environment.GetEnvironmentVariable("MATCHMADE_PG_BIN"), usePgConfig: true, "/usr/lib/postgresql");
+    /// <summary>
+    /// MATCHMADE_PG_BIN, else pg_config --bindir when it has initdb, else the first folder on PATH with initdb (Fedora's
+    /// and Homebrew's server packages put it there, without pg_config unless the development package is installed),
+    /// else the newest /usr/lib/postgresql/*/bin (Debian and Ubuntu, which keep it off PATH).
+    /// </summary>
+    public static string FindBinDirectory() =>
+        FindBinDirectory(Environment.GetEnvironmentVariable("MATCHMADE_PG_BIN"), usePgConfig: true, "/usr/lib/postgresql", Environment.GetEnvironmentVariable("PATH"));
 
-    internal static string FindBinDirectory(string? configured, bool usePgConfig, string debianRoot)
+    internal static string FindBinDirectory(string? configured, bool usePgConfig, string debianRoot, string? searchPath = null)
     {
         if (!string.IsNullOrEmpty(configured))
         {
@@ -300,8 +305,14 @@ public sealed partial class LocalCluster : IDisposable
             }
             catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
             {
-                // No pg_config on PATH: look where Debian and Ubuntu put the server.
+                // No pg_config on PATH: look for initdb itself.
             }
+        }
+
+        var onPath = (searchPath ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(HasInitdb);
+        if (onPath is not null)
+        {
+            return onPath;
         }
 
         // /usr/lib/postgresql/<version>/bin, the newest version first (9.6 < 15).
@@ -315,7 +326,7 @@ public sealed partial class LocalCluster : IDisposable
             : [];
         return candidates.Length > 0
             ? candidates[0]
-            : throw new InvalidOperationException("PostgreSQL's server binaries (initdb, pg_ctl) were not found (MATCHMADE_PG_BIN, pg_config --bindir, " + debianRoot + "/*/bin). Install PostgreSQL's server package, e.g. apt-get install postgresql; or set MATCHMADE_PG_BIN to its bin folder, or MATCHMADE_TEST_DATABASE_URL to a server the tests may create databases on.");
+            : throw new InvalidOperationException("PostgreSQL's server binaries (initdb, pg_ctl) were not found (MATCHMADE_PG_BIN, pg_config --bindir, PATH, " + debianRoot + "/*/bin). Install PostgreSQL's server package, e.g. apt-get install postgresql; or set MATCHMADE_PG_BIN to its bin folder, or MATCHMADE_TEST_DATABASE_URL to a server the tests may create databases on.");
     }
 
     private static bool HasInitdb(string directory) => File.Exists(Path.Combine(directory, "initdb")) || File.Exists(Path.Combine(directory, "initdb.exe"));

@@ -102,7 +102,10 @@ public sealed class LocalClusterTests
             Assert.Equal(Path.Combine(root, "13", "bin"), LocalCluster.FindBinDirectory(Path.Combine(root, "13", "bin"), usePgConfig: true, root));
             var configured = Assert.Throws<InvalidOperationException>(() => LocalCluster.FindBinDirectory(Path.Combine(root, "16", "bin"), usePgConfig: true, root));
             Assert.Contains("MATCHMADE_PG_BIN", configured.Message, StringComparison.Ordinal);
-            var none = Assert.Throws<InvalidOperationException>(() => LocalCluster.FindBinDirectory(null, usePgConfig: false, Path.Combine(root, "nothing")));
+            // Fedora's and Homebrew's server packages put initdb on PATH (pg_config comes with the development package).
+            var path = string.Join(Path.PathSeparator, Path.Combine(root, "16", "bin"), Path.Combine(root, "13", "bin"));
+            Assert.Equal(Path.Combine(root, "13", "bin"), LocalCluster.FindBinDirectory(null, usePgConfig: false, Path.Combine(root, "nothing"), path));
+            var none = Assert.Throws<InvalidOperationException>(() => LocalCluster.FindBinDirectory(null, usePgConfig: false, Path.Combine(root, "nothing"), Path.Combine(root, "16", "bin")));
             Assert.Contains("apt-get install postgresql", none.Message, StringComparison.Ordinal);
         }
         finally
