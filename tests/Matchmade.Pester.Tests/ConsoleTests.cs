@@ -149,6 +149,42 @@ public sealed class ConsoleTests : IDisposable
         Assert.Matches(@"TrackingStatus\s+:\s+Installed", undo[undo.IndexOf("-Full", StringComparison.Ordinal)..]);
     }
 
+    [Fact]
+    public void Ctrl_C_in_the_sandbox_stops_and_removes_its_cluster()
+    {
+        // ^C reaches the terminal's whole foreground process group: the sandbox and the cluster's watchdog alike.
+        using var console = Open(new ProcessStartInfo(Pwsh.DotnetHost) { ArgumentList = { SandboxDll(), "-Users", "50" } });
+        console.WaitFor("synthetic users loaded");
+        var port = int.Parse(System.Text.RegularExpressions.Regex.Match(console.Output, @"PostgreSQL on 127\.0\.0\.1:(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        console.Type("\x03");
+        Assert.NotEqual(0, console.WaitForExit());
+        Assert.True(WaitUntilClosed(port), $"the cluster on port {port} is still running after ^C:\n{console.Output}");
+    }
+
+    private static bool WaitUntilClosed(int port)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                probe.Connect("127.0.0.1", port);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return true;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            Thread.Sleep(250);
+        }
+    }
+
     private static string Section(string output, string from, string to)
     {
         var start = output.IndexOf(from, StringComparison.Ordinal);

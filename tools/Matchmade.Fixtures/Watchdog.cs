@@ -16,7 +16,10 @@ internal static class Watchdog
             return null;
         }
 
-        var script = $"exec </dev/null >/dev/null 2>&1; while kill -0 {Environment.ProcessId}; do sleep 2; done; {cleanup}";
+        // The terminal's signals (Ctrl+C's SIGINT, Ctrl+\'s SIGQUIT, a closed terminal's SIGHUP) go to the whole
+        // foreground process group, this shell included: ignored here (and so in sleep and the cleanup), or the
+        // watchdog would die with the process it watches and leave the server running.
+        var script = $"trap '' INT QUIT HUP; exec </dev/null >/dev/null 2>&1; while kill -0 {Environment.ProcessId}; do sleep 2; done; {cleanup}";
         var start = new ProcessStartInfo("/bin/sh")
         {
             UseShellExecute = false,
