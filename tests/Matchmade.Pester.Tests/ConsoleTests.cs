@@ -150,6 +150,23 @@ public sealed class ConsoleTests : IDisposable
     }
 
     [Fact]
+    public void The_sandbox_without_the_server_binaries_says_what_to_do_without_a_stack_trace()
+    {
+        var info = new ProcessStartInfo(Pwsh.DotnetHost)
+        {
+            ArgumentList = { SandboxDll(), "-Users", "5" },
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false, WorkingDirectory = work,
+        };
+        info.Environment["MATCHMADE_PG_BIN"] = Path.Combine(work, "no-postgres-here");
+        var result = PwshRun.Capture(info, TimeSpan.FromMinutes(2));
+
+        Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}:\n{result.All}");
+        Assert.Contains("MATCHMADE_PG_BIN=", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", result.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Ctrl_C_in_the_sandbox_stops_and_removes_its_cluster()
     {
         // ^C reaches the terminal's whole foreground process group: the sandbox and the cluster's watchdog alike.

@@ -37,6 +37,21 @@ internal static class Program
             return 0;
         }
 
+        try
+        {
+            return Run(options);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or NpgsqlException or System.ComponentModel.Win32Exception)
+        {
+            // No server binaries, no postgres OS user, a server that would not start, no built module: the message
+            // says what to do; a stack trace would bury it. The cluster, if any, is removed on the way out (using).
+            Console.Error.WriteLine(e.Message);
+            return 1;
+        }
+    }
+
+    private static int Run(Options options)
+    {
         var manifest = FindModuleManifest();
         var script = options.Script ?? ReadDemo();
         if (options.Script is not null && !options.Sandbox && !options.Shell)
@@ -70,14 +85,19 @@ internal static class Program
         if (options.Keep)
         {
             Console.WriteLine();
-            Console.WriteLine("The cluster is still running. Connect with:");
-            Console.WriteLine($"  psql '{cluster.Url(database)}'");
-            Console.WriteLine($"  dotnet run --project tools/Matchmade.Sandbox -- -Command 'Get-ProfileMigrationStatus -ConnectionString \"{cluster.Url(database)}\"'");
-            Console.WriteLine($"Stop and remove it with:");
-            Console.WriteLine($"  runuser -u postgres -- {Path.Combine(cluster.BinDirectory, "pg_ctl")} -D '{cluster.DataDirectory}' stop -m fast; rm -rf '{Path.GetDirectoryName(cluster.DataDirectory)}'");
+            PrintKept(cluster, database);
         }
 
         return exitCode;
+    }
+
+    private static void PrintKept(LocalCluster cluster, string database)
+    {
+        Console.WriteLine("The cluster is still running. Connect with:");
+        Console.WriteLine($"  psql '{cluster.Url(database)}'");
+        Console.WriteLine($"  dotnet run --project tools/Matchmade.Sandbox -- -Command 'Get-ProfileMigrationStatus -ConnectionString \"{cluster.Url(database)}\"'");
+        Console.WriteLine("Stop and remove it with:");
+        Console.WriteLine($"  runuser -u postgres -- {Path.Combine(cluster.BinDirectory, "pg_ctl")} -D '{cluster.DataDirectory}' stop -m fast; rm -rf '{Path.GetDirectoryName(cluster.DataDirectory)}'");
     }
 
     private static int RunPowerShell(string manifest, string script, string? databaseUrl, AppWriter? app = null)
