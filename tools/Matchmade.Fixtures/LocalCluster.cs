@@ -166,6 +166,7 @@ public sealed partial class LocalCluster : IDisposable
 
         if (asRoot)
         {
+            EnsureOsUser("postgres");
             Run("chown", ["postgres:postgres", root, passwordFile], null);
         }
 
@@ -180,6 +181,19 @@ public sealed partial class LocalCluster : IDisposable
         }
 
         return data;
+    }
+
+    /// <summary>As root the server runs as this OS user (initdb refuses root): a clear message when there is none.</summary>
+    internal static void EnsureOsUser(string user)
+    {
+        try
+        {
+            Run("id", ["-u", user], null);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            throw new InvalidOperationException($"This process runs as root, and initdb refuses root, so the throwaway cluster runs as the '{user}' OS user; there is no such user here. Install PostgreSQL's server package (it creates the user; e.g. apt-get install postgresql), create the user (useradd --system {user}), or run as a non-root user.", e);
+        }
     }
 
     /// <summary>A postgresql.conf value: quoted unless it already is (so both pg_stat_statements and 'pg_stat_statements' work).</summary>

@@ -113,4 +113,13 @@ public sealed class LocalClusterTests
             Directory.Delete(root, recursive: true);
         }
     }
+
+    [Fact]
+    public void A_missing_server_OS_user_is_named_with_what_to_do()
+    {
+        LocalCluster.EnsureOsUser("root");
+        var e = Assert.Throws<InvalidOperationException>(() => LocalCluster.EnsureOsUser("matchmade-no-such-user"));
+        Assert.Contains("'matchmade-no-such-user' OS user; there is no such user here", e.Message, StringComparison.Ordinal);
+        Assert.Contains("run as a non-root user", e.Message, StringComparison.Ordinal);
+    }
 }
