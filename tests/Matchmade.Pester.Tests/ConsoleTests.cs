@@ -178,6 +178,33 @@ public sealed class ConsoleTests : IDisposable
         Assert.True(WaitUntilClosed(port), $"the cluster on port {port} is still running after ^C:\n{console.Output}");
     }
 
+    [Fact]
+    public void Ctrl_C_in_the_sandbox_with_Keep_keeps_the_cluster_and_says_how_to_reach_and_remove_it()
+    {
+        using var console = Open(new ProcessStartInfo(Pwsh.DotnetHost) { ArgumentList = { SandboxDll(), "-Keep", "-Users", "50" } });
+        console.WaitFor("synthetic users loaded");
+        console.Type("\x03");
+        console.WaitForExit();
+        var output = console.Output.Replace("\r", string.Empty, StringComparison.Ordinal);
+        var url = System.Text.RegularExpressions.Regex.Match(output, @"psql '([^']+)'").Groups[1].Value;
+        var stop = System.Text.RegularExpressions.Regex.Match(output, @"Stop and remove it with:\n  (.+)\n").Groups[1].Value;
+        Assert.True(url.Length > 0 && stop.Length > 0, "no way to reach the kept cluster was printed:\n" + output);
+        try
+        {
+            using var c = new Npgsql.NpgsqlConnection(TestServer.ToConnectionString(url));
+            c.Open();
+            Assert.Equal(1, Scalar<int>(c, "SELECT 1"));
+        }
+        finally
+        {
+            var sh = Process.Start(new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", stop }, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true })!;
+            sh.WaitForExit();
+            Assert.True(sh.ExitCode == 0, stop + ": " + sh.StandardError.ReadToEnd());
+        }
+
+        Assert.True(WaitUntilClosed(new Uri(url).Port), "the printed command did not stop the cluster: " + stop);
+    }
+
     private static bool WaitUntilClosed(int port)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);

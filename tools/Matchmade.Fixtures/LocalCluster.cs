@@ -217,16 +217,19 @@ public sealed partial class LocalCluster : IDisposable
     /// A shell that outlives this process: when the process is gone without disposing the cluster (killed, crashed,
     /// a test run stopped by a timeout), it stops the server and removes its folder, so no stray postgres is left behind.
     /// </summary>
-    private void StartWatchdog()
-    {
-        var stop = $"{Watchdog.Quote(Path.Combine(BinDirectory, "pg_ctl"))} -D {Watchdog.Quote(DataDirectory)} stop -m immediate";
-        if (IsRoot)
-        {
-            stop = "runuser -u postgres -- " + stop;
-        }
+    private void StartWatchdog() =>
+        watchdog = Watchdog.Start($"{StopCommand(BinDirectory, DataDirectory, "immediate", IsRoot)}; rm -rf {Watchdog.Quote(RootDirectory)}");
 
-        watchdog = Watchdog.Start($"{stop}; rm -rf {Watchdog.Quote(RootDirectory)}");
-    }
+    /// <summary>
+    /// For a kept cluster, to print: a shell command that stops the server (as the postgres OS user when this process
+    /// is root) and then, once it is down, removes <see cref="RootDirectory"/> (removed under a running server, the
+    /// folder would leave a postgres that pg_ctl can no longer stop).
+    /// </summary>
+    public string StopAndRemoveCommand() => $"{StopCommand(BinDirectory, DataDirectory, "fast", IsRoot)} && rm -rf {Watchdog.Quote(RootDirectory)}";
+
+    /// <summary>pg_ctl stop; through runuser only for root (it refuses everyone else, and a non-root user runs the server itself).</summary>
+    internal static string StopCommand(string bin, string data, string mode, bool asRoot) =>
+        $"{(asRoot ? "runuser -u postgres -- " : string.Empty)}{Watchdog.Quote(Path.Combine(bin, "pg_ctl"))} -D {Watchdog.Quote(data)} stop -m {mode}";
 
     /// <summary>Restarts the server; immediate = a crash restart (no checkpoint), as in a power loss.</summary>
     public void Restart(bool immediate = true)

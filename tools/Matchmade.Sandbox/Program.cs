@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Runtime.InteropServices;
 using System.Management.Automation.Runspaces;
 using Matchmade.Fixtures;
 using Npgsql;
@@ -62,6 +63,15 @@ internal static class Program
         Console.WriteLine("Starting a throwaway PostgreSQL cluster...");
         using var cluster = LocalCluster.Start(new LocalClusterOptions { Keep = options.Keep });
         const string database = "matchmade_demo";
+
+        // Ctrl+C ends this process (without -Keep the cluster's watchdog then stops and removes it); with -Keep the
+        // cluster stays, so say how to reach it: its password is generated and printed nowhere else.
+        using var interrupted = options.Keep ? PosixSignalRegistration.Create(PosixSignal.SIGINT, _ =>
+        {
+            Console.WriteLine();
+            Console.WriteLine("Interrupted; the data may be incomplete.");
+            PrintKept(cluster, database);
+        }) : null;
         using (var admin = new NpgsqlConnection(cluster.ConnectionString()))
         {
             admin.Open();
@@ -81,7 +91,18 @@ internal static class Program
 
         // The demo plays the app too ($app: AppWriter), writing the old tables between the migration and the sync.
         var app = new AppWriter(cluster.ConnectionString(database));
-        var exitCode = options.Shell ? RealShell.Run(manifest, cluster.Url(database), options.Script) : RunPowerShell(manifest, script, cluster.Url(database), app);
+        int exitCode;
+        if (options.Shell)
+        {
+            interrupted?.Dispose(); // Ctrl+C belongs to the shell from here
+            exitCode = RealShell.Run(manifest, cluster.Url(database), options.Script);
+        }
+        else
+        {
+            exitCode = RunPowerShell(manifest, script, cluster.Url(database), app);
+            interrupted?.Dispose();
+        }
+
         if (options.Keep)
         {
             Console.WriteLine();
@@ -97,7 +118,7 @@ internal static class Program
         Console.WriteLine($"  psql '{cluster.Url(database)}'");
         Console.WriteLine($"  dotnet run --project tools/Matchmade.Sandbox -- -Command 'Get-ProfileMigrationStatus -ConnectionString \"{cluster.Url(database)}\"'");
         Console.WriteLine("Stop and remove it with:");
-        Console.WriteLine($"  runuser -u postgres -- {Path.Combine(cluster.BinDirectory, "pg_ctl")} -D '{cluster.DataDirectory}' stop -m fast; rm -rf '{Path.GetDirectoryName(cluster.DataDirectory)}'");
+        Console.WriteLine($"  {cluster.StopAndRemoveCommand()}");
     }
 
     private static int RunPowerShell(string manifest, string script, string? databaseUrl, AppWriter? app = null)

@@ -115,6 +115,15 @@ public sealed class LocalClusterTests
     }
 
     [Fact]
+    public void The_stop_command_goes_through_runuser_only_for_root()
+    {
+        var root = LocalCluster.StopCommand("/pg/bin", "/tmp/c/data", "fast", asRoot: true);
+        var user = LocalCluster.StopCommand("/pg/bin", "/tmp/c/data", "fast", asRoot: false);
+        Assert.Equal("runuser -u postgres -- '/pg/bin/pg_ctl' -D '/tmp/c/data' stop -m fast", root);
+        Assert.Equal("'/pg/bin/pg_ctl' -D '/tmp/c/data' stop -m fast", user); // runuser refuses non-root users
+    }
+
+    [Fact]
     public void A_missing_server_OS_user_is_named_with_what_to_do()
     {
         LocalCluster.EnsureOsUser("root");
