@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 
@@ -37,8 +38,11 @@ public static partial class PesterHost
     /// <summary>Where the suites' XML results and the summary lines go (CI prints pester-summary.txt).</summary>
     public static string ResultsDirectory { get; } = Directory.CreateDirectory(Path.Combine(PwshRun.RepoRoot, "out", "pester")).FullName;
 
-    /// <summary>Runs the suite; <paramref name="situation"/> names what the host prepared (it goes into the summary line).</summary>
-    public static PesterOutcome Run(string suitePath, IReadOnlyDictionary<string, string?> environment, string? situation = null)
+    /// <summary>
+    /// Runs the suite; <paramref name="situation"/> names what the host prepared (it goes into the summary line);
+    /// <paramref name="data"/>, when given, is the container's data (New-PesterContainer -Data: the suite's parameters).
+    /// </summary>
+    public static PesterOutcome Run(string suitePath, IReadOnlyDictionary<string, string?> environment, string? situation = null, IReadOnlyDictionary<string, string>? data = null)
     {
         var name = Path.GetFileName(suitePath) + (situation is null ? string.Empty : $" ({situation})");
         var xml = Path.Combine(ResultsDirectory, Path.GetFileNameWithoutExtension(suitePath) + "-" + Guid.NewGuid().ToString("N")[..6] + ".xml");
@@ -46,7 +50,13 @@ public static partial class PesterHost
         try
         {
             var script = Path.Combine(AppContext.BaseDirectory, "run-pester.ps1");
-            var result = PwshRun.Run(["-File", script, "-Path", suitePath, "-ResultPath", xml], environment, work, TimeSpan.FromMinutes(10));
+            List<string> arguments = ["-File", script, "-Path", suitePath, "-ResultPath", xml];
+            if (data is not null)
+            {
+                arguments.AddRange(["-DataJson", JsonSerializer.Serialize(data)]);
+            }
+
+            var result = PwshRun.Run(arguments, environment, work, TimeSpan.FromMinutes(10));
             var outcome = Read(name, xml, result);
             Record(outcome);
             return outcome;

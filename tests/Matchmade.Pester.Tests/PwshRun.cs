@@ -54,13 +54,14 @@ public static class PwshRun
 
     /// <summary>
     /// The environment every child gets: the module's manifest, Pester on PSModulePath, PostgreSQL's client on PATH,
-    /// no DATABASE_URL from the caller, plain text output.
+    /// no DATABASE_URL or DIRECT_URL from the caller, plain text output.
     /// </summary>
     public static void Apply(ProcessStartInfo info, IReadOnlyDictionary<string, string?> environment)
     {
         info.Environment["MATCHMADE_MODULE"] = ModuleManifest;
         info.Environment["PSModulePath"] = Pwsh.PesterModulePath();
         info.Environment["DATABASE_URL"] = null;
+        info.Environment["DIRECT_URL"] = null;
         info.Environment["NO_COLOR"] = "1";
         if (TestServer.Shared.Cluster is { } cluster)
         {

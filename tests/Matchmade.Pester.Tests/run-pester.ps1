@@ -1,14 +1,21 @@
 # Runs one Pester suite the way a CI does (a configuration object, NUnit XML results) and prints the closing line.
-# The xunit host (PesterHost.cs) reads the XML and the 'pester-counts:' line.
+# The xunit host (PesterHost.cs) reads the XML and the 'pester-counts:' line. -DataJson (a JSON object) runs the suite
+# as a container with that data, as New-PesterContainer -Path … -Data @{ … } does.
 param(
     [Parameter(Mandatory)] [string] $Path,
-    [Parameter(Mandatory)] [string] $ResultPath
+    [Parameter(Mandatory)] [string] $ResultPath,
+    [string] $DataJson
 )
 
 $ErrorActionPreference = 'Stop'
 Import-Module -Name Pester -MinimumVersion 5.7.1
 $config = New-PesterConfiguration
-$config.Run.Path = $Path
+if ($DataJson) {
+    $config.Run.Container = New-PesterContainer -Path $Path -Data (ConvertFrom-Json -InputObject $DataJson -AsHashtable)
+}
+else {
+    $config.Run.Path = $Path
+}
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
 $config.Output.RenderMode = 'Plaintext'
