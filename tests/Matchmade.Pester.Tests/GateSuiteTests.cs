@@ -6,6 +6,8 @@ namespace Matchmade.Pester.Tests;
 /// <summary>
 /// The gate users run in their CI (tests/pester/Matchmade.Gate.Tests.ps1), run by Invoke-Pester in real pwsh: clean
 /// after a full run; failing, naming the check, after one tampered value; failing while users are left to migrate.
+/// The database it checks: a container's -Data first, else the module's own default (DIRECT_URL, else DATABASE_URL);
+/// none at all fails saying what to set.
 /// </summary>
 public sealed class GateSuiteTests : IClassFixture<GateSuiteTests.MigratedDatabases>
 {
@@ -75,6 +77,63 @@ public sealed class GateSuiteTests : IClassFixture<GateSuiteTests.MigratedDataba
         var outcome = RunGate(databases.Canary, "users left to migrate: expected to fail");
         Assert.Contains(outcome.Failures, f => f.Name.Contains("has every user migrated", StringComparison.Ordinal));
         Assert.NotEqual(0, outcome.ExitCode);
+    }
+
+    [Fact]
+    public void The_gate_checks_the_database_its_container_names()
+    {
+        // DATABASE_URL names the migrated database, the container the canary: a DBA gating several databases with one
+        // container each must get the canary's verdict, not DATABASE_URL's.
+        var outcome = PesterHost.Run(
+            Gate,
+            new Dictionary<string, string?> { ["DATABASE_URL"] = SampleDatabases.Url(databases.Migrated) },
+            "container names the canary, DATABASE_URL the migrated one: expected to fail",
+            new Dictionary<string, string> { ["ConnectionString"] = SampleDatabases.Url(databases.Canary) });
+        Assert.Contains(outcome.Failures, f => f.Name.Contains("has every user migrated", StringComparison.Ordinal));
+        Assert.NotEqual(0, outcome.ExitCode);
+    }
+
+    [Fact]
+    public void The_gate_checks_the_schema_its_container_names()
+    {
+        var outcome = PesterHost.Run(
+            Gate,
+            new Dictionary<string, string?>(),
+            "container names a schema without the app's tables: expected to fail",
+            new Dictionary<string, string> { ["ConnectionString"] = SampleDatabases.Url(databases.Migrated), ["Schema"] = "nosuch" });
+        var status = Assert.Single(outcome.Failures, f => f.Name.Contains("has every user migrated", StringComparison.Ordinal));
+        Assert.Contains("Schema 'nosuch'", status.Message, StringComparison.Ordinal);
+        Assert.NotEqual(0, outcome.ExitCode);
+    }
+
+    [Fact]
+    public void The_gate_takes_DIRECT_URL_first_as_the_module_does()
+    {
+        // Prisma behind a pooler: DIRECT_URL is the direct connection, which every Matchmade cmdlet takes first. Here
+        // DATABASE_URL names the canary (users left to migrate), DIRECT_URL the migrated database.
+        var outcome = PesterHost.Run(
+            Gate,
+            new Dictionary<string, string?> { ["DIRECT_URL"] = SampleDatabases.Url(databases.Migrated), ["DATABASE_URL"] = SampleDatabases.Url(databases.Canary) },
+            "DIRECT_URL migrated, DATABASE_URL the canary: expected to pass");
+        Assert.True(outcome.Failed == 0 && outcome.ExitCode == 0, outcome.Describe());
+        Assert.Equal(5, outcome.Passed);
+    }
+
+    [Fact]
+    public void The_gate_without_a_database_fails_saying_what_to_set()
+    {
+        var outcome = PesterHost.Run(Gate, new Dictionary<string, string?>(), "no database given: expected to fail");
+        Assert.NotEqual(0, outcome.ExitCode);
+        Assert.Equal(1, outcome.Passed); // the import
+        var missing = Assert.Single(outcome.Failures, f => f.Name.Contains("has a database to check", StringComparison.Ordinal));
+        Assert.Contains("$env:DATABASE_URL", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("New-PesterContainer -Data", missing.Message, StringComparison.Ordinal);
+
+        // The checks that need the database fail with the module's own advice, not a parameter-binding error.
+        Assert.All(
+            outcome.Failures.Where(f => f != missing),
+            f => Assert.Contains("No database given", f.Message, StringComparison.Ordinal));
+        Assert.Equal(4, outcome.Failures.Count);
     }
 
     private static PesterOutcome RunGate(string connectionString, string situation) =>

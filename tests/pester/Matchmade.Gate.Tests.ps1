@@ -6,13 +6,35 @@
         $env:MATCHMADE_MODULE = './out/Matchmade/Matchmade.psd1'   # or leave unset to import an installed Matchmade
         Invoke-Pester -Path ./tests/pester -Output Detailed
 
-    It fails when the module does not import, when any integrity check fails, or when the latest run in the
-    database's run history reported errors or did not complete.
+    The database is the module's own default: $env:DIRECT_URL if set (Prisma's directUrl, the connection that bypasses
+    a pooler), else $env:DATABASE_URL. Or give it (one container per database, to gate several in one run):
+
+        $gate = New-PesterContainer -Path ./tests/pester/Matchmade.Gate.Tests.ps1 -Data @{ ConnectionString = $url; Schema = 'app' }
+        Invoke-Pester -Container $gate -Output Detailed
+
+    It fails when the module does not import, when no database is given, when any integrity check fails (changes the
+    app made since the run that await Sync-ProfileMigration included), when users are left to migrate, or when the
+    latest run in the database's run history reported errors or did not complete.
 #>
+param(
+    # The database to check: a connection string or postgresql:// URL. Default: $env:DIRECT_URL, else $env:DATABASE_URL.
+    [string] $ConnectionString,
+
+    # The app's schema. Default: the URL's ?schema=, else public.
+    [string] $Schema
+)
 
 BeforeAll {
     $module = if ($env:MATCHMADE_MODULE) { $env:MATCHMADE_MODULE } else { 'Matchmade' }
     Import-Module -Name $module -Force -ErrorAction Stop
+
+    # Splatted into every cmdlet: without -ConnectionString the module takes $env:DIRECT_URL, else $env:DATABASE_URL.
+    $database = @{}
+    if ($ConnectionString) { $database.ConnectionString = $ConnectionString }
+    if ($Schema) { $database.Schema = $Schema }
+    $given = if ($ConnectionString) { '-Data ConnectionString' }
+        elseif (-not [string]::IsNullOrWhiteSpace($env:DIRECT_URL)) { '$env:DIRECT_URL' }
+        elseif (-not [string]::IsNullOrWhiteSpace($env:DATABASE_URL)) { '$env:DATABASE_URL' }
 }
 
 Describe 'Matchmade migration gate' {
@@ -21,14 +43,14 @@ Describe 'Matchmade migration gate' {
         Get-Command -Module Matchmade -Name Get-MigrationReport | Should -Not -BeNullOrEmpty
     }
 
-    It 'has a database to check (DATABASE_URL)' {
-        $env:DATABASE_URL | Should -Not -BeNullOrEmpty
+    It 'has a database to check (DATABASE_URL, DIRECT_URL or -Data ConnectionString)' {
+        $given | Should -Not -BeNullOrEmpty -Because 'the gate needs the migrated database: set $env:DATABASE_URL (or $env:DIRECT_URL, Prisma''s directUrl), or run it with New-PesterContainer -Data @{ ConnectionString = ''postgresql://…'' }'
     }
 
-    # -ErrorAction Stop everywhere: a check that could not run (server down, wrong database) fails the gate instead of
-    # leaving nothing to assert on.
+    # -ErrorAction Stop everywhere: a check that could not run (server down, wrong database, no database given) fails the
+    # gate with the module's message instead of leaving nothing to assert on.
     It 'passes every integrity check' {
-        $checks = Test-MigrationIntegrity -ConnectionString $env:DATABASE_URL -ErrorAction Stop -WarningAction SilentlyContinue
+        $checks = Test-MigrationIntegrity @database -ErrorAction Stop -WarningAction SilentlyContinue
         $checks | Should -Not -BeNullOrEmpty
         # The failed checks by name and detail, so the CI log says which check failed and why.
         $failed = $checks | Where-Object { -not $_.Passed } | ForEach-Object { "$($_.Name): $($_.Detail)" }
@@ -38,12 +60,12 @@ Describe 'Matchmade migration gate' {
     # By State, not UsersNotMigrated: after Complete-ProfileMigration there is no ProfileNew to count users against
     # (UsersNotMigrated is empty, State is Completed), and every user was migrated before the completion could run.
     It 'has every user migrated' {
-        $status = Get-ProfileMigrationStatus -ConnectionString $env:DATABASE_URL -ErrorAction Stop
+        $status = Get-ProfileMigrationStatus @database -ErrorAction Stop
         $status.State | Should -BeIn 'Migrated', 'Completed' -Because "$($status.UsersNotMigrated) users have no ProfileNew yet (run Invoke-ProfileMigration; users the app created since the run are brought over by Sync-ProfileMigration)"
     }
 
     It 'has a latest run that completed without errors' {
-        $summary = Get-MigrationReport -ConnectionString $env:DATABASE_URL -Latest -Kind Summary -ErrorAction Stop
+        $summary = Get-MigrationReport @database -Latest -Kind Summary -ErrorAction Stop
         $summary.Status | Should -Be 'Completed'
         $summary.Errors | Should -Be 0
     }
