@@ -80,6 +80,42 @@ public sealed class GateSuiteTests : IClassFixture<GateSuiteTests.MigratedDataba
     }
 
     [Fact]
+    public void The_gate_says_which_run_failed_and_what_to_run()
+    {
+        var failed = TestServer.Shared.CloneDatabase(Name(databases.Migrated), "gate_failed_run");
+        try
+        {
+            // The run history as if the live run had stopped, then as if it had finished with failed users.
+            var outcome = RunGateAfter(failed, "UPDATE matchmade.run SET status = 'Failed', message = 'simulated stop'", "latest run failed: expected to fail");
+            var run = Assert.Single(outcome.Failures);
+            Assert.Contains("has a latest run that completed without errors", run.Name, StringComparison.Ordinal);
+            Assert.Contains("Live run", run.Message, StringComparison.Ordinal);
+            Assert.Contains("simulated stop", run.Message, StringComparison.Ordinal);
+            Assert.Contains("run Invoke-ProfileMigration", run.Message, StringComparison.Ordinal);
+
+            outcome = RunGateAfter(failed, "UPDATE matchmade.run SET status = 'Completed', message = NULL, errors = 2, users_failed = 2", "latest run with errors: expected to fail");
+            run = Assert.Single(outcome.Failures);
+            Assert.Contains("2 errors", run.Message, StringComparison.Ordinal);
+            Assert.Contains("Get-MigrationReport -Latest -Kind Error", run.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            TestServer.Shared.DropDatabase(failed);
+        }
+    }
+
+    private static PesterOutcome RunGateAfter(string connectionString, string sql, string situation)
+    {
+        using (var connection = SampleDatabases.Open(connectionString))
+        using (var update = new NpgsqlCommand(sql, connection))
+        {
+            Assert.Equal(1, update.ExecuteNonQuery());
+        }
+
+        return RunGate(connectionString, situation);
+    }
+
+    [Fact]
     public void The_gate_checks_the_database_its_container_names()
     {
         // DATABASE_URL names the migrated database, the container the canary: a DBA gating several databases with one

@@ -64,9 +64,13 @@ Describe 'Matchmade migration gate' {
         $status.State | Should -BeIn 'Migrated', 'Completed' -Because "$($status.UsersNotMigrated) users have no ProfileNew yet (run Invoke-ProfileMigration; users the app created since the run are brought over by Sync-ProfileMigration)"
     }
 
+    # The run's mode, id and message, and the command that runs it again, so the CI log says which run and what to do.
     It 'has a latest run that completed without errors' {
         $summary = Get-MigrationReport @database -Latest -Kind Summary -ErrorAction Stop
-        $summary.Status | Should -Be 'Completed'
-        $summary.Errors | Should -Be 0
+        $run = "the latest run ($($summary.Mode) run $($summary.RunId), started $($summary.StartedAt))"
+        $again = @{ Live = 'Invoke-ProfileMigration'; Sync = 'Sync-ProfileMigration'; Complete = 'Complete-ProfileMigration' }[$summary.Mode]
+        $message = if ($summary.Message) { ": $($summary.Message)" } else { '' }
+        $summary.Status | Should -Be 'Completed' -Because "$run ended $($summary.Status)$message; run $again again"
+        $summary.Errors | Should -Be 0 -Because "$run reported $($summary.Errors) errors ($($summary.UsersFailed) users failed): Get-MigrationReport -Latest -Kind Error lists them; fix what they name and run $again again"
     }
 }
