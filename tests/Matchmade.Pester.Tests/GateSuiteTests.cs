@@ -72,6 +72,32 @@ public sealed class GateSuiteTests : IClassFixture<GateSuiteTests.MigratedDataba
     }
 
     [Fact]
+    public void The_gate_passes_after_the_archive_is_removed_and_says_what_it_could_not_check()
+    {
+        var removed = TestServer.Shared.CloneDatabase(Name(databases.Migrated), "gate_archive_removed");
+        try
+        {
+            // Completed, then the archive removed (-Force: before its 7 days): the reconciliation has no old rows to
+            // compare with, so Test-MigrationIntegrity reports it Skipped (not passed); nothing is wrong with the data.
+            var complete = PwshRun.Command(
+                "Complete-ProfileMigration -ConnectionString $env:DATABASE_URL -Confirm:$false | Out-Null; Complete-ProfileMigration -ConnectionString $env:DATABASE_URL -RemoveArchive -Force -Confirm:$false | Out-Null",
+                new Dictionary<string, string?> { ["DATABASE_URL"] = SampleDatabases.Url(removed) },
+                PwshRun.RepoRoot);
+            Assert.True(complete.ExitCode == 0, complete.All);
+
+            var outcome = RunGate(removed, "archive removed: expected to pass, the reconciliation skipped");
+            Assert.True(outcome.Failed == 0 && outcome.ExitCode == 0, outcome.Describe());
+            Assert.Equal(4, outcome.Passed);
+            Assert.Contains("passes every integrity check is skipped", outcome.Output, StringComparison.Ordinal);
+            Assert.Contains("Reconciliation: Not run: Complete-ProfileMigration -RemoveArchive", outcome.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            TestServer.Shared.DropDatabase(removed);
+        }
+    }
+
+    [Fact]
     public void The_gate_fails_while_users_are_left_to_migrate()
     {
         var outcome = RunGate(databases.Canary, "users left to migrate: expected to fail");
