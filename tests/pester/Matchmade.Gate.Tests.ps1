@@ -56,7 +56,7 @@ Describe 'Matchmade migration gate' {
         $checks | Should -Not -BeNullOrEmpty
         # The failed checks by name and detail, so the CI log says which check failed and why.
         $failed = $checks | Where-Object { -not $_.Passed -and -not $_.Skipped } | ForEach-Object { "$($_.Name): $($_.Detail)" }
-        $failed | Should -BeNullOrEmpty -Because 'every integrity check must pass'
+        $failed | Should -BeNullOrEmpty -Because "every integrity check of $($checks[0].Server)/$($checks[0].Database) must pass"
         # Skipped is not passed, and not failed either: once Complete-ProfileMigration -RemoveArchive removed the old rows
         # the reconciliation cannot run again, ever. The test is reported skipped, with the checks that did not run.
         $skipped = @($checks | Where-Object Skipped | ForEach-Object { "$($_.Name): $($_.Detail)" })
@@ -69,13 +69,14 @@ Describe 'Matchmade migration gate' {
     # (UsersNotMigrated is empty, State is Completed), and every user was migrated before the completion could run.
     It 'has every user migrated' {
         $status = Get-ProfileMigrationStatus @database -ErrorAction Stop
-        $status.State | Should -BeIn 'Migrated', 'Completed' -Because "$($status.UsersNotMigrated) users have no ProfileNew yet (run Invoke-ProfileMigration; users the app created since the run are brought over by Sync-ProfileMigration)"
+        $status.State | Should -BeIn 'Migrated', 'Completed' -Because "$($status.UsersNotMigrated) users of $($status.Server)/$($status.Database) have no ProfileNew yet (run Invoke-ProfileMigration; users the app created since the run are brought over by Sync-ProfileMigration)"
     }
 
-    # The run's mode, id and message, and the command that runs it again, so the CI log says which run and what to do.
+    # The database, the run's mode, id and message, and the command that runs it again: the CI log says which run and
+    # what to do (and, with a container per database, which database: so does every failure here).
     It 'has a latest run that completed without errors' {
         $summary = Get-MigrationReport @database -Latest -Kind Summary -ErrorAction Stop
-        $run = "the latest run ($($summary.Mode) run $($summary.RunId), started $($summary.StartedAt))"
+        $run = "the latest run of $($summary.Server)/$($summary.Database) ($($summary.Mode) run $($summary.RunId), started $($summary.StartedAt))"
         $again = @{ Live = 'Invoke-ProfileMigration'; Sync = 'Sync-ProfileMigration'; Complete = 'Complete-ProfileMigration' }[$summary.Mode]
         $message = if ($summary.Message) { ": $($summary.Message)" } else { '' }
         $summary.Status | Should -Be 'Completed' -Because "$run ended $($summary.Status)$message; run $again again"
