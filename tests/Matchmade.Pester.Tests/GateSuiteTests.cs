@@ -5,9 +5,10 @@ namespace Matchmade.Pester.Tests;
 
 /// <summary>
 /// The gate users run in their CI (tests/pester/Matchmade.Gate.Tests.ps1), run by Invoke-Pester in real pwsh: clean
-/// after a full run; failing, naming the check, after one tampered value; failing while users are left to migrate.
-/// The database it checks: a container's -Data first, else the module's own default (DIRECT_URL, else DATABASE_URL);
-/// none at all fails saying what to set.
+/// after a full run, after the completion and after the archive's removal (the reconciliation then skipped, not
+/// failed); failing, naming the check, after one tampered value; failing while users are left to migrate; naming the
+/// run that failed and what to run. The database it checks: a container's -Data first, else the module's own default
+/// (DIRECT_URL, else DATABASE_URL); none at all fails saying what to set.
 /// </summary>
 public sealed class GateSuiteTests : IClassFixture<GateSuiteTests.MigratedDatabases>
 {
