@@ -118,6 +118,23 @@ public sealed class ConsoleTests : IDisposable
         Assert.Equal(["{\"UsersNotMigrated\":" + users + "}", "Complete-ProfileMigration", "True"], result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
+    /// <summary>The sandbox's -Command exits as `pwsh -Command` does for a CI script: an explicit exit wins, else an error is 1.</summary>
+    [Theory]
+    [InlineData("'fine'", 0)]
+    [InlineData("Write-Error 'boom'", 1)]
+    [InlineData("Write-Error 'boom'; exit 0", 0)]
+    [InlineData("exit 3", 3)]
+    public void The_sandbox_command_exits_as_pwsh_does(string command, int expected)
+    {
+        var info = new ProcessStartInfo(Pwsh.DotnetHost)
+        {
+            ArgumentList = { SandboxDll(), "-Command", command },
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false, WorkingDirectory = work,
+        };
+        var result = PwshRun.Capture(info, TimeSpan.FromMinutes(2));
+        Assert.True(result.ExitCode == expected, $"exit {result.ExitCode}, expected {expected}:\n{result.All}");
+    }
+
     [Fact]
     public void The_demo_shows_the_transition_the_app_writing_then_the_sync_then_integrity()
     {

@@ -20,7 +20,8 @@ internal sealed class ConsoleHost : PSHost
     public override PSHostUserInterface UI => ui;
     public override CultureInfo CurrentCulture => CultureInfo.InvariantCulture;
     public override CultureInfo CurrentUICulture => CultureInfo.InvariantCulture;
-    public int ExitCode { get; private set; }
+    /// <summary>The script's `exit N`; null when it did not call exit.</summary>
+    public int? ExitCode { get; private set; }
 
     public override void SetShouldExit(int exitCode) => ExitCode = exitCode;
     public override void EnterNestedPrompt() => throw new NotSupportedException();

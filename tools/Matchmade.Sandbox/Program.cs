@@ -164,7 +164,8 @@ internal static class Program
             return 1;
         }
 
-        return ps.HadErrors ? 1 : host.ExitCode;
+        // As `pwsh -Command`: an explicit exit wins; otherwise any error makes it 1, so a CI step fails on it.
+        return host.ExitCode ?? (ps.HadErrors ? 1 : 0);
     }
 
     private static string ReadDemo()
