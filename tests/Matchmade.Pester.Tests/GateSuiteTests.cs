@@ -73,6 +73,30 @@ public sealed class GateSuiteTests : IClassFixture<GateSuiteTests.MigratedDataba
     }
 
     [Fact]
+    public void The_gate_passes_a_check_passed_with_a_warning_and_shows_the_warning()
+    {
+        var untracked = TestServer.Shared.CloneDatabase(Name(databases.Migrated), "gate_untracked");
+        try
+        {
+            // Tracking's trigger disabled: PendingChanges passes (nothing pending it could know of) at Warning severity.
+            using (var c = new NpgsqlConnection(TestServer.ToConnectionString(SampleDatabases.Url(untracked))))
+            {
+                c.Open();
+                using var disable = new NpgsqlCommand("""ALTER TABLE "Profile" DISABLE TRIGGER matchmade_record_change""", c);
+                disable.ExecuteNonQuery();
+            }
+
+            var outcome = RunGate(untracked, "tracking disabled: expected to pass, with the warning shown");
+            Assert.True(outcome.Failed == 0 && outcome.ExitCode == 0, outcome.Describe());
+            Assert.Contains("PendingChanges passed with a warning: Change tracking is not installed", outcome.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            TestServer.Shared.DropDatabase(untracked);
+        }
+    }
+
+    [Fact]
     public void The_gate_passes_after_the_archive_is_removed_and_says_what_it_could_not_check()
     {
         var removed = TestServer.Shared.CloneDatabase(Name(databases.Migrated), "gate_archive_removed");

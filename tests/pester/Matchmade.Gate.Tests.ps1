@@ -57,6 +57,9 @@ Describe 'Matchmade migration gate' {
         # The failed checks by name and detail, so the CI log says which check failed and why.
         $failed = $checks | Where-Object { -not $_.Passed -and -not $_.Skipped } | ForEach-Object { "$($_.Name): $($_.Detail)" }
         $failed | Should -BeNullOrEmpty -Because "every integrity check of $($checks[0].Server)/$($checks[0].Database) must pass"
+        # Passed with a warning (PendingChanges without change tracking: nothing pending that it could know of): the CI
+        # log shows it, so that "nothing pending" is not read as known.
+        $checks | Where-Object { $_.Passed -and "$($_.Severity)" -eq 'Warning' } | ForEach-Object { Write-Warning "$($_.Name) passed with a warning: $($_.Detail)" }
         # Skipped is not passed, and not failed either: once Complete-ProfileMigration -RemoveArchive removed the old rows
         # the reconciliation cannot run again, ever. The test is reported skipped, with the checks that did not run.
         $skipped = @($checks | Where-Object Skipped | ForEach-Object { "$($_.Name): $($_.Detail)" })
