@@ -17,6 +17,8 @@ public sealed class DatabaseTarget : IDisposable
     {
         var ignored = parsed.IgnoredParameters;
         PgBouncerHint = parsed.PgBouncerHint;
+        SpreadsOverHosts = builder.Host?.Contains(',', StringComparison.Ordinal) == true && builder.LoadBalanceHosts
+            && builder.TargetSessionAttributes is not ("read-write" or "primary");
         ConnectionSource = source;
         this.dataSource = dataSource;
         Schemas = schemas;
@@ -42,6 +44,12 @@ public sealed class DatabaseTarget : IDisposable
 
     /// <summary>The URL has Prisma's <c>pgbouncer=true</c>: a hint that a transaction pooler is in the way (proof comes from <see cref="PoolerGuard"/>).</summary>
     public bool PgBouncerHint { get; }
+
+    /// <summary>
+    /// A host list with load_balance_hosts=random and no target_session_attrs=read-write (or primary): each connection
+    /// may go to another of the servers, a standby among them.
+    /// </summary>
+    public bool SpreadsOverHosts { get; }
 
     /// <summary>Where we are connected, for messages and reports: never contains the password.</summary>
     public string Display => $"{UserName}@{Host}:{Port}/{Database}";

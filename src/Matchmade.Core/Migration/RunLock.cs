@@ -34,6 +34,17 @@ public sealed class RunLock : IDisposable
     /// <param name="writes">False for a look that writes nothing (-WhatIf), which a standby can serve.</param>
     public static RunLock Acquire(DatabaseTarget target, string activity, CancellationToken cancellationToken, bool writes = true)
     {
+        if (writes && target.SpreadsOverHosts)
+        {
+            // The lock's session and the workers' could be on different servers: the lock would exclude nothing, and a
+            // worker on a standby would fail its writes. Refused before any connection.
+            throw new MatchmadeException(
+                ErrorIds.InvalidConnectionString,
+                FailureKind.InvalidArgument,
+                $"{activity} refused: {target.Display} (from {target.ConnectionSource}) lists several hosts with load_balance_hosts=random and no target_session_attrs=read-write, so each of the run's connections could go to another server, a standby among them. Nothing was written. Add target_session_attrs=read-write (or primary) to the URL, or drop load_balance_hosts.",
+                target: target.Display);
+        }
+
         PoolerGuard.EnsureSessionKept(target, activity, cancellationToken);
 
         var connection = target.Open(cancellationToken);
