@@ -17,8 +17,8 @@ public sealed class DatabaseTarget : IDisposable
     {
         var ignored = parsed.IgnoredParameters;
         PgBouncerHint = parsed.PgBouncerHint;
-        SpreadsOverHosts = builder.Host?.Contains(',', StringComparison.Ordinal) == true && builder.LoadBalanceHosts
-            && builder.TargetSessionAttributes is not ("read-write" or "primary");
+        HasHostList = IsHostList(builder);
+        SpreadsOverHosts = HasHostList && builder.LoadBalanceHosts && builder.TargetSessionAttributes is not ("read-write" or "primary");
         ConnectionSource = source;
         this.dataSource = dataSource;
         Schemas = schemas;
@@ -44,6 +44,9 @@ public sealed class DatabaseTarget : IDisposable
 
     /// <summary>The URL has Prisma's <c>pgbouncer=true</c>: a hint that a transaction pooler is in the way (proof comes from <see cref="PoolerGuard"/>).</summary>
     public bool PgBouncerHint { get; }
+
+    /// <summary>Several hosts (libpq's postgresql://a,b/db or Host=a,b): each connection goes to the first that answers, or to any with load balancing.</summary>
+    public bool HasHostList { get; }
 
     /// <summary>
     /// A host list with load_balance_hosts=random and no target_session_attrs=read-write (or primary): each connection
@@ -101,7 +104,7 @@ public sealed class DatabaseTarget : IDisposable
         builder.IncludeErrorDetail = false; // error details can echo row values (personal data)
         builder.CommandTimeout = 0;          // long COPYs and scans; runs are bounded by lock_timeout and cancellation instead
         builder.SearchPath = null;
-        if (builder.Host?.Contains(',', StringComparison.Ordinal) != true)
+        if (!IsHostList(builder))
         {
             // libpq takes target_session_attrs with one host too (psql's URLs often carry read-write); Npgsql refuses
             // it there. One host leaves nothing to choose, and a writing command refuses a standby anyway (RunLock).
@@ -136,6 +139,8 @@ public sealed class DatabaseTarget : IDisposable
 
         return new DatabaseTarget(Build(builder), builder, new SchemaNames(appSchema, stateSchema), parsed, source);
     }
+
+    private static bool IsHostList(NpgsqlConnectionStringBuilder builder) => builder.Host?.Contains(',', StringComparison.Ordinal) == true;
 
     /// <summary>The data source; settings that each parse but do not go together (Npgsql checks them here) are InvalidConnectionString.</summary>
     private static NpgsqlDataSource Build(NpgsqlConnectionStringBuilder builder)

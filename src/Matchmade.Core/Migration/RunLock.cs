@@ -87,8 +87,8 @@ public sealed class RunLock : IDisposable
         using var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
         if ((bool)command.ExecuteScalar()!)
         {
-            // A host list (libpq's postgresql://a,b/db or Host=a,b) takes the first host that answers, standby or not.
-            var advice = target.Host.Contains(',', StringComparison.Ordinal)
+            // A host list takes the first host that answers, standby or not.
+            var advice = target.HasHostList
                 ? $"Of the hosts given, {connection.Host}:{connection.Port} answered: add target_session_attrs=read-write to the URL (Target Session Attributes=primary in an Npgsql string) so that the primary is chosen."
                 : "Connect to the primary: pass its host in -ConnectionString or set $env:DIRECT_URL to it.";
             throw new MatchmadeException(
