@@ -79,10 +79,9 @@ public sealed class GateSuiteTests : IClassFixture<GateSuiteTests.MigratedDataba
         try
         {
             // Tracking's trigger disabled: PendingChanges passes (nothing pending it could know of) at Warning severity.
-            using (var c = new NpgsqlConnection(TestServer.ToConnectionString(SampleDatabases.Url(untracked))))
+            using (var connection = SampleDatabases.Open(untracked))
+            using (var disable = new NpgsqlCommand("""ALTER TABLE "Profile" DISABLE TRIGGER matchmade_record_change""", connection))
             {
-                c.Open();
-                using var disable = new NpgsqlCommand("""ALTER TABLE "Profile" DISABLE TRIGGER matchmade_record_change""", c);
                 disable.ExecuteNonQuery();
             }
 

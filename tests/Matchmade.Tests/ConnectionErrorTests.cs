@@ -1,6 +1,4 @@
 using System.Management.Automation;
-using System.Net;
-using System.Net.Sockets;
 using System.Security;
 using Matchmade.Tests.Hosting;
 using Matchmade.Tests.Shared;
@@ -25,7 +23,7 @@ public sealed class ConnectionErrorTests(DatabaseFixture db) : IClassFixture<Dat
     [Fact]
     public void Unreachable_host()
     {
-        var port = ClosedPort();
+        var port = TcpPorts.Closed();
         var error = SingleError($"Get-ProfileMigrationStatus -ConnectionString 'postgresql://u:pw@127.0.0.1:{port}/db'");
         Assert.Equal($"HostUnreachable,{Command}", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ConnectionError, error.CategoryInfo.Category);
@@ -38,9 +36,8 @@ public sealed class ConnectionErrorTests(DatabaseFixture db) : IClassFixture<Dat
     {
         // Accepts the TCP connection (the backlog does) and never answers the startup: the connect would wait for the
         // whole connect_timeout (30 s here) if the stop did not cancel it.
-        using var silent = new TcpListener(IPAddress.Loopback, 0);
-        silent.Start();
-        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        using var silent = TcpPorts.Silent();
+        var port = TcpPorts.Port(silent);
         using var session = new PowerShellSession();
         using var ps = PowerShell.Create();
         ps.Runspace = session.Runspace;
@@ -58,7 +55,7 @@ public sealed class ConnectionErrorTests(DatabaseFixture db) : IClassFixture<Dat
     {
         // libpq's form: the first host is down, the second is the server; read-write asks for a primary.
         var builder = new NpgsqlConnectionStringBuilder(db.ConnectionString);
-        var url = $"postgresql://{builder.Username}:{Uri.EscapeDataString(builder.Password ?? string.Empty)}@127.0.0.1:{ClosedPort()},{builder.Host}:{builder.Port}/{builder.Database}?target_session_attrs=read-write";
+        var url = $"postgresql://{builder.Username}:{Uri.EscapeDataString(builder.Password ?? string.Empty)}@127.0.0.1:{TcpPorts.Closed()},{builder.Host}:{builder.Port}/{builder.Database}?target_session_attrs=read-write";
         using var session = new PowerShellSession();
         var result = session.Run("Get-ProfileMigrationStatus -ConnectionString $args[0]", url);
         Assert.Empty(result.AllErrors);
@@ -68,9 +65,8 @@ public sealed class ConnectionErrorTests(DatabaseFixture db) : IClassFixture<Dat
     [Fact]
     public void A_server_that_does_not_answer_is_a_connect_timeout_after_connect_timeout()
     {
-        using var silent = new TcpListener(IPAddress.Loopback, 0);
-        silent.Start();
-        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        using var silent = TcpPorts.Silent();
+        var port = TcpPorts.Port(silent);
         var error = SingleError($"Get-ProfileMigrationStatus -ConnectionString 'postgresql://u:pw@127.0.0.1:{port}/db?connect_timeout=1'");
         Assert.Equal($"ConnectTimeout,{Command}", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.OperationTimeout, error.CategoryInfo.Category);
@@ -130,7 +126,7 @@ public sealed class ConnectionErrorTests(DatabaseFixture db) : IClassFixture<Dat
         }
 
         var credential = new PSCredential(role, secure);
-        var wrongPort = $"postgresql://{role}:{Uri.EscapeDataString(password)}@127.0.0.1:{ClosedPort()}/x";
+        var wrongPort = $"postgresql://{role}:{Uri.EscapeDataString(password)}@127.0.0.1:{TcpPorts.Closed()}/x";
         var badUrl = $"postgresql://{role}:{Uri.EscapeDataString(password)}@{builder.Host}:{builder.Port}/{builder.Database}?bogus=1";
 
         using var session = new PowerShellSession();
@@ -174,14 +170,5 @@ public sealed class ConnectionErrorTests(DatabaseFixture db) : IClassFixture<Dat
         public ErrorCategoryInfo CategoryInfo => record.CategoryInfo;
         public Exception Exception => record.Exception;
         public override string ToString() => record + "\n" + record.Exception;
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -1,9 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
 using Matchmade.Core.Connection;
 using Matchmade.Core.Errors;
 using Matchmade.Core.Sync;
 using Matchmade.Core.Tests.Migration;
+using Matchmade.Tests.Shared;
 
 namespace Matchmade.Core.Tests.Connection;
 
@@ -17,7 +16,7 @@ public sealed class HostListWriteTests
     [Fact]
     public void A_writing_command_refuses_a_load_balanced_host_list_without_read_write_before_connecting()
     {
-        var hosts = $"postgresql://u:pw@127.0.0.1:{ClosedPort()},127.0.0.1:{ClosedPort()}/db";
+        var hosts = $"postgresql://u:pw@127.0.0.1:{TcpPorts.Closed()},127.0.0.1:{TcpPorts.Closed()}/db";
         var reports = Directory.CreateTempSubdirectory("mm-hostlist-").FullName;
         try
         {
@@ -41,14 +40,5 @@ public sealed class HostListWriteTests
     {
         using var target = DatabaseTarget.Create(new ConnectionRequest { ConnectionString = url + (url.Contains('?') ? "&" : "?") + "connect_timeout=2" });
         return new SyncRunner(target, new SyncOptions { ReportPath = reports }, new RecordingLog()).Run(CancellationToken.None);
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
